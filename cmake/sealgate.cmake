@@ -1,0 +1,26 @@
+# Warnings apply to our own code only; third-party headers are included as system headers.
+set(SEALGATE_WARNINGS -Wall -Wextra -Werror -Wpedantic -Wshadow -Wnon-virtual-dtor
+    -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual -Wconversion -Wsign-conversion
+    -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+
+# sealgate_module(NAME SOURCES ... DEPS ...) — one folder, one noun: a static library target
+# sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp").
+function(sealgate_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(sealgate_${name} STATIC ${M_SOURCES})
+  target_include_directories(sealgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(sealgate_${name} PRIVATE ${SEALGATE_WARNINGS})
+  target_link_libraries(sealgate_${name} PUBLIC ${M_DEPS})
+endfunction()
+
+# sealgate_test(NAME SOURCES ... DEPS ...) — one GoogleTest executable registered with CTest.
+function(sealgate_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data"
+    SEALGATE_BINARY="$<TARGET_FILE:sealgate>")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+endfunction()

@@ -1,0 +1,50 @@
+// crypto/certificate.hpp — an X.509 certificate and what an administrator needs to know of it.
+//
+// Thumbprints are SHA-256 / SHA-1 over the DER, lower-case hex (core/hex.hpp formats them the
+// way `openssl x509 -fingerprint` does). The handle is shared and immutable.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+typedef struct x509_st X509;
+
+namespace sealgate::crypto {
+
+class Certificate {
+public:
+    static Result<Certificate> from_der(std::string_view der);
+    static Result<Certificate> from_pem(std::string_view pem);  // the first certificate
+
+    std::string der() const;
+    std::string sha256() const;  // lower-case hex
+    std::string sha1() const;
+    std::string subject() const;  // one line, RFC 2253 order ("CN=...,O=...")
+    std::string issuer() const;
+    std::string serial() const;  // lower-case hex
+    std::time_t not_before() const;
+    std::time_t not_after() const;
+    std::string key_type() const;  // "RSA", "EC P-256", ...
+    int key_bits() const;
+    bool has_key_usage() const;
+    std::vector<std::string> key_usage() const;  // "digitalSignature", "keyEncipherment", ...
+    bool has_ext_key_usage() const;
+    std::vector<std::string> ext_key_usage() const;  // "emailProtection", "serverAuth", ...
+    std::vector<std::string> emails() const;  // subjectAltName rfc822Name + subject emailAddress
+    bool self_signed() const;  // issuer == subject and the signature verifies with its own key
+    bool is_ca() const;
+    std::string pem() const;
+
+    X509* get() const { return cert_.get(); }  // borrowed; valid while this object lives
+
+private:
+    explicit Certificate(std::shared_ptr<X509> cert) : cert_(std::move(cert)) {}
+    std::shared_ptr<X509> cert_;
+};
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,40 @@
+// crypto/import.hpp — read what an administrator hands us: certificates (PEM, DER, several in
+// one PEM file), PEM with a private key (PKCS#8, traditional RSA/EC, encrypted with a password),
+// PKCS#12 (with a password, possibly empty), and CRLs (PEM or DER).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/private_key.hpp"
+
+namespace sealgate::crypto {
+
+struct Bundle {
+    std::vector<Certificate> certificates;  // end-entity first when a key is present
+    std::optional<PrivateKey> key;           // matches certificates.front() when present
+};
+
+// Detects the format. Fails with a clear reason on garbage, a wrong or missing password, or a
+// key that matches none of the certificates.
+Result<Bundle> read_bundle(std::string_view bytes, const std::optional<std::string>& password);
+
+class Crl {
+public:
+    static Result<Crl> read(std::string_view bytes);  // PEM or DER
+    std::string der() const;
+    std::string issuer() const;
+    std::time_t last_update() const;
+    std::time_t next_update() const;  // 0 when absent
+    void* get() const { return crl_.get(); }  // X509_CRL*, borrowed
+
+private:
+    explicit Crl(std::shared_ptr<void> crl) : crl_(std::move(crl)) {}
+    std::shared_ptr<void> crl_;
+};
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,30 @@
+// crypto/keygen.hpp — create a self-signed domain certificate with its private key.
+//
+// RSA: keyUsage digitalSignature + keyEncipherment; EC: digitalSignature + keyAgreement.
+// extendedKeyUsage emailProtection; the email in subjectAltName (rfc822Name); basicConstraints
+// CA:FALSE; subjectKeyIdentifier; random 128-bit serial; SHA-256 signature.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "core/result.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/private_key.hpp"
+
+namespace sealgate::crypto {
+
+enum class KeyAlgorithm { rsa2048, rsa3072, rsa4096, p256 };
+
+std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s);
+
+struct CertificateRequest {
+    std::string email;          // domain-cert@example.com
+    std::string common_name;    // defaults to the email when empty
+    KeyAlgorithm algorithm = KeyAlgorithm::rsa3072;
+    int days = 730;
+};
+
+Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(const CertificateRequest& req);
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,35 @@
+// crypto/verify.hpp — is this certificate usable for encryption now?
+//
+// DESIGN.md §3: usable only if inside its validity period; key usage / extended key usage allow
+// email encryption (when present); not blocked on the CTL; either trusted on the CTL or chaining
+// to a trusted root; not revoked by an imported CRL. A CTL block beats every other kind of trust.
+// Every refusal carries a reason that the CLI shows and the log records.
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "crypto/certificate.hpp"
+#include "crypto/import.hpp"
+
+namespace sealgate::crypto {
+
+enum class CtlStatus { none, trusted, blocked };
+
+struct TrustContext {
+    std::vector<Certificate> roots;         // trust anchors added by the administrator
+    std::vector<Certificate> intermediates;  // other known certificates, for path building
+    std::vector<Crl> crls;
+    std::time_t now = 0;
+};
+
+struct Usability {
+    bool usable = false;
+    std::string reason;  // why not ("expired on 2026-01-01", "blocked on the CTL", ...), or how
+                         // it is trusted ("trusted on the CTL", "chains to <root subject>")
+};
+
+Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust);
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,18 @@
+// mime/base64.hpp — RFC 4648 base64 for MIME bodies (RFC 2045 §6.8).
+//
+// Encoding writes lines of 76 characters ending in CRLF (OpenSSL's SMIME writer uses bare LF,
+// DESIGN.md §8). Decoding skips CR, LF, space and tab, and fails on any other character outside
+// the alphabet, on misplaced padding and on a truncated final quantum.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace sealgate::mime {
+
+std::string base64_encode(std::string_view bytes, std::size_t line_length = 76);
+Result<std::string> base64_decode(std::string_view text);
+
+}  // namespace sealgate::mime

@@ -1,0 +1,104 @@
+// mime/entity.hpp — byte-level view of an RFC 5322 message / MIME entity.
+//
+// The header section is kept as the list of fields exactly as they arrived (name, colon, value,
+// folding, CRLF): sealgate never re-folds, re-encodes or re-charsets what it does not transform.
+// The body is the bytes after the first empty line, untouched.
+//
+// Contract:
+//   - parse() expects CRLF line endings (use to_crlf() first); it fails with a clear reason on an
+//     empty message, a header line that is neither a field nor a continuation, a NUL byte in the
+//     header, or a header section past the limits. A message without body separator is a
+//     header-only message with an empty body.
+//   - serialize() of an unmodified Entity returns the parsed bytes unchanged.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace sealgate::mime {
+
+// LF → CRLF, lone CR → CRLF, CRLF unchanged. Returns the input unchanged (no copy made by the
+// caller's move) when it is already canonical.
+std::string to_crlf(std::string data);
+
+struct Limits {
+    std::size_t max_header_bytes = 1024 * 1024;
+    std::size_t max_fields = 10000;
+};
+
+struct Field {
+    std::string name;  // as written, e.g. "Content-Type"
+    std::string raw;   // the whole field including folding and the final CRLF
+
+    // The unfolded value: text after the colon, CRLFs of folding removed, trimmed.
+    std::string value() const;
+    bool is(std::string_view other_name) const;  // case-insensitive name comparison
+};
+
+class Entity {
+public:
+    static Result<Entity> parse(std::string data, const Limits& limits = {});
+
+    const std::vector<Field>& fields() const { return fields_; }
+    std::string_view body() const;
+
+    // First field of that name (case-insensitive), unfolded; nullopt when absent.
+    std::optional<std::string> get(std::string_view name) const;
+    bool has(std::string_view name) const;
+
+    // Remove every field with that name / whose name starts with the prefix (case-insensitive).
+    // Return how many were removed.
+    std::size_t remove(std::string_view name);
+    std::size_t remove_prefix(std::string_view prefix);
+
+    // Add a field at the end / start of the header; long values are folded at spaces (RFC 5322
+    // §2.2.3, lines of at most 78 characters where possible).
+    void append(std::string_view name, std::string_view value);
+    void prepend(std::string_view name, std::string_view value);
+
+    // Content-* fields (RFC 2045 §9: Content-Type, Content-Transfer-Encoding, Content-ID,
+    // Content-Description, Content-Disposition, …) belong to the inner entity when encrypting.
+    // Returns the Content-* fields + CRLF + body: the entity that gets encrypted, as bytes.
+    std::string content_entity() const;
+    // Remove the Content-* fields (and keep every other field) and replace the body.
+    void replace_content(std::vector<Field> content_fields, std::string body);
+    static std::vector<Field> content_fields_of(const Entity& inner);
+
+    std::string serialize() const;
+    std::size_t size() const;  // bytes that serialize() would return
+
+private:
+    std::vector<Field> fields_;
+    std::string data_;          // original data, owning the body
+    std::size_t body_offset_ = 0;
+    std::optional<std::string> replaced_body_;
+};
+
+bool is_content_field(std::string_view name);
+
+struct ContentType {
+    std::string type = "text";      // lower-case
+    std::string subtype = "plain";  // lower-case
+    std::vector<std::pair<std::string, std::string>> params;  // names lower-case, values unquoted
+
+    bool is(std::string_view t, std::string_view s) const;
+    std::optional<std::string> param(std::string_view name) const;
+};
+
+// RFC 2045 §5.1 with quoted strings and (comments); RFC 2231 continuations are not needed for
+// the parameters sealgate reads (boundary, smime-type, protocol, charset).
+Result<ContentType> parse_content_type(std::string_view value);
+
+// RFC 2046 §5.1.1: the body parts between "--boundary" delimiters, each as the bytes between
+// the CRLF ending a delimiter line and the CRLF that precedes the next delimiter. Fails when no
+// opening or no closing delimiter is found.
+Result<std::vector<std::string_view>> split_multipart(std::string_view body,
+                                                      std::string_view boundary);
+
+}  // namespace sealgate::mime
