@@ -1,6 +1,42 @@
+// sealgate — email encryption gateway: one binary, subcommands for the store, the offline
+// filters and the daemon. Errors: one line on stderr, non-zero exit status.
 #include <cstdio>
+#include <exception>
 
-int main() {
-    std::puts("sealgate 0.1.0");
+#include "app/cli.hpp"
+
+int main(int argc, char** argv) {
+    using namespace sealgate;
+    CLI::App app{"sealgate — domain-to-domain email encryption gateway (S/MIME, OpenPGP)"};
+    app.set_version_flag("--version", "sealgate 0.1.0");
+    app.require_subcommand(1);
+    app::Cli cli;
+    app.add_option("-c,--config", cli.global.config_path, "Configuration file (TOML)");
+    app.add_option("--store", cli.global.store_path,
+                   "Store file (default: $SEALGATE_STORE, the config file, ./sealgate.db)");
+
+    app::add_init_command(app, cli);
+    app::add_cert_commands(app, cli);
+    app::add_trust_commands(app, cli);
+    app::add_domain_commands(app, cli);
+    app::add_filter_commands(app, cli);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (!cli.action) return 2;
+    try {
+        const Status st = cli.action();
+        if (!st) {
+            std::fprintf(stderr, "sealgate: %s\n", st.error().reason.c_str());
+            return st.error().temporary() ? 75 : 1;  // 75: EX_TEMPFAIL, try again later
+        }
+    } catch (const std::exception& e) {
+        // Start-up and configuration code may throw; a message never reaches a stack trace.
+        std::fprintf(stderr, "sealgate: %s\n", e.what());
+        return 1;
+    }
     return 0;
 }

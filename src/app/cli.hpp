@@ -1,0 +1,52 @@
+// app/cli.hpp — shared plumbing of the command line.
+//
+// Each command file registers its subcommands on the CLI11 app and sets the action to run after
+// parsing. An action returns a Status: main() prints an error as one line on stderr
+// ("sealgate: <reason>") and exits non-zero; success prints what the command promises and
+// nothing else.
+#pragma once
+
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "app/context.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace sealgate::app {
+
+struct Cli {
+    GlobalOptions global;
+    std::function<Status()> action;
+
+    // Register `fn` as the action of `cmd`.
+    void on(CLI::App* cmd, std::function<Status()> fn) {
+        cmd->callback([this, fn = std::move(fn)] { action = fn; });
+    }
+    Result<std::unique_ptr<Context>> open() const { return Context::open(global); }
+};
+
+void add_init_command(CLI::App& app, Cli& cli);
+void add_cert_commands(CLI::App& app, Cli& cli);
+void add_trust_commands(CLI::App& app, Cli& cli);  // ctl, root, crl
+void add_domain_commands(CLI::App& app, Cli& cli);
+void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
+
+// Helpers.
+Result<std::string> read_file(const std::string& path);  // "-" is stdin
+Result<std::string> read_stdin(std::size_t limit);
+Status write_output(std::string_view data, const std::string& path);  // empty path: stdout
+std::string format_time(std::time_t t);  // "2026-11-29 12:00 UTC"
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+// A thumbprint given by the administrator: full or a unique prefix of >= 8 hex digits,
+// with or without colons, any case.
+Result<CertRecord> resolve_certificate(Store& store, std::string_view text);
+Result<std::string> normalize_thumbprint(std::string_view text);
+
+}  // namespace sealgate::app

@@ -1,0 +1,92 @@
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "app/cli.hpp"
+#include "core/hex.hpp"
+
+namespace sealgate::app {
+
+Result<std::string> read_file(const std::string& path) {
+    if (path == "-") return read_stdin(SIZE_MAX);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(Error::usage("cannot open " + path + ": " + std::strerror(errno)));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return fail(Error::usage("cannot read " + path));
+    return ss.str();
+}
+
+Result<std::string> read_stdin(std::size_t limit) {
+    std::string data;
+    char buf[1 << 16];
+    while (true) {
+        const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+        data.append(buf, n);
+        if (data.size() > limit)
+            return fail(Error::perm(552, "5.3.4", "Message too big",
+                                    "input exceeds " + std::to_string(limit) + " bytes"));
+        if (n < sizeof buf) break;
+    }
+    if (std::ferror(stdin)) return fail(Error::usage("cannot read standard input"));
+    return data;
+}
+
+Status write_output(std::string_view data, const std::string& path) {
+    if (path.empty() || path == "-") {
+        if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() ||
+            std::fflush(stdout) != 0)
+            return fail(Error::usage(std::string("cannot write standard output: ") +
+                                     std::strerror(errno)));
+        return ok();
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.close();
+    if (!out) return fail(Error::usage("cannot write " + path));
+    return ok();
+}
+
+std::string format_time(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += sep;
+        out += items[i];
+    }
+    return out;
+}
+
+Result<std::string> normalize_thumbprint(std::string_view text) {
+    const auto hex = normalize_hex(text);
+    if (!hex) return fail(Error::usage("not a thumbprint: " + std::string(text)));
+    if (hex->size() < 8)
+        return fail(Error::usage("thumbprint prefix too short (at least 8 hex digits): " +
+                                 std::string(text)));
+    return *hex;
+}
+
+Result<CertRecord> resolve_certificate(Store& store, std::string_view text) {
+    auto hex = normalize_thumbprint(text);
+    SEALGATE_TRY(hex);
+    auto found = store.find_certificates_by_prefix(*hex);
+    SEALGATE_TRY(found);
+    if (found->empty()) return fail(Error::usage("no certificate matches " + std::string(text)));
+    if (found->size() > 1)
+        return fail(Error::usage(std::to_string(found->size()) + " certificates match " +
+                                 std::string(text) + ": give more digits"));
+    return std::move(found->front());
+}
+
+}  // namespace sealgate::app

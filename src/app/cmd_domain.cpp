@@ -1,0 +1,223 @@
+// `sealgate domain ...`: our local domains and the partner domains with their policy.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "app/cli.hpp"
+#include "policy/policy.hpp"
+
+namespace sealgate::app {
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+Result<std::string> domain_name(std::string_view text) {
+    std::string name = lower(std::string(text));
+    std::string_view rest = name;
+    if (rest.rfind("*.", 0) == 0) rest.remove_prefix(2);
+    const bool valid = !rest.empty() && rest.front() != '.' && rest.back() != '.' &&
+                       rest.find("..") == std::string_view::npos &&
+                       std::all_of(rest.begin(), rest.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                  c == '.';
+                       });
+    if (!valid) return fail(Error::usage("not a domain name: " + std::string(text)));
+    return name;
+}
+
+Result<DomainRecord> existing(Store& store, std::string_view text) {
+    auto name = domain_name(text);
+    SEALGATE_TRY(name);
+    auto rec = store.find_domain(*name);
+    SEALGATE_TRY(rec);
+    if (!*rec) return fail(Error::usage("no domain " + *name + " (add it with `sealgate domain add`)"));
+    return std::move(**rec);
+}
+
+Status show(Cli& cli, const std::string& text) {
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    auto name = domain_name(text);
+    SEALGATE_TRY(name);
+    auto snap = (*ctx)->snapshot();
+    SEALGATE_TRY(snap);
+    const DomainRecord* d = (*snap)->find_domain(*name);
+    if (d == nullptr) {
+        std::printf("Domain:          %s\n", name->c_str());
+        std::printf("Policy:          none (no domain record matches; mail passes unencrypted)\n");
+        return ok();
+    }
+    const std::string from = d->name == *name ? "" : "  (from " + d->name + ")";
+    std::printf("Domain:          %s%s\n", name->c_str(),
+                d->name == *name ? "" : ("  matched by " + d->name).c_str());
+    std::printf("Local:           %s%s\n", d->local ? "yes (inbound mail is decrypted)" : "no",
+                from.c_str());
+    if (d->local) return ok();
+    std::printf("Encrypt mode:    %s%s\n", std::string(to_string(d->encrypt_mode)).c_str(),
+                from.c_str());
+    std::printf("Methods:         %s%s\n", methods_to_string(d->methods).c_str(), from.c_str());
+    std::printf("S/MIME profile:  %s%s\n", std::string(to_string(d->smime_profile)).c_str(),
+                from.c_str());
+    std::printf("Require TLS:     %s%s\n", d->require_tls ? "yes" : "no", from.c_str());
+    std::printf("S/MIME certs:    %s\n", d->smime_certs.empty() ? "(none)" : "");
+    for (const auto& sha : d->smime_certs) {
+        const auto* stored = (*snap)->find_certificate(sha);
+        if (stored == nullptr) {
+            std::printf("  %s  NOT in the store\n", sha.c_str());
+            continue;
+        }
+        const auto st = policy::certificate_status(**snap, stored->cert);
+        std::printf("  %s  %s (%s)\n", sha.c_str(), st.usability.usable ? "usable" : "NOT usable",
+                    st.usability.reason.c_str());
+    }
+    const auto keys = (*snap)->pgp_keys_for(d->name);
+    std::printf("OpenPGP keys:    %s\n", keys.empty() ? "(none)" : "");
+    for (const auto* k : keys) {
+        const auto u = policy::pgp_key_usability(*k, std::time(nullptr));
+        std::printf("  %s  %s (%s)\n", k->fingerprint.c_str(), u.usable ? "usable" : "NOT usable",
+                    u.reason.c_str());
+    }
+    auto t = policy::decide(**snap, "postmaster@localhost", "postmaster@" + *name,
+                            policy::Mode::outbound);
+    SEALGATE_TRY(t);
+    std::printf("Outbound now:    %s (%s)\n", std::string(policy::to_string(t->action)).c_str(),
+                t->reason.c_str());
+    return ok();
+}
+
+Status set(Cli& cli, const std::string& text, const std::string& key,
+           const std::vector<std::string>& values) {
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    Store& store = (*ctx)->store();
+    auto rec = existing(store, text);
+    SEALGATE_TRY(rec);
+    const auto one = [&]() -> Result<std::string> {
+        if (values.size() != 1) return fail(Error::usage(key + " takes one value"));
+        return values.front();
+    };
+    if (key == "encrypt-mode") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        const auto m = parse_encrypt_mode(*v);
+        if (!m) return fail(Error::usage("encrypt-mode: none, opportunistic or mandatory"));
+        rec->encrypt_mode = *m;
+    } else if (key == "smime-profile") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        const auto p = parse_smime_profile(*v);
+        if (!p) return fail(Error::usage("smime-profile: compat or modern"));
+        rec->smime_profile = *p;
+    } else if (key == "method") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        const auto m = parse_methods(*v);
+        if (!m) return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
+        rec->methods = *m;
+    } else if (key == "require-tls" || key == "local") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        if (*v != "yes" && *v != "no") return fail(Error::usage(key + ": yes or no"));
+        (key == "local" ? rec->local : rec->require_tls) = *v == "yes";
+    } else if (key == "smime-cert") {
+        // The whole list: several certificates are the rotation case (encrypt to each usable).
+        std::vector<std::string> certs;
+        for (const auto& v : values) {
+            if (v == "none") continue;
+            auto c = resolve_certificate(store, v);
+            SEALGATE_TRY(c);
+            if (std::find(certs.begin(), certs.end(), c->sha256) == certs.end())
+                certs.push_back(c->sha256);
+        }
+        rec->smime_certs = std::move(certs);
+    } else {
+        return fail(Error::usage("unknown setting " + key +
+                                 " (encrypt-mode, smime-cert, smime-profile, method, "
+                                 "require-tls, local)"));
+    }
+    SEALGATE_TRY(store.put_domain(*rec));
+    std::printf("%s: %s = %s\n", rec->name.c_str(), key.c_str(), join(values, " ").c_str());
+    return ok();
+}
+
+}  // namespace
+
+void add_domain_commands(CLI::App& app, Cli& cli) {
+    auto* dom = app.add_subcommand("domain", "Local domains and partner domain policy");
+    dom->require_subcommand(1);
+
+    auto* add = dom->add_subcommand("add", "Add a domain (partner, or --local for our own)");
+    auto name = std::make_shared<std::string>();
+    auto local = std::make_shared<bool>(false);
+    add->add_option("NAME", *name, "example.com or *.example.com")->required();
+    add->add_flag("--local", *local, "One of our own domains: inbound mail is decrypted");
+    cli.on(add, [&cli, name, local]() -> Status {
+        auto n = domain_name(*name);
+        SEALGATE_TRY(n);
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto found = (*ctx)->store().find_domain(*n);
+        SEALGATE_TRY(found);
+        if (*found) return fail(Error::usage("domain " + *n + " exists already"));
+        DomainRecord rec;
+        rec.name = *n;
+        rec.local = *local;
+        SEALGATE_TRY((*ctx)->store().put_domain(rec));
+        std::printf("added %s domain %s\n", *local ? "local" : "partner", n->c_str());
+        return ok();
+    });
+
+    auto* lst = dom->add_subcommand("list", "List domains");
+    cli.on(lst, [&cli]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto all = (*ctx)->store().list_domains();
+        SEALGATE_TRY(all);
+        std::printf("%-30s  %-7s  %-13s  %-9s  %s\n", "DOMAIN", "KIND", "ENCRYPT", "METHODS",
+                    "CERTS");
+        for (const auto& d : *all)
+            std::printf("%-30s  %-7s  %-13s  %-9s  %zu\n", d.name.c_str(),
+                        d.local ? "local" : "partner",
+                        d.local ? "-" : std::string(to_string(d.encrypt_mode)).c_str(),
+                        methods_to_string(d.methods).c_str(), d.smime_certs.size());
+        return ok();
+    });
+
+    auto* shw = dom->add_subcommand("show", "Show the effective policy of a domain");
+    auto sname = std::make_shared<std::string>();
+    shw->add_option("NAME", *sname)->required();
+    cli.on(shw, [&cli, sname] { return show(cli, *sname); });
+
+    auto* rm = dom->add_subcommand("remove", "Remove a domain");
+    auto rname = std::make_shared<std::string>();
+    rm->add_option("NAME", *rname)->required();
+    cli.on(rm, [&cli, rname]() -> Status {
+        auto n = domain_name(*rname);
+        SEALGATE_TRY(n);
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto removed = (*ctx)->store().remove_domain(*n);
+        SEALGATE_TRY(removed);
+        if (!*removed) return fail(Error::usage("no domain " + *n));
+        std::printf("removed %s\n", n->c_str());
+        return ok();
+    });
+
+    auto* st = dom->add_subcommand("set", "Change a domain setting");
+    auto sn = std::make_shared<std::string>();
+    auto key = std::make_shared<std::string>();
+    auto values = std::make_shared<std::vector<std::string>>();
+    st->add_option("NAME", *sn)->required();
+    st->add_option("KEY", *key,
+                   "encrypt-mode | smime-cert | smime-profile | method | require-tls | local")
+        ->required();
+    st->add_option("VALUE", *values)->required();
+    cli.on(st, [&cli, sn, key, values] { return set(cli, *sn, *key, *values); });
+}
+
+}  // namespace sealgate::app

@@ -1,0 +1,186 @@
+// `sealgate ctl|root|crl ...`: what makes a partner certificate trusted, blocked or revoked.
+#include <cstdio>
+
+#include "app/cli.hpp"
+#include "crypto/import.hpp"
+
+namespace sealgate::app {
+
+namespace {
+
+// A CTL entry may name a certificate we do not hold yet (trust by thumbprint in advance):
+// a full SHA-256 is taken as it is, a shorter prefix must select one stored certificate.
+Result<std::string> ctl_target(Store& store, std::string_view text) {
+    auto hex = normalize_thumbprint(text);
+    SEALGATE_TRY(hex);
+    if (hex->size() == 64) return *hex;
+    auto rec = resolve_certificate(store, text);
+    SEALGATE_TRY(rec);
+    return rec->sha256;
+}
+
+void add_ctl(CLI::App& app, Cli& cli) {
+    auto* ctl = app.add_subcommand("ctl", "Certificate trust list: trust or block by thumbprint");
+    ctl->require_subcommand(1);
+
+    auto* add = ctl->add_subcommand("add", "Trust or block a certificate");
+    auto thumb = std::make_shared<std::string>();
+    auto trust = std::make_shared<bool>(false);
+    auto block = std::make_shared<bool>(false);
+    add->add_option("THUMBPRINT", *thumb)->required();
+    auto* t = add->add_flag("--trust", *trust, "Trust this certificate");
+    auto* b = add->add_flag("--block", *block, "Block it (beats every other kind of trust)");
+    t->excludes(b);
+    cli.on(add, [&cli, thumb, trust, block]() -> Status {
+        if (!*trust && !*block) return fail(Error::usage("ctl add: give --trust or --block"));
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto sha = ctl_target((*ctx)->store(), *thumb);
+        SEALGATE_TRY(sha);
+        const CtlAction action = *block ? CtlAction::block : CtlAction::trust;
+        SEALGATE_TRY((*ctx)->store().put_ctl(CtlEntry{*sha, action, std::time(nullptr)}));
+        std::printf("%s %s\n", std::string(to_string(action)).c_str(), sha->c_str());
+        return ok();
+    });
+
+    auto* lst = ctl->add_subcommand("list", "List the CTL");
+    cli.on(lst, [&cli]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto entries = (*ctx)->store().list_ctl();
+        SEALGATE_TRY(entries);
+        std::printf("%-6s  %-64s  %s\n", "ACTION", "SHA-256", "ADDED");
+        for (const auto& e : *entries)
+            std::printf("%-6s  %-64s  %s\n", std::string(to_string(e.action)).c_str(),
+                        e.sha256.c_str(), format_time(e.added).c_str());
+        return ok();
+    });
+
+    auto* rm = ctl->add_subcommand("remove", "Remove a CTL entry");
+    auto rthumb = std::make_shared<std::string>();
+    rm->add_option("THUMBPRINT", *rthumb)->required();
+    cli.on(rm, [&cli, rthumb]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto hex = normalize_thumbprint(*rthumb);
+        SEALGATE_TRY(hex);
+        auto entries = (*ctx)->store().list_ctl();
+        SEALGATE_TRY(entries);
+        std::vector<std::string> matches;
+        for (const auto& e : *entries)
+            if (e.sha256.rfind(*hex, 0) == 0) matches.push_back(e.sha256);
+        if (matches.empty()) return fail(Error::usage("no CTL entry matches " + *rthumb));
+        if (matches.size() > 1)
+            return fail(Error::usage("several CTL entries match " + *rthumb + ": give more digits"));
+        auto removed = (*ctx)->store().remove_ctl(matches.front());
+        SEALGATE_TRY(removed);
+        std::printf("removed %s\n", matches.front().c_str());
+        return ok();
+    });
+}
+
+void add_root(CLI::App& app, Cli& cli) {
+    auto* root = app.add_subcommand("root", "Trusted root certificates (for CA-issued partners)");
+    root->require_subcommand(1);
+    auto* add = root->add_subcommand("add", "Trust the CA certificate(s) in FILE");
+    auto file = std::make_shared<std::string>();
+    add->add_option("FILE", *file)->required();
+    cli.on(add, [&cli, file]() -> Status {
+        auto bytes = read_file(*file);
+        SEALGATE_TRY(bytes);
+        auto bundle = crypto::read_bundle(*bytes, std::nullopt);
+        if (!bundle) return fail(std::move(bundle.error()).with_context(*file));
+        if (bundle->key)
+            return fail(Error::usage(*file + " holds a private key: a root needs the certificate only"));
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        for (const auto& c : bundle->certificates) {
+            SEALGATE_TRY((*ctx)->store().put_root(RootRecord{c.sha256(), c.der()}));
+            std::printf("%s  %s%s\n", c.sha256().c_str(), c.subject().c_str(),
+                        c.is_ca() ? "" : "  (warning: not a CA certificate)");
+        }
+        return ok();
+    });
+    auto* lst = root->add_subcommand("list", "List trusted roots");
+    cli.on(lst, [&cli]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto roots = (*ctx)->store().list_roots();
+        SEALGATE_TRY(roots);
+        for (const auto& r : *roots) {
+            auto c = crypto::Certificate::from_der(r.der);
+            SEALGATE_TRY(c);
+            std::printf("%s  %s  (until %s)\n", r.sha256.c_str(), c->subject().c_str(),
+                        format_time(c->not_after()).c_str());
+        }
+        return ok();
+    });
+    auto* rm = root->add_subcommand("remove", "Stop trusting a root");
+    auto rthumb = std::make_shared<std::string>();
+    rm->add_option("THUMBPRINT", *rthumb)->required();
+    cli.on(rm, [&cli, rthumb]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto hex = normalize_thumbprint(*rthumb);
+        SEALGATE_TRY(hex);
+        auto roots = (*ctx)->store().list_roots();
+        SEALGATE_TRY(roots);
+        std::vector<std::string> matches;
+        for (const auto& r : *roots)
+            if (r.sha256.rfind(*hex, 0) == 0) matches.push_back(r.sha256);
+        if (matches.size() != 1)
+            return fail(Error::usage(matches.empty() ? "no root matches " + *rthumb
+                                                     : "several roots match " + *rthumb));
+        auto removed = (*ctx)->store().remove_root(matches.front());
+        SEALGATE_TRY(removed);
+        std::printf("removed %s\n", matches.front().c_str());
+        return ok();
+    });
+}
+
+void add_crl(CLI::App& app, Cli& cli) {
+    auto* crl = app.add_subcommand("crl", "Certificate revocation lists");
+    crl->require_subcommand(1);
+    auto* imp = crl->add_subcommand("import", "Import a CRL (PEM or DER)");
+    auto file = std::make_shared<std::string>();
+    imp->add_option("FILE", *file)->required();
+    cli.on(imp, [&cli, file]() -> Status {
+        auto bytes = read_file(*file);
+        SEALGATE_TRY(bytes);
+        auto c = crypto::Crl::read(*bytes);
+        if (!c) return fail(std::move(c.error()).with_context(*file));
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        SEALGATE_TRY((*ctx)->store().put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr)}));
+        std::printf("CRL of %s (updated %s)\n", c->issuer().c_str(),
+                    format_time(c->last_update()).c_str());
+        return ok();
+    });
+    auto* lst = crl->add_subcommand("list", "List imported CRLs");
+    cli.on(lst, [&cli]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto crls = (*ctx)->store().list_crls();
+        SEALGATE_TRY(crls);
+        for (const auto& r : *crls) {
+            auto c = crypto::Crl::read(r.der);
+            SEALGATE_TRY(c);
+            const std::time_t next = c->next_update();
+            std::printf("%s  updated %s  next %s%s\n", r.issuer.c_str(),
+                        format_time(c->last_update()).c_str(),
+                        next ? format_time(next).c_str() : "-",
+                        next && next < std::time(nullptr) ? "  (STALE)" : "");
+        }
+        return ok();
+    });
+}
+
+}  // namespace
+
+void add_trust_commands(CLI::App& app, Cli& cli) {
+    add_ctl(app, cli);
+    add_root(app, cli);
+    add_crl(app, cli);
+}
+
+}  // namespace sealgate::app

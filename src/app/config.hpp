@@ -1,0 +1,56 @@
+// app/config.hpp — the TOML configuration file (examples/sealgate.toml documents every key).
+//
+// Precedence: command-line flags > environment (SEALGATE_STORE) > config file > defaults.
+// The defaults run on a fresh machine: SQLite store ./sealgate.db, master key beside it,
+// listen 127.0.0.1:10025, next hop 127.0.0.1:10026.
+// load() throws nothing: a missing explicit file, a syntax error or an unknown key is an Error
+// with the file, line and key.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace sealgate::app {
+
+struct TlsConfig {
+    std::string certificate;  // PEM chain for STARTTLS on the listener
+    std::string private_key;
+};
+
+struct Config {
+    std::string source;  // the file it came from, empty for built-in defaults
+
+    // [store]
+    std::string store_path = "sealgate.db";
+    std::string master_key_path;  // empty: store_path + ".key"
+    std::size_t log_retention = 100000;
+
+    // [smtp]
+    std::string listen = "127.0.0.1:10025";
+    std::string next_hop = "127.0.0.1:10026";
+    std::string hostname = "localhost";
+    std::vector<std::string> relay_networks{"127.0.0.0/8", "::1/128"};
+    std::size_t max_message_size = 50 * 1024 * 1024;
+    std::size_t max_recipients = 1000;
+    std::size_t max_connections = 200;
+    std::size_t command_timeout_s = 300;
+    std::size_t data_timeout_s = 600;
+    TlsConfig tls;
+    bool relay_starttls = true;
+
+    // [limits]
+    std::size_t max_header_bytes = 1024 * 1024;
+
+    std::string master_key() const {
+        return master_key_path.empty() ? store_path + ".key" : master_key_path;
+    }
+};
+
+// path empty: SEALGATE_CONFIG, then /etc/sealgate/sealgate.toml if it exists, else defaults.
+Result<Config> load_config(const std::string& path);
+
+}  // namespace sealgate::app

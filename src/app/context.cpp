@@ -1,0 +1,55 @@
+#include "app/context.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "store/sqlite_store.hpp"
+
+namespace sealgate::app {
+
+Result<Config> resolve_config(const GlobalOptions& opts) {
+    auto cfg = load_config(opts.config_path);
+    SEALGATE_TRY(cfg);
+    if (!opts.store_path.empty()) {
+        cfg->store_path = opts.store_path;
+    } else if (const char* env = std::getenv("SEALGATE_STORE"); env != nullptr && *env != '\0') {
+        cfg->store_path = env;
+    }
+    return cfg;
+}
+
+Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
+    auto cfg = resolve_config(opts);
+    SEALGATE_TRY(cfg);
+    auto ctx = std::make_unique<Context>();
+    ctx->config_ = std::move(*cfg);
+    auto store = SqliteStore::open(ctx->config_.store_path, OpenMode::existing,
+                                   ctx->config_.log_retention);
+    SEALGATE_TRY(store);
+    auto master = keystore::MasterKey::load(ctx->config_.master_key());
+    SEALGATE_TRY(master);
+    ctx->store_ = std::move(*store);
+    ctx->keys_ = std::make_unique<keystore::KeyStore>(*ctx->store_, std::move(*master));
+    return ctx;
+}
+
+Result<std::unique_ptr<Context>> Context::create(const GlobalOptions& opts) {
+    auto cfg = resolve_config(opts);
+    SEALGATE_TRY(cfg);
+    if (std::filesystem::exists(cfg->store_path))
+        return fail(Error::usage("a store exists already at " + cfg->store_path));
+    if (std::filesystem::exists(cfg->master_key()))
+        return fail(Error::usage("a master key exists already at " + cfg->master_key() +
+                                 " (never overwritten: move it away if it is really unused)"));
+    auto master = keystore::MasterKey::create(cfg->master_key());
+    SEALGATE_TRY(master);
+    auto store = SqliteStore::open(cfg->store_path, OpenMode::create, cfg->log_retention);
+    SEALGATE_TRY(store);
+    auto ctx = std::make_unique<Context>();
+    ctx->config_ = std::move(*cfg);
+    ctx->store_ = std::move(*store);
+    ctx->keys_ = std::make_unique<keystore::KeyStore>(*ctx->store_, std::move(*master));
+    return ctx;
+}
+
+}  // namespace sealgate::app

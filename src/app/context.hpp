@@ -1,0 +1,49 @@
+// app/context.hpp — the concrete objects a command works with, wired in one place.
+//
+// The store path is resolved as: --store PATH, else $SEALGATE_STORE, else the config file's
+// [store] path, else ./sealgate.db. The master key lives beside the store (PATH.key) unless the
+// config names another file.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/config.hpp"
+#include "core/result.hpp"
+#include "keystore/keystore.hpp"
+#include "keystore/master_key.hpp"
+#include "policy/snapshot.hpp"
+#include "store/store.hpp"
+
+namespace sealgate::app {
+
+struct GlobalOptions {
+    std::string config_path;
+    std::string store_path;
+};
+
+class Context {
+public:
+    // Open an existing store and its master key.
+    static Result<std::unique_ptr<Context>> open(const GlobalOptions& opts);
+    // Create a new store and master key (`sealgate init`); refuses to overwrite either.
+    static Result<std::unique_ptr<Context>> create(const GlobalOptions& opts);
+
+    const Config& config() const { return config_; }
+    Store& store() { return *store_; }
+    keystore::KeyStore& keys() { return *keys_; }
+    Result<std::shared_ptr<const policy::Snapshot>> snapshot() {
+        return policy::Snapshot::load(*store_);
+    }
+
+private:
+    Config config_;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<keystore::KeyStore> keys_;
+};
+
+// The resolved configuration alone (for commands that need no store).
+Result<Config> resolve_config(const GlobalOptions& opts);
+
+}  // namespace sealgate::app

@@ -1,0 +1,75 @@
+#include "keystore/keystore.hpp"
+
+namespace sealgate::keystore {
+
+KeyStore::KeyStore(Store& store, MasterKey master) : store_(store), master_(std::move(master)) {}
+
+Status KeyStore::add_smime_key(const crypto::Certificate& cert, const crypto::PrivateKey& key) {
+    if (!key.matches(cert))
+        return fail(Error::usage("private key does not match certificate " + cert.sha256()));
+    const std::string sha = cert.sha256();
+    auto sealed = master_.seal(key.to_pkcs8_der(), "smime:" + sha);
+    SEALGATE_TRY(sealed);
+    SEALGATE_TRY(store_.put_certificate(CertRecord{sha, cert.der(), true, std::time(nullptr)}));
+    SEALGATE_TRY(store_.put_sealed_key(sha, *sealed));
+    loaded_generation_.reset();
+    return ok();
+}
+
+Result<std::string> KeyStore::seal_pgp_secret(std::string_view fingerprint,
+                                              std::string_view secret) const {
+    return master_.seal(secret, "pgp:" + std::string(fingerprint));
+}
+
+Result<std::string> KeyStore::unseal_pgp_secret(std::string_view fingerprint,
+                                                std::string_view sealed) const {
+    return master_.unseal(sealed, "pgp:" + std::string(fingerprint));
+}
+
+Status KeyStore::load() {
+    auto gen = store_.generation();
+    SEALGATE_TRY(gen);
+    auto certs = store_.list_certificates();
+    SEALGATE_TRY(certs);
+    std::vector<HeldKey> keys;
+    for (const auto& rec : *certs) {
+        if (!rec.has_private_key) continue;
+        auto sealed = store_.find_sealed_key(rec.sha256);
+        SEALGATE_TRY(sealed);
+        if (!*sealed) continue;  // marked but missing: nothing to decrypt with
+        auto der = master_.unseal(**sealed, "smime:" + rec.sha256);
+        if (!der)
+            return fail(Error::temp("4.7.0", "Temporary local problem, try again later",
+                                    "cannot unseal private key of " + rec.sha256 + ": " +
+                                        der.error().reason));
+        auto key = crypto::PrivateKey::from_pkcs8_der(*der);
+        SEALGATE_TRY(key);
+        auto cert = crypto::Certificate::from_der(rec.der);
+        SEALGATE_TRY(cert);
+        keys.push_back({std::move(*cert), std::move(*key)});
+    }
+    smime_keys_ = std::move(keys);
+    loaded_generation_ = *gen;
+    return ok();
+}
+
+Status KeyStore::refresh() {
+    auto gen = store_.generation();
+    SEALGATE_TRY(gen);
+    if (loaded_generation_ && *loaded_generation_ == *gen) return ok();
+    return load();
+}
+
+Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(const crypto::Envelope& envelope) {
+    if (!loaded_generation_) SEALGATE_TRY(load());
+    for (const auto& held : smime_keys_) {
+        if (!envelope.addressed_to(held.cert)) continue;
+        auto entity = envelope.decrypt(held.key, held.cert);
+        SEALGATE_TRY(entity);
+        return SmimeDecrypted{std::move(*entity), held.cert.sha256(),
+                              envelope.content_algorithm()};
+    }
+    return std::optional<SmimeDecrypted>{};
+}
+
+}  // namespace sealgate::keystore

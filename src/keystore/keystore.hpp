@@ -1,0 +1,69 @@
+// keystore/keystore.hpp — the only module that holds private keys.
+//
+// Private keys reach the store sealed with the master key (master_key.hpp) and are unsealed here
+// only. Callers get operations, not keys: "decrypt this envelope with whichever of our keys it is
+// addressed to". Keeping the interface this narrow lets a separate key process (OpenSMTPD's ca.c
+// model) replace it later without changing callers.
+//
+// Contract:
+//   - add_*() seal the key and write it to the store; the key never touches disk in clear.
+//   - smime_decrypt() returns nullopt when the envelope is addressed to none of the certificates
+//     whose private key we hold (the caller passes such mail on unchanged, with a note), a value
+//     on success, and an error when decryption was attempted and failed (wrong key material,
+//     corrupt data) or a key could not be unsealed.
+//   - Keys are unsealed once and cached; refresh() drops the cache when the store generation
+//     changed. Not thread-safe: one KeyStore per worker thread, or external locking.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/private_key.hpp"
+#include "crypto/smime.hpp"
+#include "keystore/master_key.hpp"
+#include "store/store.hpp"
+
+namespace sealgate::keystore {
+
+struct SmimeDecrypted {
+    std::string entity;     // the decrypted MIME entity, bytes as they were encrypted
+    std::string cert_sha256;  // our certificate that it was addressed to
+    std::string algorithm;  // content encryption algorithm
+};
+
+class KeyStore {
+public:
+    KeyStore(Store& store, MasterKey master);
+
+    // Store a certificate's private key, sealed; marks the certificate as having a key.
+    Status add_smime_key(const crypto::Certificate& cert, const crypto::PrivateKey& key);
+    // Seal an OpenPGP secret key for the store record of `fingerprint`.
+    Result<std::string> seal_pgp_secret(std::string_view fingerprint, std::string_view secret) const;
+    // Unseal it again (for `pgp export --secret` and for loading the decryptor).
+    Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
+                                          std::string_view sealed) const;
+
+    Result<std::optional<SmimeDecrypted>> smime_decrypt(const crypto::Envelope& envelope);
+
+    // Drop cached keys if the store changed since they were loaded.
+    Status refresh();
+
+private:
+    struct HeldKey {
+        crypto::Certificate cert;
+        crypto::PrivateKey key;
+    };
+    Status load();
+
+    Store& store_;
+    MasterKey master_;
+    std::optional<std::uint64_t> loaded_generation_;
+    std::vector<HeldKey> smime_keys_;
+};
+
+}  // namespace sealgate::keystore

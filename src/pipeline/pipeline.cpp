@@ -1,0 +1,139 @@
+#include "pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "pipeline/stages.hpp"
+
+namespace sealgate::pipeline {
+
+namespace {
+
+bool address_char(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) || u >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~.@").find(c) !=
+                                               std::string_view::npos;
+}
+
+// Is the address named in the visible recipient fields? Case-insensitive, on address
+// boundaries ("bob@x" is not named by "kbob@x").
+bool named_in(std::string_view address, const std::string& visible) {
+    if (address.empty()) return false;
+    const auto eq = [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+    };
+    auto it = visible.begin();
+    while (true) {
+        it = std::search(it, visible.end(), address.begin(), address.end(), eq);
+        if (it == visible.end()) return false;
+        const auto begin = static_cast<std::size_t>(it - visible.begin());
+        const auto end = begin + address.size();
+        const bool left_ok = begin == 0 || !address_char(visible[begin - 1]);
+        const bool right_ok = end == visible.size() || !address_char(visible[end]);
+        if (left_ok && right_ok) return true;
+        ++it;
+    }
+}
+
+struct Group {
+    policy::Treatment treatment;
+    std::vector<std::string> recipients;
+};
+
+// Stage 4: one group per treatment; a Bcc recipient never shares a copy (DESIGN.md §2).
+Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope& env,
+                                    const mime::Entity& message, policy::Mode mode) {
+    std::string visible;
+    for (const auto& f : message.fields())
+        if (f.is("To") || f.is("Cc")) visible += f.value() + "\n";
+
+    std::vector<Group> groups;
+    std::map<std::string, std::size_t> by_key;
+    for (const auto& rcpt : env.recipients) {
+        auto t = policy::decide(snap, env.sender, rcpt, mode);
+        SEALGATE_TRY(t);
+        if (t->action == policy::Action::refuse)
+            return fail(Error::perm(550, "5.7.1",
+                                    "Encryption to this recipient is required but not possible",
+                                    rcpt + ": " + t->reason));
+        const bool bcc = !named_in(rcpt, visible) && env.recipients.size() > 1;
+        const std::string key = t->group_key();
+        if (!bcc) {
+            if (const auto it = by_key.find(key); it != by_key.end()) {
+                groups[it->second].recipients.push_back(rcpt);
+                continue;
+            }
+            by_key.emplace(key, groups.size());
+        }
+        groups.push_back({std::move(*t), {rcpt}});
+    }
+    return groups;
+}
+
+// Stage 5 and 6 for one copy.
+Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
+                          keystore::KeyStore& keys) {
+    Outcome out;
+    switch (t.action) {
+        case policy::Action::decrypt: {
+            auto r = decrypt_smime(message, keys);
+            SEALGATE_TRY(r);
+            out = std::move(*r);
+            break;
+        }
+        case policy::Action::encrypt: {
+            auto r = encrypt_smime(message, t);
+            SEALGATE_TRY(r);
+            out = std::move(*r);
+            break;
+        }
+        case policy::Action::pass:
+            out.direction = t.direction;
+            out.action = "passed";
+            out.detail = t.reason;
+            break;
+        case policy::Action::refuse:
+            return fail(Error::perm(550, "5.7.1", "Encryption required but not possible", t.reason));
+    }
+    out.direction = t.direction;
+    annotate(message, out);
+    return out;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
+                   Options options)
+    : snapshot_(std::move(snapshot)), keys_(keys), options_(options) {}
+
+Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::string message,
+                                            policy::Mode mode) {
+    if (envelope.recipients.empty()) return fail(Error::usage("no recipients"));
+
+    // 1. canonicalise, 2. parse
+    auto parsed = mime::Entity::parse(mime::to_crlf(std::move(message)), options_.limits);
+    SEALGATE_TRY(parsed);
+    // 3. sanitise
+    parsed->remove_prefix("X-Sealgate-");
+    // 4. classify
+    auto groups = classify(*snapshot_, envelope, *parsed, mode);
+    SEALGATE_TRY(groups);
+
+    // 5. transform and 6. annotate, per copy. The last copy takes the parsed message itself so
+    // that a single-copy message (the usual case) is never duplicated in memory.
+    std::vector<Copy> copies;
+    copies.reserve(groups->size());
+    for (std::size_t i = 0; i < groups->size(); ++i) {
+        auto& g = (*groups)[i];
+        const bool last = i + 1 == groups->size();
+        mime::Entity entity = last ? std::move(*parsed) : *parsed;
+        auto outcome = transform(entity, g.treatment, keys_);
+        SEALGATE_TRY(outcome);
+        copies.push_back({std::move(g.recipients), entity.serialize(), std::move(*outcome)});
+    }
+    return copies;
+}
+
+}  // namespace sealgate::pipeline

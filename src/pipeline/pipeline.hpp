@@ -1,0 +1,74 @@
+// pipeline/pipeline.hpp — what sealgate does to one message, as one list of stages.
+//
+//   1. canonicalise     LF or CRLF in, CRLF from here on                 (mime::to_crlf)
+//   2. parse            header fields as bytes, body untouched          (mime::Entity)
+//   3. sanitise         drop every X-Sealgate-* field that came in       (no spoofed results)
+//   4. classify         a Treatment per recipient, grouped into copies   (policy::decide)
+//   5. transform        per copy: decrypt | encrypt S/MIME | encrypt OpenPGP | pass
+//   6. annotate         X-Sealgate-Encrypted / X-Sealgate-Decrypted info header
+//
+// The offline filters (`sealgate encrypt`, `sealgate decrypt`) and the SMTP daemon run this same
+// pipeline; the daemon relays each Copy to the next hop and answers 250 only when all of them
+// were accepted.
+//
+// Contract:
+//   - process() either returns every copy, complete, or an error; never a partial result.
+//   - A recipient whose treatment is `refuse` (mandatory encryption without a usable key) makes
+//     process() fail with that 550 5.7.1 error: such a message is never delivered in clear.
+//   - Copies: one per (direction, action, keys); a Bcc recipient (not named in To/Cc) always gets
+//     a copy of its own.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "keystore/keystore.hpp"
+#include "mime/entity.hpp"
+#include "policy/policy.hpp"
+#include "policy/snapshot.hpp"
+
+namespace sealgate::pipeline {
+
+struct Envelope {
+    std::string sender;                   // reverse path, without angle brackets
+    std::vector<std::string> recipients;  // forward paths
+};
+
+// What was done to one copy: the mail log record and the CLI's report are made from this.
+struct Outcome {
+    policy::Direction direction = policy::Direction::relay;
+    std::string action;     // encrypted, decrypted, passed
+    std::string method;     // smime, pgp, or empty
+    std::string keys;       // thumbprints / fingerprints, comma separated
+    std::string algorithm;  // e.g. aes256-cbc
+    std::string detail;     // why (policy reason, "not encrypted to a key we hold", ...)
+};
+
+struct Copy {
+    std::vector<std::string> recipients;
+    std::string data;  // the complete message, CRLF line endings
+    Outcome outcome;
+};
+
+struct Options {
+    mime::Limits limits;
+};
+
+
+class Pipeline {
+public:
+    Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
+             Options options = {});
+
+    Result<std::vector<Copy>> process(const Envelope& envelope, std::string message,
+                                      policy::Mode mode = policy::Mode::automatic);
+
+private:
+    std::shared_ptr<const policy::Snapshot> snapshot_;
+    keystore::KeyStore& keys_;
+    Options options_;
+};
+
+}  // namespace sealgate::pipeline

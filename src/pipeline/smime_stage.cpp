@@ -1,0 +1,137 @@
+#include <algorithm>
+
+#include "crypto/smime.hpp"
+#include "mime/base64.hpp"
+#include "pipeline/stages.hpp"
+
+namespace sealgate::pipeline {
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+mime::Field field(std::string name, std::string_view value) {
+    mime::Field f;
+    f.raw = name + ": " + std::string(value) + "\r\n";
+    f.name = std::move(name);
+    return f;
+}
+
+// The body of a MIME entity decoded per its Content-Transfer-Encoding.
+Result<std::string> decoded_body(const mime::Entity& entity) {
+    const std::string cte = lower(entity.get("Content-Transfer-Encoding").value_or("7bit"));
+    if (cte == "base64") return mime::base64_decode(entity.body());
+    if (cte == "7bit" || cte == "8bit" || cte == "binary") return std::string(entity.body());
+    return fail(Error::bad_input("unsupported Content-Transfer-Encoding for S/MIME: " + cte));
+}
+
+}  // namespace
+
+std::string quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        if (c == '\r' || c == '\n') continue;
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
+    auto encrypted =
+        crypto::cms_encrypt(message.content_entity(), treatment.certificates, treatment.profile);
+    SEALGATE_TRY(encrypted);
+
+    const char* smime_type = encrypted->auth_enveloped ? "authEnveloped-data" : "enveloped-data";
+    std::vector<mime::Field> content;
+    content.push_back(field("Content-Type", std::string("application/pkcs7-mime; smime-type=") +
+                                                smime_type + ";\r\n\tname=\"smime.p7m\""));
+    content.push_back(field("Content-Transfer-Encoding", "base64"));
+    content.push_back(field("Content-Disposition", "attachment; filename=\"smime.p7m\""));
+    std::string body = mime::base64_encode(encrypted->der);
+    encrypted->der.clear();
+    encrypted->der.shrink_to_fit();
+    if (!message.has("MIME-Version")) message.append("MIME-Version", "1.0");
+    message.replace_content(std::move(content), std::move(body));
+
+    Outcome out;
+    out.direction = treatment.direction;
+    out.action = "encrypted";
+    out.method = "smime";
+    for (const auto& c : treatment.certificates) out.keys += (out.keys.empty() ? "" : ",") + c.sha256();
+    out.algorithm = encrypted->algorithm;
+    out.detail = treatment.reason;
+    return out;
+}
+
+Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
+    auto inner = mime::Entity::parse(mime::to_crlf(std::move(inner_bytes)));
+    if (!inner) return fail(std::move(inner.error()).with_context("decrypted entity"));
+    outer.replace_content(mime::Entity::content_fields_of(*inner), std::string(inner->body()));
+    return ok();
+}
+
+Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
+    Outcome out;
+    out.direction = policy::Direction::inbound;
+    out.action = "passed";
+
+    const auto ct_value = message.get("Content-Type");
+    if (!ct_value) {
+        out.detail = "not encrypted";
+        return out;
+    }
+    auto ct = mime::parse_content_type(*ct_value);
+    SEALGATE_TRY(ct);
+    const bool pkcs7 = ct->is("application", "pkcs7-mime") || ct->is("application", "x-pkcs7-mime");
+    const std::string smime_type = lower(ct->param("smime-type").value_or(""));
+    if (!pkcs7 || (smime_type != "enveloped-data" && smime_type != "authenveloped-data" &&
+                   !smime_type.empty())) {
+        out.detail = "not encrypted";
+        return out;
+    }
+
+    auto der = decoded_body(message);
+    if (!der) return fail(std::move(der.error()).with_context("S/MIME body"));
+    auto envelope = crypto::Envelope::parse(*der);
+    if (!envelope) return fail(std::move(envelope.error()).with_context("S/MIME"));
+    der->clear();
+    der->shrink_to_fit();
+
+    auto decrypted = keys.smime_decrypt(*envelope);
+    SEALGATE_TRY(decrypted);
+    if (!*decrypted) {
+        out.method = "smime";
+        out.detail = "not encrypted to a key we hold";
+        return out;
+    }
+    SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->entity)));
+    out.action = "decrypted";
+    out.method = "smime";
+    out.keys = (*decrypted)->cert_sha256;
+    out.algorithm = (*decrypted)->algorithm;
+    return out;
+}
+
+void annotate(mime::Entity& message, const Outcome& outcome) {
+    if (outcome.direction == policy::Direction::relay) return;
+    const bool inbound = outcome.direction == policy::Direction::inbound;
+    const char* name = inbound ? "X-Sealgate-Decrypted" : "X-Sealgate-Encrypted";
+    std::string value;
+    if (outcome.action == "encrypted" || outcome.action == "decrypted") {
+        value = outcome.method + "; " + (outcome.method == "smime" ? "cert=" : "key=") +
+                outcome.keys + "; alg=" + outcome.algorithm;
+    } else {
+        // Plain inbound mail passes without a note: there was nothing to decrypt.
+        if (inbound && outcome.detail == "not encrypted") return;
+        value = "no; reason=" + quoted(outcome.detail);
+    }
+    message.append(name, value);
+}
+
+}  // namespace sealgate::pipeline

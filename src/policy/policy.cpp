@@ -1,0 +1,164 @@
+#include "policy/policy.hpp"
+
+#include <algorithm>
+
+namespace sealgate::policy {
+
+std::string_view to_string(Direction d) {
+    switch (d) {
+        case Direction::inbound: return "inbound";
+        case Direction::outbound: return "outbound";
+        case Direction::relay: return "relay";
+    }
+    return "relay";
+}
+
+std::string_view to_string(Action a) {
+    switch (a) {
+        case Action::pass: return "passed";
+        case Action::encrypt: return "encrypted";
+        case Action::decrypt: return "decrypted";
+        case Action::refuse: return "rejected";
+    }
+    return "passed";
+}
+
+std::string Treatment::group_key() const {
+    std::string key(to_string(direction));
+    key += '|';
+    key += to_string(action);
+    if (action == Action::encrypt) {
+        key += '|';
+        key += to_string(method);
+        key += profile == crypto::CmsProfile::modern ? "|modern" : "|compat";
+        for (const auto& c : certificates) key += "|" + c.sha256();
+        for (const auto& k : pgp_keys) key += "|" + k.fingerprint;
+    }
+    // Passed copies carry the reason in their info header: group them by it, so every copy says
+    // the truth about its own recipients.
+    if (action == Action::pass) key += "|" + reason;
+    return key;
+}
+
+CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert) {
+    CertificateStatus st;
+    st.ctl = snap.ctl_status(cert.sha256());
+    st.usability = crypto::encryption_usability(cert, st.ctl, snap.trust());
+    return st;
+}
+
+namespace {
+
+// The S/MIME attempt for a domain: every chosen certificate that is usable now.
+struct Attempt {
+    bool found = false;
+    std::string why_not;
+};
+
+Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
+    Attempt a;
+    std::vector<std::string> reasons;
+    for (const auto& sha : dom.smime_certs) {
+        const auto* stored = snap.find_certificate(sha);
+        if (stored == nullptr) {
+            reasons.push_back("certificate " + sha.substr(0, 16) + " is not in the store");
+            continue;
+        }
+        const auto st = certificate_status(snap, stored->cert);
+        if (st.usability.usable)
+            t.certificates.push_back(stored->cert);
+        else
+            reasons.push_back("certificate " + sha.substr(0, 16) + ": " + st.usability.reason);
+    }
+    if (!t.certificates.empty()) {
+        a.found = true;
+        t.method = Method::smime;
+        t.profile = dom.smime_profile == SmimeProfile::modern ? crypto::CmsProfile::modern
+                                                              : crypto::CmsProfile::compat;
+        return a;
+    }
+    if (dom.smime_certs.empty()) reasons.emplace_back("no S/MIME certificate chosen");
+    for (std::size_t i = 0; i < reasons.size(); ++i) a.why_not += (i ? "; " : "") + reasons[i];
+    return a;
+}
+
+Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
+    Attempt a;
+    std::vector<std::string> reasons;
+    for (const auto* key : snap.pgp_keys_for(dom.name)) {
+        const auto u = pgp_key_usability(*key, snap.trust().now);
+        if (u.usable)
+            t.pgp_keys.push_back({key->fingerprint, key->public_key});
+        else
+            reasons.push_back("key " + key->fingerprint.substr(0, 16) + ": " + u.reason);
+    }
+    if (!t.pgp_keys.empty()) {
+        a.found = true;
+        t.method = Method::pgp;
+        return a;
+    }
+    if (reasons.empty()) reasons.emplace_back("no OpenPGP key bound");
+    for (std::size_t i = 0; i < reasons.size(); ++i) a.why_not += (i ? "; " : "") + reasons[i];
+    return a;
+}
+
+Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
+    Treatment t;
+    t.direction = Direction::outbound;
+    const DomainRecord* dom = snap.find_domain(rdomain);
+    if (dom == nullptr) {
+        t.reason = "no policy for " + std::string(rdomain);
+        return t;
+    }
+    t.domain = dom->name;
+    if (dom->encrypt_mode == EncryptMode::none) {
+        t.reason = "encryption mode none for " + dom->name;
+        return t;
+    }
+    std::string why_not;
+    for (const Method m : dom->methods) {
+        Treatment candidate = t;
+        const Attempt a = m == Method::smime ? try_smime(snap, *dom, candidate)
+                                             : try_pgp(snap, *dom, candidate);
+        if (a.found) {
+            candidate.action = Action::encrypt;
+            candidate.reason = "encryption " + std::string(to_string(dom->encrypt_mode)) +
+                               " for " + dom->name;
+            return candidate;
+        }
+        if (!why_not.empty()) why_not += "; ";
+        why_not += std::string(m == Method::smime ? "S/MIME: " : "OpenPGP: ") + a.why_not;
+    }
+    t.reason = "no usable key for " + dom->name + " (" + why_not + ")";
+    if (dom->encrypt_mode == EncryptMode::mandatory) t.action = Action::refuse;
+    return t;
+}
+
+}  // namespace
+
+Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
+                         Mode mode) {
+    const std::string rdomain = domain_of(recipient);
+    if (rdomain.empty() && mode != Mode::inbound)
+        return fail(Error::perm(501, "5.1.3", "Bad recipient address syntax",
+                                "recipient without domain: " + std::string(recipient)));
+    switch (mode) {
+        case Mode::inbound: {
+            Treatment t;
+            t.direction = Direction::inbound;
+            t.action = Action::decrypt;
+            if (const auto* d = snap.find_domain(rdomain)) t.domain = d->name;
+            return t;
+        }
+        case Mode::outbound: return outbound(snap, rdomain);
+        case Mode::automatic: break;
+    }
+    if (snap.is_local(rdomain)) return decide(snap, sender, recipient, Mode::inbound);
+    if (snap.is_local(domain_of(sender))) return outbound(snap, rdomain);
+    Treatment relay;
+    relay.direction = Direction::relay;
+    relay.reason = "neither sender nor recipient is local";
+    return relay;
+}
+
+}  // namespace sealgate::policy

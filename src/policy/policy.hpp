@@ -1,0 +1,73 @@
+// policy/policy.hpp — what happens to the mail for one recipient.
+//
+// Direction (DESIGN.md §2): recipient in a local domain → inbound (decrypt); sender local and
+// recipient external → outbound (the recipient domain's encryption policy); anything else is
+// relayed unchanged. The offline filters force a direction.
+//
+// Outbound, per the recipient's domain record (exact name, else the nearest "*.parent"):
+//   none          → pass, with the reason in the info header;
+//   opportunistic → the first method (domain `methods` order) with a usable key encrypts,
+//                   else pass with the reasons;
+//   mandatory     → the same, else refuse: 550 5.7.1 with a public text, the per-certificate
+//                   and per-key reasons in the internal reason.
+// S/MIME encrypts to every usable certificate chosen for the domain (the rotation case);
+// OpenPGP to every trusted, usable key bound to it.
+//
+// Contract: decide() never fails open. A missing snapshot piece is a bug; a crypto library
+// failure while evaluating a key is a temporary error, never "no usable key".
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/smime.hpp"
+#include "policy/snapshot.hpp"
+
+namespace sealgate::policy {
+
+enum class Direction { inbound, outbound, relay };
+enum class Action { pass, encrypt, decrypt, refuse };
+
+std::string_view to_string(Direction d);
+std::string_view to_string(Action a);
+
+struct PgpRecipient {
+    std::string fingerprint;  // primary key
+    std::string public_key;   // transferable public key (binary)
+};
+
+struct Treatment {
+    Direction direction = Direction::relay;
+    Action action = Action::pass;
+    Method method = Method::smime;  // when action == encrypt
+    std::string domain;             // the domain record that decided, empty if none
+    std::vector<crypto::Certificate> certificates;  // S/MIME recipients
+    crypto::CmsProfile profile = crypto::CmsProfile::compat;
+    std::vector<PgpRecipient> pgp_keys;  // OpenPGP recipients
+    std::string reason;  // why this treatment (e.g. why not encrypted, why refused)
+
+    // Recipients with equal keys share one copy of the message.
+    std::string group_key() const;
+};
+
+enum class Mode { automatic, outbound, inbound };
+
+// Everything about a certificate that `cert show` and the policy need.
+struct CertificateStatus {
+    crypto::CtlStatus ctl = crypto::CtlStatus::none;
+    crypto::Usability usability;
+};
+
+CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert);
+
+// Is this OpenPGP key usable for encryption now: trusted by the administrator and, by the
+// openpgp module's checks, not revoked, not expired, with a valid encryption subkey.
+crypto::Usability pgp_key_usability(const PgpKeyRecord& key, std::time_t now);
+
+Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
+                         Mode mode);
+
+}  // namespace sealgate::policy

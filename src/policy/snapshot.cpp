@@ -1,0 +1,131 @@
+#include "policy/snapshot.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sealgate::policy {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::string domain_of(std::string_view address) {
+    // Strip angle brackets of a path ("<a@b>") and take the part after the last '@'.
+    if (!address.empty() && address.front() == '<') address.remove_prefix(1);
+    if (!address.empty() && address.back() == '>') address.remove_suffix(1);
+    const auto at = address.rfind('@');
+    if (at == std::string_view::npos) return {};
+    return lower(address.substr(at + 1));
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {
+    auto snap = std::make_shared<Snapshot>();
+
+    // Read the generation first: a change that lands while we load makes the next poll see a
+    // newer generation and load again, so nothing is missed.
+    auto gen = store.generation();
+    SEALGATE_TRY(gen);
+    snap->generation_ = *gen;
+
+    auto domains = store.list_domains();
+    SEALGATE_TRY(domains);
+    snap->domains_ = std::move(*domains);
+
+    auto certs = store.list_certificates();
+    SEALGATE_TRY(certs);
+    for (const auto& rec : *certs) {
+        auto cert = crypto::Certificate::from_der(rec.der);
+        if (!cert)
+            return fail(Error::temp("store holds an unreadable certificate " + rec.sha256 + ": " +
+                                    cert.error().reason));
+        snap->trust_.intermediates.push_back(*cert);
+        snap->certs_.emplace(rec.sha256, StoredCertificate{std::move(*cert), rec.has_private_key});
+    }
+
+    auto ctl = store.list_ctl();
+    SEALGATE_TRY(ctl);
+    for (const auto& e : *ctl) snap->ctl_.emplace(e.sha256, e.action);
+
+    auto roots = store.list_roots();
+    SEALGATE_TRY(roots);
+    for (const auto& r : *roots) {
+        auto cert = crypto::Certificate::from_der(r.der);
+        if (!cert)
+            return fail(Error::temp("store holds an unreadable root " + r.sha256 + ": " +
+                                    cert.error().reason));
+        snap->trust_.roots.push_back(std::move(*cert));
+    }
+
+    auto crls = store.list_crls();
+    SEALGATE_TRY(crls);
+    for (const auto& c : *crls) {
+        auto crl = crypto::Crl::read(c.der);
+        if (!crl)
+            return fail(Error::temp("store holds an unreadable CRL of " + c.issuer + ": " +
+                                    crl.error().reason));
+        snap->trust_.crls.push_back(std::move(*crl));
+    }
+
+    auto pgp = store.list_pgp_keys();
+    SEALGATE_TRY(pgp);
+    snap->pgp_keys_ = std::move(*pgp);
+
+    snap->trust_.now = std::time(nullptr);
+    return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+const DomainRecord* Snapshot::find_domain(std::string_view domain) const {
+    const std::string name = lower(domain);
+    const auto by_name = [this](std::string_view n) -> const DomainRecord* {
+        for (const auto& d : domains_)
+            if (d.name == n) return &d;
+        return nullptr;
+    };
+    if (const auto* exact = by_name(name)) return exact;
+    // Walk up: a.b.example.com → *.b.example.com → *.example.com → *.com
+    std::string_view rest = name;
+    for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+        rest.remove_prefix(dot + 1);
+        if (const auto* wild = by_name("*." + std::string(rest))) return wild;
+    }
+    return nullptr;
+}
+
+bool Snapshot::is_local(std::string_view domain) const {
+    const auto* d = find_domain(domain);
+    return d != nullptr && d->local;
+}
+
+const StoredCertificate* Snapshot::find_certificate(std::string_view sha256) const {
+    const auto it = certs_.find(std::string(sha256));
+    return it == certs_.end() ? nullptr : &it->second;
+}
+
+crypto::CtlStatus Snapshot::ctl_status(std::string_view sha256) const {
+    const auto it = ctl_.find(sha256);
+    if (it == ctl_.end()) return crypto::CtlStatus::none;
+    return it->second == CtlAction::block ? crypto::CtlStatus::blocked : crypto::CtlStatus::trusted;
+}
+
+const PgpKeyRecord* Snapshot::find_pgp_key(std::string_view fingerprint) const {
+    for (const auto& k : pgp_keys_)
+        if (k.fingerprint == fingerprint) return &k;
+    return nullptr;
+}
+
+std::vector<const PgpKeyRecord*> Snapshot::pgp_keys_for(std::string_view domain_record) const {
+    std::vector<const PgpKeyRecord*> out;
+    for (const auto& k : pgp_keys_)
+        if (std::find(k.domains.begin(), k.domains.end(), domain_record) != k.domains.end())
+            out.push_back(&k);
+    return out;
+}
+
+}  // namespace sealgate::policy

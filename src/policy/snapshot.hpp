@@ -1,0 +1,66 @@
+// policy/snapshot.hpp — an immutable in-memory copy of what policy decisions need.
+//
+// Loaded from the Store in one go (domains, certificates, CTL, roots, CRLs, OpenPGP key records)
+// so that per-recipient decisions on the mail path cost no store round trip. A running gateway
+// polls Store::generation() and loads a new Snapshot when it changed; decisions in flight keep
+// the snapshot they started with (shared_ptr).
+//
+// Contract: load() fails (never yields a partial snapshot) when any part of the store cannot be
+// read or a stored certificate cannot be parsed; the caller answers 451 then, never "no policy".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/import.hpp"
+#include "crypto/verify.hpp"
+#include "store/store.hpp"
+
+namespace sealgate::policy {
+
+struct StoredCertificate {
+    crypto::Certificate cert;
+    bool has_private_key = false;
+};
+
+class Snapshot {
+public:
+    static Result<std::shared_ptr<const Snapshot>> load(Store& store);
+
+    std::uint64_t generation() const { return generation_; }
+
+    // Domain lookup: the exact name, then "*.parent" for each parent (DESIGN.md §4: a wildcard
+    // `*.example.com` applies below `example.com`). Names compare case-insensitively.
+    const DomainRecord* find_domain(std::string_view domain) const;
+    bool is_local(std::string_view domain) const;
+
+    const StoredCertificate* find_certificate(std::string_view sha256) const;
+    const std::map<std::string, StoredCertificate>& certificates() const { return certs_; }
+    crypto::CtlStatus ctl_status(std::string_view sha256) const;
+    const crypto::TrustContext& trust() const { return trust_; }
+    const std::vector<DomainRecord>& domains() const { return domains_; }
+
+    const PgpKeyRecord* find_pgp_key(std::string_view fingerprint) const;
+    // Keys bound to exactly this domain record name, in fingerprint order.
+    std::vector<const PgpKeyRecord*> pgp_keys_for(std::string_view domain_record) const;
+    const std::vector<PgpKeyRecord>& pgp_keys() const { return pgp_keys_; }
+
+private:
+    std::uint64_t generation_ = 0;
+    std::vector<DomainRecord> domains_;
+    std::map<std::string, StoredCertificate> certs_;
+    std::map<std::string, CtlAction, std::less<>> ctl_;
+    crypto::TrustContext trust_;
+    std::vector<PgpKeyRecord> pgp_keys_;
+};
+
+// "user@Example.COM" → "example.com"; empty for an address without '@'.
+std::string domain_of(std::string_view address);
+
+}  // namespace sealgate::policy
