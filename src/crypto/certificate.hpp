@@ -17,9 +17,11 @@ typedef struct x509_st X509;
 namespace sealgate::crypto {
 
 class Certificate {
-public:
+  public:
     static Result<Certificate> from_der(std::string_view der);
     static Result<Certificate> from_pem(std::string_view pem);  // the first certificate
+    // DER or PEM, whichever it is.
+    static Result<Certificate> read(std::string_view bytes);
 
     std::string der() const;
     std::string sha256() const;  // lower-case hex
@@ -42,9 +44,10 @@ public:
 
     X509* get() const { return cert_.get(); }  // borrowed; valid while this object lives
 
-private:
+  private:
     explicit Certificate(std::shared_ptr<X509> cert) : cert_(std::move(cert)) {}
     std::shared_ptr<X509> cert_;
+    friend class KeyFactory;  // crypto/ossl.hpp: adopts handles created inside the module
 };
 
 }  // namespace sealgate::crypto

@@ -3,6 +3,8 @@
 // PKCS#12 (with a password, possibly empty), and CRLs (PEM or DER).
 #pragma once
 
+#include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,11 +14,13 @@
 #include "crypto/certificate.hpp"
 #include "crypto/private_key.hpp"
 
+typedef struct X509_crl_st X509_CRL;
+
 namespace sealgate::crypto {
 
 struct Bundle {
     std::vector<Certificate> certificates;  // end-entity first when a key is present
-    std::optional<PrivateKey> key;           // matches certificates.front() when present
+    std::optional<PrivateKey> key;          // matches certificates.front() when present
 };
 
 // Detects the format. Fails with a clear reason on garbage, a wrong or missing password, or a
@@ -24,17 +28,18 @@ struct Bundle {
 Result<Bundle> read_bundle(std::string_view bytes, const std::optional<std::string>& password);
 
 class Crl {
-public:
+  public:
     static Result<Crl> read(std::string_view bytes);  // PEM or DER
     std::string der() const;
     std::string issuer() const;
     std::time_t last_update() const;
-    std::time_t next_update() const;  // 0 when absent
-    void* get() const { return crl_.get(); }  // X509_CRL*, borrowed
+    std::time_t next_update() const;              // 0 when absent
+    X509_CRL* get() const { return crl_.get(); }  // borrowed; valid while this object lives
 
-private:
-    explicit Crl(std::shared_ptr<void> crl) : crl_(std::move(crl)) {}
-    std::shared_ptr<void> crl_;
+  private:
+    explicit Crl(std::shared_ptr<X509_CRL> crl) : crl_(std::move(crl)) {}
+    std::shared_ptr<X509_CRL> crl_;
+    friend class KeyFactory;
 };
 
 }  // namespace sealgate::crypto

@@ -5,7 +5,9 @@
 // CA:FALSE; subjectKeyIdentifier; random 128-bit serial; SHA-256 signature.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/result.hpp"
@@ -19,8 +21,8 @@ enum class KeyAlgorithm { rsa2048, rsa3072, rsa4096, p256 };
 std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s);
 
 struct CertificateRequest {
-    std::string email;          // domain-cert@example.com
-    std::string common_name;    // defaults to the email when empty
+    std::string email;        // domain-cert@example.com
+    std::string common_name;  // defaults to the email when empty
     KeyAlgorithm algorithm = KeyAlgorithm::rsa3072;
     int days = 730;
 };

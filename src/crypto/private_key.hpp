@@ -16,14 +16,14 @@ typedef struct evp_pkey_st EVP_PKEY;
 namespace sealgate::crypto {
 
 class PrivateKey {
-public:
+  public:
     static Result<PrivateKey> from_pkcs8_der(std::string_view der);
-    std::string to_pkcs8_der() const;  // unencrypted PKCS#8: callers seal it at once
+    std::string to_pkcs8_der() const;             // unencrypted PKCS#8: callers seal it at once
     bool matches(const Certificate& cert) const;  // the certificate's public key is ours
 
     EVP_PKEY* get() const { return key_.get(); }
 
-private:
+  private:
     explicit PrivateKey(std::shared_ptr<EVP_PKEY> key) : key_(std::move(key)) {}
     std::shared_ptr<EVP_PKEY> key_;
     friend class KeyFactory;

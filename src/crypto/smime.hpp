@@ -7,6 +7,7 @@
 // Output is DER; the MIME wrapping (base64 with CRLF) is the pipeline's job.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "crypto/certificate.hpp"
 #include "crypto/private_key.hpp"
 
+typedef struct CMS_ContentInfo_st CMS_ContentInfo;
+
 namespace sealgate::crypto {
 
 enum class CmsProfile { compat, modern };
@@ -22,30 +25,39 @@ enum class CmsProfile { compat, modern };
 struct Encrypted {
     std::string der;
     bool auth_enveloped = false;  // smime-type=authEnveloped-data
-    std::string algorithm;        // "aes256-cbc", "aes256-gcm" (+ key transport: "rsa", "rsa-oaep", "ecdh")
+    std::string algorithm;        // content cipher: "aes256-cbc", "aes256-gcm"
+    std::string key_management;   // "rsa", "rsa-oaep", "ecdh" (comma-joined when mixed)
 };
 
-// Encrypt the entity (CRLF-canonical bytes) to every recipient certificate.
+// Encrypt the entity (CRLF-canonical bytes, never altered: CMS_BINARY) to every recipient
+// certificate. RSA and EC (P-256/384/521) recipients; fails with a reason for other key types.
 Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certificate>& recipients,
                               CmsProfile profile);
 
+// One parsed message. decrypt() uses the parsed structure as scratch space (OpenSSL keeps the
+// recipient key in it while decrypting): one Envelope must not be decrypted from two threads
+// at once. Parsing again is cheap compared with the RSA private operation.
 class Envelope {
-public:
+  public:
     // Parse DER of a ContentInfo holding EnvelopedData or AuthEnvelopedData; anything else, a
     // truncated or corrupt structure, fails with a reason.
     static Result<Envelope> parse(std::string_view der);
 
     bool auth_enveloped() const;
-    std::string content_algorithm() const;  // "aes256-cbc", "aes128-cbc", "des-ede3-cbc", "aes256-gcm", ...
+    std::string content_algorithm()
+        const;  // "aes256-cbc", "aes128-cbc", "des-ede3-cbc", "aes256-gcm", ...
     // True when one of the RecipientInfos names this certificate (issuer+serial or SKI).
     bool addressed_to(const Certificate& cert) const;
     // Decrypt with our key. Fails (never returns partial plaintext) on a wrong key, a corrupt
     // ciphertext or a failed GCM tag.
     Result<std::string> decrypt(const PrivateKey& key, const Certificate& cert) const;
 
-private:
-    explicit Envelope(std::shared_ptr<void> cms) : cms_(std::move(cms)) {}
-    std::shared_ptr<void> cms_;  // CMS_ContentInfo*
+  private:
+    Envelope(std::shared_ptr<CMS_ContentInfo> cms, bool auth, std::string alg)
+        : cms_(std::move(cms)), auth_(auth), content_algorithm_(std::move(alg)) {}
+    std::shared_ptr<CMS_ContentInfo> cms_;
+    bool auth_ = false;
+    std::string content_algorithm_;
 };
 
 }  // namespace sealgate::crypto

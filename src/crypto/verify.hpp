@@ -18,7 +18,7 @@ namespace sealgate::crypto {
 enum class CtlStatus { none, trusted, blocked };
 
 struct TrustContext {
-    std::vector<Certificate> roots;         // trust anchors added by the administrator
+    std::vector<Certificate> roots;          // trust anchors added by the administrator
     std::vector<Certificate> intermediates;  // other known certificates, for path building
     std::vector<Crl> crls;
     std::time_t now = 0;

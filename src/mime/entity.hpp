@@ -10,6 +10,13 @@
 //     header, or a header section past the limits. A message without body separator is a
 //     header-only message with an empty body.
 //   - serialize() of an unmodified Entity returns the parsed bytes unchanged.
+//   - Memory: the Entity keeps one copy of the body (inside the parsed data); header fields are
+//     small copies. replace_content() drops the original data, release_body() moves it out.
+//
+// Pipeline use (encrypt):  e = parse(to_crlf(msg)); e.remove_prefix("X-Sealgate-");
+//   plain = e.content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
+//   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc"); out = e.serialize();
+// Pipeline use (decrypt):  inner = parse(to_crlf(plain)); e.replace_content(std::move(inner));
 #pragma once
 
 #include <cstddef>
@@ -42,7 +49,7 @@ struct Field {
 };
 
 class Entity {
-public:
+  public:
     static Result<Entity> parse(std::string data, const Limits& limits = {});
 
     const std::vector<Field>& fields() const { return fields_; }
@@ -66,25 +73,43 @@ public:
     // Content-Description, Content-Disposition, …) belong to the inner entity when encrypting.
     // Returns the Content-* fields + CRLF + body: the entity that gets encrypted, as bytes.
     std::string content_entity() const;
-    // Remove the Content-* fields (and keep every other field) and replace the body.
+    // Remove the Content-* fields (and keep every other field) and replace the body. The new
+    // fields take the place of the first removed one (or go to the end when there was none), so
+    // that decrypting restores the original field order.
     void replace_content(std::vector<Field> content_fields, std::string body);
     static std::vector<Field> content_fields_of(const Entity& inner);
+    // Decryption rebuild (step 4): the inner entity's Content-* fields as raw bytes and its body,
+    // moved, not copied.
+    void replace_content(Entity inner);
+    // Encryption rebuild (step 3) in one place: Content-Type: <content_type>,
+    // Content-Transfer-Encoding: base64, Content-Disposition: <disposition> (omitted when
+    // empty), body = base64 of payload in 76 columns with CRLF, and MIME-Version: 1.0 prepended
+    // when absent.
+    void set_base64_content(std::string_view content_type, std::string_view disposition,
+                            std::string_view payload);
+    // Move the body out without copying it (the header bytes before it are dropped in place).
+    std::string release_body() &&;
+
+    // A field "Name: value" + CRLF, folded at spaces as append() does. CR and LF inside the
+    // value become spaces: a value can never inject a field.
+    static Field make_field(std::string_view name, std::string_view value);
 
     std::string serialize() const;
     std::size_t size() const;  // bytes that serialize() would return
 
-private:
+  private:
     std::vector<Field> fields_;
-    std::string data_;          // original data, owning the body
+    std::string data_;  // original data, owning the body
     std::size_t body_offset_ = 0;
     std::optional<std::string> replaced_body_;
+    bool has_separator_ = true;  // false for a header-only message without the empty line
 };
 
 bool is_content_field(std::string_view name);
 
 struct ContentType {
-    std::string type = "text";      // lower-case
-    std::string subtype = "plain";  // lower-case
+    std::string type = "text";                                // lower-case
+    std::string subtype = "plain";                            // lower-case
     std::vector<std::pair<std::string, std::string>> params;  // names lower-case, values unquoted
 
     bool is(std::string_view t, std::string_view s) const;

@@ -76,8 +76,8 @@ struct CrlRecord {
 };
 
 struct PgpKeyRecord {
-    std::string fingerprint;  // primary key fingerprint, lower-case hex
-    std::string public_key;   // transferable public key, binary
+    std::string fingerprint;    // primary key fingerprint, lower-case hex
+    std::string public_key;     // transferable public key, binary
     std::string sealed_secret;  // secret key sealed by keystore/, empty when we hold none
     bool trusted = false;
     std::vector<std::string> domains;  // bound domains ("add domain to PGP key")
@@ -96,7 +96,7 @@ struct LogRecord {
     std::string method;     // smime, pgp, or empty
     std::string keys;       // thumbprints / fingerprints used, comma separated
     std::string algorithm;
-    std::string detail;     // next-hop reply or reason
+    std::string detail;  // next-hop reply or reason
 };
 
 struct LogQuery {
@@ -105,7 +105,7 @@ struct LogQuery {
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Change counter: increases with every write by any process sharing the store.
@@ -114,14 +114,15 @@ public:
     // Domains.
     virtual Result<std::optional<DomainRecord>> find_domain(std::string_view name) = 0;
     virtual Result<std::vector<DomainRecord>> list_domains() = 0;
-    virtual Status put_domain(const DomainRecord& domain) = 0;  // insert or replace
+    virtual Status put_domain(const DomainRecord& domain) = 0;      // insert or replace
     virtual Result<bool> remove_domain(std::string_view name) = 0;  // false: was not there
 
     // Certificates and their sealed private keys.
     virtual Status put_certificate(const CertRecord& cert) = 0;  // insert or keep existing
     virtual Result<std::optional<CertRecord>> find_certificate(std::string_view sha256) = 0;
     // All certificates whose thumbprint starts with the lower-case hex prefix.
-    virtual Result<std::vector<CertRecord>> find_certificates_by_prefix(std::string_view prefix) = 0;
+    virtual Result<std::vector<CertRecord>> find_certificates_by_prefix(
+        std::string_view prefix) = 0;
     virtual Result<std::vector<CertRecord>> list_certificates() = 0;
     virtual Result<bool> remove_certificate(std::string_view sha256) = 0;
     virtual Status put_sealed_key(std::string_view sha256, std::string_view sealed) = 0;

@@ -1,0 +1,143 @@
+#include "crypto/keygen.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/ossl.hpp"
+
+namespace sealgate::crypto {
+
+namespace {
+
+ossl::EvpPkeyPtr generate(KeyAlgorithm alg) {
+    switch (alg) {
+        case KeyAlgorithm::rsa2048:
+            return ossl::EvpPkeyPtr(EVP_RSA_gen(2048));
+        case KeyAlgorithm::rsa3072:
+            return ossl::EvpPkeyPtr(EVP_RSA_gen(3072));
+        case KeyAlgorithm::rsa4096:
+            return ossl::EvpPkeyPtr(EVP_RSA_gen(4096));
+        case KeyAlgorithm::p256:
+            return ossl::EvpPkeyPtr(EVP_EC_gen("P-256"));
+    }
+    return nullptr;
+}
+
+// Adds one extension given in OpenSSL's configuration syntax. Only constant values pass through
+// here; the caller's email goes in as a GENERAL_NAME so that no text of ours is ever parsed.
+Status add_ext(X509* x, X509V3_CTX* ctx, int nid, const char* value) {
+    std::unique_ptr<X509_EXTENSION, ossl::Deleter<X509_EXTENSION_free>> ext(
+        X509V3_EXT_conf_nid(nullptr, ctx, nid, value));
+    if (!ext || X509_add_ext(x, ext.get(), -1) != 1) {
+        return fail(Error::temp(ossl::reason(std::string("cannot add ") + OBJ_nid2sn(nid))));
+    }
+    return ok();
+}
+
+Status add_san_email(X509* x, const std::string& email) {
+    std::unique_ptr<GENERAL_NAMES, ossl::Deleter<GENERAL_NAMES_free>> names(GENERAL_NAMES_new());
+    std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME_free>> name(GENERAL_NAME_new());
+    ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
+    if (!names || !name || ia5 == nullptr ||
+        ASN1_STRING_set(ia5, email.data(), static_cast<int>(email.size())) != 1) {
+        ASN1_IA5STRING_free(ia5);
+        return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+    }
+    GENERAL_NAME_set0_value(name.get(), GEN_EMAIL, ia5);
+    if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0) {
+        return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+    }
+    name.release();  // now owned by names
+    if (X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+        return fail(Error::temp(ossl::reason("cannot add subjectAltName")));
+    }
+    return ok();
+}
+
+bool plausible_email(std::string_view e) {
+    const auto at = e.find('@');
+    if (at == 0 || at == std::string_view::npos || at + 1 >= e.size())
+        return false;
+    if (e.find('@', at + 1) != std::string_view::npos)
+        return false;
+    // rfc822Name is an IA5String (RFC 5280 §4.2.1.6): ASCII only, no spaces or controls.
+    for (const char c : e) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
+    if (s == "rsa2048")
+        return KeyAlgorithm::rsa2048;
+    if (s == "rsa3072" || s == "rsa")
+        return KeyAlgorithm::rsa3072;
+    if (s == "rsa4096")
+        return KeyAlgorithm::rsa4096;
+    if (s == "p256" || s == "ec")
+        return KeyAlgorithm::p256;
+    return std::nullopt;
+}
+
+Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(
+    const CertificateRequest& req) {
+    if (!plausible_email(req.email)) {
+        return fail(Error::usage("not a plain ASCII email address: " + req.email));
+    }
+    if (req.days <= 0)
+        return fail(Error::usage("validity must be at least one day"));
+    const std::string& cn = req.common_name.empty() ? req.email : req.common_name;
+    const bool rsa = req.algorithm != KeyAlgorithm::p256;
+
+    ossl::EvpPkeyPtr key = generate(req.algorithm);
+    if (!key)
+        return fail(Error::temp(ossl::reason("key generation failed")));
+    ossl::X509Ptr x(X509_new());
+    if (!x)
+        return fail(Error::temp(ossl::reason("X509_new failed")));
+
+    // A positive serial of exactly 128 random bits (RFC 5280 §4.1.2.2 allows up to 20 octets).
+    const ossl::BignumPtr bn(BN_new());
+    if (!bn || BN_rand(bn.get(), 128, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1) {
+        return fail(Error::temp(ossl::reason("no random serial")));
+    }
+    const ossl::Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+
+    // Not before one hour ago: tolerates a partner whose clock runs a little behind.
+    ossl::X509NamePtr name(X509_NAME_new());
+    const bool built =
+        serial && name && X509_set_version(x.get(), X509_VERSION_3) == 1 &&
+        X509_set_serialNumber(x.get(), serial.get()) == 1 &&
+        X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) != nullptr &&
+        X509_time_adj_ex(X509_getm_notAfter(x.get()), req.days, 0, nullptr) != nullptr &&
+        X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                   0) == 1 &&
+        X509_set_subject_name(x.get(), name.get()) == 1 &&
+        X509_set_issuer_name(x.get(), name.get()) == 1 && X509_set_pubkey(x.get(), key.get()) == 1;
+    if (!built)
+        return fail(Error::temp(ossl::reason("cannot build the certificate")));
+
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
+    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
+    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_key_usage,
+                         rsa ? "critical,digitalSignature,keyEncipherment"
+                             : "critical,digitalSignature,keyAgreement"));
+    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_ext_key_usage, "emailProtection"));
+    SEALGATE_TRY(add_san_email(x.get(), req.email));
+    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_subject_key_identifier, "hash"));
+    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+
+    if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) {
+        return fail(Error::temp(ossl::reason("cannot sign the certificate")));
+    }
+    return std::pair{KeyFactory::certificate(std::move(x)), KeyFactory::key(std::move(key))};
+}
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,297 @@
+#include "crypto/smime.hpp"
+
+#include <openssl/ec.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "crypto/ossl.hpp"
+
+namespace sealgate::crypto {
+
+namespace {
+
+// --- A minimal BER walker, only to read the content-encryption algorithm, which OpenSSL 3.0
+// --- has no accessor for. It never has to step over the (large) encrypted content itself.
+
+struct Tlv {
+    int tag = 0;
+    int cls = 0;
+    bool constructed = false;
+    bool indefinite = false;
+    const unsigned char* start = nullptr;    // first byte of the header
+    const unsigned char* content = nullptr;  // first byte of the content
+    long length = 0;                         // content length (0 when indefinite)
+};
+
+struct BerReader {
+    const unsigned char* p;
+    const unsigned char* end;
+
+    bool next(Tlv& t) {
+        if (p >= end)
+            return false;
+        t.start = p;
+        const unsigned char* q = p;
+        const int r = ASN1_get_object(&q, &t.length, &t.tag, &t.cls, end - p);
+        if ((r & 0x80) != 0)
+            return false;
+        t.constructed = (r & V_ASN1_CONSTRUCTED) != 0;
+        t.indefinite = (r & 1) != 0;
+        t.content = q;
+        return true;
+    }
+    // Enter the content of a constructed element just read.
+    void enter(const Tlv& t) { p = t.content; }
+    // Skip the element just read (its header is at t.start).
+    bool skip(const Tlv& t) {
+        if (!t.indefinite) {
+            if (t.length > end - t.content)
+                return false;
+            p = t.content + t.length;
+            return true;
+        }
+        // Indefinite length: children until the end-of-contents octets 00 00.
+        p = t.content;
+        for (;;) {
+            if (end - p >= 2 && p[0] == 0 && p[1] == 0) {
+                p += 2;
+                return true;
+            }
+            Tlv child;
+            if (!next(child) || !skip(child))
+                return false;
+        }
+    }
+};
+
+// ContentInfo → [0] → (Auth)EnvelopedData → (Auth)EncryptedContentInfo → AlgorithmIdentifier.
+int content_cipher_nid(std::string_view der) {
+    const auto* b = reinterpret_cast<const unsigned char*>(der.data());
+    BerReader r{b, b + der.size()};
+    Tlv t;
+    if (!r.next(t) || t.tag != V_ASN1_SEQUENCE)
+        return NID_undef;
+    r.enter(t);
+    if (!r.next(t) || !r.skip(t))
+        return NID_undef;  // contentType
+    if (!r.next(t) || t.cls != V_ASN1_CONTEXT_SPECIFIC || t.tag != 0)
+        return NID_undef;
+    r.enter(t);
+    if (!r.next(t) || t.tag != V_ASN1_SEQUENCE)
+        return NID_undef;
+    r.enter(t);
+    if (!r.next(t) || !r.skip(t))
+        return NID_undef;  // version
+    if (!r.next(t))
+        return NID_undef;
+    if (t.cls == V_ASN1_CONTEXT_SPECIFIC && t.tag == 0) {  // originatorInfo
+        if (!r.skip(t) || !r.next(t))
+            return NID_undef;
+    }
+    if (t.tag != V_ASN1_SET || !r.skip(t))
+        return NID_undef;  // recipientInfos
+    if (!r.next(t) || t.tag != V_ASN1_SEQUENCE)
+        return NID_undef;
+    r.enter(t);
+    if (!r.next(t) || !r.skip(t))
+        return NID_undef;  // contentType
+    if (!r.next(t) || t.tag != V_ASN1_SEQUENCE)
+        return NID_undef;
+    r.enter(t);
+    if (!r.next(t) || t.tag != V_ASN1_OBJECT || !r.skip(t))
+        return NID_undef;
+    const unsigned char* q = t.start;
+    std::unique_ptr<ASN1_OBJECT, ossl::Deleter<ASN1_OBJECT_free>> obj(
+        d2i_ASN1_OBJECT(nullptr, &q, r.p - t.start));
+    return obj ? OBJ_obj2nid(obj.get()) : NID_undef;
+}
+
+std::string cipher_name(int nid) {
+    switch (nid) {
+        case NID_aes_128_cbc:
+            return "aes128-cbc";
+        case NID_aes_192_cbc:
+            return "aes192-cbc";
+        case NID_aes_256_cbc:
+            return "aes256-cbc";
+        case NID_aes_128_gcm:
+            return "aes128-gcm";
+        case NID_aes_192_gcm:
+            return "aes192-gcm";
+        case NID_aes_256_gcm:
+            return "aes256-gcm";
+        case NID_des_ede3_cbc:
+            return "des-ede3-cbc";
+        case NID_rc2_cbc:
+            return "rc2-cbc";
+        case NID_undef:
+            return "unknown";
+        default: {
+            const char* sn = OBJ_nid2sn(nid);
+            return sn != nullptr ? sn : "unknown";
+        }
+    }
+}
+
+// RFC 8551 §2.3 / RFC 3560: RSAES-OAEP with SHA-256 and MGF1-SHA-256.
+bool set_oaep_sha256(EVP_PKEY_CTX* pctx) {
+    return pctx != nullptr && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+           EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) > 0 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
+}
+
+Result<std::string> add_recipient(CMS_ContentInfo* cms, const Certificate& cert,
+                                  CmsProfile profile) {
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    if (pub == nullptr) {
+        return fail(Error::bad_input(ossl::reason("recipient certificate without a usable key")));
+    }
+    const int id = EVP_PKEY_get_base_id(pub);
+    const std::string who = " (" + cert.subject() + ")";
+    if (id == EVP_PKEY_RSA) {
+        if (profile == CmsProfile::compat) {
+            if (CMS_add1_recipient_cert(cms, cert.get(), 0) == nullptr) {
+                return fail(Error::temp(ossl::reason("cannot add RSA recipient" + who)));
+            }
+            return std::string("rsa");
+        }
+        // OAEP has to be chosen on the recipient's own key context, which OpenSSL only creates
+        // when asked to with CMS_KEY_PARAM.
+        CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms, cert.get(), CMS_KEY_PARAM);
+        if (ri == nullptr || !set_oaep_sha256(CMS_RecipientInfo_get0_pkey_ctx(ri))) {
+            return fail(Error::temp(ossl::reason("cannot add RSA-OAEP recipient" + who)));
+        }
+        return std::string("rsa-oaep");
+    }
+    if (id == EVP_PKEY_EC) {
+        // RFC 5753 ECDH; OpenSSL's default KDF hash is SHA-1 (dhSinglePass-stdDH-sha1kdf-scheme).
+        // RFC 8551 §2.3 and RFC 5008 use SHA-256: set it on the ephemeral key's context, from
+        // which OpenSSL picks the KDF when it finalises the KeyAgreeRecipientInfo.
+        CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms, cert.get(), CMS_KEY_PARAM);
+        EVP_PKEY_CTX* pctx = ri != nullptr ? CMS_RecipientInfo_get0_pkey_ctx(ri) : nullptr;
+        if (pctx == nullptr || EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0) {
+            return fail(Error::temp(ossl::reason("cannot add ECDH recipient" + who)));
+        }
+        return std::string("ecdh");
+    }
+    return fail(Error::bad_input(
+        "recipient key type not supported for S/MIME encryption: " + cert.key_type() + who));
+}
+
+}  // namespace
+
+Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certificate>& recipients,
+                              CmsProfile profile) {
+    if (recipients.empty())
+        return fail(Error::usage("S/MIME encryption without recipients"));
+    if (entity.size() > static_cast<std::size_t>(INT_MAX)) {
+        return fail(Error::bad_input("message too large for S/MIME encryption"));
+    }
+    const bool modern = profile == CmsProfile::modern;
+    // RFC 5083/5084: with AES-GCM OpenSSL builds AuthEnvelopedData by itself.
+    const EVP_CIPHER* cipher = modern ? EVP_aes_256_gcm() : EVP_aes_256_cbc();
+    // CMS_BINARY: the entity is canonical already; OpenSSL must not translate line endings.
+    constexpr unsigned int flags = CMS_BINARY | CMS_PARTIAL;
+    ossl::CmsPtr cms(CMS_encrypt(nullptr, nullptr, cipher, flags));
+    if (!cms)
+        return fail(Error::temp(ossl::reason("cannot create CMS envelope")));
+
+    std::vector<std::string> kinds;
+    for (const Certificate& cert : recipients) {
+        auto kind = add_recipient(cms.get(), cert, profile);
+        if (!kind)
+            return fail(std::move(kind).error());
+        if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end())
+            kinds.push_back(*kind);
+    }
+
+    const auto in = ossl::mem_reader(entity);
+    if (!in || CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
+        return fail(Error::temp(ossl::reason("CMS encryption failed")));
+    }
+    const int len = i2d_CMS_ContentInfo(cms.get(), nullptr);
+    if (len <= 0)
+        return fail(Error::temp(ossl::reason("cannot encode CMS")));
+    Encrypted out;
+    out.der.resize(static_cast<std::size_t>(len));
+    auto* p = reinterpret_cast<unsigned char*>(out.der.data());
+    if (i2d_CMS_ContentInfo(cms.get(), &p) != len) {
+        return fail(Error::temp(ossl::reason("cannot encode CMS")));
+    }
+    out.auth_enveloped = modern;
+    out.algorithm = modern ? "aes256-gcm" : "aes256-cbc";
+    for (const std::string& k : kinds) {
+        if (!out.key_management.empty())
+            out.key_management += ',';
+        out.key_management += k;
+    }
+    return out;
+}
+
+Result<Envelope> Envelope::parse(std::string_view der) {
+    if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
+        return fail(Error::bad_input("CMS message too large"));
+    }
+    // Decode straight from the caller's buffer: d2i_CMS_bio would first copy it into a BIO.
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+    if (!cms)
+        return fail(Error::bad_input(ossl::reason("not a CMS structure (truncated or corrupt)")));
+    const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
+    if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData) {
+        return fail(Error::bad_input(std::string("CMS content is not (Auth)EnvelopedData but ") +
+                                     OBJ_nid2ln(type)));
+    }
+    std::string alg = cipher_name(content_cipher_nid(der));
+    return Envelope(std::shared_ptr<CMS_ContentInfo>(cms.release(), CMS_ContentInfo_free),
+                    type == NID_id_smime_ct_authEnvelopedData, std::move(alg));
+}
+
+bool Envelope::auth_enveloped() const {
+    return auth_;
+}
+
+std::string Envelope::content_algorithm() const {
+    return content_algorithm_;
+}
+
+bool Envelope::addressed_to(const Certificate& cert) const {
+    STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms_.get());
+    bool found = false;
+    for (int i = 0; !found && i < sk_CMS_RecipientInfo_num(ris); ++i) {
+        CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+        switch (CMS_RecipientInfo_type(ri)) {
+            case CMS_RECIPINFO_TRANS:  // issuerAndSerialNumber or subjectKeyIdentifier
+                found = CMS_RecipientInfo_ktri_cert_cmp(ri, cert.get()) == 0;
+                break;
+            case CMS_RECIPINFO_AGREE: {
+                STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
+                for (int j = 0; !found && j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
+                    found = CMS_RecipientEncryptedKey_cert_cmp(
+                                sk_CMS_RecipientEncryptedKey_value(reks, j), cert.get()) == 0;
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    ossl::drain_errors();
+    return found;
+}
+
+Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
+    // Decrypt into memory and hand out nothing unless OpenSSL reports success: with GCM the tag
+    // is checked only after the last byte, with CBC the padding only at the end.
+    const auto out = ossl::mem_writer();
+    if (!out)
+        return fail(Error::temp(ossl::reason("out of memory")));
+    if (CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) != 1) {
+        return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
+    }
+    return ossl::mem_contents(out.get());
+}
+
+}  // namespace sealgate::crypto

@@ -1,0 +1,149 @@
+#include "crypto/verify.hpp"
+
+#include <openssl/x509v3.h>
+
+#include "crypto/ossl.hpp"
+
+namespace sealgate::crypto {
+
+namespace {
+
+Usability refuse(std::string reason) {
+    return Usability{false, std::move(reason)};
+}
+
+// The imported CRLs issued by the certificate's issuer (by name; OpenSSL checks the signature
+// when it builds the path).
+std::vector<const Crl*> crls_of_issuer(const Certificate& cert, const TrustContext& trust) {
+    std::vector<const Crl*> out;
+    const X509_NAME* issuer = X509_get_issuer_name(cert.get());
+    for (const Crl& crl : trust.crls) {
+        if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), issuer) == 0)
+            out.push_back(&crl);
+    }
+    return out;
+}
+
+// The issuer's key, when we know the issuer: it lets us check a CRL's signature.
+const EVP_PKEY* issuer_key(const Certificate& cert, const TrustContext& trust) {
+    for (const auto* list : {&trust.roots, &trust.intermediates}) {
+        for (const Certificate& c : *list) {
+            if (X509_check_issued(c.get(), cert.get()) == X509_V_OK)
+                return X509_get0_pubkey(c.get());
+        }
+    }
+    if (cert.self_signed())
+        return X509_get0_pubkey(cert.get());
+    return nullptr;
+}
+
+// For a certificate trusted on the CTL no path is built, yet an imported CRL of its issuer
+// still revokes it. A CRL whose signature does not verify with a known issuer key is ignored;
+// one from an issuer we have no certificate of is believed: it can only take trust away.
+bool revoked_outside_path(const Certificate& cert, const TrustContext& trust) {
+    const EVP_PKEY* key = issuer_key(cert, trust);
+    for (const Crl* crl : crls_of_issuer(cert, trust)) {
+        if (key != nullptr && X509_CRL_verify(crl->get(), const_cast<EVP_PKEY*>(key)) != 1) {
+            continue;
+        }
+        X509_REVOKED* entry = nullptr;
+        if (X509_CRL_get0_by_cert(crl->get(), &entry, cert.get()) == 1) {
+            ossl::drain_errors();
+            return true;
+        }
+    }
+    ossl::drain_errors();
+    return false;
+}
+
+Usability check_path(const Certificate& cert, const TrustContext& trust, std::time_t now) {
+    const ossl::X509StorePtr store(X509_STORE_new());
+    const ossl::X509StackPtr untrusted(sk_X509_new_null());
+    const ossl::CrlStackPtr crls(sk_X509_CRL_new_null());
+    const ossl::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+    if (!store || !untrusted || !crls || !ctx) {
+        return refuse(ossl::reason("cannot check the certificate path: out of memory"));
+    }
+    for (const Certificate& root : trust.roots)
+        X509_STORE_add_cert(store.get(), root.get());
+    ossl::drain_errors();  // a root added twice is not an error for us
+    for (const Certificate& c : trust.intermediates) {
+        if (X509_up_ref(c.get()) == 1 && sk_X509_push(untrusted.get(), c.get()) <= 0) {
+            X509_free(c.get());
+        }
+    }
+    const auto issuer_crls = crls_of_issuer(cert, trust);
+    for (const Crl& crl : trust.crls) {
+        if (X509_CRL_up_ref(crl.get()) == 1 && sk_X509_CRL_push(crls.get(), crl.get()) <= 0) {
+            X509_CRL_free(crl.get());
+        }
+    }
+    if (X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), untrusted.get()) != 1) {
+        return refuse(ossl::reason("cannot check the certificate path"));
+    }
+    X509_STORE_CTX_set0_crls(ctx.get(), crls.get());
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_time(param, now);
+    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SMIME_ENCRYPT);
+    // Check revocation of the end-entity certificate when its issuer's CRL was imported
+    // (X509_V_FLAG_CRL_CHECK: leaf only; without a CRL it would fail "unable to get CRL").
+    if (!issuer_crls.empty())
+        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+
+    const int ok = X509_verify_cert(ctx.get());
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    ossl::drain_errors();
+    if (ok != 1) {
+        if (err == X509_V_ERR_CERT_REVOKED)
+            return refuse("revoked (CRL of " + cert.issuer() + ")");
+        return refuse(std::string("no path to a trusted root: ") +
+                      X509_verify_cert_error_string(err));
+    }
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    const int n = sk_X509_num(chain);
+    const X509* root = n > 0 ? sk_X509_value(chain, n - 1) : cert.get();
+    return Usability{true, "chains to " + ossl::name_line(X509_get_subject_name(root))};
+}
+
+}  // namespace
+
+Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust) {
+    // A CTL block beats every other kind of trust (DESIGN.md §3).
+    if (ctl == CtlStatus::blocked)
+        return refuse("blocked on the certificate trust list");
+
+    const std::time_t now = trust.now != 0 ? trust.now : std::time(nullptr);
+    if (now < cert.not_before())
+        return refuse("not valid before " + ossl::format_utc(cert.not_before()));
+    if (now > cert.not_after())
+        return refuse("expired on " + ossl::format_utc(cert.not_after()));
+
+    // RFC 8550 §4.4.2: when keyUsage is present, keyEncipherment (RSA key transport) or
+    // keyAgreement (ECDH) must be set for the key to be used for encryption.
+    const uint32_t flags = X509_get_extension_flags(cert.get());
+    if ((flags & EXFLAG_KUSAGE) != 0) {
+        const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+        const bool rsa = pub != nullptr && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
+        const uint32_t needed = rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT;
+        if ((X509_get_key_usage(cert.get()) & needed) == 0) {
+            return refuse("key usage does not allow encryption");
+        }
+    }
+    // RFC 8550 §4.4.4: when extendedKeyUsage is present it must include emailProtection or
+    // anyExtendedKeyUsage.
+    if ((flags & EXFLAG_XKUSAGE) != 0 &&
+        (X509_get_extended_key_usage(cert.get()) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
+        return refuse("extended key usage does not allow email protection");
+    }
+
+    if (ctl == CtlStatus::trusted) {
+        if (revoked_outside_path(cert, trust))
+            return refuse("revoked (CRL of " + cert.issuer() + ")");
+        return Usability{true, "trusted on the CTL"};
+    }
+    if (cert.self_signed())
+        return refuse("self-signed and not on the certificate trust list");
+    return check_path(cert, trust, now);
+}
+
+}  // namespace sealgate::crypto

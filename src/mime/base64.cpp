@@ -1,0 +1,206 @@
+// mime/base64.cpp — table-driven base64 (RFC 4648 §4) with MIME line handling (RFC 2045 §6.8).
+//
+// Decoding runs a fast path over whole 4-character quanta and drops to a byte-at-a-time path only
+// at line breaks, padding and errors, so a 76-column body decodes at memory speed instead of the
+// ~190 MB/s of OpenSSL's line-wrapped BIO decoder (DESIGN.md §8).
+#include "mime/base64.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace sealgate::mime {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Decode table: 0..63 alphabet values; everything else has the top bit set so that one OR over a
+// quantum tells whether the fast path applies.
+constexpr std::uint8_t kSkip = 0x80;     // CR, LF, SP, HT: line structure, ignored
+constexpr std::uint8_t kPad = 0x81;      // '='
+constexpr std::uint8_t kInvalid = 0xFF;  // anything else
+
+constexpr std::array<std::uint8_t, 256> make_table() {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& v : t)
+        v = kInvalid;
+    for (std::uint8_t i = 0; i < 64; ++i)
+        t[static_cast<unsigned char>(kAlphabet[i])] = i;
+    t['\r'] = kSkip;
+    t['\n'] = kSkip;
+    t[' '] = kSkip;
+    t['\t'] = kSkip;
+    t['='] = kPad;
+    return t;
+}
+
+constexpr std::array<std::uint8_t, 256> kTable = make_table();
+
+Error bad(std::string what) {
+    return Error::bad_input("base64: " + std::move(what));
+}
+
+std::string describe(unsigned char c) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s = "0x";
+    s += kHex[c >> 4];
+    s += kHex[c & 0xF];
+    return s;
+}
+
+// Encode one full 3-byte group into 4 characters.
+inline void encode3(const unsigned char* in, char* out) {
+    const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
+    out[0] = kAlphabet[(v >> 18) & 0x3F];
+    out[1] = kAlphabet[(v >> 12) & 0x3F];
+    out[2] = kAlphabet[(v >> 6) & 0x3F];
+    out[3] = kAlphabet[v & 0x3F];
+}
+
+// Encode the final 1 or 2 bytes with '=' padding.
+inline void encode_tail(const unsigned char* in, std::size_t n, char* out) {
+    const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (n > 1 ? std::uint32_t{in[1]} << 8 : 0U);
+    out[0] = kAlphabet[(v >> 18) & 0x3F];
+    out[1] = kAlphabet[(v >> 12) & 0x3F];
+    out[2] = n > 1 ? kAlphabet[(v >> 6) & 0x3F] : '=';
+    out[3] = '=';
+}
+
+// Unwrapped encoding of the whole input.
+std::string encode_flat(std::string_view bytes) {
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::string out((n + 2) / 3 * 4, '\0');
+    char* o = out.data();
+    std::size_t i = 0;
+    for (; i + 3 <= n; i += 3, o += 4)
+        encode3(in + i, o);
+    if (i < n)
+        encode_tail(in + i, n - i, o);
+    return out;
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes, std::size_t line_length) {
+    if (bytes.empty())
+        return {};
+    if (line_length == 0)
+        return encode_flat(bytes);
+    if (line_length % 4 != 0) {
+        // Rare: wrap the flat encoding character by character.
+        const std::string flat = encode_flat(bytes);
+        std::string out;
+        out.reserve(flat.size() + (flat.size() / line_length + 1) * 2);
+        for (std::size_t pos = 0; pos < flat.size(); pos += line_length) {
+            out.append(flat, pos, line_length);
+            out += "\r\n";
+        }
+        return out;
+    }
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    const std::size_t chars = (n + 2) / 3 * 4;
+    const std::size_t lines = (chars + line_length - 1) / line_length;
+    std::string out(chars + lines * 2, '\0');
+    char* o = out.data();
+    const std::size_t groups_per_line = line_length / 4;
+    std::size_t i = 0;
+    while (i + 3 <= n) {
+        std::size_t g = 0;
+        for (; g < groups_per_line && i + 3 <= n; ++g, i += 3, o += 4)
+            encode3(in + i, o);
+        if (g < groups_per_line && i < n) {  // final partial group on a partial line
+            encode_tail(in + i, n - i, o);
+            o += 4;
+            i = n;
+        }
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    if (i < n) {  // the final partial group starts a new line
+        encode_tail(in + i, n - i, o);
+        o += 4;
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    return out;
+}
+
+Result<std::string> base64_decode(std::string_view text) {
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::string out(n / 4 * 3 + 3, '\0');
+    auto* o = reinterpret_cast<unsigned char*>(out.data());
+
+    std::uint32_t quantum = 0;  // accumulated 6-bit values of the current quantum
+    std::size_t have = 0;       // characters in the current quantum (0..3)
+    std::size_t pads = 0;       // '=' seen; after the first, only '=' and whitespace may follow
+    std::size_t i = 0;
+    while (i < n) {
+        if (have == 0 && pads == 0) {
+            // Fast path: whole quanta of alphabet characters.
+            while (i + 4 <= n) {
+                const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
+                                   d = kTable[in[i + 3]];
+                if ((a | b | c | d) & 0x80)
+                    break;
+                const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
+                                        (std::uint32_t{c} << 6) | d;
+                o[0] = static_cast<unsigned char>(v >> 16);
+                o[1] = static_cast<unsigned char>(v >> 8);
+                o[2] = static_cast<unsigned char>(v);
+                o += 3;
+                i += 4;
+            }
+            if (i >= n)
+                break;
+        }
+        const std::uint8_t t = kTable[in[i]];
+        if (t == kSkip) {
+            ++i;
+            continue;
+        }
+        if (t == kInvalid)
+            return fail(
+                bad("invalid character " + describe(in[i]) + " at offset " + std::to_string(i)));
+        if (t == kPad) {
+            // RFC 4648 §3.2: padding completes a quantum of 2 or 3 characters.
+            if (pads == 0 && have < 2)
+                return fail(bad("misplaced padding at offset " + std::to_string(i)));
+            ++pads;
+            if (have + pads > 4)
+                return fail(bad("too much padding at offset " + std::to_string(i)));
+            ++i;
+            continue;
+        }
+        if (pads > 0)
+            return fail(bad("data after padding at offset " + std::to_string(i)));
+        quantum = (quantum << 6) | t;
+        if (++have == 4) {
+            o[0] = static_cast<unsigned char>(quantum >> 16);
+            o[1] = static_cast<unsigned char>(quantum >> 8);
+            o[2] = static_cast<unsigned char>(quantum);
+            o += 3;
+            have = 0;
+            quantum = 0;
+        }
+        ++i;
+    }
+    if (pads > 0) {
+        if (have + pads != 4)
+            return fail(bad("incomplete padding at end of data"));
+        // have == 2 → 1 byte, have == 3 → 2 bytes. Non-zero pad bits are tolerated (RFC 4648
+        // §3.5 makes rejecting them optional; some mailers emit them).
+        quantum <<= 6 * pads;
+        *o++ = static_cast<unsigned char>(quantum >> 16);
+        if (have == 3)
+            *o++ = static_cast<unsigned char>(quantum >> 8);
+    } else if (have != 0) {
+        return fail(bad("truncated final quantum (" + std::to_string(have) + " characters)"));
+    }
+    out.resize(static_cast<std::size_t>(o - reinterpret_cast<unsigned char*>(out.data())));
+    return out;
+}
+
+}  // namespace sealgate::mime

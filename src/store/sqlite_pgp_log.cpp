@@ -1,0 +1,238 @@
+// store/sqlite_pgp_log.cpp — SqliteStore: OpenPGP keys with their domains, and the mail log.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "store/sqlite_store_impl.hpp"
+
+namespace sealgate {
+
+// --- OpenPGP keys -------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kPgpColumns =
+    "SELECT fingerprint, public_key, sealed_secret, trusted, added FROM pgp_keys ";
+constexpr const char* kPgpDomains =
+    "SELECT domain FROM pgp_key_domains WHERE fingerprint = ?1 ORDER BY position";
+}  // namespace
+
+Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
+    std::string_view sql, std::initializer_list<std::string_view> params) {
+    return read([&]() -> Result<std::vector<PgpKeyRecord>> {
+        auto q = db.query(sql);
+        if (!q)
+            return fail(std::move(q).error());
+        for (const auto p : params)
+            q->bind_text(p);
+        std::vector<PgpKeyRecord> out;
+        while (true) {
+            auto row = q->step();
+            if (!row)
+                return fail(std::move(row).error());
+            if (!*row)
+                break;
+            PgpKeyRecord k;
+            k.fingerprint = q->text(0);
+            k.public_key = q->blob(1);
+            k.sealed_secret = q->blob(2);
+            k.trusted = q->boolean(3);
+            k.added = static_cast<std::time_t>(q->integer(4));
+            out.push_back(std::move(k));
+        }
+        for (auto& k : out) {
+            auto domains = child_list(kPgpDomains, k.fingerprint);
+            if (!domains)
+                return fail(std::move(domains).error());
+            k.domains = std::move(*domains);
+        }
+        return out;
+    });
+}
+
+Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto fpr = lower(key.fingerprint);
+    return impl_
+        ->write([&]() -> Result<bool> {
+            // An upsert, not INSERT OR REPLACE: REPLACE deletes the row first, which would
+            // cascade to the domain bindings behind our back.
+            auto q = impl_->db.query(
+                "INSERT INTO pgp_keys (fingerprint, public_key, sealed_secret, trusted, added) "
+                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (fingerprint) DO UPDATE SET "
+                "public_key = excluded.public_key, sealed_secret = excluded.sealed_secret, "
+                "trusted = excluded.trusted, added = excluded.added");
+            if (!q)
+                return fail(std::move(q).error());
+            q->bind_text(fpr)
+                .bind_blob(key.public_key)
+                .bind_blob(key.sealed_secret)
+                .bind_int(key.trusted ? 1 : 0)
+                .bind_int(or_now(key.added));
+            SEALGATE_TRY(q->run());
+            SEALGATE_TRY(impl_->run("DELETE FROM pgp_key_domains WHERE fingerprint = ?1", fpr));
+            std::int64_t position = 0;
+            for (const auto& domain : key.domains) {
+                auto d = impl_->db.query(
+                    "INSERT INTO pgp_key_domains (fingerprint, position, domain) "
+                    "VALUES (?1, ?2, ?3)");
+                if (!d)
+                    return fail(std::move(d).error());
+                d->bind_text(fpr).bind_int(position++).bind_text(lower(domain));
+                SEALGATE_TRY(d->run());
+            }
+            return true;
+        })
+        .map([](bool) {});
+}
+
+Result<std::optional<PgpKeyRecord>> SqliteStore::find_pgp_key(std::string_view fingerprint) {
+    const std::lock_guard lock(impl_->mutex);
+    auto found =
+        impl_->pgp_keys(std::string(kPgpColumns) + "WHERE fingerprint = ?1", {lower(fingerprint)});
+    if (!found)
+        return fail(std::move(found).error());
+    if (found->empty())
+        return std::nullopt;
+    return std::move(found->front());
+}
+
+Result<std::vector<PgpKeyRecord>> SqliteStore::find_pgp_keys_by_prefix(std::string_view prefix) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto range = prefix_range(prefix);
+    if (!range)
+        return std::vector<PgpKeyRecord>{};
+    return impl_->pgp_keys(std::string(kPgpColumns) +
+                               "WHERE fingerprint >= ?1 AND fingerprint < ?2 ORDER BY fingerprint",
+                           {range->low, range->high});
+}
+
+Result<std::vector<PgpKeyRecord>> SqliteStore::list_pgp_keys() {
+    const std::lock_guard lock(impl_->mutex);
+    return impl_->pgp_keys(std::string(kPgpColumns) + "ORDER BY fingerprint", {});
+}
+
+Result<bool> SqliteStore::remove_pgp_key(std::string_view fingerprint) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto key = lower(fingerprint);
+    return impl_->write([&]() -> Result<bool> {
+        auto n = impl_->run("DELETE FROM pgp_keys WHERE fingerprint = ?1", key);  // cascades
+        if (!n)
+            return fail(std::move(n).error());
+        return *n > 0;
+    });
+}
+
+// --- mail log -----------------------------------------------------------------------------
+
+Status SqliteStore::append_log(const LogRecord& record) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto retention = static_cast<std::int64_t>(
+        std::min<std::size_t>(impl_->options.log_retention,
+                              static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+    return impl_
+        ->write(
+            [&]() -> Result<bool> {
+                auto q = impl_->db.query(
+                    "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
+                    "action, method, keys, algorithm, detail) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                if (!q)
+                    return fail(std::move(q).error());
+                q->bind_int(or_now(record.time))
+                    .bind_text(record.queue_id)
+                    .bind_text(record.message_id)
+                    .bind_text(record.sender)
+                    .bind_text(record.direction)
+                    .bind_text(record.action)
+                    .bind_text(record.method)
+                    .bind_text(record.keys)
+                    .bind_text(record.algorithm)
+                    .bind_text(record.detail);
+                SEALGATE_TRY(q->run());
+                const std::int64_t id = impl_->db.last_insert_rowid();
+                std::int64_t position = 0;
+                for (const auto& rcpt : record.recipients) {
+                    auto r = impl_->db.query(
+                        "INSERT INTO mail_log_recipients (log_id, position, address) "
+                        "VALUES (?1, ?2, ?3)");
+                    if (!r)
+                        return fail(std::move(r).error());
+                    r->bind_int(id).bind_int(position++).bind_text(rcpt);
+                    SEALGATE_TRY(r->run());
+                }
+                // Retention: ids are dense (AUTOINCREMENT, only the oldest are ever deleted),
+                // so the records to drop are exactly those with id <= id - retention. One range
+                // delete on the primary key: a seek, usually one row, never a scan. Gaps (rolled
+                // back appends) only make it keep fewer, never more, than the limit.
+                auto trim = impl_->db.query("DELETE FROM mail_log WHERE id <= ?1");
+                if (!trim)
+                    return fail(std::move(trim).error());
+                trim->bind_int(id - retention);
+                SEALGATE_TRY(trim->run());
+                return true;
+            },
+            /*bump=*/false)  // logging mail must not make every gateway reload its caches
+        .map([](bool) {});
+}
+
+Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
+    const std::lock_guard lock(impl_->mutex);
+    if (query.last == 0)
+        return std::vector<LogRecord>{};
+    const auto limit = static_cast<std::int64_t>(std::min<std::size_t>(
+        query.last, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+    return impl_->read([&]() -> Result<std::vector<LogRecord>> {
+        constexpr std::string_view columns =
+            "SELECT id, time, queue_id, message_id, sender, direction, action, method, keys, "
+            "algorithm, detail FROM mail_log ";
+        auto q = query.message_id.empty()
+                     ? impl_->db.query(std::string(columns) + "ORDER BY id DESC LIMIT ?1")
+                     : impl_->db.query(std::string(columns) +
+                                       "WHERE message_id = ?2 ORDER BY id DESC LIMIT ?1");
+        if (!q)
+            return fail(std::move(q).error());
+        q->bind_int(limit);
+        if (!query.message_id.empty())
+            q->bind_text(query.message_id);
+        std::vector<LogRecord> out;
+        while (true) {
+            auto row = q->step();
+            if (!row)
+                return fail(std::move(row).error());
+            if (!*row)
+                break;
+            LogRecord r;
+            r.id = q->integer(0);
+            r.time = static_cast<std::time_t>(q->integer(1));
+            r.queue_id = q->text(2);
+            r.message_id = q->text(3);
+            r.sender = q->text(4);
+            r.direction = q->text(5);
+            r.action = q->text(6);
+            r.method = q->text(7);
+            r.keys = q->text(8);
+            r.algorithm = q->text(9);
+            r.detail = q->text(10);
+            out.push_back(std::move(r));
+        }
+        std::reverse(out.begin(), out.end());  // newest `last` records, returned oldest first
+        for (auto& r : out) {
+            auto rq = impl_->db.query(
+                "SELECT address FROM mail_log_recipients WHERE log_id = ?1 ORDER BY position");
+            if (!rq)
+                return fail(std::move(rq).error());
+            rq->bind_int(r.id);
+            while (true) {
+                auto row = rq->step();
+                if (!row)
+                    return fail(std::move(row).error());
+                if (!*row)
+                    break;
+                r.recipients.push_back(rq->text(0));
+            }
+        }
+        return out;
+    });
+}
+
+}  // namespace sealgate

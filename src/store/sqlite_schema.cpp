@@ -1,0 +1,119 @@
+// store/sqlite_schema.cpp — the migrations of the SQLite store, oldest first.
+#include "store/sqlite_schema.hpp"
+
+#include <array>
+
+namespace sealgate::sqlite {
+namespace {
+
+// Version 1. Thumbprints, fingerprints and domain names are lower-case text keys. Ordered child
+// lists (a domain's S/MIME certificates, a PGP key's domains, a log record's recipients) carry an
+// explicit position. A domain may name a certificate that is not (or no longer) in the store:
+// that is not a foreign key, the policy layer reports it; remove_certificate deletes such
+// references itself.
+constexpr const char* kSchema1 = R"sql(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('generation', '0');
+
+CREATE TABLE domains (
+    name          TEXT PRIMARY KEY NOT NULL,
+    local         INTEGER NOT NULL,
+    encrypt_mode  TEXT NOT NULL,
+    smime_profile TEXT NOT NULL,
+    methods       TEXT NOT NULL,
+    require_tls   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE domain_smime_certs (
+    domain   TEXT NOT NULL REFERENCES domains (name) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    sha256   TEXT NOT NULL,
+    PRIMARY KEY (domain, position)
+) WITHOUT ROWID;
+CREATE INDEX domain_smime_certs_sha256 ON domain_smime_certs (sha256);
+
+CREATE TABLE certificates (
+    sha256          TEXT PRIMARY KEY NOT NULL,
+    der             BLOB NOT NULL,
+    has_private_key INTEGER NOT NULL,
+    added           INTEGER NOT NULL
+);
+
+CREATE TABLE sealed_keys (
+    sha256 TEXT PRIMARY KEY NOT NULL REFERENCES certificates (sha256) ON DELETE CASCADE,
+    sealed BLOB NOT NULL
+);
+
+CREATE TABLE ctl (
+    sha256 TEXT PRIMARY KEY NOT NULL,
+    action TEXT NOT NULL,
+    added  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE roots (
+    sha256 TEXT PRIMARY KEY NOT NULL,
+    der    BLOB NOT NULL
+);
+
+CREATE TABLE crls (
+    issuer TEXT PRIMARY KEY NOT NULL,
+    der    BLOB NOT NULL,
+    added  INTEGER NOT NULL
+);
+
+CREATE TABLE pgp_keys (
+    fingerprint   TEXT PRIMARY KEY NOT NULL,
+    public_key    BLOB NOT NULL,
+    sealed_secret BLOB NOT NULL,
+    trusted       INTEGER NOT NULL,
+    added         INTEGER NOT NULL
+);
+
+CREATE TABLE pgp_key_domains (
+    fingerprint TEXT NOT NULL REFERENCES pgp_keys (fingerprint) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    domain      TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, position)
+) WITHOUT ROWID;
+CREATE INDEX pgp_key_domains_domain ON pgp_key_domains (domain);
+
+-- AUTOINCREMENT: ids are never reused, so an id in an operator's notes keeps meaning one record,
+-- and ids stay dense, which lets retention trim with one range delete.
+CREATE TABLE mail_log (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    time       INTEGER NOT NULL,
+    queue_id   TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sender     TEXT NOT NULL,
+    direction  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    method     TEXT NOT NULL,
+    keys       TEXT NOT NULL,
+    algorithm  TEXT NOT NULL,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX mail_log_message_id ON mail_log (message_id);
+CREATE INDEX mail_log_time ON mail_log (time);
+
+CREATE TABLE mail_log_recipients (
+    log_id   INTEGER NOT NULL REFERENCES mail_log (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    address  TEXT NOT NULL,
+    PRIMARY KEY (log_id, position)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, kSchema1},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+    return kMigrations;
+}
+
+}  // namespace sealgate::sqlite

@@ -1,0 +1,19 @@
+// store/sqlite_schema.hpp — internal: the SQLite schema as an ordered list of migrations.
+//
+// Migration N (1-based) takes a store from schema_version N-1 to N. A released migration is
+// never edited: a change to the schema is a new migration appended to the list. open() applies
+// each missing one in its own transaction and records the version in meta('schema_version').
+#pragma once
+
+#include <span>
+
+namespace sealgate::sqlite {
+
+struct Migration {
+    int version;      // schema_version after this migration
+    const char* sql;  // one or more statements, no parameters
+};
+
+std::span<const Migration> migrations();
+
+}  // namespace sealgate::sqlite

@@ -1,0 +1,114 @@
+// store/store.cpp — text forms of the store's enums (CLI, config, database columns).
+#include "store/store.hpp"
+
+#include <string_view>
+
+namespace sealgate {
+
+std::string_view to_string(EncryptMode m) {
+    switch (m) {
+        case EncryptMode::none:
+            return "none";
+        case EncryptMode::opportunistic:
+            return "opportunistic";
+        case EncryptMode::mandatory:
+            return "mandatory";
+    }
+    return "none";  // unreachable: every enumerator is handled above
+}
+
+std::string_view to_string(SmimeProfile p) {
+    switch (p) {
+        case SmimeProfile::compat:
+            return "compat";
+        case SmimeProfile::modern:
+            return "modern";
+    }
+    return "compat";
+}
+
+std::string_view to_string(Method m) {
+    switch (m) {
+        case Method::smime:
+            return "smime";
+        case Method::pgp:
+            return "pgp";
+    }
+    return "smime";
+}
+
+std::string_view to_string(CtlAction a) {
+    switch (a) {
+        case CtlAction::trust:
+            return "trust";
+        case CtlAction::block:
+            return "block";
+    }
+    return "trust";
+}
+
+std::optional<EncryptMode> parse_encrypt_mode(std::string_view s) {
+    for (const auto m : {EncryptMode::none, EncryptMode::opportunistic, EncryptMode::mandatory}) {
+        if (s == to_string(m))
+            return m;
+    }
+    return std::nullopt;
+}
+
+std::optional<SmimeProfile> parse_smime_profile(std::string_view s) {
+    for (const auto p : {SmimeProfile::compat, SmimeProfile::modern}) {
+        if (s == to_string(p))
+            return p;
+    }
+    return std::nullopt;
+}
+
+std::optional<CtlAction> parse_ctl_action(std::string_view s) {
+    for (const auto a : {CtlAction::trust, CtlAction::block}) {
+        if (s == to_string(a))
+            return a;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::optional<Method> parse_method(std::string_view s) {
+    for (const auto m : {Method::smime, Method::pgp}) {
+        if (s == to_string(m))
+            return m;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::vector<Method>> parse_methods(std::string_view s) {
+    std::vector<Method> methods;
+    while (true) {
+        const auto comma = s.find(',');
+        const auto method = parse_method(s.substr(0, comma));
+        if (!method)
+            return std::nullopt;
+        for (const auto seen : methods) {
+            if (seen == *method)
+                return std::nullopt;  // "smime,smime" is a typo, not a preference order
+        }
+        methods.push_back(*method);
+        if (comma == std::string_view::npos)
+            return methods;
+        s.remove_prefix(comma + 1);
+    }
+}
+
+std::string methods_to_string(const std::vector<Method>& methods) {
+    std::string out;
+    for (const auto m : methods) {
+        if (!out.empty())
+            out += ',';
+        out += to_string(m);
+    }
+    return out;
+}
+
+}  // namespace sealgate
