@@ -14,13 +14,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-mime::Field field(std::string name, std::string_view value) {
-    mime::Field f;
-    f.raw = name + ": " + std::string(value) + "\r\n";
-    f.name = std::move(name);
-    return f;
-}
-
 // The body of a MIME entity decoded per its Content-Transfer-Encoding.
 Result<std::string> decoded_body(const mime::Entity& entity) {
     const std::string cte = lower(entity.get("Content-Transfer-Encoding").value_or("7bit"));
@@ -47,17 +40,12 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
         crypto::cms_encrypt(message.content_entity(), treatment.certificates, treatment.profile);
     SEALGATE_TRY(encrypted);
 
-    const char* smime_type = encrypted->auth_enveloped ? "authEnveloped-data" : "enveloped-data";
-    std::vector<mime::Field> content;
-    content.push_back(field("Content-Type", std::string("application/pkcs7-mime; smime-type=") +
-                                                smime_type + ";\r\n\tname=\"smime.p7m\""));
-    content.push_back(field("Content-Transfer-Encoding", "base64"));
-    content.push_back(field("Content-Disposition", "attachment; filename=\"smime.p7m\""));
-    std::string body = mime::base64_encode(encrypted->der);
-    encrypted->der.clear();
-    encrypted->der.shrink_to_fit();
-    if (!message.has("MIME-Version")) message.append("MIME-Version", "1.0");
-    message.replace_content(std::move(content), std::move(body));
+    const std::string content_type =
+        std::string("application/pkcs7-mime; smime-type=") +
+        (encrypted->auth_enveloped ? "authEnveloped-data" : "enveloped-data") +
+        "; name=\"smime.p7m\"";
+    message.set_base64_content(content_type, "attachment; filename=\"smime.p7m\"",
+                               encrypted->der);
 
     Outcome out;
     out.direction = treatment.direction;
@@ -72,7 +60,7 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
 Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
     auto inner = mime::Entity::parse(mime::to_crlf(std::move(inner_bytes)));
     if (!inner) return fail(std::move(inner.error()).with_context("decrypted entity"));
-    outer.replace_content(mime::Entity::content_fields_of(*inner), std::string(inner->body()));
+    outer.replace_content(std::move(*inner));
     return ok();
 }
 
