@@ -1,7 +1,7 @@
 # Warnings apply to our own code only; third-party headers are included as system headers.
 set(SEALGATE_WARNINGS -Wall -Wextra -Werror -Wpedantic -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual -Wconversion -Wsign-conversion
-    -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+    -Wformat=2 -Wimplicit-fallthrough)
 
 # sealgate_module(NAME SOURCES ... DEPS ...) — one folder, one noun: a static library target
 # sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp").

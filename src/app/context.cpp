@@ -24,9 +24,9 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
     auto ctx = std::make_unique<Context>();
     ctx->config_ = std::move(*cfg);
     auto store = SqliteStore::open(ctx->config_.store_path, OpenMode::existing,
-                                   ctx->config_.log_retention);
+                                   SqliteStore::Options{ctx->config_.log_retention});
     SEALGATE_TRY(store);
-    auto master = keystore::MasterKey::load(ctx->config_.master_key());
+    auto master = MasterKey::load(ctx->config_.master_key());
     SEALGATE_TRY(master);
     ctx->store_ = std::move(*store);
     ctx->keys_ = std::make_unique<keystore::KeyStore>(*ctx->store_, std::move(*master));
@@ -41,9 +41,10 @@ Result<std::unique_ptr<Context>> Context::create(const GlobalOptions& opts) {
     if (std::filesystem::exists(cfg->master_key()))
         return fail(Error::usage("a master key exists already at " + cfg->master_key() +
                                  " (never overwritten: move it away if it is really unused)"));
-    auto master = keystore::MasterKey::create(cfg->master_key());
+    auto master = MasterKey::create(cfg->master_key());
     SEALGATE_TRY(master);
-    auto store = SqliteStore::open(cfg->store_path, OpenMode::create, cfg->log_retention);
+    auto store = SqliteStore::open(cfg->store_path, OpenMode::create,
+                                   SqliteStore::Options{cfg->log_retention});
     SEALGATE_TRY(store);
     auto ctx = std::make_unique<Context>();
     ctx->config_ = std::move(*cfg);

@@ -7,10 +7,12 @@ W=$(mktemp -d /tmp/sealgate-cli.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 
+# Results go to fd 3 so that a checked command's own redirections cannot swallow them.
+exec 3>&1
 passed=0
 failed=0
-pass() { echo "PASS  $*"; passed=$((passed + 1)); }
-flunk() { echo "FAIL  $*"; failed=$((failed + 1)); }
+pass() { echo "PASS  $*" >&3; passed=$((passed + 1)); }
+flunk() { echo "FAIL  $*" >&3; failed=$((failed + 1)); }
 expect() { # expect <label> <command...>: the command must succeed
     local label=$1; shift
     if "$@"; then pass "$label"; else flunk "$label"; fi
@@ -20,7 +22,7 @@ expect_not() { # expect_not <label> <command...>: the command must fail
     if "$@"; then flunk "$label"; else pass "$label"; fi
 }
 finish() {
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed" >&3
     [ "$failed" -eq 0 ]
 }
 
@@ -32,7 +34,17 @@ bytes() { head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt -K 000102030
 crlf() { sed 's/\r$//; s/$/\r/' "$1"; }
 
 # The body of a message (after the first empty line), base64-decoded: the DER of an S/MIME part.
-smime_der() { sed '1,/^\r\{0,1\}$/d' "$1" | base64 -d; }
+smime_der() { sed '1,/^\r\{0,1\}$/d' "$1" | tr -d '\r' | base64 -d; }
+
+# The unfolded value of the first header field NAME of a message ("" when absent).
+header() {
+    LC_ALL=C awk -v name="$1" 'BEGIN { IGNORECASE = 1; n = tolower(name) ":" }
+        /^\r?$/ { exit }
+        found && /^[ \t]/ { sub(/\r$/, ""); sub(/^[ \t]+/, " "); value = value $0; next }
+        found { exit }
+        tolower(substr($0, 1, length(n))) == n { sub(/\r$/, ""); value = substr($0, length(n) + 2); found = 1 }
+        END { print value }' "$2"
+}
 
 # A message without its X-Sealgate-* fields (one line each, as sealgate writes them).
 strip_info() {
