@@ -31,5 +31,39 @@ TEST(ToCrlf, CanonicalInputIsReturnedWithoutCopy) {
     EXPECT_EQ(out.size(), 29U * 1000);
 }
 
+// Straightforward reference for the vectorised check and the line-by-line rewrite.
+std::string naive_crlf(const std::string& in) {
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+            out += "\r\n";
+            ++i;
+        } else if (in[i] == '\r' || in[i] == '\n') {
+            out += "\r\n";
+        } else {
+            out += in[i];
+        }
+    }
+    return out;
+}
+
+TEST(ToCrlf, OneStrayByteAnywhereInALongInput) {
+    std::string canonical;
+    while (canonical.size() < 10000)
+        canonical += "0123456789abcdefghijklmnopqrstuvwxyz\r\n";
+    for (const std::size_t pos : {0, 1, 15, 16, 17, 31, 4095, 4096, 4097, 4113, 9000}) {
+        for (const char stray : {'\r', '\n'}) {
+            std::string in = canonical;
+            in[pos + (pos % 38 >= 36 ? 2 : 0)] = stray;
+            EXPECT_EQ(to_crlf(in), naive_crlf(in)) << pos << " " << int(stray);
+        }
+    }
+    std::string tail = canonical;
+    tail.back() = 'x';  // ends in a lone CR followed by 'x'
+    EXPECT_EQ(to_crlf(tail), naive_crlf(tail));
+    tail.pop_back();  // ends in a lone CR
+    EXPECT_EQ(to_crlf(tail), canonical);
+}
+
 }  // namespace
 }  // namespace sealgate::mime
