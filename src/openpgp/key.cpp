@@ -363,9 +363,10 @@ Result<std::string> merge(std::string_view existing_public, std::string_view upd
         const auto doc = nlohmann::json::parse(json, nullptr, false);
         bool applies = false;
         if (doc.is_object() && doc.contains("sigs") && doc["sigs"].is_array()) {
-            for (const auto& sig : doc["sigs"])
-                if (sig.value("public", "none") != "none")
+            for (const auto& sig : doc["sigs"]) {
+                if (sig.is_object() && sig.value("signer fingerprint", "") == held->fingerprint)
                     applies = true;
+            }
         }
         if (!applies)
             return fail(Error::bad_input("key update: the signature does not belong to key " +
@@ -438,6 +439,11 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     auto primary = read_part(key);
     SEALGATE_CHECK(primary);
     Usability u;
+    // v3 keys (MD5 fingerprints, RFC 4880 §5.5.2) are obsolete and unsafe: never encrypt to one.
+    if (primary->fingerprint.size() != 40) {
+        u.reason = "unsupported v3 key";
+        return u;
+    }
     if (primary->revoked) {
         u.reason = "revoked (" + primary->revocation_reason + ")";
         return u;

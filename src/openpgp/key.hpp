@@ -75,7 +75,7 @@ Result<std::string> export_secret(std::string_view secret_key, Encoding encoding
 
 // What `pgp show` prints.
 struct KeyPart {
-    std::string fingerprint;  // 40 lower-case hex
+    std::string fingerprint;  // 40 lower-case hex (32 for an obsolete v3 key)
     std::string algorithm;    // librnp's name: "RSA", "EDDSA", "ECDH", ...
     std::string curve;        // "Ed25519", "Curve25519", ...; empty for RSA
     std::uint32_t bits = 0;
@@ -114,6 +114,8 @@ struct Usability {
     //   "revoked (<reason>)"                 primary key revoked
     //   "expired on <YYYY-MM-DD HH:MM:SS UTC>" primary key expired (or not yet valid)
     //   "invalid self-signature (<why>)"     librnp does not accept the key's self-signatures
+    //   "unsupported v3 key"                 obsolete v3 key (MD5 fingerprint, 32 hex digits)
+    //   "not valid before <date>"            created in the future
     //   "no valid encryption subkey"         every encryption-capable (sub)key is revoked,
     //                                        expired, invalid, or none has the encrypt flag
     std::string reason;

@@ -127,6 +127,8 @@ std::string output_bytes(rnp_output_st* out) {
 }
 
 Status import_keys(rnp_ffi_st* ffi, std::string_view bytes, std::string_view what) {
+    if (bytes.empty())
+        return fail(Error::bad_input(std::string(what) + ": empty input"));
     auto in = input_from(bytes);
     SEALGATE_CHECK(in);
     char* results = nullptr;
