@@ -84,7 +84,11 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     X509_STORE_CTX_set0_crls(ctx.get(), crls.get());
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_time(param, now);
-    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SMIME_ENCRYPT);
+    // OpenSSL's S/MIME-encryption purpose demands keyEncipherment even of an ECDH key (RFC 8550
+    // §4.4.2 wants keyAgreement there); our own KU/EKU checks above already cover the leaf.
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    const bool rsa = pub != nullptr && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
+    X509_VERIFY_PARAM_set_purpose(param, rsa ? X509_PURPOSE_SMIME_ENCRYPT : X509_PURPOSE_ANY);
     // Check revocation of the end-entity certificate when its issuer's CRL was imported
     // (X509_V_FLAG_CRL_CHECK: leaf only; without a CRL it would fail "unable to get CRL").
     if (!issuer_crls.empty())

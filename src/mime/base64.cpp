@@ -6,7 +6,9 @@
 #include "mime/base64.hpp"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace sealgate::mime {
@@ -36,6 +38,32 @@ constexpr std::array<std::uint8_t, 256> make_table() {
 
 constexpr std::array<std::uint8_t, 256> kTable = make_table();
 
+// The fast path's tables: the 6-bit value already shifted into its place of the 24-bit group,
+// and bit 31 set for every byte that is not in the alphabet.
+constexpr std::uint32_t kNotAlphabet = 0x80000000U;
+constexpr std::array<std::uint32_t, 256> make_shifted(int shift) {
+    std::array<std::uint32_t, 256> t{};
+    for (std::size_t c = 0; c < 256; ++c)
+        t[c] = kTable[c] < 64 ? std::uint32_t{kTable[c]} << shift : kNotAlphabet;
+    return t;
+}
+constexpr std::array<std::uint32_t, 256> kShift18 = make_shifted(18);
+constexpr std::array<std::uint32_t, 256> kShift12 = make_shifted(12);
+constexpr std::array<std::uint32_t, 256> kShift6 = make_shifted(6);
+constexpr std::array<std::uint32_t, 256> kShift0 = make_shifted(0);
+
+// Store the 3 bytes of a 24-bit group; the output buffer has slack for a 4-byte store.
+inline void store3(unsigned char* o, std::uint32_t v) {
+    if constexpr (std::endian::native == std::endian::little) {
+        const std::uint32_t be = __builtin_bswap32(v << 8);
+        std::memcpy(o, &be, 4);
+    } else {
+        o[0] = static_cast<unsigned char>(v >> 16);
+        o[1] = static_cast<unsigned char>(v >> 8);
+        o[2] = static_cast<unsigned char>(v);
+    }
+}
+
 Error bad(std::string what) {
     return Error::bad_input("base64: " + std::move(what));
 }
@@ -48,13 +76,25 @@ std::string describe(unsigned char c) {
     return s;
 }
 
+// Two output characters per 12 input bits: 4096 pairs, so a 3-byte group costs two lookups.
+struct Pairs {
+    std::array<char, 8192> c{};
+};
+constexpr Pairs make_pairs() {
+    Pairs t;
+    for (std::size_t i = 0; i < 4096; ++i) {
+        t.c[2 * i] = kAlphabet[i >> 6];
+        t.c[2 * i + 1] = kAlphabet[i & 0x3F];
+    }
+    return t;
+}
+constexpr Pairs kPairs = make_pairs();
+
 // Encode one full 3-byte group into 4 characters.
 inline void encode3(const unsigned char* in, char* out) {
     const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
-    out[0] = kAlphabet[(v >> 18) & 0x3F];
-    out[1] = kAlphabet[(v >> 12) & 0x3F];
-    out[2] = kAlphabet[(v >> 6) & 0x3F];
-    out[3] = kAlphabet[v & 0x3F];
+    std::memcpy(out, &kPairs.c[2 * (v >> 12)], 2);
+    std::memcpy(out + 2, &kPairs.c[2 * (v & 0xFFF)], 2);
 }
 
 // Encode the final 1 or 2 bytes with '=' padding.
@@ -130,7 +170,7 @@ std::string base64_encode(std::string_view bytes, std::size_t line_length) {
 Result<std::string> base64_decode(std::string_view text) {
     const auto* in = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    std::string out(n / 4 * 3 + 3, '\0');
+    std::string out(n / 4 * 3 + 4, '\0');  // +1 byte of slack for store3's 4-byte store
     auto* o = reinterpret_cast<unsigned char*>(out.data());
 
     std::uint32_t quantum = 0;  // accumulated 6-bit values of the current quantum
@@ -141,15 +181,11 @@ Result<std::string> base64_decode(std::string_view text) {
         if (have == 0 && pads == 0) {
             // Fast path: whole quanta of alphabet characters.
             while (i + 4 <= n) {
-                const std::uint8_t a = kTable[in[i]], b = kTable[in[i + 1]], c = kTable[in[i + 2]],
-                                   d = kTable[in[i + 3]];
-                if ((a | b | c | d) & 0x80)
+                const std::uint32_t v =
+                    kShift18[in[i]] | kShift12[in[i + 1]] | kShift6[in[i + 2]] | kShift0[in[i + 3]];
+                if (v & kNotAlphabet)
                     break;
-                const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
-                                        (std::uint32_t{c} << 6) | d;
-                o[0] = static_cast<unsigned char>(v >> 16);
-                o[1] = static_cast<unsigned char>(v >> 8);
-                o[2] = static_cast<unsigned char>(v);
+                store3(o, v);
                 o += 3;
                 i += 4;
             }

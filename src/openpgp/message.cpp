@@ -1,0 +1,304 @@
+#include "openpgp/message.hpp"
+
+#include <limits>
+
+#include "openpgp/key.hpp"
+#include "openpgp/rnp_handle.hpp"
+
+namespace sealgate::openpgp {
+
+namespace {
+
+using detail::Ffi;
+
+Result<Ffi> load_keys(std::span<const std::string> blobs, std::string_view what) {
+    auto ffi = detail::make_ffi();
+    SEALGATE_CHECK(ffi);
+    for (const std::string& blob : blobs)
+        SEALGATE_TRY(detail::import_keys(ffi->get(), blob, what));
+    return ffi;
+}
+
+// Plaintext sink with a hard cap: past the cap the write fails, librnp aborts the operation,
+// and the caller throws the partial buffer away.
+struct CappedSink {
+    std::string data;
+    std::size_t cap = 0;
+    bool overflow = false;
+
+    static bool write(void* ctx, const void* buf, size_t len) {
+        auto* self = static_cast<CappedSink*>(ctx);
+        if (len > self->cap - self->data.size()) {
+            self->overflow = true;
+            return false;
+        }
+        self->data.append(static_cast<const char*>(buf), len);
+        return true;
+    }
+};
+
+std::string algorithm_name(const std::string& cipher, const std::string& mode) {
+    std::string out = detail::lower(cipher);
+    if (mode == "cfb-mdc")
+        return out + "-seipd1";
+    return out + "-" + mode;
+}
+
+// Primary and (sub)key fingerprints of a key id we hold; nullopt when we hold no secret for it.
+Result<std::optional<std::pair<std::string, std::string>>> our_key(rnp_ffi_st* ffi,
+                                                                   const std::string& keyid) {
+    auto key = detail::locate(ffi, "keyid", keyid);
+    SEALGATE_CHECK(key);
+    using Found = std::optional<std::pair<std::string, std::string>>;
+    if (!*key)
+        return Found();
+    bool secret = false;
+    SEALGATE_RNP("rnp_key_have_secret", rnp_key_have_secret((*key)->get(), &secret));
+    if (!secret)
+        return Found();
+    auto fp = detail::fingerprint((*key)->get());
+    SEALGATE_CHECK(fp);
+    bool is_primary = false;
+    SEALGATE_RNP("rnp_key_is_primary", rnp_key_is_primary((*key)->get(), &is_primary));
+    std::string primary = *fp;
+    if (!is_primary) {
+        char* pfp = nullptr;
+        SEALGATE_RNP("rnp_key_get_primary_fprint", rnp_key_get_primary_fprint((*key)->get(), &pfp));
+        primary = detail::lower(detail::take_string(pfp));
+    }
+    return Found(std::pair(std::move(primary), std::move(*fp)));
+}
+
+// Refuse passphrase-protected secret keys up front: the gateway has nobody to ask.
+Status check_unprotected(rnp_ffi_st* ffi) {
+    auto fps = detail::primary_fingerprints(ffi);
+    SEALGATE_CHECK(fps);
+    for (const std::string& fp : *fps) {
+        auto key = detail::locate(ffi, "fingerprint", fp);
+        SEALGATE_CHECK(key);
+        if (!*key)
+            continue;
+        size_t count = 0;
+        SEALGATE_RNP("rnp_key_get_subkey_count", rnp_key_get_subkey_count((*key)->get(), &count));
+        std::vector<detail::Key> all;
+        for (size_t i = 0; i < count; ++i) {
+            rnp_key_handle_t raw = nullptr;
+            SEALGATE_RNP("rnp_key_get_subkey_at", rnp_key_get_subkey_at((*key)->get(), i, &raw));
+            all.emplace_back(raw);
+        }
+        all.push_back(std::move(**key));
+        for (const detail::Key& k : all) {
+            bool secret = false;
+            bool locked = false;
+            SEALGATE_RNP("rnp_key_have_secret", rnp_key_have_secret(k.get(), &secret));
+            if (!secret)
+                continue;
+            SEALGATE_RNP("rnp_key_is_locked", rnp_key_is_locked(k.get(), &locked));
+            if (locked)
+                return fail(Error::usage("secret key " + fp +
+                                         " is passphrase-protected; import it unprotected"));
+        }
+    }
+    return ok();
+}
+
+}  // namespace
+
+// ---- Encryptor -------------------------------------------------------------------------------
+
+struct Encryptor::Impl {
+    Ffi ffi;
+};
+
+Encryptor::Encryptor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Encryptor::~Encryptor() = default;
+Encryptor::Encryptor(Encryptor&&) noexcept = default;
+Encryptor& Encryptor::operator=(Encryptor&&) noexcept = default;
+
+Result<Encryptor> Encryptor::create(std::span<const std::string> public_keys) {
+    auto ffi = load_keys(public_keys, "recipient key");
+    SEALGATE_CHECK(ffi);
+    return Encryptor(std::make_unique<Impl>(Impl{std::move(*ffi)}));
+}
+
+Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
+                                     std::span<const std::string> fingerprints,
+                                     const EncryptOptions& options) const {
+    if (fingerprints.empty())
+        return fail(Error::usage("encrypt: no recipients"));
+    rnp_ffi_st* ffi = impl_->ffi.get();
+    auto in = detail::input_from(plaintext);
+    SEALGATE_CHECK(in);
+    // Armored size: ~4/3 of the ciphertext plus headers; reserve-free memory output is fine.
+    auto out = detail::memory_output();
+    SEALGATE_CHECK(out);
+    rnp_op_encrypt_t raw = nullptr;
+    SEALGATE_RNP("rnp_op_encrypt_create", rnp_op_encrypt_create(&raw, ffi, in->get(), out->get()));
+    const detail::EncryptOp op(raw);
+
+    Encrypted result;
+    for (const std::string& fp : fingerprints) {
+        auto key = detail::locate(ffi, "fingerprint", fp);
+        SEALGATE_CHECK(key);
+        if (!*key)
+            return fail(Error::temp("encrypt: recipient key " + fp + " is not loaded"));
+        auto usability = detail::usability_of((*key)->get(), options.now);
+        SEALGATE_CHECK(usability);
+        if (!usability->usable)
+            return fail(Error::perm(550, "5.7.1", "No usable encryption key for the recipient",
+                                    "PGP key " + fp + " unusable: " + usability->reason));
+        auto sub = detail::locate(ffi, "fingerprint", usability->encryption_key);
+        SEALGATE_CHECK(sub);
+        if (!*sub)
+            return fail(Error::temp("encrypt: subkey vanished"));
+        SEALGATE_RNP("rnp_op_encrypt_add_recipient",
+                     rnp_op_encrypt_add_recipient(op.get(), (*sub)->get()));
+        result.keys.push_back(detail::lower(fp));
+        result.subkeys.push_back(usability->encryption_key);
+    }
+    // DESIGN.md §3: SEIPD v1 + AES-256, no AEAD, no compression, armored — all explicit.
+    SEALGATE_RNP("encrypt: armor", rnp_op_encrypt_set_armor(op.get(), true));
+    SEALGATE_RNP("encrypt: cipher", rnp_op_encrypt_set_cipher(op.get(), RNP_ALGNAME_AES_256));
+    SEALGATE_RNP("encrypt: aead", rnp_op_encrypt_set_aead(op.get(), "None"));
+    SEALGATE_RNP("encrypt: compression",
+                 rnp_op_encrypt_set_compression(op.get(), "Uncompressed", 0));
+    SEALGATE_RNP("encrypt", rnp_op_encrypt_execute(op.get()));
+    SEALGATE_RNP("encrypt: output", rnp_output_finish(out->get()));
+    result.armored = detail::output_bytes(out->get());
+    result.algorithm = "aes256-seipd1";
+    return result;
+}
+
+Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> public_keys,
+                          const EncryptOptions& options) {
+    auto encryptor = Encryptor::create(public_keys);
+    SEALGATE_CHECK(encryptor);
+    std::vector<std::string> fps;
+    fps.reserve(public_keys.size());
+    for (const std::string& blob : public_keys) {
+        auto held = parse_keys(blob);
+        SEALGATE_CHECK(held);
+        for (const KeyMaterial& k : *held)
+            fps.push_back(k.fingerprint);
+    }
+    return encryptor->encrypt(plaintext, fps, options);
+}
+
+// ---- Decryptor -------------------------------------------------------------------------------
+
+struct Decryptor::Impl {
+    Ffi ffi;
+};
+
+Decryptor::Decryptor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Decryptor::~Decryptor() = default;
+Decryptor::Decryptor(Decryptor&&) noexcept = default;
+Decryptor& Decryptor::operator=(Decryptor&&) noexcept = default;
+
+Result<Decryptor> Decryptor::create(std::span<const std::string> secret_keys) {
+    auto ffi = load_keys(secret_keys, "secret key");
+    SEALGATE_CHECK(ffi);
+    SEALGATE_TRY(check_unprotected(ffi->get()));
+    return Decryptor(std::make_unique<Impl>(Impl{std::move(*ffi)}));
+}
+
+Status Decryptor::reload(std::span<const std::string> secret_keys) {
+    auto fresh = create(secret_keys);
+    SEALGATE_CHECK(fresh);
+    impl_ = std::move(fresh->impl_);
+    return ok();
+}
+
+Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
+                                                    const DecryptOptions& options) const {
+    constexpr std::size_t kSlack = 64UL << 20;  // 64 MiB
+    std::size_t cap = options.max_output;
+    if (cap == 0) {
+        cap = message.size() > (std::numeric_limits<std::size_t>::max() - kSlack) / 4
+                  ? std::numeric_limits<std::size_t>::max()
+                  : message.size() * 4 + kSlack;
+    }
+    rnp_ffi_st* ffi = impl_->ffi.get();
+    auto in = detail::input_from(message);
+    SEALGATE_CHECK(in);
+    CappedSink sink;
+    sink.cap = cap;
+    sink.data.reserve(std::min(message.size(), cap));
+    rnp_output_t raw_out = nullptr;
+    SEALGATE_RNP("rnp_output_to_callback",
+                 rnp_output_to_callback(&raw_out, &CappedSink::write, nullptr, &sink));
+    const detail::Output out(raw_out);
+    rnp_op_verify_t raw_op = nullptr;
+    SEALGATE_RNP("rnp_op_verify_create", rnp_op_verify_create(&raw_op, ffi, in->get(), out.get()));
+    const detail::VerifyOp op(raw_op);
+    // Signatures inside are not our business (the recipient's mail client verifies them).
+    SEALGATE_RNP("rnp_op_verify_set_flags",
+                 rnp_op_verify_set_flags(op.get(), RNP_VERIFY_IGNORE_SIGS_ON_DECRYPT));
+    const rnp_result_t rc = rnp_op_verify_execute(op.get());
+    if (sink.overflow)
+        return fail(Error::perm(
+            552, "5.3.4", "Message too big for system",
+            "decrypt: plaintext exceeds the limit of " + std::to_string(cap) + " bytes"));
+
+    if (rc == RNP_ERROR_NO_SUITABLE_KEY) {
+        // Either none of the PKESKs names a key we hold (pass the message on), or one does and
+        // its decryption failed (corrupt data: an error).
+        size_t count = 0;
+        SEALGATE_RNP("rnp_op_verify_get_recipient_count",
+                     rnp_op_verify_get_recipient_count(op.get(), &count));
+        for (size_t i = 0; i < count; ++i) {
+            rnp_recipient_handle_t r = nullptr;
+            SEALGATE_RNP("rnp_op_verify_get_recipient_at",
+                         rnp_op_verify_get_recipient_at(op.get(), i, &r));
+            char* keyid = nullptr;
+            SEALGATE_RNP("rnp_recipient_get_keyid", rnp_recipient_get_keyid(r, &keyid));
+            auto ours = our_key(ffi, detail::take_string(keyid));
+            SEALGATE_CHECK(ours);
+            if (*ours)
+                return fail(Error::bad_input("decrypt: session key for our key " + (*ours)->second +
+                                             " cannot be decrypted"));
+        }
+        size_t symenc = 0;
+        SEALGATE_RNP("rnp_op_verify_get_symenc_count",
+                     rnp_op_verify_get_symenc_count(op.get(), &symenc));
+        if (count == 0 && symenc == 0)
+            return fail(Error::bad_input("decrypt: not an encrypted OpenPGP message"));
+        return std::optional<Decrypted>();
+    }
+    if (rc != RNP_SUCCESS)
+        return fail(detail::rnp_input_error("decrypt", rc));
+
+    char* mode = nullptr;
+    char* cipher = nullptr;
+    bool valid = false;
+    SEALGATE_RNP("rnp_op_verify_get_protection_info",
+                 rnp_op_verify_get_protection_info(op.get(), &mode, &cipher, &valid));
+    const std::string mode_s = detail::take_string(mode);
+    const std::string cipher_s = detail::take_string(cipher);
+    if (mode_s == "none")
+        return fail(Error::bad_input("decrypt: not an encrypted OpenPGP message"));
+    if (mode_s == "cfb" || !valid)
+        return fail(Error::bad_input(
+            "decrypt: refused: data without integrity protection (SED packet, no MDC)"));
+
+    rnp_recipient_handle_t used = nullptr;
+    SEALGATE_RNP("rnp_op_verify_get_used_recipient",
+                 rnp_op_verify_get_used_recipient(op.get(), &used));
+    if (used == nullptr)
+        return fail(Error::bad_input("decrypt: refused: not encrypted to a public key"));
+    char* keyid = nullptr;
+    SEALGATE_RNP("rnp_recipient_get_keyid", rnp_recipient_get_keyid(used, &keyid));
+    auto ours = our_key(ffi, detail::take_string(keyid));
+    SEALGATE_CHECK(ours);
+    if (!*ours)
+        return fail(Error::temp("decrypt: used key is not held"));
+
+    Decrypted d;
+    d.plaintext = std::move(sink.data);
+    d.key = std::move((*ours)->first);
+    d.subkey = std::move((*ours)->second);
+    d.algorithm = algorithm_name(cipher_s, mode_s);
+    return std::optional<Decrypted>(std::move(d));
+}
+
+}  // namespace sealgate::openpgp
