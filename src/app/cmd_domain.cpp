@@ -78,7 +78,7 @@ Status show(Cli& cli, const std::string& text) {
     const auto keys = (*snap)->pgp_keys_for(d->name);
     std::printf("OpenPGP keys:    %s\n", keys.empty() ? "(none)" : "");
     for (const auto* k : keys) {
-        const auto u = policy::pgp_key_usability(*k, std::time(nullptr));
+        const auto u = policy::pgp_key_usability(**snap, *k);
         std::printf("  %s  %s (%s)\n", k->fingerprint.c_str(), u.usable ? "usable" : "NOT usable",
                     u.reason.c_str());
     }

@@ -1,5 +1,7 @@
 #include "keystore/keystore.hpp"
 
+#include <openssl/crypto.h>
+
 namespace sealgate::keystore {
 
 KeyStore::KeyStore(Store& store, MasterKey master) : store_(store), master_(std::move(master)) {}
@@ -48,7 +50,24 @@ Status KeyStore::load() {
         SEALGATE_TRY(cert);
         keys.push_back({std::move(*cert), std::move(*key)});
     }
+    auto pgp_records = store_.list_pgp_keys();
+    SEALGATE_TRY(pgp_records);
+    std::vector<std::string> secrets;
+    for (const auto& rec : *pgp_records) {
+        if (rec.sealed_secret.empty()) continue;
+        auto secret = unseal_pgp_secret(rec.fingerprint, rec.sealed_secret);
+        if (!secret)
+            return fail(Error::temp("4.7.0", "Temporary local problem, try again later",
+                                    "cannot unseal OpenPGP key " + rec.fingerprint + ": " +
+                                        secret.error().reason));
+        secrets.push_back(std::move(*secret));
+    }
+    auto decryptor = openpgp::Decryptor::create(secrets);
+    for (auto& s : secrets) OPENSSL_cleanse(s.data(), s.size());
+    SEALGATE_TRY(decryptor);
+
     smime_keys_ = std::move(keys);
+    pgp_ = std::move(*decryptor);
     loaded_generation_ = *gen;
     return ok();
 }
@@ -62,14 +81,26 @@ Status KeyStore::refresh() {
 
 Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(const crypto::Envelope& envelope) {
     if (!loaded_generation_) SEALGATE_TRY(load());
+    // Mail to a partner in the middle of a rotation is addressed to our old and new certificate:
+    // try each one it names, and report the last failure only if none works.
+    std::optional<Error> failure;
     for (const auto& held : smime_keys_) {
         if (!envelope.addressed_to(held.cert)) continue;
         auto entity = envelope.decrypt(held.key, held.cert);
-        SEALGATE_TRY(entity);
+        if (!entity) {
+            failure = std::move(entity.error());
+            continue;
+        }
         return SmimeDecrypted{std::move(*entity), held.cert.sha256(),
                               envelope.content_algorithm()};
     }
+    if (failure) return fail(std::move(*failure));
     return std::optional<SmimeDecrypted>{};
+}
+
+Result<std::optional<openpgp::Decrypted>> KeyStore::pgp_decrypt(std::string_view message) {
+    if (!loaded_generation_) SEALGATE_TRY(load());
+    return pgp_->decrypt(message);
 }
 
 }  // namespace sealgate::keystore

@@ -7,7 +7,7 @@
 //
 // Contract:
 //   - add_*() seal the key and write it to the store; the key never touches disk in clear.
-//   - smime_decrypt() returns nullopt when the envelope is addressed to none of the certificates
+//   - smime_decrypt() and pgp_decrypt() return nullopt when the envelope is addressed to none of the certificates
 //     whose private key we hold (the caller passes such mail on unchanged, with a note), a value
 //     on success, and an error when decryption was attempted and failed (wrong key material,
 //     corrupt data) or a key could not be unsealed.
@@ -26,6 +26,7 @@
 #include "crypto/private_key.hpp"
 #include "crypto/smime.hpp"
 #include "keystore/master_key.hpp"
+#include "openpgp/message.hpp"
 #include "store/store.hpp"
 
 namespace sealgate::keystore {
@@ -49,6 +50,8 @@ public:
                                           std::string_view sealed) const;
 
     Result<std::optional<SmimeDecrypted>> smime_decrypt(const crypto::Envelope& envelope);
+    // The same for an OpenPGP message (armored or binary) and our OpenPGP secret keys.
+    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view message);
 
     // Drop cached keys if the store changed since they were loaded.
     Status refresh();
@@ -64,6 +67,7 @@ private:
     MasterKey master_;
     std::optional<std::uint64_t> loaded_generation_;
     std::vector<HeldKey> smime_keys_;
+    std::optional<openpgp::Decryptor> pgp_;
 };
 
 }  // namespace sealgate::keystore

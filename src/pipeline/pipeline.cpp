@@ -78,13 +78,18 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
     Outcome out;
     switch (t.action) {
         case policy::Action::decrypt: {
+            // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
             auto r = decrypt_smime(message, keys);
             SEALGATE_TRY(r);
+            if (r->action == "passed" && r->method.empty()) {
+                r = decrypt_pgp(message, keys);
+                SEALGATE_TRY(r);
+            }
             out = std::move(*r);
             break;
         }
         case policy::Action::encrypt: {
-            auto r = encrypt_smime(message, t);
+            auto r = t.method == Method::pgp ? encrypt_pgp(message, t) : encrypt_smime(message, t);
             SEALGATE_TRY(r);
             out = std::move(*r);
             break;

@@ -24,6 +24,15 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
 // addressed to no key we hold (message unchanged).
 Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
 
+// RFC 3156 §4: multipart/encrypted; protocol="application/pgp-encrypted" around the Content-*
+// fields and body of the original, as bytes (CRLF-canonical).
+Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment);
+
+// Recognise PGP/MIME (RFC 3156) or an inline PGP message (a text/plain body that is one armored
+// PGP message) addressed to one of our keys, and restore the original. Data without integrity
+// protection is refused with a reason; the message is not touched on any failure.
+Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys);
+
 // The info header for an outcome: X-Sealgate-Encrypted / X-Sealgate-Decrypted.
 void annotate(mime::Entity& message, const Outcome& outcome);
 

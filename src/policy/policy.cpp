@@ -86,7 +86,7 @@ Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
     for (const auto* key : snap.pgp_keys_for(dom.name)) {
-        const auto u = pgp_key_usability(*key, snap.trust().now);
+        const auto u = pgp_key_usability(snap, *key);
         if (u.usable)
             t.pgp_keys.push_back({key->fingerprint, key->public_key});
         else
@@ -135,6 +135,12 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
 }
 
 }  // namespace
+
+crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key) {
+    if (!key.trusted)
+        return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)"};
+    return snap.pgp_verdict(key.fingerprint);
+}
 
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode) {

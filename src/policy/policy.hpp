@@ -65,7 +65,7 @@ CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certifi
 
 // Is this OpenPGP key usable for encryption now: trusted by the administrator and, by the
 // openpgp module's checks, not revoked, not expired, with a valid encryption subkey.
-crypto::Usability pgp_key_usability(const PgpKeyRecord& key, std::time_t now);
+crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key);
 
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode);

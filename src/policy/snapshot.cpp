@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "openpgp/key.hpp"
+
 namespace sealgate::policy {
 
 namespace {
@@ -78,6 +80,19 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {
     snap->pgp_keys_ = std::move(*pgp);
 
     snap->trust_.now = std::time(nullptr);
+    for (const auto& k : snap->pgp_keys_) {
+        auto u = openpgp::encryption_usability(k.public_key, snap->trust_.now);
+        crypto::Usability verdict;
+        if (u) {
+            verdict.usable = u->usable;
+            verdict.reason = u->usable ? "encrypt to subkey " + u->encryption_key : u->reason;
+        } else if (!u.error().temporary()) {
+            verdict.reason = "unreadable key: " + u.error().reason;
+        } else {
+            return fail(std::move(u.error()).with_context("OpenPGP key " + k.fingerprint));
+        }
+        snap->pgp_verdicts_.emplace(k.fingerprint, std::move(verdict));
+    }
     return std::shared_ptr<const Snapshot>(std::move(snap));
 }
 
@@ -118,6 +133,12 @@ const PgpKeyRecord* Snapshot::find_pgp_key(std::string_view fingerprint) const {
     for (const auto& k : pgp_keys_)
         if (k.fingerprint == fingerprint) return &k;
     return nullptr;
+}
+
+const crypto::Usability& Snapshot::pgp_verdict(std::string_view fingerprint) const {
+    static const crypto::Usability unknown{false, "key not in the snapshot"};
+    const auto it = pgp_verdicts_.find(fingerprint);
+    return it == pgp_verdicts_.end() ? unknown : it->second;
 }
 
 std::vector<const PgpKeyRecord*> Snapshot::pgp_keys_for(std::string_view domain_record) const {

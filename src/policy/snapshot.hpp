@@ -50,6 +50,11 @@ public:
     // Keys bound to exactly this domain record name, in fingerprint order.
     std::vector<const PgpKeyRecord*> pgp_keys_for(std::string_view domain_record) const;
     const std::vector<PgpKeyRecord>& pgp_keys() const { return pgp_keys_; }
+    // The openpgp module's verdict on a key (revocation, expiry, encryption subkey) at load
+    // time. Trust is the policy's business. Judging a key costs a librnp context (~1 ms), so it
+    // is done once per snapshot; a running gateway reloads its snapshot at least every minute
+    // so that a key expiring in the meantime is noticed.
+    const crypto::Usability& pgp_verdict(std::string_view fingerprint) const;
 
 private:
     std::uint64_t generation_ = 0;
@@ -58,6 +63,7 @@ private:
     std::map<std::string, CtlAction, std::less<>> ctl_;
     crypto::TrustContext trust_;
     std::vector<PgpKeyRecord> pgp_keys_;
+    std::map<std::string, crypto::Usability, std::less<>> pgp_verdicts_;
 };
 
 // "user@Example.COM" → "example.com"; empty for an address without '@'.

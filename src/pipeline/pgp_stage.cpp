@@ -1,0 +1,150 @@
+#include <algorithm>
+#include <cctype>
+
+#include "openpgp/message.hpp"
+#include "pipeline/stages.hpp"
+
+namespace sealgate::pipeline {
+
+namespace {
+
+// Armor lines never begin with "--" followed by this text, so the boundary cannot collide with
+// the encrypted part; a fixed boundary keeps the output reproducible.
+constexpr std::string_view kBoundary = "sealgate-pgp-mime-3156";
+
+constexpr std::string_view kArmorBegin = "-----BEGIN PGP MESSAGE-----";
+constexpr std::string_view kArmorEnd = "-----END PGP MESSAGE-----";
+
+std::string_view trim(std::string_view s) {
+    const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+    while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+// The body is exactly one armored PGP message, nothing before or after it.
+bool is_inline_pgp(std::string_view body) {
+    const auto t = trim(body);
+    return t.substr(0, kArmorBegin.size()) == kArmorBegin && t.size() >= kArmorEnd.size() &&
+           t.substr(t.size() - kArmorEnd.size()) == kArmorEnd &&
+           t.find(kArmorBegin, 1) == std::string_view::npos;
+}
+
+Outcome decrypted_outcome(const openpgp::Decrypted& d) {
+    Outcome out;
+    out.direction = policy::Direction::inbound;
+    out.action = "decrypted";
+    out.method = "pgp";
+    out.keys = d.key;
+    out.algorithm = d.algorithm;
+    return out;
+}
+
+}  // namespace
+
+Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment) {
+    std::vector<std::string> keys;
+    keys.reserve(treatment.pgp_keys.size());
+    for (const auto& k : treatment.pgp_keys) keys.push_back(k.public_key);
+    auto encrypted = openpgp::encrypt(message.content_entity(), keys);
+    SEALGATE_TRY(encrypted);
+
+    // RFC 3156 §4: the first part is the version, the second the encrypted data.
+    std::string body;
+    body.reserve(encrypted->armored.size() + encrypted->armored.size() / 64 + 512);
+    body += "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n";
+    body += "--" + std::string(kBoundary) + "\r\n";
+    body += "Content-Type: application/pgp-encrypted\r\n";
+    body += "Content-Description: PGP/MIME version identification\r\n\r\n";
+    body += "Version: 1\r\n\r\n";
+    body += "--" + std::string(kBoundary) + "\r\n";
+    body += "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n";
+    body += "Content-Description: OpenPGP encrypted message\r\n";
+    body += "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
+    body += mime::to_crlf(std::move(encrypted->armored));
+    if (body.back() != '\n') body += "\r\n";
+    body += "--" + std::string(kBoundary) + "--\r\n";
+
+    std::vector<mime::Field> content;
+    content.push_back(mime::Entity::make_field(
+        "Content-Type", "multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"" +
+                            std::string(kBoundary) + "\""));
+    if (!message.has("MIME-Version")) message.prepend("MIME-Version", "1.0");
+    message.replace_content(std::move(content), std::move(body));
+
+    Outcome out;
+    out.direction = treatment.direction;
+    out.action = "encrypted";
+    out.method = "pgp";
+    for (const auto& k : encrypted->keys) out.keys += (out.keys.empty() ? "" : ",") + k;
+    out.algorithm = encrypted->algorithm;
+    out.detail = treatment.reason;
+    return out;
+}
+
+Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
+    Outcome out;
+    out.direction = policy::Direction::inbound;
+    out.action = "passed";
+    out.detail = "not encrypted";
+
+    auto ct = mime::parse_content_type(message.get("Content-Type").value_or("text/plain"));
+    SEALGATE_TRY(ct);
+
+    if (ct->is("multipart", "encrypted")) {
+        const auto protocol = ct->param("protocol").value_or("");
+        std::string lowered(protocol);
+        std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (lowered != "application/pgp-encrypted") return out;
+        const auto boundary = ct->param("boundary");
+        if (!boundary) return fail(Error::bad_input("PGP/MIME: multipart without boundary"));
+        auto parts = mime::split_multipart(message.body(), *boundary);
+        if (!parts) return fail(std::move(parts.error()).with_context("PGP/MIME"));
+        if (parts->size() != 2)
+            return fail(Error::bad_input("PGP/MIME: expected 2 parts, found " +
+                                         std::to_string(parts->size())));
+        auto part = mime::Entity::parse(std::string((*parts)[1]));
+        if (!part) return fail(std::move(part.error()).with_context("PGP/MIME encrypted part"));
+        auto decrypted = keys.pgp_decrypt(part->body());
+        if (!decrypted) return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
+        if (!*decrypted) {
+            out.method = "pgp";
+            out.detail = "not encrypted to a key we hold";
+            return out;
+        }
+        const Outcome done = decrypted_outcome(**decrypted);
+        SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->plaintext)));
+        return done;
+    }
+
+    if (ct->is("text", "plain") && is_inline_pgp(message.body())) {
+        auto decrypted = keys.pgp_decrypt(trim(message.body()));
+        if (!decrypted) return fail(std::move(decrypted.error()).with_context("inline PGP"));
+        if (!*decrypted) {
+            out.method = "pgp";
+            out.detail = "not encrypted to a key we hold";
+            return out;
+        }
+        // Inline PGP encrypts the text only: the plaintext becomes the body, the Content-*
+        // fields stay. 8-bit text in a 7bit-declared part gets an honest label.
+        std::string text = mime::to_crlf(std::move((*decrypted)->plaintext));
+        std::vector<mime::Field> content;
+        for (const auto& f : message.fields())
+            if (mime::is_content_field(f.name) && !f.is("Content-Transfer-Encoding"))
+                content.push_back(f);
+        const bool eight_bit = std::any_of(text.begin(), text.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x80;
+        });
+        if (eight_bit)
+            content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", "8bit"));
+        else if (const auto cte = message.get("Content-Transfer-Encoding"))
+            content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", *cte));
+        const Outcome done = decrypted_outcome(**decrypted);
+        message.replace_content(std::move(content), std::move(text));
+        return done;
+    }
+    return out;
+}
+
+}  // namespace sealgate::pipeline
