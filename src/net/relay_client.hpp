@@ -1,0 +1,90 @@
+// net/relay_client.hpp — SMTP client to one next hop, with kept-alive connections.
+//
+// send() delivers one copy (envelope + message data) and answers with the final reply and one
+// reply per recipient. Contract:
+//  - accepted() only when the reply to the end of DATA was 2xx. Refused recipients are reported
+//    per recipient; when every recipient was refused the result carries a recipient's reply
+//    (a temporary one if there was any).
+//  - Every failure of the connection itself (resolve, connect refused, timeout, TLS failure,
+//    malformed reply, connection lost mid-DATA) is a 4xx result, never 2xx, never 5xx:
+//    the upstream MTA keeps the message and retries.
+//  - Connections are reused: after a transaction the connection goes back to a small pool
+//    (max_idle); the next send() checks it with RSET and opens a new one when the server
+//    closed it meanwhile. Concurrent send()s use separate connections.
+//  - STARTTLS is used when offered (TlsPolicy::Opportunistic) or demanded (Require: no STARTTLS
+//    or a failed handshake → 451 4.7.x). A failed handshake is not retried in plain text.
+//  - MAIL/RCPT/DATA (and XFORWARD) are sent in one write when PIPELINING is offered
+//    (RFC 2920). Parameters travel only when offered: SIZE, BODY, SMTPUTF8, DSN's RET/ENVID/
+//    NOTIFY/ORCPT, XFORWARD attributes. Data is dot-stuffed; 8-bit data is sent as is even when
+//    8BITMIME is not offered (no downgrade: DESIGN.md §3 forbids re-encoding).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ssl/context.hpp>
+
+#include "core/result.hpp"
+#include "smtp/envelope.hpp"
+#include "smtp/reply.hpp"
+
+namespace sealgate::net {
+
+enum class TlsPolicy { Never, Opportunistic, Require };
+
+struct RelayConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 10026;
+    std::string helo_name = "localhost";
+    TlsPolicy tls = TlsPolicy::Opportunistic;
+    std::shared_ptr<asio::ssl::context> tls_context;  // null: an unverified client context
+    std::string tls_server_name;                      // SNI; empty: none
+    std::chrono::milliseconds connect_timeout = std::chrono::seconds(30);
+    std::chrono::milliseconds command_timeout = std::chrono::minutes(5);
+    std::chrono::milliseconds data_timeout = std::chrono::minutes(10);
+    std::size_t max_idle = 4;
+};
+
+struct RelayResult {
+    smtp::Reply reply;                    // the final answer for this copy
+    std::vector<smtp::Reply> recipients;  // one per envelope recipient, in order
+
+    bool accepted() const { return reply.positive(); }
+    std::size_t accepted_recipients() const;
+};
+
+class RelayClient {
+  public:
+    RelayClient(asio::any_io_executor executor, RelayConfig config);
+    ~RelayClient();
+    RelayClient(const RelayClient&) = delete;
+    RelayClient& operator=(const RelayClient&) = delete;
+
+    asio::awaitable<RelayResult> send(const smtp::Envelope& envelope, std::string_view data);
+
+    // Say QUIT on and close the pooled connections.
+    asio::awaitable<void> close_idle();
+
+    std::size_t connections_opened() const { return opened_; }
+    std::size_t idle_connections() const { return idle_.size(); }
+
+    struct Connection;
+
+  private:
+    asio::awaitable<std::unique_ptr<Connection>> take_idle();
+    asio::awaitable<Result<std::unique_ptr<Connection>>> open();
+
+    asio::any_io_executor executor_;
+    RelayConfig config_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    std::size_t opened_ = 0;
+};
+
+}  // namespace sealgate::net

@@ -1,0 +1,81 @@
+// net/server.hpp — the SMTP listener: sockets, timeouts and TLS around smtp::Session.
+//
+// One io_context, one coroutine per connection; all protocol decisions are the Session's.
+// Contract:
+//  - listen() binds HOST:PORT (port 0 picks a free port: see port()); start() accepts.
+//  - At most max_connections sessions; a connection beyond that gets 421 4.3.2 and is closed.
+//  - Relay permission is decided at connect: a client outside `permitted` (default: loopback
+//    only) is greeted 554 5.7.1 and gets 503 to everything but QUIT (RFC 5321 §3.1). sealgate is
+//    a content filter: only its own MTA should ever talk to it, so refusing early is clearest.
+//  - Timeouts: command_timeout while waiting for a command, data_timeout for each read inside
+//    DATA; when one passes the client gets 421 4.4.2 and the connection closes.
+//  - On a Deliver action the connection co_awaits MessageHandler::deliver() and sends its reply
+//    (the session never sends 250 by itself). A client that disconnects before the end of DATA
+//    causes no delivery. An exception escaping the handler is answered 451 4.3.0.
+//  - STARTTLS is offered when a TLS context is configured.
+//  - stop(): stop accepting; idle sessions get 421 4.3.2 at once; sessions inside DATA or a
+//    delivery finish their transaction first (then 421), for at most shutdown_grace; whatever
+//    remains is then closed. stop() completes when every connection is gone.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+
+#include "core/result.hpp"
+#include "net/networks.hpp"
+#include "smtp/session.hpp"
+
+namespace sealgate::net {
+
+// What the application plugs in: the RCPT-time policy and the delivery of a complete message.
+// deliver() returns the final reply to the end of DATA: 250 only once every copy is accepted
+// by the next hop, 4xx/5xx otherwise (DESIGN.md §2). Both run on the io_context's thread.
+class MessageHandler : public smtp::Policy {
+  public:
+    virtual asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::string data) = 0;
+};
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 10025;
+    std::size_t max_connections = 100;
+    std::chrono::milliseconds command_timeout = std::chrono::minutes(5);
+    std::chrono::milliseconds data_timeout = std::chrono::minutes(10);
+    std::chrono::milliseconds tls_timeout = std::chrono::minutes(1);
+    std::chrono::milliseconds shutdown_grace = std::chrono::seconds(30);
+    smtp::SessionConfig session;              // tls_available follows `tls`
+    std::shared_ptr<asio::ssl::context> tls;  // STARTTLS offered when set
+    NetworkList permitted = NetworkList::loopback();
+};
+
+class Server {
+  public:
+    // Bind and listen; an error when the address cannot be bound.
+    static Result<std::unique_ptr<Server>> listen(asio::io_context& io, ServerConfig config,
+                                                  MessageHandler& handler);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    std::uint16_t port() const;
+    void start();
+    asio::awaitable<void> stop();
+
+    std::size_t active_connections() const;
+    std::size_t accepted_connections() const;  // since start, refused ones included
+
+    struct Impl;
+
+  private:
+    explicit Server(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sealgate::net
