@@ -12,7 +12,13 @@
 
 namespace sealgate::mime {
 
+// line_length 0 writes one unbroken line without CRLF; any other length ends every line,
+// including the last, with CRLF.
 std::string base64_encode(std::string_view bytes, std::size_t line_length = 76);
+// The same, appended to out: lets the caller reserve room once for a whole message body.
+void base64_encode_append(std::string& out, std::string_view bytes, std::size_t line_length = 76);
+// Exact number of characters base64_encode() returns for n bytes.
+std::size_t base64_encoded_size(std::size_t n, std::size_t line_length = 76);
 Result<std::string> base64_decode(std::string_view text);
 
 }  // namespace sealgate::mime

@@ -14,9 +14,14 @@
 //     small copies. replace_content() drops the original data, release_body() moves it out.
 //
 // Pipeline use (encrypt):  e = parse(to_crlf(msg)); e.remove_prefix("X-Sealgate-");
-//   plain = e.content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
-//   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc"); out = e.serialize();
+//   plain = e.take_content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
+//   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc");
+//   out = std::move(e).serialize();
 // Pipeline use (decrypt):  inner = parse(to_crlf(plain)); e.replace_content(std::move(inner));
+//   out = std::move(e).serialize();
+// Measured through these steps with a 50 MB message and a stand-in ciphertext of the plaintext's
+// size: peak RSS 2.4x the input when encrypting, 1.8x when decrypting (the copying variants
+// content_entity() and serialize() const& bring encryption to 3.1x).
 #pragma once
 
 #include <cstddef>
@@ -73,6 +78,10 @@ class Entity {
     // Content-Description, Content-Disposition, …) belong to the inner entity when encrypting.
     // Returns the Content-* fields + CRLF + body: the entity that gets encrypted, as bytes.
     std::string content_entity() const;
+    // The same bytes, built in place in the parsed buffer and moved out: no copy of the body.
+    // Afterwards the body is empty and the fields are unchanged; replace the content next
+    // (set_base64_content() or replace_content()).
+    std::string take_content_entity();
     // Remove the Content-* fields (and keep every other field) and replace the body. The new
     // fields take the place of the first removed one (or go to the end when there was none), so
     // that decrypting restores the original field order.
@@ -94,10 +103,15 @@ class Entity {
     // value become spaces: a value can never inject a field.
     static Field make_field(std::string_view name, std::string_view value);
 
-    std::string serialize() const;
+    std::string serialize() const&;
+    // The same bytes, built in the body's own buffer (one body copy instead of two); leaves the
+    // entity empty.
+    std::string serialize() &&;
     std::size_t size() const;  // bytes that serialize() would return
 
   private:
+    std::string header_bytes() const;
+
     std::vector<Field> fields_;
     std::string data_;  // original data, owning the body
     std::size_t body_offset_ = 0;

@@ -45,12 +45,17 @@ std::string encrypt_outer(const std::string& eml, std::string* inner_out) {
     auto e = Entity::parse(to_crlf(eml));
     EXPECT_TRUE(e) << e.error().reason;
     e->remove_prefix("X-Sealgate-");
-    const std::string inner = e->content_entity();
+    const std::string copied = e->content_entity();
+    const std::string inner = e->take_content_entity();
+    EXPECT_EQ(inner, copied);
     e->set_base64_content("application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
                           "attachment; filename=smime.p7m", inner);
     e->append("X-Sealgate-Encrypted", "smime; cert=" + std::string(kCert) + "; alg=aes256-cbc");
     *inner_out = inner;
-    return e->serialize();
+    const std::string copied_out = e->serialize();
+    std::string out = std::move(*e).serialize();
+    EXPECT_EQ(out, copied_out);
+    return out;
 }
 
 // Decryption steps: parse, strip X-Sealgate-*, decode the payload, restore the inner entity.
@@ -66,7 +71,7 @@ std::string decrypt_outer(std::string outer) {
     EXPECT_TRUE(inner) << inner.error().reason;
     e->replace_content(std::move(*inner));
     e->append("X-Sealgate-Decrypted", "smime; cert=" + std::string(kCert));
-    return e->serialize();
+    return std::move(*e).serialize();
 }
 
 TEST(Golden, AllInputsPresent) {
