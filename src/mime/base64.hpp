@@ -2,7 +2,9 @@
 //
 // Encoding writes lines of 76 characters ending in CRLF (OpenSSL's SMIME writer uses bare LF,
 // DESIGN.md §8). Decoding skips CR, LF, space and tab, and fails on any other character outside
-// the alphabet, on misplaced padding and on a truncated final quantum.
+// the alphabet, on misplaced padding, on data after padding and on a truncated final quantum, with
+// the offset in the reason. Non-zero bits in the last character before padding are tolerated
+// (RFC 4648 §3.5 leaves rejecting them to the decoder; some mailers produce them).
 #pragma once
 
 #include <string>
