@@ -139,6 +139,25 @@ TEST(Golden, MultipartAttachmentDecodesToTheOriginalBytes) {
     EXPECT_EQ(*bytes, slurp(kDir / "multipart_mixed.attachment.bin"));
 }
 
+TEST(Golden, Rfc4134EnvelopedDataBodyDecodesToDer) {
+    // RFC 4134 5.3: an S/MIME message written with LF endings and a folded Content-Type.
+    auto e = Entity::parse(to_crlf(slurp(kDir / "rfc4134_5.3.eml")));
+    ASSERT_TRUE(e);
+    auto ct = parse_content_type(*e->get("Content-Type"));
+    ASSERT_TRUE(ct) << ct.error().reason;
+    EXPECT_TRUE(ct->is("application", "pkcs7-mime"));
+    EXPECT_EQ(ct->param("smime-type"), "enveloped-data");
+    EXPECT_EQ(ct->param("name"), "smime.p7m");
+    auto der = base64_decode(e->body());
+    ASSERT_TRUE(der) << der.error().reason;
+    // One DER SEQUENCE with a two-byte length that spans exactly the decoded bytes.
+    ASSERT_GE(der->size(), 4U);
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>((*der)[i]); };
+    EXPECT_EQ(byte(0), 0x30);
+    EXPECT_EQ(byte(1), 0x82);
+    EXPECT_EQ((std::size_t{byte(2)} << 8 | byte(3)) + 4, der->size());
+}
+
 TEST(Golden, MalformedInputsFailWithAClearReason) {
     const std::pair<const char*, const char*> cases[] = {
         {"no_colon.eml", "malformed header line 3: no colon"},
