@@ -130,13 +130,20 @@ struct ContentType {
     std::optional<std::string> param(std::string_view name) const;
 };
 
-// RFC 2045 §5.1 with quoted strings and (comments); RFC 2231 continuations are not needed for
-// the parameters sealgate reads (boundary, smime-type, protocol, charset).
+// RFC 2045 §5.1 with quoted strings (backslash escapes) and (nested comments); RFC 2231
+// continuations are not needed for the parameters sealgate reads (boundary, smime-type,
+// protocol, charset). Takes the unfolded value (Field::value()). Tolerates no parameters, empty
+// ones (";;") and unquoted values with spaces or '=' (read up to ';' or '('); fails on a missing
+// type or subtype, a parameter without '=', an open quote or comment, or stray text. An absent
+// Content-Type field is the caller's business (RFC 2045 §5.2: text/plain; charset=us-ascii).
 Result<ContentType> parse_content_type(std::string_view value);
 
 // RFC 2046 §5.1.1: the body parts between "--boundary" delimiters, each as the bytes between
-// the CRLF ending a delimiter line and the CRLF that precedes the next delimiter. Fails when no
-// opening or no closing delimiter is found.
+// the CRLF ending a delimiter line and the CRLF that precedes the next delimiter (that CRLF
+// belongs to the delimiter). A delimiter line starts a line and is "--boundary" or, closing,
+// "--boundary--", then only spaces/tabs up to CRLF or the end of the body. Preamble and
+// epilogue are ignored. Fails when no opening or no closing delimiter is found, or on an empty
+// boundary; the views point into body.
 Result<std::vector<std::string_view>> split_multipart(std::string_view body,
                                                       std::string_view boundary);
 
