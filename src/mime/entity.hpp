@@ -5,10 +5,14 @@
 // The body is the bytes after the first empty line, untouched.
 //
 // Contract:
-//   - parse() expects CRLF line endings (use to_crlf() first); it fails with a clear reason on an
-//     empty message, a header line that is neither a field nor a continuation, a NUL byte in the
-//     header, or a header section past the limits. A message without body separator is a
-//     header-only message with an empty body.
+//   - parse() expects CRLF line endings (use to_crlf() first). A field line is a name of
+//     printable ASCII 33..126 except ':' (RFC 5322 §3.6.8), optional obsolete WSP, then ':'; a
+//     line starting with SP/HT continues the previous field; the first empty line ends the
+//     header. Values may carry 8-bit bytes (RFC 6532). It fails with a one-line reason
+//     ("malformed header line 3: no colon") on an empty message, a line that is neither field
+//     nor continuation, a leading continuation, an mbox "From " line, a NUL byte or bare CR/LF
+//     in the header, or a header past the limits. A message without the empty line is a
+//     header-only message with an empty body. A leading empty line means no fields at all.
 //   - serialize() of an unmodified Entity returns the parsed bytes unchanged.
 //   - Memory: the Entity keeps one copy of the body (inside the parsed data); header fields are
 //     small copies. replace_content() drops the original data, release_body() moves it out.
