@@ -36,8 +36,8 @@ struct EncryptOptions {
 };
 
 struct Encrypted {
-    std::string armored;               // "-----BEGIN PGP MESSAGE-----" ... CRLF-free LF text
-    std::string algorithm;             // "aes256-seipd1"
+    std::string armored;    // "-----BEGIN PGP MESSAGE-----" ..., CRLF line ends (SMTP-ready)
+    std::string algorithm;  // "aes256-seipd1"
     std::vector<std::string> keys;     // primary fingerprints, in recipient order
     std::vector<std::string> subkeys;  // the (sub)key used for each recipient
 };

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/hex.hpp"
+#include "openpgp/quiet.hpp"
 #include "peer.hpp"
 
 namespace sealgate::openpgp {
@@ -116,6 +120,28 @@ TEST(ParseKeys, GarbageFailsWithOneLine) {
         EXPECT_FALSE(keys.error().reason.empty());
         EXPECT_EQ(keys.error().reason.find('\n'), std::string::npos);
     }
+}
+
+// librnp's internal diagnostics bypass the ffi log fd (see quiet.hpp); QuietStderr keeps them
+// off fd 2 and restores it afterwards.
+TEST(ParseKeys, QuietStderrSilencesLibrnp) {
+    const TempDir dir;
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int capture = ::open(dir.file("stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(capture, 0);
+    ::dup2(capture, 2);
+    ::close(capture);
+    {
+        const QuietStderr quiet;
+        EXPECT_FALSE(parse_keys("definitely not a key"));
+        EXPECT_FALSE(parse_keys(std::string("\x99\x01", 2)));
+    }
+    std::fputs("after\n", stderr);
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    EXPECT_EQ(dir.get("stderr.txt"), "after\n");
 }
 
 TEST(ParseKeys, TruncatedArmorFails) {

@@ -90,7 +90,10 @@ TEST_F(Messages, OurEncryptionDecryptsWithGpgSqAndRnp) {
             SCOPED_TRACE(std::string(body.name) + " key " + std::to_string(k));
             auto enc = encrypt(body.bytes, recipients);
             ASSERT_TRUE(enc) << enc.error().reason;
-            EXPECT_EQ(enc->armored.rfind("-----BEGIN PGP MESSAGE-----", 0), 0U);
+            EXPECT_EQ(enc->armored.rfind("-----BEGIN PGP MESSAGE-----\r\n", 0), 0U);
+            for (size_t i = enc->armored.find('\n'); i != std::string::npos;
+                 i = enc->armored.find('\n', i + 1))
+                ASSERT_EQ(enc->armored[i - 1], '\r') << "bare LF at " << i;
             EXPECT_EQ(enc->algorithm, "aes256-seipd1");
             ASSERT_EQ(enc->keys, std::vector<std::string>{ours.fingerprint});
             ASSERT_EQ(enc->subkeys.size(), 1U);
