@@ -56,6 +56,9 @@ class Encryptor {
     Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> fingerprints,
                               const EncryptOptions& options = {}) const;
 
+    // Primary fingerprints of the loaded keys, in load order.
+    Result<std::vector<std::string>> loaded_keys() const;
+
   private:
     struct Impl;
     explicit Encryptor(std::unique_ptr<Impl> impl);

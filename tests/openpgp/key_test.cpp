@@ -165,6 +165,8 @@ TEST(ParseKeys, SeveralKeysSecretAndPublic) {
     ASSERT_TRUE(keys) << keys.error().reason;
     ASSERT_EQ(keys->size(), 2U);
     EXPECT_EQ(keys->at(0).fingerprint, "eb85bb5fa33a75e15e944e63f231550c4f47e38e");
+    EXPECT_TRUE(keys->at(0).usability.usable) << keys->at(0).usability.reason;
+    EXPECT_EQ(keys->at(0).usability.encryption_key, "ea02b24ffd4c1b96616d3df24766f6b9d5f21eb6");
     EXPECT_TRUE(keys->at(0).secret_key.empty());
     EXPECT_FALSE(keys->at(1).secret_key.empty());
     auto armored = export_secret(keys->at(1).secret_key, Encoding::armored);
@@ -380,6 +382,8 @@ TEST_F(GpgKeys, Sha1SelfSignatureAfterCutoffIsInvalidNotSilent) {
     const std::string pub = export_pub(fpr);
     auto keys = parse_keys(pub);
     ASSERT_TRUE(keys) << keys.error().reason;  // it imports...
+    ASSERT_EQ(keys->size(), 1U);
+    EXPECT_FALSE(keys->front().usability.usable);  // ...flagged at import already
     auto r = encryption_usability(pub);
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);  // ...but is reported unusable, with the reason

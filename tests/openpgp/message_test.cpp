@@ -297,6 +297,37 @@ TEST_F(Messages, RefusesToEncryptToUnusableKeys) {
     EXPECT_FALSE(encryptor->encrypt("x", {}));
 }
 
+TEST_F(Messages, RefusesPassphraseProtectedSecretKeys) {
+    // The agent's default S2K calibration costs seconds per protected key: a test needs none.
+    dir.put("gnupg/gpg-agent.conf", "s2k-count 65536\n");
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --quick-gen-key "
+                      "'<locked@our.example>' ed25519 cert,sign never"),
+              0)
+        << dir.log();
+    const std::string fpr = dir.gpg_fpr("<locked@our.example>");
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --quick-add-key " +
+                      fpr + " cv25519 encr never"),
+              0)
+        << dir.log();
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --export-secret-keys " +
+                      fpr + " > locked.pgp"),
+              0)
+        << dir.log();
+    const std::vector<std::string> locked{dir.get("locked.pgp")};
+    auto d = Decryptor::create(locked);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().reason.find("passphrase-protected"), std::string::npos) << d.error().reason;
+    // A failed reload keeps the keys already loaded.
+    Decryptor ours = decryptor();
+    EXPECT_FALSE(ours.reload(locked));
+    const std::vector<std::string> to_us{key(0).public_key};
+    auto enc = encrypt("still here", to_us);
+    ASSERT_TRUE(enc);
+    auto out = ours.decrypt(enc->armored);
+    ASSERT_TRUE(out && out->has_value());
+    EXPECT_EQ((*out)->plaintext, "still here");
+}
+
 // ---- SED without MDC -------------------------------------------------------------------------
 //
 // No Debian 12 tool writes a Symmetrically Encrypted Data packet (tag 9) any more, so the test
