@@ -264,7 +264,7 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
         return std::optional<Decrypted>();
     }
     if (rc != RNP_SUCCESS)
-        return fail(detail::rnp_input_error("decrypt", rc));
+        return fail(detail::rnp_input_error("decrypt: corrupt or truncated OpenPGP message", rc));
 
     char* mode = nullptr;
     char* cipher = nullptr;

@@ -32,6 +32,7 @@ namespace sealgate::openpgp {
 
 struct EncryptOptions {
     // The time at which recipients' revocation and expiry are judged; 0: the current time.
+    // (librnp's own signature-validity verdict inside an Encryptor is always at load time.)
     std::time_t now = 0;
 };
 
