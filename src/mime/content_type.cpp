@@ -209,9 +209,8 @@ Result<std::vector<std::string_view>> split_multipart(std::string_view body,
             return {i, close};
         if (body.substr(i, 2) == "\r\n")
             return {i + 2, close};
-        // RFC 2046 §5.1.1: anything may follow the close delimiter on its line (epilogue).
-        if (close)
-            return {body.size(), true};
+        // RFC 2046 §5.1.1: close-delimiter transport-padding [CRLF epilogue]. So "--b--x" is
+        // content, which matters when a nested part's boundary is "b--x".
         return {};
     };
 

@@ -12,7 +12,8 @@ namespace sealgate::mime {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
-constexpr std::size_t kMaxLine = 78;  // RFC 5322 §2.1.1: SHOULD NOT exceed 78 characters
+constexpr std::size_t kMaxLine = 78;       // RFC 5322 §2.1.1: SHOULD NOT exceed 78 characters
+constexpr std::size_t kHeaderRoom = 4096;  // for info fields appended after set_base64_content()
 
 char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -180,7 +181,16 @@ std::size_t Entity::size() const {
     return n + (has_separator_ ? 2 : 0) + body().size();
 }
 
-std::string Entity::serialize() const {
+std::string Entity::header_bytes() const {
+    std::string out;
+    for (const auto& f : fields_)
+        out += f.raw;
+    if (has_separator_)
+        out += kCrlf;
+    return out;
+}
+
+std::string Entity::serialize() const& {
     std::string out;
     out.reserve(size());
     for (const auto& f : fields_)
@@ -188,6 +198,20 @@ std::string Entity::serialize() const {
     if (has_separator_)
         out += kCrlf;
     out += body();
+    return out;
+}
+
+std::string Entity::serialize() && {
+    const std::string header = header_bytes();
+    std::string out;
+    if (replaced_body_) {
+        out = std::move(*replaced_body_);
+        out.insert(0, header);  // in place when set_base64_content() reserved the room
+    } else {
+        out = std::move(data_);
+        out.replace(0, body_offset_, header);  // in place unless the header grew past capacity
+    }
+    *this = Entity();
     return out;
 }
 
@@ -210,6 +234,32 @@ std::string Entity::content_entity() const {
     }
     out += kCrlf;
     out += b;
+    return out;
+}
+
+std::string Entity::take_content_entity() {
+    std::string prefix;
+    for (const auto& f : fields_) {
+        if (!is_content_field(f.name))
+            continue;
+        prefix += f.raw;
+        if (!prefix.ends_with(kCrlf))
+            prefix += kCrlf;
+    }
+    prefix += kCrlf;
+    std::string out;
+    if (replaced_body_) {
+        out = std::move(*replaced_body_);
+        out.insert(0, prefix);
+        replaced_body_.reset();
+    } else {
+        // The content fields are a subset of the header bytes they replace, so this shrinks the
+        // front of the buffer in place (a memmove of the body, no allocation).
+        out = std::move(data_);
+        out.replace(0, body_offset_, prefix);
+    }
+    data_.clear();
+    body_offset_ = 0;
     return out;
 }
 
@@ -306,10 +356,16 @@ void Entity::set_base64_content(std::string_view content_type, std::string_view 
     content.push_back(make_field("Content-Transfer-Encoding", "base64"));
     if (!disposition.empty())
         content.push_back(make_field("Content-Disposition", disposition));
-    replace_content(std::move(content), base64_encode(payload));
+    // Release the old body before the new one exists, and leave room in front of the base64 for
+    // the header so that serialize() && can put it there without a second body copy.
+    replace_content(std::move(content), std::string());
     // RFC 2045 §4: MIME-Version is required once the message carries MIME content fields.
     if (!has("MIME-Version"))
         prepend("MIME-Version", "1.0");
+    std::string body;
+    body.reserve(size() + kHeaderRoom + base64_encoded_size(payload.size()));
+    base64_encode_append(body, payload);
+    replaced_body_ = std::move(body);
 }
 
 std::string Entity::release_body() && {

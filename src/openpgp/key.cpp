@@ -307,6 +307,9 @@ Result<KeyMaterial> create_key(std::string_view uid, KeyAlgorithm algorithm,
     auto sec = detail::export_key(primary.get(), true, false);
     SEALGATE_CHECK(sec);
     out.secret_key = std::move(*sec);
+    auto usability = detail::usability_of(primary.get(), 0);
+    SEALGATE_CHECK(usability);
+    out.usability = std::move(*usability);
     return out;
 }
 
@@ -330,6 +333,9 @@ Result<std::vector<KeyMaterial>> parse_keys(std::string_view bytes) {
         auto pub = detail::export_key((*key)->get(), false, false);
         SEALGATE_CHECK(pub);
         m.public_key = std::move(*pub);
+        auto usability = detail::usability_of((*key)->get(), 0);
+        SEALGATE_CHECK(usability);
+        m.usability = std::move(*usability);
         auto has_secret = flag(rnp_key_have_secret, (*key)->get(), "rnp_key_have_secret");
         SEALGATE_CHECK(has_secret);
         if (*has_secret) {

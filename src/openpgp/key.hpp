@@ -44,11 +44,28 @@ std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s);
 // a plain number of seconds. Must fit into the 32-bit OpenPGP key expiration time.
 Result<std::uint32_t> parse_expiry(std::string_view s);
 
+// Whether a key may be encrypted to at `now` (0: the current time).
+struct Usability {
+    bool usable = false;
+    // Empty when usable. Otherwise one of:
+    //   "revoked (<reason>)"                 primary key revoked
+    //   "expired on <YYYY-MM-DD HH:MM:SS UTC>" primary key expired
+    //   "not valid before <date>"            created in the future
+    //   "unsupported v3 key"                 obsolete v3 key (MD5 fingerprint, 32 hex digits)
+    //   "invalid self-signature (<why>)"     librnp does not accept the key's self-signatures
+    //   "no valid encryption subkey"         every encryption-capable (sub)key is revoked,
+    //                                        expired, invalid, or none has the encrypt flag
+    std::string reason;
+    std::string encryption_key;  // fingerprint of the (sub)key to use: the newest valid one
+};
+
 // A key as the store keeps it.
 struct KeyMaterial {
     std::string fingerprint;  // primary key, 40 lower-case hex
     std::string public_key;   // binary transferable public key
     std::string secret_key;   // binary transferable secret key, empty when not present
+    Usability usability;      // judged at import (parse_keys) or creation time; the verdict
+                              // changes with time: call encryption_usability() before use
 };
 
 // Create a v4 key with SHA-256 self-signatures and the preferences AES-256, AES-128 /
@@ -106,21 +123,6 @@ struct KeyInfo {
 
 // Describe the (first) primary key in a public or secret blob, armored or binary.
 Result<KeyInfo> key_info(std::string_view key);
-
-// Whether a key may be encrypted to at `now` (0: the current time).
-struct Usability {
-    bool usable = false;
-    // Empty when usable. Otherwise one of:
-    //   "revoked (<reason>)"                 primary key revoked
-    //   "expired on <YYYY-MM-DD HH:MM:SS UTC>" primary key expired (or not yet valid)
-    //   "invalid self-signature (<why>)"     librnp does not accept the key's self-signatures
-    //   "unsupported v3 key"                 obsolete v3 key (MD5 fingerprint, 32 hex digits)
-    //   "not valid before <date>"            created in the future
-    //   "no valid encryption subkey"         every encryption-capable (sub)key is revoked,
-    //                                        expired, invalid, or none has the encrypt flag
-    std::string reason;
-    std::string encryption_key;  // fingerprint of the (sub)key to use: the newest valid one
-};
 
 Result<Usability> encryption_usability(std::string_view public_key, std::time_t now = 0);
 

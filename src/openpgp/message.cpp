@@ -169,19 +169,17 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
     return result;
 }
 
+Result<std::vector<std::string>> Encryptor::loaded_keys() const {
+    return detail::primary_fingerprints(impl_->ffi.get());
+}
+
 Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> public_keys,
                           const EncryptOptions& options) {
     auto encryptor = Encryptor::create(public_keys);
     SEALGATE_CHECK(encryptor);
-    std::vector<std::string> fps;
-    fps.reserve(public_keys.size());
-    for (const std::string& blob : public_keys) {
-        auto held = parse_keys(blob);
-        SEALGATE_CHECK(held);
-        for (const KeyMaterial& k : *held)
-            fps.push_back(k.fingerprint);
-    }
-    return encryptor->encrypt(plaintext, fps, options);
+    auto fps = encryptor->loaded_keys();
+    SEALGATE_CHECK(fps);
+    return encryptor->encrypt(plaintext, *fps, options);
 }
 
 // ---- Decryptor -------------------------------------------------------------------------------
@@ -266,7 +264,7 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
         return std::optional<Decrypted>();
     }
     if (rc != RNP_SUCCESS)
-        return fail(detail::rnp_input_error("decrypt", rc));
+        return fail(detail::rnp_input_error("decrypt: corrupt or truncated OpenPGP message", rc));
 
     char* mode = nullptr;
     char* cipher = nullptr;

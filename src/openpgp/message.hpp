@@ -32,12 +32,13 @@ namespace sealgate::openpgp {
 
 struct EncryptOptions {
     // The time at which recipients' revocation and expiry are judged; 0: the current time.
+    // (librnp's own signature-validity verdict inside an Encryptor is always at load time.)
     std::time_t now = 0;
 };
 
 struct Encrypted {
-    std::string armored;               // "-----BEGIN PGP MESSAGE-----" ... CRLF-free LF text
-    std::string algorithm;             // "aes256-seipd1"
+    std::string armored;    // "-----BEGIN PGP MESSAGE-----" ..., CRLF line ends (SMTP-ready)
+    std::string algorithm;  // "aes256-seipd1"
     std::vector<std::string> keys;     // primary fingerprints, in recipient order
     std::vector<std::string> subkeys;  // the (sub)key used for each recipient
 };
@@ -55,6 +56,9 @@ class Encryptor {
     // else the call fails with Error::perm(550, "5.7.1", ...) naming the key and the reason.
     Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> fingerprints,
                               const EncryptOptions& options = {}) const;
+
+    // Primary fingerprints of the loaded keys, in load order.
+    Result<std::vector<std::string>> loaded_keys() const;
 
   private:
     struct Impl;

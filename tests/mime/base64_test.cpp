@@ -64,10 +64,21 @@ TEST(Base64, EncodeOtherLineLengths) {
     EXPECT_EQ(base64_encode("foobar", 3), "Zm9\r\nvYm\r\nFy\r\n");
 }
 
+TEST(Base64, AppendAndEncodedSize) {
+    std::string out = "prefix:";
+    base64_encode_append(out, "foobar", 4);
+    EXPECT_EQ(out, "prefix:Zm9v\r\nYmFy\r\n");
+    for (std::size_t n = 0; n < 200; n += 7)
+        for (const std::size_t line : {std::size_t{76}, std::size_t{5}, std::size_t{0}})
+            EXPECT_EQ(base64_encoded_size(n, line), base64_encode(pattern(n), line).size())
+                << n << " " << line;
+}
+
 TEST(Base64, RoundTripAllLengths) {
     for (std::size_t n = 0; n < 300; ++n) {
         const std::string bytes = pattern(n);
-        for (const std::size_t line : {std::size_t{76}, std::size_t{64}, std::size_t{0}}) {
+        for (const std::size_t line :
+             {std::size_t{76}, std::size_t{64}, std::size_t{0}, std::size_t{5}}) {
             auto dec = base64_decode(base64_encode(bytes, line));
             ASSERT_TRUE(dec) << n << ": " << dec.error().reason;
             ASSERT_EQ(*dec, bytes) << "length " << n << " line " << line;
@@ -80,6 +91,13 @@ TEST(Base64, DecodeSkipsLineStructure) {
     EXPECT_EQ(*base64_decode(" Zm 9v\tYm\nFy "), "foobar");
     EXPECT_EQ(*base64_decode("Zm9vYg=\r\n=\r\n"), "foob");
     EXPECT_EQ(*base64_decode("\r\n"), "");
+}
+
+TEST(Base64, DecodeToleratesNonZeroPadBitsAndLfLines) {
+    EXPECT_EQ(*base64_decode("Zh=="), "f");  // 'h' leaves bits set that padding discards
+    std::string lf = base64_encode(pattern(1000));
+    std::erase(lf, '\r');
+    EXPECT_EQ(*base64_decode(lf), pattern(1000));
 }
 
 TEST(Base64, DecodeRejectsInvalidCharacter) {

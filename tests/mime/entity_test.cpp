@@ -196,6 +196,46 @@ TEST(Entity, ReplaceContentOnHeaderOnlyMessage) {
     EXPECT_EQ(e.size(), e.serialize().size());
 }
 
+TEST(Entity, TakeContentEntityReusesTheParsedBuffer) {
+    std::string msg =
+        "From: a\r\nContent-Type: text/plain\r\nTo: b\r\n\r\n" + std::string(100000, 'x');
+    const char* const buffer = msg.data();
+    Entity e = parsed(std::move(msg));
+    const std::string expected = e.content_entity();
+    const std::string inner = e.take_content_entity();
+    EXPECT_EQ(inner, expected);
+    EXPECT_EQ(inner.data(), buffer);  // built in place, the body was not copied
+    EXPECT_EQ(e.body(), "");
+    EXPECT_EQ(e.fields().size(), 3U);
+    e.set_base64_content("application/octet-stream", "", "x");
+    EXPECT_EQ(e.serialize(),
+              "MIME-Version: 1.0\r\nFrom: a\r\nContent-Type: application/octet-stream\r\n"
+              "Content-Transfer-Encoding: base64\r\nTo: b\r\n\r\neA==\r\n");
+}
+
+TEST(Entity, TakeContentEntityAfterReplaceAndOnHeaderOnly) {
+    Entity e = parsed("Subject: s\r\nContent-Type: a/b");
+    EXPECT_EQ(e.take_content_entity(), "Content-Type: a/b\r\n\r\n");
+    e.replace_content({Entity::make_field("Content-Type", "c/d")}, "new body");
+    EXPECT_EQ(e.take_content_entity(), "Content-Type: c/d\r\n\r\nnew body");
+}
+
+TEST(Entity, MovingSerializeEqualsCopyingSerialize) {
+    const std::string original = "A: 1\r\nContent-Type: text/plain\r\n\r\nbody";
+    Entity plain = parsed(original);
+    EXPECT_EQ(std::move(plain).serialize(), original);
+    EXPECT_TRUE(plain.fields().empty());  // NOLINT(bugprone-use-after-move): documented state
+
+    Entity e = parsed(original);
+    e.set_base64_content("application/pkcs7-mime", "attachment", std::string(5000, 'z'));
+    e.append("X-Sealgate-Encrypted", "smime; cert=00; alg=aes256-cbc");
+    const std::string copied = e.serialize();
+    const char* const body = e.body().data();
+    const std::string moved = std::move(e).serialize();
+    EXPECT_EQ(moved, copied);
+    EXPECT_EQ(moved.data(), body);  // the header went into the room reserved before the body
+}
+
 TEST(Entity, ReleaseBodyMovesTheBufferWithoutCopy) {
     std::string msg = "Content-Type: text/plain\r\n\r\n" + std::string(100000, 'x');
     const char* const buffer = msg.data();

@@ -45,12 +45,17 @@ std::string encrypt_outer(const std::string& eml, std::string* inner_out) {
     auto e = Entity::parse(to_crlf(eml));
     EXPECT_TRUE(e) << e.error().reason;
     e->remove_prefix("X-Sealgate-");
-    const std::string inner = e->content_entity();
+    const std::string copied = e->content_entity();
+    const std::string inner = e->take_content_entity();
+    EXPECT_EQ(inner, copied);
     e->set_base64_content("application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
                           "attachment; filename=smime.p7m", inner);
     e->append("X-Sealgate-Encrypted", "smime; cert=" + std::string(kCert) + "; alg=aes256-cbc");
     *inner_out = inner;
-    return e->serialize();
+    const std::string copied_out = e->serialize();
+    std::string out = std::move(*e).serialize();
+    EXPECT_EQ(out, copied_out);
+    return out;
 }
 
 // Decryption steps: parse, strip X-Sealgate-*, decode the payload, restore the inner entity.
@@ -66,7 +71,7 @@ std::string decrypt_outer(std::string outer) {
     EXPECT_TRUE(inner) << inner.error().reason;
     e->replace_content(std::move(*inner));
     e->append("X-Sealgate-Decrypted", "smime; cert=" + std::string(kCert));
-    return e->serialize();
+    return std::move(*e).serialize();
 }
 
 TEST(Golden, AllInputsPresent) {
@@ -132,6 +137,25 @@ TEST(Golden, MultipartAttachmentDecodesToTheOriginalBytes) {
     auto bytes = base64_decode(attachment->body());
     ASSERT_TRUE(bytes) << bytes.error().reason;
     EXPECT_EQ(*bytes, slurp(kDir / "multipart_mixed.attachment.bin"));
+}
+
+TEST(Golden, Rfc4134EnvelopedDataBodyDecodesToDer) {
+    // RFC 4134 5.3: an S/MIME message written with LF endings and a folded Content-Type.
+    auto e = Entity::parse(to_crlf(slurp(kDir / "rfc4134_5.3.eml")));
+    ASSERT_TRUE(e);
+    auto ct = parse_content_type(*e->get("Content-Type"));
+    ASSERT_TRUE(ct) << ct.error().reason;
+    EXPECT_TRUE(ct->is("application", "pkcs7-mime"));
+    EXPECT_EQ(ct->param("smime-type"), "enveloped-data");
+    EXPECT_EQ(ct->param("name"), "smime.p7m");
+    auto der = base64_decode(e->body());
+    ASSERT_TRUE(der) << der.error().reason;
+    // One DER SEQUENCE with a two-byte length that spans exactly the decoded bytes.
+    ASSERT_GE(der->size(), 4U);
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>((*der)[i]); };
+    EXPECT_EQ(byte(0), 0x30);
+    EXPECT_EQ(byte(1), 0x82);
+    EXPECT_EQ((std::size_t{byte(2)} << 8 | byte(3)) + 4, der->size());
 }
 
 TEST(Golden, MalformedInputsFailWithAClearReason) {

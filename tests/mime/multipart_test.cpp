@@ -36,12 +36,14 @@ TEST(Multipart, PgpMimeShape) {
 }
 
 TEST(Multipart, TransportPaddingAndLookalikeLines) {
-    // "--bx" and "--b x" are not delimiters of boundary "b"; "--b \t" is (transport padding).
-    const std::string body = "--b \t\r\nA\r\n--bx\r\n--b x\r\nB\r\n--b--  trailing\r\n";
+    // "--bx", "--b x" and "--b--x" are not delimiters of boundary "b"; "--b \t" and "--b-- \t"
+    // are (transport padding).
+    const std::string body =
+        "--b \t\r\nA\r\n--bx\r\n--b x\r\n--b--x\r\nB\r\n--b-- \t\r\nepilogue\r\n";
     const auto parts = split_multipart(body, "b");
     ASSERT_TRUE(parts) << parts.error().reason;
     ASSERT_EQ(parts->size(), 1U);
-    EXPECT_EQ((*parts)[0], "A\r\n--bx\r\n--b x\r\nB");
+    EXPECT_EQ((*parts)[0], "A\r\n--bx\r\n--b x\r\n--b--x\r\nB");
 }
 
 TEST(Multipart, EmptyPartsAndCloseAtEndOfData) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/hex.hpp"
+#include "openpgp/quiet.hpp"
 #include "peer.hpp"
 
 namespace sealgate::openpgp {
@@ -118,6 +122,28 @@ TEST(ParseKeys, GarbageFailsWithOneLine) {
     }
 }
 
+// librnp's internal diagnostics bypass the ffi log fd (see quiet.hpp); QuietStderr keeps them
+// off fd 2 and restores it afterwards.
+TEST(ParseKeys, QuietStderrSilencesLibrnp) {
+    const TempDir dir;
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int capture = ::open(dir.file("stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(capture, 0);
+    ::dup2(capture, 2);
+    ::close(capture);
+    {
+        const QuietStderr quiet;
+        EXPECT_FALSE(parse_keys("definitely not a key"));
+        EXPECT_FALSE(parse_keys(std::string("\x99\x01", 2)));
+    }
+    std::fputs("after\n", stderr);
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    EXPECT_EQ(dir.get("stderr.txt"), "after\n");
+}
+
 TEST(ParseKeys, TruncatedArmorFails) {
     auto key = create_key("<t@example.org>", KeyAlgorithm::ed25519, 0);
     ASSERT_TRUE(key);
@@ -139,6 +165,8 @@ TEST(ParseKeys, SeveralKeysSecretAndPublic) {
     ASSERT_TRUE(keys) << keys.error().reason;
     ASSERT_EQ(keys->size(), 2U);
     EXPECT_EQ(keys->at(0).fingerprint, "eb85bb5fa33a75e15e944e63f231550c4f47e38e");
+    EXPECT_TRUE(keys->at(0).usability.usable) << keys->at(0).usability.reason;
+    EXPECT_EQ(keys->at(0).usability.encryption_key, "ea02b24ffd4c1b96616d3df24766f6b9d5f21eb6");
     EXPECT_TRUE(keys->at(0).secret_key.empty());
     EXPECT_FALSE(keys->at(1).secret_key.empty());
     auto armored = export_secret(keys->at(1).secret_key, Encoding::armored);
@@ -354,6 +382,8 @@ TEST_F(GpgKeys, Sha1SelfSignatureAfterCutoffIsInvalidNotSilent) {
     const std::string pub = export_pub(fpr);
     auto keys = parse_keys(pub);
     ASSERT_TRUE(keys) << keys.error().reason;  // it imports...
+    ASSERT_EQ(keys->size(), 1U);
+    EXPECT_FALSE(keys->front().usability.usable);  // ...flagged at import already
     auto r = encryption_usability(pub);
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);  // ...but is reported unusable, with the reason

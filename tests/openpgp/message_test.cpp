@@ -90,7 +90,10 @@ TEST_F(Messages, OurEncryptionDecryptsWithGpgSqAndRnp) {
             SCOPED_TRACE(std::string(body.name) + " key " + std::to_string(k));
             auto enc = encrypt(body.bytes, recipients);
             ASSERT_TRUE(enc) << enc.error().reason;
-            EXPECT_EQ(enc->armored.rfind("-----BEGIN PGP MESSAGE-----", 0), 0U);
+            EXPECT_EQ(enc->armored.rfind("-----BEGIN PGP MESSAGE-----\r\n", 0), 0U);
+            for (size_t i = enc->armored.find('\n'); i != std::string::npos;
+                 i = enc->armored.find('\n', i + 1))
+                ASSERT_EQ(enc->armored[i - 1], '\r') << "bare LF at " << i;
             EXPECT_EQ(enc->algorithm, "aes256-seipd1");
             ASSERT_EQ(enc->keys, std::vector<std::string>{ours.fingerprint});
             ASSERT_EQ(enc->subkeys.size(), 1U);
@@ -292,6 +295,37 @@ TEST_F(Messages, RefusesToEncryptToUnusableKeys) {
     const std::vector<std::string> unknown{"eb85bb5fa33a75e15e944e63f231550c4f47e38e"};
     EXPECT_FALSE(encryptor->encrypt("x", unknown));
     EXPECT_FALSE(encryptor->encrypt("x", {}));
+}
+
+TEST_F(Messages, RefusesPassphraseProtectedSecretKeys) {
+    // The agent's default S2K calibration costs seconds per protected key: a test needs none.
+    dir.put("gnupg/gpg-agent.conf", "s2k-count 65536\n");
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --quick-gen-key "
+                      "'<locked@our.example>' ed25519 cert,sign never"),
+              0)
+        << dir.log();
+    const std::string fpr = dir.gpg_fpr("<locked@our.example>");
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --quick-add-key " +
+                      fpr + " cv25519 encr never"),
+              0)
+        << dir.log();
+    ASSERT_EQ(dir.run("gpg --batch --pinentry-mode loopback --passphrase pw --export-secret-keys " +
+                      fpr + " > locked.pgp"),
+              0)
+        << dir.log();
+    const std::vector<std::string> locked{dir.get("locked.pgp")};
+    auto d = Decryptor::create(locked);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().reason.find("passphrase-protected"), std::string::npos) << d.error().reason;
+    // A failed reload keeps the keys already loaded.
+    Decryptor ours = decryptor();
+    EXPECT_FALSE(ours.reload(locked));
+    const std::vector<std::string> to_us{key(0).public_key};
+    auto enc = encrypt("still here", to_us);
+    ASSERT_TRUE(enc);
+    auto out = ours.decrypt(enc->armored);
+    ASSERT_TRUE(out && out->has_value());
+    EXPECT_EQ((*out)->plaintext, "still here");
 }
 
 // ---- SED without MDC -------------------------------------------------------------------------
