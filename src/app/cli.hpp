@@ -23,6 +23,9 @@ namespace sealgate::app {
 struct Cli {
     GlobalOptions global;
     std::function<Status()> action;
+    // Commands run with librnp's diagnostics kept off stderr (openpgp/quiet.hpp); the daemon,
+    // whose stderr is its log, turns this off.
+    bool quiet_libraries = true;
 
     // Register `fn` as the action of `cmd`.
     void on(CLI::App* cmd, std::function<Status()> fn) {
@@ -36,6 +39,7 @@ void add_cert_commands(CLI::App& app, Cli& cli);
 void add_trust_commands(CLI::App& app, Cli& cli);  // ctl, root, crl
 void add_domain_commands(CLI::App& app, Cli& cli);
 void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
+void add_serve_commands(CLI::App& app, Cli& cli);   // serve, log, send-test
 
 // Helpers.
 Result<std::string> read_file(const std::string& path);  // "-" is stdin

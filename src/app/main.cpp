@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <exception>
 
+#include <optional>
+
 #include "app/cli.hpp"
+#include "openpgp/quiet.hpp"
 
 int main(int argc, char** argv) {
     using namespace sealgate;
@@ -20,6 +23,7 @@ int main(int argc, char** argv) {
     app::add_trust_commands(app, cli);
     app::add_domain_commands(app, cli);
     app::add_filter_commands(app, cli);
+    app::add_serve_commands(app, cli);
 
     try {
         app.parse(argc, argv);
@@ -28,7 +32,10 @@ int main(int argc, char** argv) {
     }
     if (!cli.action) return 2;
     try {
+        std::optional<openpgp::QuietStderr> quiet;
+        if (cli.quiet_libraries) quiet.emplace();  // restored before our own error line
         const Status st = cli.action();
+        quiet.reset();
         if (!st) {
             std::fprintf(stderr, "sealgate: %s\n", st.error().reason.c_str());
             return st.error().temporary() ? 75 : 1;  // 75: EX_TEMPFAIL, try again later

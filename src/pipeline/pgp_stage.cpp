@@ -46,7 +46,7 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
     std::vector<std::string> keys;
     keys.reserve(treatment.pgp_keys.size());
     for (const auto& k : treatment.pgp_keys) keys.push_back(k.public_key);
-    auto encrypted = openpgp::encrypt(message.content_entity(), keys);
+    auto encrypted = openpgp::encrypt(message.take_content_entity(), keys);
     SEALGATE_TRY(encrypted);
 
     // RFC 3156 §4: the first part is the version, the second the encrypted data.

@@ -136,7 +136,7 @@ Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::strin
         mime::Entity entity = last ? std::move(*parsed) : *parsed;
         auto outcome = transform(entity, g.treatment, keys_);
         SEALGATE_TRY(outcome);
-        copies.push_back({std::move(g.recipients), entity.serialize(), std::move(*outcome)});
+        copies.push_back({std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)});
     }
     return copies;
 }

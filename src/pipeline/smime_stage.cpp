@@ -37,7 +37,7 @@ std::string quoted(std::string_view text) {
 
 Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
     auto encrypted =
-        crypto::cms_encrypt(message.content_entity(), treatment.certificates, treatment.profile);
+        crypto::cms_encrypt(message.take_content_entity(), treatment.certificates, treatment.profile);
     SEALGATE_TRY(encrypted);
 
     const std::string content_type =

@@ -2,7 +2,8 @@
 //
 // Each stage takes the parsed message of one copy and the copy's treatment, rewrites the
 // message in place and returns the Outcome that the info header and the mail log report.
-// A stage either completes or fails without touching the message.
+// A stage either completes or fails; a failed stage may have consumed the message body (the
+// encryptors take it without a copy, for memory), so the caller drops the message on failure.
 #pragma once
 
 #include <string>

@@ -1,0 +1,282 @@
+// `sealgate serve`, `sealgate log`, `sealgate send-test`: the daemon and how an administrator
+// sees what it did.
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "app/gateway.hpp"
+#include "net/tls.hpp"
+
+namespace sealgate::app {
+
+namespace {
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+Result<HostPort> parse_host_port(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+        return fail(Error::usage("expected HOST:PORT, got " + text));
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    unsigned long port = 0;
+    try {
+        std::size_t used = 0;
+        port = std::stoul(text.substr(colon + 1), &used);
+        if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+        return fail(Error::usage("bad port in " + text));
+    }
+    if (port > 65535) return fail(Error::usage("bad port in " + text));
+    return HostPort{host, static_cast<std::uint16_t>(port)};
+}
+
+struct ServeArgs {
+    std::string listen;
+    std::string next_hop;
+};
+
+Result<net::RelayConfig> relay_config(const Config& cfg) {
+    auto hop = parse_host_port(cfg.next_hop);
+    SEALGATE_TRY(hop);
+    net::RelayConfig relay;
+    relay.host = hop->host;
+    relay.port = hop->port;
+    relay.helo_name = cfg.hostname;
+    relay.tls = cfg.relay_starttls ? net::TlsPolicy::Opportunistic : net::TlsPolicy::Never;
+    relay.command_timeout = std::chrono::seconds(cfg.command_timeout_s);
+    relay.data_timeout = std::chrono::seconds(cfg.data_timeout_s);
+    return relay;
+}
+
+Status serve(Cli& cli, const ServeArgs& args) {
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    Config cfg = (*ctx)->config();
+    if (!args.listen.empty()) cfg.listen = args.listen;
+    if (!args.next_hop.empty()) cfg.next_hop = args.next_hop;
+
+    auto listen = parse_host_port(cfg.listen);
+    SEALGATE_TRY(listen);
+    auto relay = relay_config(cfg);
+    SEALGATE_TRY(relay);
+    auto networks = net::NetworkList::parse(cfg.relay_networks);
+    SEALGATE_TRY(networks);
+
+    net::ServerConfig server_cfg;
+    server_cfg.host = listen->host;
+    server_cfg.port = listen->port;
+    server_cfg.max_connections = cfg.max_connections;
+    server_cfg.command_timeout = std::chrono::seconds(cfg.command_timeout_s);
+    server_cfg.data_timeout = std::chrono::seconds(cfg.data_timeout_s);
+    server_cfg.session.hostname = cfg.hostname;
+    server_cfg.session.limits.max_message_size = cfg.max_message_size;
+    server_cfg.session.limits.max_recipients = cfg.max_recipients;
+    server_cfg.permitted = std::move(*networks);
+    if (!cfg.tls.certificate.empty()) {
+        auto tls = net::make_server_tls(cfg.tls.certificate, cfg.tls.private_key);
+        SEALGATE_TRY(tls);
+        server_cfg.tls = std::move(*tls);
+        server_cfg.session.tls_available = true;
+    }
+
+    asio::io_context io;
+    Gateway gateway(io, **ctx, std::move(*relay));
+    SEALGATE_TRY(gateway.start());
+    auto server = net::Server::listen(io, server_cfg, gateway);
+    SEALGATE_TRY(server);
+    (*server)->start();
+    asio::co_spawn(io, gateway.watch_store(), asio::detached);
+
+    // SIGTERM/SIGINT: finish the transactions in flight, then stop. SIGHUP: re-read the config.
+    asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+    stop_signals.async_wait([&](const std::error_code& ec, int) {
+        if (ec) return;
+        std::fprintf(stderr, "sealgate: stopping: finishing transactions in flight\n");
+        gateway.stop();
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                co_await (*server)->stop();
+                io.stop();
+            },
+            asio::detached);
+    });
+    asio::signal_set hup(io, SIGHUP);
+    std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
+        if (ec) return;
+        auto fresh = resolve_config(cli.global);
+        if (!fresh) {
+            std::fprintf(stderr, "sealgate: SIGHUP: config not reloaded: %s\n",
+                         fresh.error().reason.c_str());
+        } else {
+            Config next = *fresh;
+            if (!args.next_hop.empty()) next.next_hop = args.next_hop;
+            if (auto r = relay_config(next)) {
+                gateway.set_relay(std::move(*r));
+                std::fprintf(stderr, "sealgate: SIGHUP: configuration re-read, next hop %s%s\n",
+                             next.next_hop.c_str(),
+                             next.listen != cfg.listen ? " (listen address changes need a restart)"
+                                                       : "");
+            } else {
+                std::fprintf(stderr, "sealgate: SIGHUP: %s\n", r.error().reason.c_str());
+            }
+        }
+        hup.async_wait(on_hup);
+    };
+    hup.async_wait(on_hup);
+
+    std::printf("sealgate: listening on %s:%u, next hop %s\n", listen->host.c_str(),
+                static_cast<unsigned>((*server)->port()), cfg.next_hop.c_str());
+    std::fflush(stdout);
+    io.run();
+    std::fprintf(stderr, "sealgate: stopped\n");
+    return ok();
+}
+
+Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool json) {
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    LogQuery q;
+    q.last = last;
+    q.message_id = message_id;
+    auto records = (*ctx)->store().query_log(q);
+    SEALGATE_TRY(records);
+    for (const auto& r : *records) {
+        if (json) {
+            nlohmann::json j = {{"time", r.time},           {"queue_id", r.queue_id},
+                                {"message_id", r.message_id}, {"sender", r.sender},
+                                {"recipients", r.recipients}, {"direction", r.direction},
+                                {"action", r.action},         {"method", r.method},
+                                {"keys", r.keys},             {"algorithm", r.algorithm},
+                                {"detail", r.detail}};
+            std::printf("%s\n", j.dump().c_str());
+            continue;
+        }
+        std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s (%s)\n", format_time(r.time).c_str(),
+                    r.queue_id.empty() ? "-" : r.queue_id.c_str(), r.direction.c_str(),
+                    r.sender.c_str(), join(r.recipients, ",").c_str(), r.action.c_str(),
+                    r.method.c_str(), r.keys.empty() ? "" : (" " + r.keys).c_str(),
+                    r.algorithm.empty() ? "" : (" " + r.algorithm).c_str(),
+                    r.message_id.empty() ? "" : (" msgid=<" + r.message_id + ">").c_str(),
+                    r.detail.c_str());
+    }
+    return ok();
+}
+
+struct SendTestArgs {
+    std::string from;
+    std::string to;
+    std::string server = "127.0.0.1:10025";
+    int wait_seconds = 10;
+};
+
+Status send_test(Cli& cli, const SendTestArgs& args) {
+    auto hp = parse_host_port(args.server);
+    SEALGATE_TRY(hp);
+    const std::time_t now = std::time(nullptr);
+    char id[64];
+    std::snprintf(id, sizeof id, "sealgate-test-%lld-%d@%s", static_cast<long long>(now),
+                  static_cast<int>(::getpid()), policy::domain_of(args.from).c_str());
+    char date[64];
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    const std::string message =
+        "From: <" + args.from + ">\r\nTo: <" + args.to + ">\r\nSubject: sealgate test message\r\n" +
+        "Date: " + date + "\r\nMessage-ID: <" + id + ">\r\nMIME-Version: 1.0\r\n" +
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+        "This is a test message from sealgate send-test.\r\nIf you can read it, it arrived.\r\n";
+
+    net::RelayConfig relay;
+    relay.host = hp->host;
+    relay.port = hp->port;
+    relay.tls = net::TlsPolicy::Never;
+    relay.connect_timeout = std::chrono::seconds(10);
+    asio::io_context io;
+    net::RelayClient client(io.get_executor(), relay);
+    smtp::Envelope env;
+    env.sender = args.from;
+    env.recipients.push_back(smtp::Recipient{args.to, std::nullopt, std::nullopt});
+    std::optional<net::RelayResult> result;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            result = co_await client.send(env, message);
+            co_await client.close_idle();
+        },
+        asio::detached);
+    io.run();
+    if (!result) return fail(Error::temp("send-test: no result"));
+    std::printf("sent <%s> to %s: %s\n", id, args.server.c_str(), result->reply.summary().c_str());
+    if (!result->accepted())
+        return fail(Error::temp("the gateway did not accept the test message: " +
+                                result->reply.summary()));
+
+    // What the gateway did, from its mail log (the same store).
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    for (int i = 0; i < args.wait_seconds * 10; ++i) {
+        LogQuery q;
+        q.message_id = id;
+        q.last = 20;
+        auto records = (*ctx)->store().query_log(q);
+        SEALGATE_TRY(records);
+        if (!records->empty()) {
+            for (const auto& r : *records)
+                std::printf("gateway: %s %s%s%s -> %s (%s)\n", r.direction.c_str(),
+                            r.action.c_str(), r.method.empty() ? "" : (" " + r.method).c_str(),
+                            r.keys.empty() ? "" : (" " + r.keys).c_str(),
+                            join(r.recipients, ",").c_str(), r.detail.c_str());
+            return ok();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::printf("gateway: no mail log entry found (is it using this store?)\n");
+    return ok();
+}
+
+}  // namespace
+
+void add_serve_commands(CLI::App& app, Cli& cli) {
+    auto* srv = app.add_subcommand("serve", "Run the SMTP content filter");
+    auto sargs = std::make_shared<ServeArgs>();
+    srv->add_option("--listen", sargs->listen, "HOST:PORT to listen on (default 127.0.0.1:10025)");
+    srv->add_option("--next-hop", sargs->next_hop,
+                    "HOST:PORT to relay to (default 127.0.0.1:10026)");
+    cli.on(srv, [&cli, sargs] {
+        cli.quiet_libraries = false;
+        return serve(cli, *sargs);
+    });
+
+    auto* log = app.add_subcommand("log", "Show the mail log: what was done to each copy");
+    auto last = std::make_shared<std::size_t>(50);
+    auto msgid = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    log->add_option("--last", *last, "Number of records (default 50)");
+    log->add_option("--message-id", *msgid, "Only this Message-ID (without <>)");
+    log->add_flag("--json", *json, "One JSON object per line");
+    cli.on(log, [&cli, last, msgid, json] { return show_log(cli, *last, *msgid, *json); });
+
+    auto* st = app.add_subcommand("send-test", "Send a test message through the gateway");
+    auto targs = std::make_shared<SendTestArgs>();
+    st->add_option("--from", targs->from)->required();
+    st->add_option("--to", targs->to)->required();
+    st->add_option("--server", targs->server, "Gateway HOST:PORT (default 127.0.0.1:10025)");
+    st->add_option("--wait", targs->wait_seconds, "Seconds to wait for the log entry");
+    cli.on(st, [&cli, targs] { return send_test(cli, *targs); });
+}
+
+}  // namespace sealgate::app

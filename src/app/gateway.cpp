@@ -1,0 +1,218 @@
+#include "app/gateway.hpp"
+
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cstdio>
+
+#include "app/cli.hpp"
+#include "core/hex.hpp"
+
+namespace sealgate::app {
+
+namespace {
+
+constexpr auto kPollInterval = std::chrono::seconds(1);
+constexpr auto kMaxSnapshotAge = std::chrono::seconds(60);
+
+// Message-ID of a message, for the log; empty when absent.
+std::string message_id_of(std::string_view data) {
+    const auto header_end = data.find("\r\n\r\n");
+    const std::string_view header = data.substr(0, header_end);
+    std::size_t pos = 0;
+    while (pos < header.size()) {
+        const auto eol = header.find("\r\n", pos);
+        const std::string_view line =
+            header.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+        if (line.size() > 11) {
+            std::string name(line.substr(0, 11));
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (name == "message-id:") {
+                std::string_view v = line.substr(11);
+                while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+                if (!v.empty() && v.front() == '<') v.remove_prefix(1);
+                if (!v.empty() && v.back() == '>') v.remove_suffix(1);
+                return std::string(v);
+            }
+        }
+        if (eol == std::string_view::npos) break;
+        pos = eol + 2;
+    }
+    return {};
+}
+
+// One structured line per event on stderr (journald/syslog pick it up).
+void log_line(const std::string& text) {
+    const std::time_t now = std::time(nullptr);
+    std::fprintf(stderr, "%s sealgate: %s\n", format_time(now).c_str(), text.c_str());
+}
+
+}  // namespace
+
+Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay)
+    : io_(io), context_(context) {
+    set_relay(std::move(relay));
+}
+
+void Gateway::set_relay(net::RelayConfig relay) {
+    net::RelayConfig strict = relay;
+    strict.tls = net::TlsPolicy::Require;
+    relay_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(relay));
+    relay_tls_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(strict));
+}
+
+Status Gateway::start() { return reload(); }
+
+Status Gateway::reload() {
+    auto snap = context_.snapshot();
+    SEALGATE_TRY(snap);
+    SEALGATE_TRY(context_.keys().refresh());
+    const bool first = snapshot_ == nullptr;
+    snapshot_ = std::move(*snap);
+    loaded_at_ = std::chrono::steady_clock::now();
+    if (!first) log_line("policy reloaded (store generation " +
+                         std::to_string(snapshot_->generation()) + ")");
+    return ok();
+}
+
+asio::awaitable<void> Gateway::watch_store() {
+    asio::steady_timer timer(io_);
+    while (!stopping_) {
+        timer.expires_after(kPollInterval);
+        co_await timer.async_wait(asio::use_awaitable);
+        if (stopping_) break;
+        auto gen = context_.store().generation();
+        if (!gen) {
+            // Keep deciding with the last good snapshot: it is a consistent policy state.
+            log_line("store unreadable, keeping the loaded policy: " + gen.error().reason);
+            continue;
+        }
+        const bool changed = *gen != snapshot_->generation();
+        const bool old = std::chrono::steady_clock::now() - loaded_at_ > kMaxSnapshotAge;
+        if (changed || old) {
+            if (auto st = reload(); !st) log_line("policy reload failed: " + st.error().reason);
+        }
+    }
+}
+
+std::string Gateway::next_queue_id() {
+    // Unique per process run: start time and a sequence number, in hex.
+    static const std::time_t started = std::time(nullptr);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%08llX%06llX", static_cast<unsigned long long>(started),
+                  static_cast<unsigned long long>(++sequence_ & 0xffffff));
+    return buf;
+}
+
+smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
+                                     const smtp::Recipient& recipient) {
+    auto t = policy::decide(*snapshot_, envelope.sender, recipient.address,
+                            policy::Mode::automatic);
+    if (!t) {
+        log_line("rcpt=" + recipient.address + " deferred: " + t.error().reason);
+        return smtp::Reply::from_error(t.error());
+    }
+    if (t->action == policy::Action::refuse) {
+        LogRecord rec;
+        rec.sender = envelope.sender;
+        rec.recipients = {recipient.address};
+        rec.direction = std::string(policy::to_string(t->direction));
+        rec.action = "rejected";
+        rec.detail = t->reason;
+        if (auto st = context_.store().append_log(rec); !st)
+            log_line("mail log write failed: " + st.error().reason);
+        log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
+                 "> action=rejected reason=\"" + t->reason + "\"");
+        return smtp::Reply::make(550, "5.7.1",
+                                 "Encryption to this recipient is required but not possible");
+    }
+    return smtp::Reply::make(250, "2.1.5", "Ok");
+}
+
+void Gateway::log_copy(const std::string& queue_id, const std::string& message_id,
+                       const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
+                       const pipeline::Outcome& outcome, const std::string& action,
+                       const std::string& detail) {
+    LogRecord rec;
+    rec.queue_id = queue_id;
+    rec.message_id = message_id;
+    rec.sender = envelope.sender;
+    rec.recipients = recipients;
+    rec.direction = std::string(policy::to_string(outcome.direction));
+    rec.action = action;
+    rec.method = outcome.method;
+    rec.keys = outcome.keys;
+    rec.algorithm = outcome.algorithm;
+    rec.detail = detail;
+    if (auto st = context_.store().append_log(rec); !st)
+        log_line("mail log write failed: " + st.error().reason);
+    log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
+             "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
+             (rec.method.empty() ? "" : " method=" + rec.method) +
+             (rec.keys.empty() ? "" : " keys=" + rec.keys) +
+             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + " detail=\"" + detail +
+             "\"");
+}
+
+asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
+    const std::string queue_id = next_queue_id();
+    const std::string message_id = message_id_of(data);
+    // Keep the snapshot this message started with, whatever a reload does meanwhile.
+    const auto snapshot = snapshot_;
+
+    pipeline::Envelope penv;
+    penv.sender = envelope.sender;
+    for (const auto& r : envelope.recipients) penv.recipients.push_back(r.address);
+    pipeline::Pipeline pipe(snapshot, context_.keys());
+    auto copies = pipe.process(penv, std::move(data), policy::Mode::automatic);
+    if (!copies) {
+        pipeline::Outcome none;
+        log_copy(queue_id, message_id, envelope, penv.recipients, none,
+                 copies.error().temporary() ? "deferred" : "rejected", copies.error().reason);
+        co_return smtp::Reply::from_error(copies.error());
+    }
+
+    std::size_t permanent = 0;
+    std::optional<smtp::Reply> failure;
+    for (auto& copy : *copies) {
+        smtp::Envelope out = envelope;
+        out.recipients.clear();
+        for (const auto& addr : copy.recipients)
+            for (const auto& r : envelope.recipients)
+                if (r.address == addr) {
+                    out.recipients.push_back(r);
+                    break;
+                }
+        // The copy changed size: the SIZE declared for the original does not apply.
+        out.size.reset();
+        bool require_tls = false;
+        if (copy.outcome.direction == policy::Direction::outbound && !copy.recipients.empty()) {
+            const auto* dom = snapshot->find_domain(policy::domain_of(copy.recipients.front()));
+            require_tls = dom != nullptr && dom->require_tls;
+        }
+        net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
+        const net::RelayResult result = co_await client.send(out, copy.data);
+        const std::string action = result.accepted() ? copy.outcome.action : "deferred";
+        log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
+                 "next hop: " + result.reply.summary());
+        if (result.accepted() && result.accepted_recipients() == out.recipients.size()) continue;
+        if (result.reply.permanent()) ++permanent;
+        if (!failure) failure = result.reply;
+        if (result.accepted()) {
+            // Some recipients refused, the rest accepted: answering 250 would lose the refused
+            // ones, so the whole message is deferred (duplicates for the others are acceptable).
+            failure = smtp::Reply::make(451, "4.3.0",
+                                        "Next hop refused some recipients; try again later");
+        }
+    }
+    if (!failure)
+        co_return smtp::Reply::make(250, "2.0.0",
+                                    "Ok: " + std::to_string(copies->size()) +
+                                        (copies->size() == 1 ? " copy" : " copies") +
+                                        " relayed as " + queue_id);
+    if (permanent == copies->size() && failure->permanent()) co_return *failure;
+    co_return smtp::Reply::make(451, "4.4.0",
+                                "Next hop did not accept the message (" + failure->summary() +
+                                    "); try again later");
+}
+
+}  // namespace sealgate::app

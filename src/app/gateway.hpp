@@ -1,0 +1,66 @@
+// app/gateway.hpp — the daemon's MessageHandler: policy at RCPT time, the pipeline at the end of
+// DATA, every copy relayed to the next hop, the mail log.
+//
+// Contract (DESIGN.md §2):
+//   - check_recipient(): 550 5.7.1 for a mandatory-encryption recipient without a usable key
+//     (the detail goes to the log), 451 4.3.0 when the policy cannot be decided; otherwise 250.
+//   - deliver(): 250 only after the next hop accepted every copy. A pipeline error is answered
+//     with its own code; a copy refused permanently by the next hop yields that 5xx only when
+//     every copy was refused permanently, otherwise 4xx (upstream keeps the message and retries;
+//     duplicates are acceptable, loss is not).
+//   - A partner domain with require-tls is relayed over a client that refuses to send in clear.
+//   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
+//     every second, so an administrator's change applies within 2 s) and at least every minute.
+//   - Everything runs on the io_context's thread; nothing here is shared between threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+
+#include "app/context.hpp"
+#include "net/relay_client.hpp"
+#include "net/server.hpp"
+#include "pipeline/pipeline.hpp"
+
+namespace sealgate::app {
+
+class Gateway final : public net::MessageHandler {
+  public:
+    Gateway(asio::io_context& io, Context& context, net::RelayConfig relay);
+
+    // Load the first snapshot; an error when the store cannot be read.
+    Status start();
+    // Poll the store generation until stop() is called.
+    asio::awaitable<void> watch_store();
+    void stop() { stopping_ = true; }
+    // SIGHUP: a new next hop from a re-read configuration.
+    void set_relay(net::RelayConfig relay);
+
+    smtp::Reply check_recipient(const smtp::Envelope& envelope,
+                                const smtp::Recipient& recipient) override;
+    asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::string data) override;
+
+  private:
+    Status reload();
+    void log_copy(const std::string& queue_id, const std::string& message_id,
+                  const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
+                  const pipeline::Outcome& outcome, const std::string& action,
+                  const std::string& detail);
+    std::string next_queue_id();
+
+    asio::io_context& io_;
+    Context& context_;
+    std::unique_ptr<net::RelayClient> relay_;
+    std::unique_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
+    std::shared_ptr<const policy::Snapshot> snapshot_;
+    std::chrono::steady_clock::time_point loaded_at_;
+    std::uint64_t sequence_ = 0;
+    bool stopping_ = false;
+};
+
+}  // namespace sealgate::app
