@@ -8,6 +8,8 @@ source "$(dirname "$0")/lib.sh"
 
 export GNUPGHOME=$W/gnupg
 mkdir -m 700 "$GNUPGHOME"
+# gpg starts an agent per home directory: stop them before the directory goes.
+trap 'for h in "$W"/gnupg*; do GNUPGHOME=$h gpgconf --kill gpg-agent 2>/dev/null || true; done; rm -rf "$W"' EXIT
 gpgq() { gpg --batch --yes --no-tty --pinentry-mode loopback --passphrase '' "$@" 2>>"$W/gpg.log"; }
 S() { "$SEALGATE" --store "$W/s.db" "$@"; }
 upper() { tr a-f A-F <<<"$1"; }
@@ -39,6 +41,15 @@ expect "show: Curve25519 encryption subkey" grep -q "ECDH Curve25519, .*encrypt"
 expect "show: the secret key is held" grep -q "^Secret key: *held" own.out
 expect "show: our own key is trusted" grep -q "^Trust: *trusted" own.out
 expect "show: our own key is usable" grep -q "^Encryption: *usable" own.out
+# gpg's view of the validity: expiry - creation = 2 x 365 days by default.
+VALIDITY=$(gpg --with-colons --import-options show-only --import pub.pgp 2>/dev/null |
+           awk -F: '/^pub/ { print $7 - $6; exit }')
+expect "create: default expiry 2y (730 days, as gpg reads it)" test "$VALIDITY" = $((730 * 86400))
+RSA=$(S pgp create --uid "RSA Domain <rsa@example.com>" --algo rsa3072 --expires never)
+S pgp show "$RSA" > rsa.out
+expect "create --algo rsa3072: RSA 3072 primary and subkey" test "$(grep -c 'RSA 3072, .*expires never' rsa.out)" -eq 2
+expect_not "create with a bad expiry fails" S pgp create --uid x --expires 5q 2> badexp.err
+expect "bad expiry: one line" test "$(wc -l < badexp.err)" -eq 1
 # The fingerprint as read aloud (groups, upper case) or with colons resolves to the same key.
 expect "grouped upper-case fingerprint resolves" S pgp show "$GPG_GROUPS" > /dev/null
 expect "colon-separated prefix resolves" S pgp show "$(sed 's/../&:/g; s/:$//' <<<"${FPR:0:12}")" > /dev/null
@@ -54,6 +65,11 @@ G2=$W/gnupg2
 mkdir -m 700 "$G2"
 expect "gpg imports the exported secret key" env GNUPGHOME="$G2" gpg --batch --import sec.asc 2> g2.log
 expect "gpg holds the secret key" grep -qi "^sec" <(GNUPGHOME=$G2 gpg --with-colons --list-secret-keys "$FPR" 2>/dev/null)
+# Another gateway imports our key with its secret part (moving the gateway): ours, trusted.
+"$SEALGATE" --store "$W/t.db" init > /dev/null
+"$SEALGATE" --store "$W/t.db" pgp import sec.asc > moved.out
+expect "imported secret key: new, trusted" grep -q "^$FPR  Example Domain <domain-cert@example.com>  new, with secret key (trusted)$" moved.out
+expect "imported secret key: held" grep -q "^Secret key: *held" <("$SEALGATE" --store "$W/t.db" pgp show "$FPR")
 echo "secret round trip" > plain.txt
 GNUPGHOME=$G2 gpg --batch --yes --trust-model always -r "$FPR" -o plain.gpg --encrypt plain.txt 2>>g2.log
 expect "gpg decrypts with the exported secret key" cmp -s plain.txt <(GNUPGHOME=$G2 gpg --batch --pinentry-mode loopback --passphrase '' --decrypt plain.gpg 2>/dev/null)
