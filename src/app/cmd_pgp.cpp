@@ -292,15 +292,15 @@ Status list(Cli& cli) {
     std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", "FINGERPRINT", "SECRET", "TRUST", "USABLE",
                 "DOMAINS", "USER ID");
     for (const auto& k : *all) {
-        auto info = openpgp::key_info(k.public_key);
-        SEALGATE_TRY(info);
-        auto u = usability(k);
-        SEALGATE_TRY(u);
+        // One unreadable blob must not hide the other keys: it is listed with the reason.
+        const auto info = openpgp::key_info(k.public_key);
+        const auto u = usability(k);
         std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", k.fingerprint.c_str(),
                     k.sealed_secret.empty() ? "-" : "yes", k.trusted ? "trusted" : "-",
-                    u->usable ? "yes" : "no",
+                    u && u->usable ? "yes" : "no",
                     k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
-                    primary_uid(*info).c_str());
+                    info ? primary_uid(*info).c_str()
+                         : ("(unreadable: " + info.error().reason + ")").c_str());
     }
     return ok();
 }

@@ -69,6 +69,8 @@ expect "gpg holds the secret key" grep -qi "^sec" <(GNUPGHOME=$G2 gpg --with-col
 "$SEALGATE" --store "$W/t.db" init > /dev/null
 "$SEALGATE" --store "$W/t.db" pgp import sec.asc > moved.out
 expect "imported secret key: new, trusted" grep -q "^$FPR  Example Domain <domain-cert@example.com>  new, with secret key (trusted)$" moved.out
+expect_not "a revocation of a key not held is refused" "$SEALGATE" --store "$W/t.db" pgp import "$SUITE/bob-revocation.pgp" 2> notheld.err
+expect "revocation of a key not held: says so" grep -q "nor a revocation of a held key" notheld.err
 expect "imported secret key: held" grep -q "^Secret key: *held" <("$SEALGATE" --store "$W/t.db" pgp show "$FPR")
 echo "secret round trip" > plain.txt
 GNUPGHOME=$G2 gpg --batch --yes --trust-model always -r "$FPR" -o plain.gpg --encrypt plain.txt 2>>g2.log
