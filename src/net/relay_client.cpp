@@ -28,11 +28,16 @@ smtp::Reply from_error(const Error& e) {
     return smtp::Reply::from_error(e);
 }
 
-RelayResult failed(smtp::Reply reply, std::size_t recipients) {
+RelayResult failed(smtp::Reply reply, std::size_t recipients, std::string reason = {}) {
     RelayResult r;
+    r.reason = std::move(reason);
     r.recipients.assign(recipients, reply);
     r.reply = std::move(reply);
     return r;
+}
+
+RelayResult failed(const Error& e, std::size_t recipients) {
+    return failed(from_error(e), recipients, e.reason);
 }
 
 // A reply, or a 4xx error when the connection broke or the reply was malformed.
@@ -168,8 +173,8 @@ asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::o
                 *config_.tls_context, asio::ssl::stream_base::client, config_.command_timeout,
                 config_.tls_server_name);
             if (hs)
-                co_return fail(
-                    Error::temp("4.7.5", "TLS negotiation with next hop failed", hs.message()));
+                co_return fail(Error::temp("4.7.5", "TLS negotiation with next hop failed",
+                                           "TLS handshake with next hop: " + hs.message()));
             said_hello = co_await hello();  // RFC 3207 §4.2: forget and ask again
             if (!said_hello)
                 co_return fail(said_hello.error());
@@ -194,7 +199,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     if (!c) {
         auto opened = co_await open();
         if (!opened)
-            co_return failed(from_error(opened.error()), n);
+            co_return failed(opened.error(), n);
         c = std::move(*opened);
     }
     const auto& caps = c->caps;
@@ -211,9 +216,11 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     std::vector<smtp::Reply> replies;
     bool broken = false;
     smtp::Reply failure;
+    std::string failure_reason;
     auto note_error = [&](const Error& e) {
         broken = true;
         failure = from_error(e);
+        failure_reason = e.reason;
     };
     if (caps.pipelining) {
         std::string batch;
@@ -253,7 +260,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     }
     if (broken) {
         c->transport->close();
-        co_return failed(failure, n);
+        co_return failed(failure, n, failure_reason);
     }
 
     RelayResult result;
@@ -307,7 +314,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
         }
         if (!final_reply) {
             c->transport->close();
-            co_return failed(from_error(final_reply.error()), n);
+            co_return failed(final_reply.error(), n);
         }
         result.reply = std::move(*final_reply);
     }

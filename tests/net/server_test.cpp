@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <stdexcept>
 
 #include "net/relay_client.hpp"
 #include "net/tls.hpp"
@@ -32,6 +33,8 @@ class FakeHandler : public MessageHandler {
 
     awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::string data) override {
         ++started;
+        if (throw_in_deliver)
+            throw std::runtime_error("bug in the pipeline");
         if (hold) {
             gate_.expires_at(asio::steady_timer::time_point::max());
             asio::error_code ec;
@@ -47,6 +50,7 @@ class FakeHandler : public MessageHandler {
     }
 
     bool hold = false;
+    bool throw_in_deliver = false;
     int started = 0;
     smtp::Reply reply = smtp::Reply::make(250, "2.0.0", "Ok: delivered");
     std::vector<Delivery> deliveries;
@@ -159,6 +163,50 @@ TEST(Server, StartTlsBothWays) {
     ASSERT_EQ(handler->deliveries.size(), 2u);
     EXPECT_TRUE(handler->deliveries[0].envelope.tls);
     EXPECT_EQ(handler->deliveries[1].data, "secret 2\r\n");
+}
+
+TEST(Server, UnverifiableNextHopCertificateIsTemporaryTlsFailure) {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() / "server");
+    std::filesystem::create_directory(dir.path() / "other");
+    const TestCert server_cert = make_test_cert(dir.path() / "server");
+    const TestCert other_cert = make_test_cert(dir.path() / "other");
+    std::optional<FakeHandler> handler;
+    std::optional<RelayResult> result;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.tls = *make_server_tls(server_cert.cert, server_cert.key);
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        auto rc = relay_to(server->port());
+        rc.tls_context = *make_client_tls(other_cert.cert);  // trusts a different certificate
+        RelayClient client(io.get_executor(), rc);
+        result = co_await client.send(test_envelope(), "x\r\n");
+        co_await server->stop();
+    });
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->reply.code, 451);
+    EXPECT_EQ(result->reply.status, "4.7.5");
+    EXPECT_NE(result->reason.find("TLS handshake"), std::string::npos) << result->reason;
+    EXPECT_TRUE(handler->deliveries.empty());
+}
+
+TEST(Server, ExceptionFromHandlerIsTemporaryFailure) {
+    std::optional<FakeHandler> handler;
+    std::optional<RelayResult> result;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        handler->throw_in_deliver = true;
+        auto server = std::move(*Server::listen(io, test_config(), *handler));
+        server->start();
+        RelayClient client(io.get_executor(), relay_to(server->port()));
+        result = co_await client.send(test_envelope(), "x\r\n");
+        co_await client.close_idle();
+        co_await server->stop();
+    });
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->reply.summary(), "451 4.3.0 Temporary local problem, try again later");
 }
 
 TEST(Server, RequiredTlsWithoutStartTlsIsTemporaryFailure) {
