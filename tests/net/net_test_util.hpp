@@ -147,6 +147,7 @@ struct SinkBehaviour {
     std::string data_reply = "250 2.0.0 Ok: queued";
     bool drop_in_data = false;         // close the connection inside DATA
     bool close_after_message = false;  // close after answering the end of DATA
+    bool silent_after_data = false;    // never answer the end of DATA
 };
 
 class Sink {
@@ -234,6 +235,11 @@ class Sink {
                                                              "\r\n.\r\n", use_awaitable);
                     messages.push_back(buf.substr(2, m - 2 - 3));
                     buf.erase(0, m);
+                    if (behaviour_.silent_after_data) {
+                        co_await asio::async_read(*s, asio::dynamic_buffer(buf),
+                                                  asio::transfer_at_least(1), use_awaitable);
+                        co_return;  // the client gave up and closed
+                    }
                     co_await say(behaviour_.data_reply + "\r\n");
                     if (behaviour_.close_after_message) {
                         s->close();

@@ -37,12 +37,15 @@ struct Outcome {
 };
 
 // Send each (envelope, data) through one RelayClient to a sink with the given behaviour.
-Outcome relay(SinkBehaviour behaviour, std::vector<std::pair<smtp::Envelope, std::string>> copies) {
+Outcome relay(SinkBehaviour behaviour, std::vector<std::pair<smtp::Envelope, std::string>> copies,
+              RelayConfig config = {}) {
     Outcome out;
     run_scenario([&](asio::io_context& io) -> awaitable<void> {
         Sink sink(io, behaviour);
         sink.start();
-        RelayClient client(io.get_executor(), relay_to(sink.port()));
+        config.port = sink.port();
+        config.helo_name = "relay.test";
+        RelayClient client(io.get_executor(), config);
         for (const auto& [env, data] : copies)
             out.results.push_back(co_await client.send(env, data));
         co_await client.close_idle();
@@ -144,6 +147,19 @@ TEST(RelayClient, ConnectionLostMidDataIsTemporaryFailure) {
     EXPECT_TRUE(r.reply.transient()) << r.reply.summary();
     for (const auto& rr : r.recipients)
         EXPECT_FALSE(rr.positive());
+}
+
+TEST(RelayClient, NoAnswerToEndOfDataIsTemporaryFailure) {
+    SinkBehaviour b;
+    b.silent_after_data = true;
+    RelayConfig c;
+    c.data_timeout = std::chrono::milliseconds(50);
+    const Outcome o = relay(b, {{envelope(), "x\r\n"}}, c);
+    const auto& r = o.results.at(0);
+    EXPECT_FALSE(r.accepted());
+    EXPECT_EQ(r.reply.code, 451);
+    EXPECT_EQ(r.reply.status, "4.4.2");
+    EXPECT_EQ(o.messages.size(), 1u);  // the sink had it, but never said so: not accepted
 }
 
 TEST(RelayClient, ConnectionRefusedIsTemporaryFailure) {
