@@ -223,7 +223,7 @@ Result<std::unique_ptr<Server>> Server::listen(asio::io_context& io, ServerConfi
     if (ec)
         return fail(Error::usage("cannot listen on " + where + ": " + ec.message()));
     impl->port = impl->acceptor.local_endpoint().port();
-    return std::unique_ptr<Server>(new Server(std::move(impl)));
+    return std::make_unique<Server>(std::move(impl));
 }
 
 Server::Server(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
