@@ -6,6 +6,10 @@
 #include "net/transport.hpp"
 #include "smtp/client_protocol.hpp"
 
+// GCC 12 coroutine caveats followed here: results of co_await go into non-const locals, and
+// no co_await sits inside a conditional expression or takes a temporary string (both produced
+// use-after-free of the callee's frame in tests).
+
 namespace sealgate::net {
 
 struct RelayClient::Connection {
@@ -24,11 +28,16 @@ smtp::Reply from_error(const Error& e) {
     return smtp::Reply::from_error(e);
 }
 
-RelayResult failed(smtp::Reply reply, std::size_t recipients) {
+RelayResult failed(smtp::Reply reply, std::size_t recipients, std::string reason = {}) {
     RelayResult r;
+    r.reason = std::move(reason);
     r.recipients.assign(recipients, reply);
     r.reply = std::move(reply);
     return r;
+}
+
+RelayResult failed(const Error& e, std::size_t recipients) {
+    return failed(from_error(e), recipients, e.reason);
 }
 
 // A reply, or a 4xx error when the connection broke or the reply was malformed.
@@ -41,7 +50,7 @@ asio::awaitable<Result<smtp::Reply>> read_reply(RelayClient::Connection& c,
         if (*next)
             co_return std::move(**next);
         std::string bytes;
-        const auto ec = co_await c.transport->read_some(bytes, timeout);
+        auto ec = co_await c.transport->read_some(bytes, timeout);
         if (ec == asio::error::timed_out)
             co_return fail(Error::temp("4.4.2", "Next hop timed out", ec.message()));
         if (ec)
@@ -52,7 +61,7 @@ asio::awaitable<Result<smtp::Reply>> read_reply(RelayClient::Connection& c,
 
 asio::awaitable<Status> write(RelayClient::Connection& c, std::string_view bytes,
                               std::chrono::milliseconds timeout) {
-    const auto ec = co_await c.transport->write(bytes, timeout);
+    auto ec = co_await c.transport->write(bytes, timeout);
     if (ec == asio::error::timed_out)
         co_return fail(Error::temp("4.4.2", "Next hop timed out", ec.message()));
     if (ec)
@@ -104,7 +113,7 @@ asio::awaitable<std::unique_ptr<RelayClient::Connection>> RelayClient::take_idle
         auto c = std::move(idle_.back());
         idle_.pop_back();
         // The server may have closed the kept connection (its idle timeout): RSET finds out.
-        const auto r = co_await command(*c, "RSET\r\n", config_.command_timeout);
+        auto r = co_await command(*c, "RSET\r\n", config_.command_timeout);
         if (r && r->positive())
             co_return c;
         c->transport->close();
@@ -160,12 +169,12 @@ asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::o
             if (!c->parser.empty())
                 co_return fail(Error::temp("4.7.0", "TLS negotiation with next hop failed",
                                            "plaintext bytes after 220 to STARTTLS"));
-            const auto hs = co_await c->transport->handshake(
+            auto hs = co_await c->transport->handshake(
                 *config_.tls_context, asio::ssl::stream_base::client, config_.command_timeout,
                 config_.tls_server_name);
             if (hs)
-                co_return fail(
-                    Error::temp("4.7.5", "TLS negotiation with next hop failed", hs.message()));
+                co_return fail(Error::temp("4.7.5", "TLS negotiation with next hop failed",
+                                           "TLS handshake with next hop: " + hs.message()));
             said_hello = co_await hello();  // RFC 3207 §4.2: forget and ask again
             if (!said_hello)
                 co_return fail(said_hello.error());
@@ -190,7 +199,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     if (!c) {
         auto opened = co_await open();
         if (!opened)
-            co_return failed(from_error(opened.error()), n);
+            co_return failed(opened.error(), n);
         c = std::move(*opened);
     }
     const auto& caps = c->caps;
@@ -207,9 +216,11 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     std::vector<smtp::Reply> replies;
     bool broken = false;
     smtp::Reply failure;
+    std::string failure_reason;
     auto note_error = [&](const Error& e) {
         broken = true;
         failure = from_error(e);
+        failure_reason = e.reason;
     };
     if (caps.pipelining) {
         std::string batch;
@@ -249,7 +260,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     }
     if (broken) {
         c->transport->close();
-        co_return failed(failure, n);
+        co_return failed(failure, n, failure_reason);
     }
 
     RelayResult result;
@@ -295,11 +306,15 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     } else {
         const std::string stuffed = smtp::dot_stuff(data);
         auto w = co_await write(*c, stuffed, config_.data_timeout);
-        auto final_reply = w ? co_await read_reply(*c, config_.data_timeout)
-                             : Result<smtp::Reply>(fail(w.error()));
+        Result<smtp::Reply> final_reply = fail(Error::temp("unset"));
+        if (w) {
+            final_reply = co_await read_reply(*c, config_.data_timeout);
+        } else {
+            final_reply = fail(w.error());
+        }
         if (!final_reply) {
             c->transport->close();
-            co_return failed(from_error(final_reply.error()), n);
+            co_return failed(final_reply.error(), n);
         }
         result.reply = std::move(*final_reply);
     }

@@ -55,6 +55,7 @@ struct RelayConfig {
 struct RelayResult {
     smtp::Reply reply;                    // the final answer for this copy
     std::vector<smtp::Reply> recipients;  // one per envelope recipient, in order
+    std::string reason;                   // why a local failure happened: for the log only
 
     bool accepted() const { return reply.positive(); }
     std::size_t accepted_recipients() const;

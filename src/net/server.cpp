@@ -91,7 +91,7 @@ void Connection::request_stop() {
 asio::awaitable<bool> Connection::flush(std::string& out) {
     if (out.empty())
         co_return true;
-    const auto ec = co_await transport_->write(out, server_->config.command_timeout);
+    auto ec = co_await transport_->write(out, server_->config.command_timeout);
     out.clear();
     co_return !ec;
 }
@@ -120,7 +120,7 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
         } else if (std::holds_alternative<smtp::action::StartTls>(next)) {
             if (!co_await flush(out))
                 co_return false;
-            const auto ec = co_await transport_->handshake(
+            auto ec = co_await transport_->handshake(
                 *server_->config.tls, asio::ssl::stream_base::server, server_->config.tls_timeout);
             if (ec)
                 co_return false;
@@ -136,27 +136,31 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
 
 asio::awaitable<void> Connection::run() {
     std::string input;
-    if (co_await perform(session_.start())) {
+    smtp::Actions greeting = session_.start();
+    if (co_await perform(std::move(greeting))) {
         while (!session_.closed()) {
             if (stopping_ && session_.idle()) {
-                co_await perform(session_.shutdown());
+                smtp::Actions bye = session_.shutdown();
+                co_await perform(std::move(bye));
                 break;
             }
             input.clear();
             idle_read_ = session_.idle();
             const auto timeout =
                 session_.in_data() ? server_->config.data_timeout : server_->config.command_timeout;
-            const auto ec = co_await transport_->read_some(input, timeout);
+            auto ec = co_await transport_->read_some(input, timeout);
             idle_read_ = false;
             if (ec == asio::error::timed_out) {
-                co_await perform(session_.timeout());
+                smtp::Actions bye = session_.timeout();
+                co_await perform(std::move(bye));
                 break;
             }
             if (ec == asio::error::operation_aborted && stopping_)
                 continue;  // 421 above
             if (ec)
                 break;  // the client went away; an unfinished DATA is simply dropped
-            if (!co_await perform(session_.receive(input)))
+            smtp::Actions actions = session_.receive(input);
+            if (!co_await perform(std::move(actions)))
                 break;
         }
     }
@@ -187,8 +191,9 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 }
 
 asio::awaitable<void> Server::Impl::refuse(std::shared_ptr<Transport> transport) {
-    const auto reply = smtp::Reply::make(421, "4.3.2", "Too many connections, try again later");
-    co_await transport->write(reply.wire(), config.command_timeout);
+    const std::string reply =
+        smtp::Reply::make(421, "4.3.2", "Too many connections, try again later").wire();
+    co_await transport->write(reply, config.command_timeout);
     transport->close();
 }
 
@@ -218,7 +223,7 @@ Result<std::unique_ptr<Server>> Server::listen(asio::io_context& io, ServerConfi
     if (ec)
         return fail(Error::usage("cannot listen on " + where + ": " + ec.message()));
     impl->port = impl->acceptor.local_endpoint().port();
-    return std::unique_ptr<Server>(new Server(std::move(impl)));
+    return std::make_unique<Server>(std::move(impl));
 }
 
 Server::Server(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}

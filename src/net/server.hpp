@@ -71,10 +71,12 @@ class Server {
     std::size_t active_connections() const;
     std::size_t accepted_connections() const;  // since start, refused ones included
 
+    // Opaque state, shared with the connection coroutines so that it outlives a Server
+    // destroyed while they finish. Only listen() makes one.
     struct Impl;
+    explicit Server(std::shared_ptr<Impl> impl);
 
   private:
-    explicit Server(std::shared_ptr<Impl> impl);
     std::shared_ptr<Impl> impl_;
 };
 

@@ -57,8 +57,8 @@ asio::awaitable<asio::error_code> Transport::connect(const std::string& host, st
                                                      std::chrono::milliseconds timeout) {
     asio::error_code ec;
     asio::ip::tcp::resolver resolver(plain_.get_executor());
-    const auto endpoints = co_await resolver.async_resolve(
-        host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+    auto endpoints = co_await resolver.async_resolve(host, std::to_string(port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec)
         co_return ec;
     arm(timeout);
