@@ -256,9 +256,9 @@ void add_serve_commands(CLI::App& app, Cli& cli) {
     srv->add_option("--listen", sargs->listen, "HOST:PORT to listen on (default 127.0.0.1:10025)");
     srv->add_option("--next-hop", sargs->next_hop,
                     "HOST:PORT to relay to (default 127.0.0.1:10026)");
-    cli.on(srv, [&cli, sargs] {
-        cli.quiet_libraries = false;
-        return serve(cli, *sargs);
+    srv->callback([&cli, sargs] {
+        cli.quiet_libraries = false;  // the daemon's stderr is its log
+        cli.action = [&cli, sargs] { return serve(cli, *sargs); };
     });
 
     auto* log = app.add_subcommand("log", "Show the mail log: what was done to each copy");

@@ -173,7 +173,10 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
 
     std::size_t permanent = 0;
     std::optional<smtp::Reply> failure;
-    for (auto& copy : *copies) {
+    // An index loop and assignment (not initialisation) from co_await: GCC 12 destroyed the
+    // result of an initialising co_await in this loop twice (a double free seen here).
+    for (std::size_t i = 0; i < copies->size(); ++i) {
+        pipeline::Copy& copy = (*copies)[i];
         smtp::Envelope out = envelope;
         out.recipients.clear();
         for (const auto& addr : copy.recipients)
@@ -190,7 +193,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             require_tls = dom != nullptr && dom->require_tls;
         }
         net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
-        const net::RelayResult result = co_await client.send(out, copy.data);
+        net::RelayResult result;
+        result = co_await client.send(out, copy.data);
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
                  "next hop: " + result.reply.summary());
