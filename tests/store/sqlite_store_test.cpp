@@ -1,0 +1,192 @@
+// SQLite-specific behaviour of SqliteStore: files, migrations, sharing, failed lookups.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+
+#include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
+
+namespace sealgate {
+namespace {
+
+struct DbClose {
+    void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+
+// Run SQL on the file behind the store's back (another tool, an older or newer sealgate).
+void raw_exec(const std::string& path, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const std::unique_ptr<sqlite3, DbClose> db(raw);
+    ASSERT_EQ(sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db.get());
+}
+
+std::string raw_value(const std::string& path, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const std::unique_ptr<sqlite3, DbClose> db(raw);
+    std::string out;
+    const auto cb = [](void* o, int, char** values, char**) {
+        *static_cast<std::string*>(o) = values[0] ? values[0] : "";
+        return 0;
+    };
+    EXPECT_EQ(sqlite3_exec(db.get(), sql.c_str(), cb, &out, nullptr), SQLITE_OK);
+    return out;
+}
+
+std::unique_ptr<SqliteStore> open_or_fail(const std::string& path, OpenMode mode) {
+    auto s = SqliteStore::open(path, mode);
+    EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().reason);
+    return s ? std::move(*s) : nullptr;
+}
+
+TEST(SqliteStore, MigratesAFreshFile) {
+    test::TempDir dir;
+    const auto path = dir.file("fresh.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+        EXPECT_EQ(value_of(store->generation()), 0u);
+    }
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
+    EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
+    for (const char* table :
+         {"domains", "domain_smime_certs", "certificates", "sealed_keys", "ctl", "roots", "crls",
+          "pgp_keys", "pgp_key_domains", "mail_log", "mail_log_recipients"}) {
+        EXPECT_EQ(raw_value(path, std::string("SELECT count(*) FROM sqlite_schema WHERE "
+                                              "type = 'table' AND name = '") +
+                                      table + "'"),
+                  "1")
+            << table;
+    }
+    // Opening again applies nothing twice and keeps the version.
+    ASSERT_NE(open_or_fail(path, OpenMode::existing), nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
+}
+
+TEST(SqliteStore, ReopenKeepsData) {
+    test::TempDir dir;
+    const auto path = dir.file("keep.db");
+    std::uint64_t generation = 0;
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+        DomainRecord d;
+        d.name = "partner.example";
+        d.encrypt_mode = EncryptMode::mandatory;
+        ASSERT_OK(store->put_domain(d));
+        ASSERT_OK(store->put_ctl(CtlEntry{std::string(64, 'e'), CtlAction::block, 9}));
+        generation = value_of(store->generation());
+    }
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    const auto d = value_of(store->find_domain("partner.example"));
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->encrypt_mode, EncryptMode::mandatory);
+    EXPECT_EQ(value_of(store->find_ctl(std::string(64, 'e')))->action, CtlAction::block);
+    EXPECT_EQ(value_of(store->generation()), generation);
+}
+
+TEST(SqliteStore, ExistingModeRefusesMissingFile) {
+    test::TempDir dir;
+    const auto path = dir.file("missing.db");
+    const auto store = SqliteStore::open(path, OpenMode::existing);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_EQ(store.error().reason, "no store at " + path + " (run `sealgate init`)");
+    EXPECT_FALSE(std::filesystem::exists(path));  // and it did not create one
+}
+
+TEST(SqliteStore, RefusesNewerSchema) {
+    test::TempDir dir;
+    const auto path = dir.file("future.db");
+    ASSERT_NE(open_or_fail(path, OpenMode::create), nullptr);
+    raw_exec(path, "UPDATE meta SET value = '999' WHERE key = 'schema_version'");
+    const auto store = SqliteStore::open(path, OpenMode::existing);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_NE(store.error().reason.find("schema version 999, newer than this sealgate"),
+              std::string::npos)
+        << store.error().reason;
+}
+
+TEST(SqliteStore, RefusesForeignDatabase) {
+    test::TempDir dir;
+    const auto path = dir.file("other.db");
+    raw_exec(path, "CREATE TABLE accounts (id INTEGER)");
+    const auto store = SqliteStore::open(path, OpenMode::existing);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_NE(store.error().reason.find("is not a sealgate store"), std::string::npos);
+}
+
+TEST(SqliteStore, TwoConnectionsSeeEachOthersWrites) {
+    test::TempDir dir;
+    const auto path = dir.file("shared.db");
+    const auto cli = open_or_fail(path, OpenMode::create);
+    const auto gateway = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(cli, nullptr);
+    ASSERT_NE(gateway, nullptr);
+
+    const auto before = value_of(gateway->generation());
+    EXPECT_FALSE(value_of(gateway->find_domain("partner.example")).has_value());
+    DomainRecord d;
+    d.name = "partner.example";
+    d.encrypt_mode = EncryptMode::opportunistic;
+    ASSERT_OK(cli->put_domain(d));
+    EXPECT_GT(value_of(gateway->generation()), before);
+    const auto seen = value_of(gateway->find_domain("partner.example"));
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->encrypt_mode, EncryptMode::opportunistic);
+
+    // And the other way round, with the gateway's mail log not disturbing the CLI's view.
+    const auto gen = value_of(cli->generation());
+    LogRecord r;
+    r.message_id = "<a@b>";
+    ASSERT_OK(gateway->append_log(r));
+    EXPECT_EQ(value_of(cli->generation()), gen);
+    EXPECT_EQ(value_of(cli->query_log(LogQuery{10, "<a@b>"})).size(), 1u);
+}
+
+TEST(SqliteStore, FailedLookupIsAnErrorNotNotFound) {
+    test::TempDir dir;
+    const auto path = dir.file("damaged.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    // A value this binary cannot read (hand edit, damaged file): must not read as "no policy".
+    raw_exec(path,
+             "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
+             "require_tls) VALUES ('bad.example', 0, 'sometimes', 'compat', 'smime', 0)");
+    const auto bad = store->find_domain("bad.example");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_TRUE(bad.error().temporary());
+    EXPECT_NE(bad.error().reason.find("encrypt_mode 'sometimes'"), std::string::npos);
+    EXPECT_FALSE(store->list_domains().has_value());
+
+    // A table that is gone: an SQLite error, reported as a temporary store failure.
+    raw_exec(path, "DROP TABLE ctl");
+    const auto gone = store->find_ctl(std::string(64, 'a'));
+    ASSERT_FALSE(gone.has_value());
+    EXPECT_EQ(gone.error().code, 451);
+    EXPECT_EQ(gone.error().reason.rfind("store: ", 0), 0u) << gone.error().reason;
+}
+
+TEST(SqliteStore, ThumbprintsAreStoredLowerCase) {
+    test::TempDir dir;
+    const auto path = dir.file("case.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->put_certificate(CertRecord{std::string(64, 'F'), "der", false, 1}));
+    DomainRecord d;
+    d.name = "UPPER.Example";
+    d.smime_certs = {std::string(64, 'F')};
+    ASSERT_OK(store->put_domain(d));
+    EXPECT_EQ(raw_value(path, "SELECT sha256 FROM certificates"), std::string(64, 'f'));
+    EXPECT_EQ(raw_value(path, "SELECT name FROM domains"), "upper.example");
+    EXPECT_EQ(raw_value(path, "SELECT sha256 FROM domain_smime_certs"), std::string(64, 'f'));
+}
+
+}  // namespace
+}  // namespace sealgate
