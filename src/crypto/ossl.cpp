@@ -26,6 +26,50 @@ std::string mem_contents(BIO* bio) {
     return std::string(mem->data, mem->length);
 }
 
+namespace {
+
+int sink_write(BIO* b, const char* data, int len) {
+    if (len <= 0)
+        return 0;
+    static_cast<std::string*>(BIO_get_data(b))->append(data, static_cast<std::size_t>(len));
+    return len;
+}
+
+long sink_ctrl(BIO* /*b*/, int cmd, long /*num*/, void* /*ptr*/) {
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+int sink_create(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+// Created once and kept for the life of the process, as OpenSSL's own BIO methods are.
+const BIO_METHOD* sink_method() {
+    static BIO_METHOD* const method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealgate-string");
+        if (m != nullptr) {
+            BIO_meth_set_write(m, sink_write);
+            BIO_meth_set_ctrl(m, sink_ctrl);
+            BIO_meth_set_create(m, sink_create);
+        }
+        return m;
+    }();
+    return method;
+}
+
+}  // namespace
+
+BioPtr string_sink(std::string* out) {
+    const BIO_METHOD* m = sink_method();
+    if (m == nullptr)
+        return nullptr;
+    BioPtr bio(BIO_new(m));
+    if (bio)
+        BIO_set_data(bio.get(), out);
+    return bio;
+}
+
 std::string drain_errors() {
     std::string out;
     unsigned long e = 0;

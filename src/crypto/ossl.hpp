@@ -63,6 +63,9 @@ BioPtr mem_reader(std::string_view bytes);
 BioPtr mem_writer();
 // The bytes written to a memory BIO so far (one copy).
 std::string mem_contents(BIO* bio);
+// A write-only BIO that appends to *out: large outputs (decrypted 10 MB messages) land in their
+// final buffer directly, without BIO_s_mem's clear-and-copy regrowth and a last copy out.
+BioPtr string_sink(std::string* out);
 
 // Empty the thread's OpenSSL error queue into one line ("reason; reason; ..."); "" when empty.
 std::string drain_errors();

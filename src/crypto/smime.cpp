@@ -285,13 +285,15 @@ bool Envelope::addressed_to(const Certificate& cert) const {
 Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
     // Decrypt into memory and hand out nothing unless OpenSSL reports success: with GCM the tag
     // is checked only after the last byte, with CBC the padding only at the end.
-    const auto out = ossl::mem_writer();
+    std::string plain;
+    const auto out = ossl::string_sink(&plain);
     if (!out)
         return fail(Error::temp(ossl::reason("out of memory")));
     if (CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) != 1) {
+        OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
     }
-    return ossl::mem_contents(out.get());
+    return plain;
 }
 
 }  // namespace sealgate::crypto

@@ -56,6 +56,23 @@ bool revoked_outside_path(const Certificate& cert, const TrustContext& trust) {
     return false;
 }
 
+bool crl_error(int err) {
+    switch (err) {
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+        case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+        case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+        case X509_V_ERR_CRL_NOT_YET_VALID:
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+        case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+        case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+            return true;
+        default:
+            return false;
+    }
+}
+
 Usability check_path(const Certificate& cert, const TrustContext& trust, std::time_t now) {
     const ossl::X509StorePtr store(X509_STORE_new());
     const ossl::X509StackPtr untrusted(sk_X509_new_null());
@@ -98,8 +115,15 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     const int err = X509_STORE_CTX_get_error(ctx.get());
     ossl::drain_errors();
     if (ok != 1) {
-        if (err == X509_V_ERR_CERT_REVOKED)
+        if (err == X509_V_ERR_CERT_REVOKED) {
             return refuse("revoked (CRL of " + cert.issuer() + ")");
+        }
+        if (crl_error(err)) {
+            // The path exists but the imported CRL cannot vouch for it (stale, forged): fail
+            // closed, and say that the CRL is the problem, not the path.
+            return refuse(std::string("revocation check failed: ") +
+                          X509_verify_cert_error_string(err));
+        }
         return refuse(std::string("no path to a trusted root: ") +
                       X509_verify_cert_error_string(err));
     }

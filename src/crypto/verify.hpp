@@ -4,6 +4,15 @@
 // email encryption (when present); not blocked on the CTL; either trusted on the CTL or chaining
 // to a trusted root; not revoked by an imported CRL. A CTL block beats every other kind of trust.
 // Every refusal carries a reason that the CLI shows and the log records.
+//
+// Order of the checks (the first failing one is the reason): CTL block; validity ("not valid
+// before <date>", "expired on <date>", dates as "YYYY-MM-DD HH:MM UTC"); keyUsage (RSA needs
+// keyEncipherment, EC keyAgreement); extendedKeyUsage (emailProtection or anyExtendedKeyUsage);
+// then trust: on the CTL ("trusted on the CTL", still revoked by a CRL of its issuer), or
+// self-signed ("self-signed and not on the certificate trust list"), or an X509_STORE path to
+// one of the roots at `now`, with CRL checking of the leaf when its issuer's CRL is present
+// ("chains to <root subject>", "no path to a trusted root: <openssl reason>",
+// "revoked (CRL of <issuer>)", "revocation check failed: <openssl reason>").
 #pragma once
 
 #include <ctime>
@@ -21,7 +30,7 @@ struct TrustContext {
     std::vector<Certificate> roots;          // trust anchors added by the administrator
     std::vector<Certificate> intermediates;  // other known certificates, for path building
     std::vector<Crl> crls;
-    std::time_t now = 0;
+    std::time_t now = 0;  // the moment to judge at; 0 means the current time
 };
 
 struct Usability {

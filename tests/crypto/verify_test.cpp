@@ -134,5 +134,14 @@ TEST_F(VerifyPki, RevokedByCrl) {
     EXPECT_FALSE(encryption_usability(pki_->cert("revoked"), CtlStatus::none, t).usable);
 }
 
+TEST_F(VerifyPki, StaleCrlFailsClosed) {
+    // make-pki.sh issues the CRL for 30 days and the certificates for 365.
+    TrustContext t = trust(true);
+    t.now = std::time(nullptr) + 60 * 86400;
+    const Usability u = encryption_usability(pki_->cert("ee"), CtlStatus::none, t);
+    EXPECT_FALSE(u.usable);
+    EXPECT_EQ(u.reason, "revocation check failed: CRL has expired");
+}
+
 }  // namespace
 }  // namespace sealgate::crypto
