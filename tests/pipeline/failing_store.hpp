@@ -1,0 +1,57 @@
+// tests/pipeline/failing_store.hpp — a Store that delegates to a real one and fails on demand
+// at a chosen method (error injection for the policy and the pipeline).
+#pragma once
+
+#include <string>
+
+#include "store/store.hpp"
+
+namespace sealgate::test {
+
+class FailingStore final : public Store {
+  public:
+    explicit FailingStore(Store& real) : real_(real) {}
+    std::string fail_on;  // method name, e.g. "list_ctl"; empty: never fail
+
+#define SEALGATE_DELEGATE(ret, name, params, args)                                    \
+    ret name params override {                                                         \
+        if (fail_on == #name) return fail(Error::temp("injected failure in " #name)); \
+        return real_.name args;                                                         \
+    }
+    SEALGATE_DELEGATE(Result<std::uint64_t>, generation, (), ())
+    SEALGATE_DELEGATE(Result<std::optional<DomainRecord>>, find_domain, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Result<std::vector<DomainRecord>>, list_domains, (), ())
+    SEALGATE_DELEGATE(Status, put_domain, (const DomainRecord& d), (d))
+    SEALGATE_DELEGATE(Result<bool>, remove_domain, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Status, put_certificate, (const CertRecord& c), (c))
+    SEALGATE_DELEGATE(Result<std::optional<CertRecord>>, find_certificate, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, find_certificates_by_prefix,
+                      (std::string_view p), (p))
+    SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, list_certificates, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_certificate, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Status, put_sealed_key, (std::string_view s, std::string_view k), (s, k))
+    SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_sealed_key, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Status, put_ctl, (const CtlEntry& e), (e))
+    SEALGATE_DELEGATE(Result<std::optional<CtlEntry>>, find_ctl, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Result<std::vector<CtlEntry>>, list_ctl, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_ctl, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Status, put_root, (const RootRecord& r), (r))
+    SEALGATE_DELEGATE(Result<std::vector<RootRecord>>, list_roots, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_root, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Status, put_crl, (const CrlRecord& c), (c))
+    SEALGATE_DELEGATE(Result<std::vector<CrlRecord>>, list_crls, (), ())
+    SEALGATE_DELEGATE(Status, put_pgp_key, (const PgpKeyRecord& k), (k))
+    SEALGATE_DELEGATE(Result<std::optional<PgpKeyRecord>>, find_pgp_key, (std::string_view f), (f))
+    SEALGATE_DELEGATE(Result<std::vector<PgpKeyRecord>>, find_pgp_keys_by_prefix,
+                      (std::string_view p), (p))
+    SEALGATE_DELEGATE(Result<std::vector<PgpKeyRecord>>, list_pgp_keys, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_pgp_key, (std::string_view f), (f))
+    SEALGATE_DELEGATE(Status, append_log, (const LogRecord& r), (r))
+    SEALGATE_DELEGATE(Result<std::vector<LogRecord>>, query_log, (const LogQuery& q), (q))
+#undef SEALGATE_DELEGATE
+
+  private:
+    Store& real_;
+};
+
+}  // namespace sealgate::test

@@ -1,0 +1,177 @@
+// Policy decisions and the pipeline, in process: a real SQLite store in a temp directory, real
+// certificates and keys, and a FailingStore for error injection.
+#include <gtest/gtest.h>
+
+#include "../store/temp_dir.hpp"
+#include "crypto/keygen.hpp"
+#include "failing_store.hpp"
+#include "keystore/keystore.hpp"
+#include "pipeline/pipeline.hpp"
+#include "policy/policy.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace sealgate {
+namespace {
+
+const std::string kMessage =
+    "From: alice@a.example\r\nTo: bob@b.example, carol@c.example\r\nSubject: hi\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n\r\nGr\xfc\xdf" "e\r\n";
+
+class PipelineTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto store = SqliteStore::open(dir_.file("s.db"), OpenMode::create);
+        ASSERT_TRUE(store) << store.error().reason;
+        store_ = std::move(*store);
+        auto master = MasterKey::create(dir_.file("s.db.key"));
+        ASSERT_TRUE(master) << master.error().reason;
+        keys_ = std::make_unique<keystore::KeyStore>(*store_, std::move(*master));
+
+        // Our own domain with its certificate (decrypts) and the partner b.example.
+        DomainRecord a;
+        a.name = "a.example";
+        a.local = true;
+        ASSERT_TRUE(store_->put_domain(a));
+        auto ours = crypto::create_domain_certificate({"domain-cert@a.example", "", crypto::KeyAlgorithm::p256, 30});
+        ASSERT_TRUE(ours);
+        ASSERT_TRUE(keys_->add_smime_key(ours->first, ours->second));
+        ours_ = ours->first.sha256();
+        // The partner's certificate: in a real setup only the certificate; here the same store
+        // holds the key too so that the test can decrypt what it encrypted.
+        auto partner = crypto::create_domain_certificate({"domain-cert@b.example", "", crypto::KeyAlgorithm::rsa2048, 30});
+        ASSERT_TRUE(partner);
+        partner_ = partner->first.sha256();
+        ASSERT_TRUE(keys_->add_smime_key(partner->first, partner->second));
+        DomainRecord b;
+        b.name = "b.example";
+        b.encrypt_mode = EncryptMode::mandatory;
+        b.smime_certs = {partner_};
+        ASSERT_TRUE(store_->put_domain(b));
+    }
+
+    std::shared_ptr<const policy::Snapshot> snapshot(Store& store) {
+        auto s = policy::Snapshot::load(store);
+        EXPECT_TRUE(s) << (s ? "" : s.error().reason);
+        return s ? *s : nullptr;
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<SqliteStore> store_;
+    std::unique_ptr<keystore::KeyStore> keys_;
+    std::string ours_, partner_;
+};
+
+TEST_F(PipelineTest, MandatoryWithoutTrustIsRefusedNeverPassed) {
+    auto snap = snapshot(*store_);
+    auto t = policy::decide(*snap, "alice@a.example", "bob@b.example", policy::Mode::automatic);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->action, policy::Action::refuse);
+    EXPECT_NE(t->reason.find("self-signed"), std::string::npos) << t->reason;
+
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto copies = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage);
+    ASSERT_FALSE(copies);
+    EXPECT_EQ(copies.error().code, 550);
+    EXPECT_EQ(copies.error().status, "5.7.1");
+}
+
+TEST_F(PipelineTest, WildcardAppliesBelowTheDomainOnly) {
+    DomainRecord w;
+    w.name = "*.c.example";
+    w.encrypt_mode = EncryptMode::mandatory;
+    ASSERT_TRUE(store_->put_domain(w));
+    auto snap = snapshot(*store_);
+    ASSERT_NE(snap->find_domain("mx.c.example"), nullptr);
+    EXPECT_EQ(snap->find_domain("deep.mx.c.example")->name, "*.c.example");
+    EXPECT_EQ(snap->find_domain("c.example"), nullptr);
+    EXPECT_EQ(snap->find_domain("B.EXAMPLE")->name, "b.example");
+}
+
+TEST_F(PipelineTest, GroupsCopiesAndKeepsBccApart) {
+    ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
+    auto snap = snapshot(*store_);
+    pipeline::Pipeline pipe(snap, *keys_);
+    // bob and dave (Bcc) at the partner, carol at an unknown domain.
+    auto copies = pipe.process(
+        {"alice@a.example", {"bob@b.example", "carol@c.example", "dave@b.example"}}, kMessage);
+    ASSERT_TRUE(copies) << copies.error().reason;
+    ASSERT_EQ(copies->size(), 3u);
+    EXPECT_EQ((*copies)[0].recipients, std::vector<std::string>{"bob@b.example"});
+    EXPECT_EQ((*copies)[0].outcome.action, "encrypted");
+    EXPECT_EQ((*copies)[1].recipients, std::vector<std::string>{"carol@c.example"});
+    EXPECT_EQ((*copies)[1].outcome.action, "passed");
+    EXPECT_NE((*copies)[1].data.find("Gr\xfc\xdf" "e"), std::string::npos);
+    EXPECT_EQ((*copies)[2].recipients, std::vector<std::string>{"dave@b.example"});
+    EXPECT_EQ((*copies)[2].outcome.action, "encrypted");
+    EXPECT_EQ((*copies)[0].data.find("Gr\xfc\xdf" "e"), std::string::npos) << "plaintext leaked";
+}
+
+TEST_F(PipelineTest, EncryptThenDecryptRestoresTheMessage) {
+    ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
+    auto snap = snapshot(*store_);
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto enc = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage,
+                            policy::Mode::outbound);
+    ASSERT_TRUE(enc) << enc.error().reason;
+    ASSERT_EQ(enc->size(), 1u);
+    EXPECT_NE(enc->front().data.find("smime-type=enveloped-data"), std::string::npos);
+    auto dec = pipe.process({"x@a.example", {"bob@b.example"}}, enc->front().data,
+                            policy::Mode::inbound);
+    ASSERT_TRUE(dec) << dec.error().reason;
+    EXPECT_EQ(dec->front().outcome.action, "decrypted");
+    EXPECT_EQ(dec->front().outcome.keys, partner_);
+    // The original, byte for byte, plus the info header at the end of the header section.
+    std::string expected = kMessage;
+    const auto info = dec->front().data.find("X-Sealgate-Decrypted:");
+    ASSERT_NE(info, std::string::npos);
+    const auto info_end = dec->front().data.find("\r\n\r\n", info);
+    std::string got = dec->front().data;
+    got.erase(info, info_end + 2 - info);
+    EXPECT_EQ(got, expected);
+}
+
+TEST_F(PipelineTest, SpoofedInfoHeadersAreRemoved) {
+    auto snap = snapshot(*store_);
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto out = pipe.process({"x@z.example", {"alice@a.example"}},
+                            "X-Sealgate-Decrypted: smime; cert=forged\r\n" + kMessage);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->front().data.find("forged"), std::string::npos);
+}
+
+// A store that cannot be read must never turn into "no policy": every part of the snapshot
+// that fails makes the whole load fail with a temporary error.
+TEST_F(PipelineTest, StoreFailureIsTemporaryNeverNoPolicy) {
+    test::FailingStore failing(*store_);
+    for (const char* method : {"generation", "list_domains", "list_certificates", "list_ctl",
+                               "list_roots", "list_crls", "list_pgp_keys"}) {
+        failing.fail_on = method;
+        auto snap = policy::Snapshot::load(failing);
+        ASSERT_FALSE(snap) << method;
+        EXPECT_TRUE(snap.error().temporary()) << method;
+        EXPECT_EQ(snap.error().code, 451) << method;
+    }
+}
+
+TEST_F(PipelineTest, KeystoreFailureDefersInboundMail) {
+    ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
+    auto snap = snapshot(*store_);
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto enc = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage,
+                            policy::Mode::outbound);
+    ASSERT_TRUE(enc);
+    test::FailingStore failing(*store_);
+    failing.fail_on = "find_sealed_key";
+    auto master = MasterKey::load(dir_.file("s.db.key"));
+    ASSERT_TRUE(master);
+    keystore::KeyStore broken(failing, std::move(*master));
+    pipeline::Pipeline pipe2(snap, broken);
+    auto dec = pipe2.process({"x@z.example", {"bob@b.example"}}, enc->front().data,
+                             policy::Mode::inbound);
+    ASSERT_FALSE(dec);
+    EXPECT_TRUE(dec.error().temporary());
+}
+
+}  // namespace
+}  // namespace sealgate
