@@ -26,13 +26,20 @@ inner_of() {
 longest_body_line() { LC_ALL=C awk 'body && length($0) > length(l) { l = $0 } /^$/ { body = 1 } END { print l }' "$1"; }
 # The armored message of a PGP/MIME part 2: the lines from BEGIN to END PGP MESSAGE.
 armored_of() { sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$1"; }
-# A PGP/MIME message (RFC 3156 §4) from alice@a.example around an armored file.
+# A PGP/MIME message (RFC 3156 §4) from alice@a.example around an armored file; with a third
+# argument "base64", part 2 carries the armor in that transfer encoding.
 pgp_mime() {
     printf 'From: alice@a.example\r\nTo: bob@b.example\r\nSubject: %s\r\nMIME-Version: 1.0\r\n' "$2"
     printf 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n boundary="peer-b1"\r\n\r\n'
     printf 'OpenPGP/MIME from a peer\r\n--peer-b1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n'
-    printf -- '--peer-b1\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n'
-    crlf "$1"
+    printf -- '--peer-b1\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n'
+    if [ "${3:-}" = base64 ]; then
+        printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+        base64 -w 76 "$1" | sed 's/$/\r/'
+    else
+        printf '\r\n'
+        crlf "$1"
+    fi
     printf -- '--peer-b1--\r\n'
 }
 # What B restores from pgp_mime SUBJECT around INNER: the outer fields, then the inner entity.
@@ -139,6 +146,17 @@ flow() { # flow ALGO: the whole story with B's key made by `pgp create` (ALGO ""
     expect "$tag: inline PGP → B restores the text" cmp -s <(sed -n '/^\r$/,$p' inline.dec | sed 1d) <(crlf inline.txt)
     expect "$tag: inline PGP → B says it decrypted" grep -q "^pgp; key=$fpr" <(header X-Sealgate-Decrypted inline.dec)
     expect "$tag: inline PGP keeps the Content-Type" test "$(header Content-Type inline.dec)" = "text/plain; charset=us-ascii"
+    # Mailers wrap armor in a transfer encoding too: B decodes it first. Inline PGP in
+    # quoted-printable (every "=" of the armor becomes "=3D"); the decoded text loses the label.
+    { printf 'From: alice@a.example\nTo: bob@b.example\nSubject: inline qp\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: quoted-printable\n\n'
+      sed 's/=/=3D/g' inline.asc; } > inline-qp.eml
+    B decrypt --to bob@b.example < inline-qp.eml > inline-qp.dec
+    expect "$tag: quoted-printable inline PGP → B restores the text" cmp -s <(sed -n '/^\r$/,$p' inline-qp.dec | sed 1d) <(crlf inline.txt)
+    expect "$tag: quoted-printable inline PGP → no quoted-printable label" test -z "$(header Content-Transfer-Encoding inline-qp.dec)"
+    # PGP/MIME with the armor of part 2 in base64.
+    pgp_mime gpg.asc "base64 part" base64 > b64.eml
+    B decrypt --to bob@b.example < b64.eml > b64.dec
+    expect "$tag: base64 PGP/MIME part → B restores the inner entity" cmp -s <(strip_info b64.dec) <(pgp_mime_plain ../latin1.inner "base64 part")
     # Inline PGP with 8-bit text: labelled 8bit after decryption.
     printf 'Gr\xc3\xbc\xc3\x9fe inline.\n' > inline8.txt
     sq encrypt --recipient-cert b-pub.asc -o inline8.asc inline8.txt 2>/dev/null
