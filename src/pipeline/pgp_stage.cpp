@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mime/base64.hpp"
 #include "openpgp/message.hpp"
 #include "pipeline/stages.hpp"
 
@@ -28,6 +29,57 @@ bool is_inline_pgp(std::string_view body) {
     return t.substr(0, kArmorBegin.size()) == kArmorBegin && t.size() >= kArmorEnd.size() &&
            t.substr(t.size() - kArmorEnd.size()) == kArmorEnd &&
            t.find(kArmorBegin, 1) == std::string_view::npos;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+// RFC 2045 §6.7 quoted-printable, enough for armor (ASCII): "=XX" is a byte, "=" at the end
+// of a line is a soft break; anything else is kept as it is.
+std::string qp_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '=') {
+            out += text[i];
+        } else if (text.substr(i + 1, 2) == "\r\n") {
+            i += 2;
+        } else if (text.substr(i + 1, 1) == "\n") {
+            i += 1;
+        } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+                   hex_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+// Armor is ASCII, but mailers and relays wrap it in quoted-printable (the "=" of the checksum
+// and of the padding becomes "=3D") or base64 all the same: decode before reading it.
+std::string transfer_encoding(const mime::Entity& part) {
+    return lower(std::string(trim(part.get("Content-Transfer-Encoding").value_or(""))));
+}
+
+bool is_encoded(const std::string& cte) { return cte == "base64" || cte == "quoted-printable"; }
+
+Result<std::string> transfer_decoded(const mime::Entity& part) {
+    const std::string cte = transfer_encoding(part);
+    if (cte == "base64") return mime::base64_decode(part.body());
+    if (cte == "quoted-printable") return qp_decode(part.body());
+    return std::string(part.body());
 }
 
 Outcome decrypted_outcome(const openpgp::Decrypted& d) {
@@ -106,7 +158,10 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
                                          std::to_string(parts->size())));
         auto part = mime::Entity::parse(std::string((*parts)[1]));
         if (!part) return fail(std::move(part.error()).with_context("PGP/MIME encrypted part"));
-        auto decrypted = keys.pgp_decrypt(part->body());
+        auto armored = transfer_decoded(*part);
+        if (!armored)
+            return fail(std::move(armored.error()).with_context("PGP/MIME encrypted part"));
+        auto decrypted = keys.pgp_decrypt(*armored);
         if (!decrypted) return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
         if (!*decrypted) {
             out.method = "pgp";
@@ -118,8 +173,16 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         return done;
     }
 
-    if (ct->is("text", "plain") && is_inline_pgp(message.body())) {
-        auto decrypted = keys.pgp_decrypt(trim(message.body()));
+    // A body that does not decode is not inline PGP: it passes as it is.
+    std::string decoded;
+    std::string_view armor = message.body();
+    if (ct->is("text", "plain") && is_encoded(transfer_encoding(message))) {
+        auto d = transfer_decoded(message);
+        decoded = d ? std::move(*d) : std::string();
+        armor = decoded;
+    }
+    if (ct->is("text", "plain") && is_inline_pgp(armor)) {
+        auto decrypted = keys.pgp_decrypt(trim(armor));
         if (!decrypted) return fail(std::move(decrypted.error()).with_context("inline PGP"));
         if (!*decrypted) {
             out.method = "pgp";
@@ -138,7 +201,9 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         });
         if (eight_bit)
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", "8bit"));
-        else if (const auto cte = message.get("Content-Transfer-Encoding"))
+        else if (const auto cte = message.get("Content-Transfer-Encoding");
+                 cte && !is_encoded(transfer_encoding(message)))
+            // The text is decoded now: a quoted-printable or base64 label would be a lie.
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", *cte));
         const Outcome done = decrypted_outcome(**decrypted);
         message.replace_content(std::move(content), std::move(text));
