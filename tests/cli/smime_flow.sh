@@ -95,6 +95,15 @@ expect "truncated: nothing on stdout" test ! -s trunc.out
 expect "truncated: one line on stderr" test "$(wc -l < trunc.err)" -eq 1
 expect_not "empty message refused" B decrypt < /dev/null > empty.out 2> empty.err
 expect "empty: nothing on stdout" test ! -s empty.out
+# A header section past the limit (1 MiB by default) is malformed input, not a crash.
+{ printf 'From: alice@a.example\nTo: bob@b.example\n'; for i in $(seq 20000); do printf 'X-Filler-%05d: %060d\n' $i 0; done; printf '\nbody\n'; } > hugeheader.eml
+expect_not "huge header refused" A encrypt --from alice@a.example --to bob@b.example < hugeheader.eml > huge.out 2> huge.err
+expect "huge header: nothing on stdout" test ! -s huge.out
+expect "huge header: says why" grep -Eq "header section exceeds|header has more than" huge.err
+# Configuration mistakes name the file and line.
+printf '[store]\npath = "x.db"\nbogus = 1\n' > bad.toml
+expect_not "unknown config key refused" "$SEALGATE" --config bad.toml cert list > /dev/null 2> badcfg.err
+expect "config error names the key" grep -q "unknown key store.bogus" badcfg.err
 # Encrypted to a key B does not hold: passes unchanged, with a note.
 A decrypt < ascii.compat.enc > notours.out
 expect "not for us: passes with a note" grep -q '^no; reason="not encrypted to a key we hold"' <(header X-Sealgate-Decrypted notours.out)
