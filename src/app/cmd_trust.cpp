@@ -19,6 +19,22 @@ Result<std::string> ctl_target(Store& store, std::string_view text) {
     return rec->sha256;
 }
 
+// The one thumbprint among `candidates` that the administrator's text (a prefix) selects.
+Result<std::string> unique_match(const std::vector<std::string>& candidates,
+                                 std::string_view text, std::string_view what) {
+    auto hex = normalize_thumbprint(text);
+    SEALGATE_TRY(hex);
+    std::vector<std::string> matches;
+    for (const auto& c : candidates)
+        if (c.rfind(*hex, 0) == 0) matches.push_back(c);
+    if (matches.empty())
+        return fail(Error::usage("no " + std::string(what) + " matches " + std::string(text)));
+    if (matches.size() > 1)
+        return fail(Error::usage("several " + std::string(what) + "s match " + std::string(text) +
+                                 ": give more digits"));
+    return matches.front();
+}
+
 void add_ctl(CLI::App& app, Cli& cli) {
     auto* ctl = app.add_subcommand("ctl", "Certificate trust list: trust or block by thumbprint");
     ctl->require_subcommand(1);
@@ -62,19 +78,15 @@ void add_ctl(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto hex = normalize_thumbprint(*rthumb);
-        SEALGATE_TRY(hex);
         auto entries = (*ctx)->store().list_ctl();
         SEALGATE_TRY(entries);
-        std::vector<std::string> matches;
-        for (const auto& e : *entries)
-            if (e.sha256.rfind(*hex, 0) == 0) matches.push_back(e.sha256);
-        if (matches.empty()) return fail(Error::usage("no CTL entry matches " + *rthumb));
-        if (matches.size() > 1)
-            return fail(Error::usage("several CTL entries match " + *rthumb + ": give more digits"));
-        auto removed = (*ctx)->store().remove_ctl(matches.front());
+        std::vector<std::string> listed;
+        for (const auto& e : *entries) listed.push_back(e.sha256);
+        auto sha = unique_match(listed, *rthumb, "CTL entry");
+        SEALGATE_TRY(sha);
+        auto removed = (*ctx)->store().remove_ctl(*sha);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", matches.front().c_str());
+        std::printf("removed %s\n", sha->c_str());
         return ok();
     });
 }
@@ -121,19 +133,15 @@ void add_root(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto hex = normalize_thumbprint(*rthumb);
-        SEALGATE_TRY(hex);
         auto roots = (*ctx)->store().list_roots();
         SEALGATE_TRY(roots);
-        std::vector<std::string> matches;
-        for (const auto& r : *roots)
-            if (r.sha256.rfind(*hex, 0) == 0) matches.push_back(r.sha256);
-        if (matches.size() != 1)
-            return fail(Error::usage(matches.empty() ? "no root matches " + *rthumb
-                                                     : "several roots match " + *rthumb));
-        auto removed = (*ctx)->store().remove_root(matches.front());
+        std::vector<std::string> listed;
+        for (const auto& r : *roots) listed.push_back(r.sha256);
+        auto sha = unique_match(listed, *rthumb, "root");
+        SEALGATE_TRY(sha);
+        auto removed = (*ctx)->store().remove_root(*sha);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", matches.front().c_str());
+        std::printf("removed %s\n", sha->c_str());
         return ok();
     });
 }
