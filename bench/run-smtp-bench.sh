@@ -18,7 +18,7 @@
 # 4. A HUGE_MB message through `sealgate encrypt` / `sealgate decrypt` under /usr/bin/time -v.
 #
 # Everything lives in a mktemp directory that is removed at exit; every process started here
-# is stopped by its PID. Output: markdown tables on stdout, progress on stderr.
+# is stopped by its PID (KEEP=1 keeps the directory for a post-mortem). Output: markdown tables on stdout, progress on stderr.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +37,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sealgate-smtp-bench.XXXXXX")
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$W"
+    if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 cd "$W"
