@@ -143,7 +143,10 @@ CEIL_SRC=$(source_rate "$SINK" alice@example.com bob@plain.example plain.lf)
 
 # --- The gateway.
 start_gateway() {  # prints the PID; the port goes to gw.port
-    S serve --listen 127.0.0.1:0 --next-hop "127.0.0.1:$SINK" > serve.out 2> serve.err &
+    # The binary itself, not the S function: $! must be sealgate's PID (its VmHWM), not a
+    # subshell's.
+    "$SEALGATE" --config "$W/sealgate.toml" --store "$W/gw.db" serve --listen 127.0.0.1:0 \
+        --next-hop "127.0.0.1:$SINK" > serve.out 2> serve.err &
     local pid=$!
     for _ in $(seq 100); do
         grep -q "listening on" serve.out 2>/dev/null && break
