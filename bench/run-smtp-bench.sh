@@ -213,8 +213,10 @@ SIZE=$(stat -c %s huge.eml)
     < huge.eml > huge.enc 2> time-enc.txt
 gen_message $((HUGE_MB * 1048576)) bob@smime.example alice@example.com huge-in.eml
 P encrypt --from bob@smime.example --to alice@example.com < huge-in.eml > huge-in.enc
+# The encrypted form is ~1.37x larger and may exceed max_message_size: report, do not stop.
 /usr/bin/time -v "$SEALGATE" --store "$W/gw.db" decrypt --to alice@example.com \
-    < huge-in.enc > huge-in.dec 2> time-dec.txt
+    < huge-in.enc > huge-in.dec 2> time-dec.txt ||
+    echo "sealgate decrypt of $(stat -c %s huge-in.enc) bytes failed: $(grep '^sealgate:' time-dec.txt)"
 rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$1"; }
 echo
