@@ -193,8 +193,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             require_tls = dom != nullptr && dom->require_tls;
         }
         net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
+        // The awaitable is a named variable, not a temporary of the co_await expression: GCC 12
+        // still destroyed the result twice with `result = co_await client.send(...)` (every
+        // relayed message crashed the daemon under bench/run-smtp-bench.sh).
+        auto sending = client.send(out, copy.data);
         net::RelayResult result;
-        result = co_await client.send(out, copy.data);
+        result = co_await std::move(sending);
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
                  "next hop: " + result.reply.summary());
