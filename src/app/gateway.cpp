@@ -173,8 +173,6 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
 
     std::size_t permanent = 0;
     std::optional<smtp::Reply> failure;
-    // An index loop and assignment (not initialisation) from co_await: GCC 12 destroyed the
-    // result of an initialising co_await in this loop twice (a double free seen here).
     for (std::size_t i = 0; i < copies->size(); ++i) {
         pipeline::Copy& copy = (*copies)[i];
         smtp::Envelope out = envelope;
@@ -193,9 +191,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             require_tls = dom != nullptr && dom->require_tls;
         }
         net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
-        // The awaitable is a named variable, not a temporary of the co_await expression: GCC 12
-        // still destroyed the result twice with `result = co_await client.send(...)` (every
-        // relayed message crashed the daemon under bench/run-smtp-bench.sh).
+        // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
+        // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
         auto sending = client.send(out, copy.data);
         net::RelayResult result;
         result = co_await std::move(sending);
