@@ -14,6 +14,7 @@ condition variable, daemon output by polling its log file within a bounded deadl
 Standard library only (Debian 12's python3).
 """
 
+import json
 import os
 import re
 import selectors
@@ -415,7 +416,7 @@ class Gateway:
         return rc
 
     def log_records(self):
-        import json
+        """`sealgate log --json`, oldest first as printed."""
         return [json.loads(l) for l in self.out("log", "--json", "--last", "1000").splitlines()
                 if l]
 

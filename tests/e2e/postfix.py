@@ -12,6 +12,7 @@ after-queue content filter" with an SMTP filter).
 
 import os
 import pwd
+import socket
 import subprocess
 import time
 
@@ -164,7 +165,6 @@ class Postfix:
 
 
 def ready(port: int) -> bool:
-    import socket
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             return s.recv(3) == b"220"
