@@ -49,12 +49,14 @@ maillog_file_prefixes = {dir}
 biff = no
 # Final delivery: the test's sink stands in for the Internet.
 relayhost = [127.0.0.1]:{sink_port}
+"""
 
-# sealgate: every message passes the content filter once (after the queue).
+# After-queue: every message passes the content filter once (FILTER_README).
+AFTER_QUEUE_MAIN_CF = """\
 content_filter = sealgate:[127.0.0.1]:{filter_port}
 """
 
-MASTER_CF = """\
+AFTER_QUEUE_MASTER_CF = """\
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 127.0.0.1:{smtp_port} inet n - n - - smtpd
 # The transport that hands mail to sealgate: 8-bit bodies as they are (no conversion to
@@ -74,6 +76,27 @@ sealgate  unix  -       -       n       -       10      smtp
   -o smtpd_recipient_restrictions=permit_mynetworks,reject
   -o mynetworks=127.0.0.0/8
   -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+"""
+
+# Before-queue (SMTPD_PROXY_README): the public smtpd passes every command to sealgate while
+# the client waits; sealgate relays to the second smtpd, which queues the message.
+BEFORE_QUEUE_MASTER_CF = """\
+127.0.0.1:{smtp_port} inet n - n - 20 smtpd
+  -o smtpd_proxy_filter=127.0.0.1:{filter_port}
+  -o smtpd_client_connection_count_limit=10
+127.0.0.1:{reinject_port} inet n - n - - smtpd
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+  -o smtpd_client_restrictions=
+  -o smtpd_helo_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_relay_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o smtpd_data_restrictions=
+  -o mynetworks=127.0.0.0/8
+  -o receive_override_options=no_unknown_recipient_checks
+"""
+
+SERVICES_MASTER_CF = """\
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -98,7 +121,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 class Postfix:
     def __init__(self, base: str, smtp_port: int, reinject_port: int, filter_port: int,
-                 sink_port: int):
+                 sink_port: int, before_queue: bool = False):
         self.dir = os.path.join(base, "postfix")
         self.etc = os.path.join(self.dir, "etc")
         self.smtp_port = smtp_port
@@ -111,9 +134,14 @@ class Postfix:
         os.chmod(self.dir, 0o755)
         os.chown(os.path.join(self.dir, "data"), pwd.getpwnam("postfix").pw_uid, -1)
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
-            f.write(MAIN_CF.format(dir=self.dir, sink_port=sink_port, filter_port=filter_port))
+            f.write(MAIN_CF.format(dir=self.dir, sink_port=sink_port))
+            if not before_queue:
+                f.write(AFTER_QUEUE_MAIN_CF.format(filter_port=filter_port))
+        master = BEFORE_QUEUE_MASTER_CF if before_queue else AFTER_QUEUE_MASTER_CF
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(MASTER_CF.format(smtp_port=smtp_port, reinject_port=reinject_port))
+            f.write(master.format(smtp_port=smtp_port, reinject_port=reinject_port,
+                                  filter_port=filter_port))
+            f.write(SERVICES_MASTER_CF)
 
     def run(self, *args):
         return subprocess.run(["postfix", "-c", self.etc] + list(args), capture_output=True,
