@@ -106,13 +106,12 @@ Status serve(Cli& cli, const ServeArgs& args) {
         if (ec) return;
         std::fprintf(stderr, "sealgate: stopping: finishing transactions in flight\n");
         gateway.stop();
-        asio::co_spawn(
-            io,
-            [&]() -> asio::awaitable<void> {
-                co_await (*server)->stop();
-                io.stop();
-            },
-            asio::detached);
+        // Parameters, not captures: the closure is gone before the coroutine resumes.
+        auto finish = [](net::Server& srv, asio::io_context& loop) -> asio::awaitable<void> {
+            co_await srv.stop();
+            loop.stop();
+        };
+        asio::co_spawn(io, finish(**server, io), asio::detached);
     });
     asio::signal_set hup(io, SIGHUP);
     std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
@@ -211,13 +210,16 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
     env.sender = args.from;
     env.recipients.push_back(smtp::Recipient{args.to, std::nullopt, std::nullopt});
     std::optional<net::RelayResult> result;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            result = co_await client.send(env, message);
-            co_await client.close_idle();
-        },
-        asio::detached);
+    // What the coroutine uses comes in as parameters: a capturing lambda's closure is a
+    // temporary that is gone before io.run() first resumes the coroutine.
+    auto run = [](net::RelayClient& c, const smtp::Envelope& e, const std::string& m,
+                  std::optional<net::RelayResult>& out) -> asio::awaitable<void> {
+        net::RelayResult r;
+        r = co_await c.send(e, m);
+        out = std::move(r);
+        co_await c.close_idle();
+    };
+    asio::co_spawn(io, run(client, env, message, result), asio::detached);
     io.run();
     if (!result) return fail(Error::temp("send-test: no result"));
     std::printf("sent <%s> to %s: %s\n", id, args.server.c_str(), result->reply.summary().c_str());

@@ -1,0 +1,122 @@
+"""Postfix integration (DESIGN.md §2): a real Postfix, in a private instance, hands every
+message to sealgate — as an after-queue content_filter, or before the queue through
+smtpd_proxy_filter; sealgate encrypts and relays to the second smtpd listener; Postfix delivers
+to the relayhost (the test's sink), which must receive the message S/MIME-encrypted.
+Skipped (with the reason) when not run as root or without Postfix.
+"""
+
+import os
+import shutil
+import unittest
+
+from harness import (E2ETestCase, free_port, header, message, partner_setup, send)
+from postfix import Postfix, wait_ready
+
+
+class PostfixCase(E2ETestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("a private Postfix instance needs root")
+        if shutil.which("postfix") is None:
+            raise unittest.SkipTest("postfix is not installed")
+        cls.postfix = None
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.postfix is not None:
+            cls.postfix.stop()
+        super().tearDownClass()
+
+    def start_postfix(self, gateway, sink, before_queue):
+        smtp_port, reinject_port = free_port(), free_port()
+        gateway.start(f"127.0.0.1:{reinject_port}")
+        pf = Postfix(self.w.path, smtp_port, reinject_port, gateway.port, sink.port,
+                     before_queue=before_queue)
+        type(self).postfix = pf
+        pf.start()
+        wait_ready(smtp_port)
+        return pf, smtp_port
+
+
+class PostfixProxyFilter(PostfixCase):
+    def test_refusal_reaches_the_client_and_mail_leaves_encrypted(self):
+        a, b, z = self.gateway("a"), self.gateway("b"), self.gateway("z")
+        b_cert, _ = partner_setup(a, b)
+        # z.example: mandatory, but its self-signed certificate is not on A's CTL.
+        z.cli("init")
+        z_cert = z.out("cert", "create", "--email", "domain-cert@z.example", "--key", "p256")
+        z.cli("cert", "export", z_cert, "-o", self.w.file("z.pem"))
+        a.cli("cert", "import", self.w.file("z.pem"))
+        a.cli("domain", "add", "z.example")
+        a.cli("domain", "set", "z.example", "smime-cert", z_cert)
+        a.cli("domain", "set", "z.example", "encrypt-mode", "mandatory")
+        sink = self.sink()
+        pf, smtp_port = self.start_postfix(a, sink, before_queue=True)
+
+        original = message("alice@a.example", "<bob@b.example>, <zed@z.example>", "proxied",
+                           b"Gr\xfc\xdfe before the queue.\n")
+        rcpts, final = send(smtp_port, "alice@a.example", ["zed@z.example", "bob@b.example"],
+                            original)
+        # The sending server hears sealgate's refusal in its own SMTP session.
+        self.assertEqual(rcpts[0].code, 550, rcpts[0])
+        self.assertIn("5.7.1", rcpts[0].text)
+        self.assertEqual(rcpts[1].code, 250, rcpts[1])
+        self.assertEqual(final.code, 250, final)
+        try:
+            (got,) = sink.wait_messages(1, timeout=30)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n--- maillog:\n{pf.maillog()}\n--- sealgate:\n"
+                                 f"{a.serve_log()}") from None
+        self.assertEqual(got.recipients, ["bob@b.example"])
+        self.assertIn(b"application/pkcs7-mime", got.data)
+        self.assertTrue(header(got.data, "X-Sealgate-Encrypted").startswith(
+            f"smime; cert={b_cert}"))
+        self.assertNotIn(b"Gr\xfc\xdfe", got.data)
+        log = pf.maillog()
+        self.assertIn('rejected "RCPT TO:<zed@z.example>": "550 5.7.1', log)
+        self.assertIn("proxy-accept: END-OF-MESSAGE: 250", log)
+
+
+class PostfixContentFilter(PostfixCase):
+    def test_submitted_mail_leaves_encrypted(self):
+        a, b = self.gateway("a"), self.gateway("b")
+        b_cert, _ = partner_setup(a, b)
+        sink = self.sink()
+        pf, smtp_port = self.start_postfix(a, sink, before_queue=False)
+
+        original = message("alice@a.example", "<bob@b.example>", "through postfix",
+                           b"Gr\xfc\xdfe via Postfix.\n")
+        rcpts, final = send(smtp_port, "alice@a.example", ["bob@b.example"], original)
+        self.assertEqual(final.code, 250, final)
+        try:
+            (got,) = sink.wait_messages(1, timeout=30)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n--- maillog:\n{pf.maillog()}\n--- sealgate:\n"
+                                 f"{a.serve_log()}") from None
+        self.assertEqual(got.recipients, ["bob@b.example"])
+        self.assertIn(b"application/pkcs7-mime", got.data)
+        self.assertNotIn(b"Gr\xfc\xdfe", got.data)
+        self.assertTrue(header(got.data, "X-Sealgate-Encrypted").startswith(
+            f"smime; cert={b_cert}"))
+        self.assertEqual(header(got.data, "Subject"), "through postfix")
+        # Postfix added its Received: fields; B still restores the original entity.
+        self.assertIn("Received", got.data.decode("latin-1"))
+        sink_b = self.sink("sink-b")
+        b.start(sink_b.address)
+        rcpts, final = send(b.port, got.sender, got.recipients, got.data)
+        self.assertEqual(final.code, 250, final)
+        (plain,) = sink_b.wait_messages(1)
+        self.assertEqual(plain.data.split(b"\r\n\r\n", 1)[1],
+                         original.split(b"\r\n\r\n", 1)[1])
+        # Both queue passes are in Postfix's log: to sealgate, and from the reinjection to the sink.
+        log = pf.maillog()
+        self.assertIn(f"relay=127.0.0.1[127.0.0.1]:{a.port}", log)
+        self.assertIn(f"relay=127.0.0.1[127.0.0.1]:{sink.port}", log)
+        records = [r for r in a.log_records() if r["message_id"] == "through-postfix@test"]
+        self.assertEqual([r["action"] for r in records], ["encrypted"])
+
+
+if __name__ == "__main__":
+    unittest.main()
