@@ -19,7 +19,7 @@ PACKAGES="
   libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
-  postfix swaks
+  postfix swaks python3
   ca-certificates
 "
 

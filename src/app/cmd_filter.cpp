@@ -20,7 +20,12 @@ Status run(Cli& cli, const FilterArgs& args, policy::Mode mode) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     const Config& cfg = (*ctx)->config();
-    auto message = read_stdin(cfg.max_message_size);
+    // Encryption grows a message by about 4/3 (base64) plus the CMS or OpenPGP framing: what a
+    // partner made from a message of the maximum size must still be readable here.
+    const std::size_t limit = mode == policy::Mode::inbound
+                                  ? cfg.max_message_size / 2 * 3 + 1024 * 1024
+                                  : cfg.max_message_size;
+    auto message = read_stdin(limit);
     SEALGATE_TRY(message);
     if (message->empty()) return fail(Error::bad_input("empty message on standard input"));
     auto snap = (*ctx)->snapshot();
