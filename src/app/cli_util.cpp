@@ -12,12 +12,15 @@
 namespace sealgate::app {
 
 Result<std::string> read_file(const std::string& path) {
-    if (path == "-") return read_stdin(SIZE_MAX);
+    if (path == "-")
+        return read_stdin(SIZE_MAX);
     std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Error::usage("cannot open " + path + ": " + std::strerror(errno)));
+    if (!in)
+        return fail(Error::usage("cannot open " + path + ": " + std::strerror(errno)));
     std::ostringstream ss;
     ss << in.rdbuf();
-    if (in.bad()) return fail(Error::usage("cannot read " + path));
+    if (in.bad())
+        return fail(Error::usage("cannot read " + path));
     return ss.str();
 }
 
@@ -30,9 +33,11 @@ Result<std::string> read_stdin(std::size_t limit) {
         if (data.size() > limit)
             return fail(Error::perm(552, "5.3.4", "Message too big",
                                     "input exceeds " + std::to_string(limit) + " bytes"));
-        if (n < sizeof buf) break;
+        if (n < sizeof buf)
+            break;
     }
-    if (std::ferror(stdin)) return fail(Error::usage("cannot read standard input"));
+    if (std::ferror(stdin))
+        return fail(Error::usage("cannot read standard input"));
     return data;
 }
 
@@ -40,14 +45,15 @@ Status write_output(std::string_view data, const std::string& path) {
     if (path.empty() || path == "-") {
         if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() ||
             std::fflush(stdout) != 0)
-            return fail(Error::usage(std::string("cannot write standard output: ") +
-                                     std::strerror(errno)));
+            return fail(
+                Error::usage(std::string("cannot write standard output: ") + std::strerror(errno)));
         return ok();
     }
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.close();
-    if (!out) return fail(Error::usage("cannot write " + path));
+    if (!out)
+        return fail(Error::usage("cannot write " + path));
     return ok();
 }
 
@@ -62,7 +68,8 @@ std::string format_time(std::time_t t) {
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out += sep;
+        if (i)
+            out += sep;
         out += items[i];
     }
     return out;
@@ -70,7 +77,8 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 Result<std::string> normalize_thumbprint(std::string_view text) {
     const auto hex = normalize_hex(text);
-    if (!hex) return fail(Error::usage("not a thumbprint: " + std::string(text)));
+    if (!hex)
+        return fail(Error::usage("not a thumbprint: " + std::string(text)));
     if (hex->size() < 8)
         return fail(Error::usage("thumbprint prefix too short (at least 8 hex digits): " +
                                  std::string(text)));
@@ -82,7 +90,8 @@ Result<CertRecord> resolve_certificate(Store& store, std::string_view text) {
     SEALGATE_TRY(hex);
     auto found = store.find_certificates_by_prefix(*hex);
     SEALGATE_TRY(found);
-    if (found->empty()) return fail(Error::usage("no certificate matches " + std::string(text)));
+    if (found->empty())
+        return fail(Error::usage("no certificate matches " + std::string(text)));
     if (found->size() > 1)
         return fail(Error::usage(std::to_string(found->size()) + " certificates match " +
                                  std::string(text) + ": give more digits"));

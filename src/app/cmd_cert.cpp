@@ -14,9 +14,12 @@ namespace {
 
 std::string ctl_text(crypto::CtlStatus s) {
     switch (s) {
-        case crypto::CtlStatus::trusted: return "trusted";
-        case crypto::CtlStatus::blocked: return "blocked";
-        case crypto::CtlStatus::none: break;
+        case crypto::CtlStatus::trusted:
+            return "trusted";
+        case crypto::CtlStatus::blocked:
+            return "blocked";
+        case crypto::CtlStatus::none:
+            break;
     }
     return "not listed";
 }
@@ -25,7 +28,8 @@ std::vector<std::string> domains_using(const policy::Snapshot& snap, const std::
     std::vector<std::string> out;
     for (const auto& d : snap.domains())
         for (const auto& c : d.smime_certs)
-            if (c == sha) out.push_back(d.name);
+            if (c == sha)
+                out.push_back(d.name);
     return out;
 }
 
@@ -37,7 +41,8 @@ Status show(Cli& cli, const std::string& thumbprint) {
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
     const auto* stored = (*snap)->find_certificate(rec->sha256);
-    if (stored == nullptr) return fail(Error::temp("certificate vanished while reading"));
+    if (stored == nullptr)
+        return fail(Error::temp("certificate vanished while reading"));
     const auto& c = stored->cert;
     const auto st = policy::certificate_status(**snap, c);
     const auto ku = c.key_usage();
@@ -52,8 +57,7 @@ Status show(Cli& cli, const std::string& thumbprint) {
     std::printf("Valid until:     %s\n", format_time(c.not_after()).c_str());
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
     std::printf("Key usage:       %s\n", c.has_key_usage() ? join(ku, ", ").c_str() : "(any)");
-    std::printf("Ext. key usage:  %s\n",
-                c.has_ext_key_usage() ? join(eku, ", ").c_str() : "(any)");
+    std::printf("Ext. key usage:  %s\n", c.has_ext_key_usage() ? join(eku, ", ").c_str() : "(any)");
     std::printf("Emails:          %s\n", join(c.emails(), ", ").c_str());
     std::printf("SHA-256:         %s\n", hex_colons(c.sha256()).c_str());
     std::printf("                 %s\n", hex_groups(c.sha256()).c_str());
@@ -95,8 +99,9 @@ void add_init_command(CLI::App& app, Cli& cli) {
     cli.on(cmd, [&cli]() -> Status {
         auto ctx = Context::create(cli.global);
         SEALGATE_TRY(ctx);
-        std::printf("store:      %s\nmaster key: %s (keep it safe: private keys are sealed with it)\n",
-                    (*ctx)->config().store_path.c_str(), (*ctx)->config().master_key().c_str());
+        std::printf(
+            "store:      %s\nmaster key: %s (keep it safe: private keys are sealed with it)\n",
+            (*ctx)->config().store_path.c_str(), (*ctx)->config().master_key().c_str());
         return ok();
     });
 }
@@ -136,11 +141,13 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
         if (!pwfile->empty()) {
             auto pw = read_file(*pwfile);
             SEALGATE_TRY(pw);
-            while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();
+            while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r'))
+                pw->pop_back();
             password = std::move(*pw);
         }
         auto bundle = crypto::read_bundle(*bytes, password);
-        if (!bundle) return fail(std::move(bundle.error()).with_context(*file));
+        if (!bundle)
+            return fail(std::move(bundle.error()).with_context(*file));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         for (std::size_t i = 0; i < bundle->certificates.size(); ++i) {
@@ -169,7 +176,8 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(ctx);
         auto rec = resolve_certificate((*ctx)->store(), *thumb);
         SEALGATE_TRY(rec);
-        if (*der) return write_output(rec->der, *out);
+        if (*der)
+            return write_output(rec->der, *out);
         auto c = crypto::Certificate::from_der(rec->der);
         SEALGATE_TRY(c);
         return write_output(c->pem(), *out);

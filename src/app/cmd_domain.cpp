@@ -19,14 +19,16 @@ std::string lower(std::string s) {
 Result<std::string> domain_name(std::string_view text) {
     std::string name = lower(std::string(text));
     std::string_view rest = name;
-    if (rest.rfind("*.", 0) == 0) rest.remove_prefix(2);
-    const bool valid = !rest.empty() && rest.front() != '.' && rest.back() != '.' &&
-                       rest.find("..") == std::string_view::npos &&
-                       std::all_of(rest.begin(), rest.end(), [](char c) {
-                           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                                  c == '.';
-                       });
-    if (!valid) return fail(Error::usage("not a domain name: " + std::string(text)));
+    if (rest.rfind("*.", 0) == 0)
+        rest.remove_prefix(2);
+    const bool valid =
+        !rest.empty() && rest.front() != '.' && rest.back() != '.' &&
+        rest.find("..") == std::string_view::npos &&
+        std::all_of(rest.begin(), rest.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+        });
+    if (!valid)
+        return fail(Error::usage("not a domain name: " + std::string(text)));
     return name;
 }
 
@@ -35,7 +37,8 @@ Result<DomainRecord> existing(Store& store, std::string_view text) {
     SEALGATE_TRY(name);
     auto rec = store.find_domain(*name);
     SEALGATE_TRY(rec);
-    if (!*rec) return fail(Error::usage("no domain " + *name + " (add it with `sealgate domain add`)"));
+    if (!*rec)
+        return fail(Error::usage("no domain " + *name + " (add it with `sealgate domain add`)"));
     return std::move(**rec);
 }
 
@@ -57,7 +60,8 @@ Status show(Cli& cli, const std::string& text) {
                 d->name == *name ? "" : ("  matched by " + d->name).c_str());
     std::printf("Local:           %s%s\n", d->local ? "yes (inbound mail is decrypted)" : "no",
                 from.c_str());
-    if (d->local) return ok();
+    if (d->local)
+        return ok();
     std::printf("Encrypt mode:    %s%s\n", std::string(to_string(d->encrypt_mode)).c_str(),
                 from.c_str());
     std::printf("Methods:         %s%s\n", methods_to_string(d->methods).c_str(), from.c_str());
@@ -98,37 +102,43 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
     auto rec = existing(store, text);
     SEALGATE_TRY(rec);
     const auto one = [&]() -> Result<std::string> {
-        if (values.size() != 1) return fail(Error::usage(key + " takes one value"));
+        if (values.size() != 1)
+            return fail(Error::usage(key + " takes one value"));
         return values.front();
     };
     if (key == "encrypt-mode") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto m = parse_encrypt_mode(*v);
-        if (!m) return fail(Error::usage("encrypt-mode: none, opportunistic or mandatory"));
+        if (!m)
+            return fail(Error::usage("encrypt-mode: none, opportunistic or mandatory"));
         rec->encrypt_mode = *m;
     } else if (key == "smime-profile") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto p = parse_smime_profile(*v);
-        if (!p) return fail(Error::usage("smime-profile: compat or modern"));
+        if (!p)
+            return fail(Error::usage("smime-profile: compat or modern"));
         rec->smime_profile = *p;
     } else if (key == "method") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto m = parse_methods(*v);
-        if (!m) return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
+        if (!m)
+            return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
         rec->methods = *m;
     } else if (key == "require-tls" || key == "local") {
         auto v = one();
         SEALGATE_TRY(v);
-        if (*v != "yes" && *v != "no") return fail(Error::usage(key + ": yes or no"));
+        if (*v != "yes" && *v != "no")
+            return fail(Error::usage(key + ": yes or no"));
         (key == "local" ? rec->local : rec->require_tls) = *v == "yes";
     } else if (key == "smime-cert") {
         // The whole list: several certificates are the rotation case (encrypt to each usable).
         std::vector<std::string> certs;
         for (const auto& v : values) {
-            if (v == "none") continue;
+            if (v == "none")
+                continue;
             auto c = resolve_certificate(store, v);
             SEALGATE_TRY(c);
             if (std::find(certs.begin(), certs.end(), c->sha256) == certs.end())
@@ -163,7 +173,8 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(ctx);
         auto found = (*ctx)->store().find_domain(*n);
         SEALGATE_TRY(found);
-        if (*found) return fail(Error::usage("domain " + *n + " exists already"));
+        if (*found)
+            return fail(Error::usage("domain " + *n + " exists already"));
         DomainRecord rec;
         rec.name = *n;
         rec.local = *local;
@@ -203,7 +214,8 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(ctx);
         auto removed = (*ctx)->store().remove_domain(*n);
         SEALGATE_TRY(removed);
-        if (!*removed) return fail(Error::usage("no domain " + *n));
+        if (!*removed)
+            return fail(Error::usage("no domain " + *n));
         std::printf("removed %s\n", n->c_str());
         return ok();
     });

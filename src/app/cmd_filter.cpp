@@ -27,7 +27,8 @@ Status run(Cli& cli, const FilterArgs& args, policy::Mode mode) {
                                   : cfg.max_message_size;
     auto message = read_stdin(limit);
     SEALGATE_TRY(message);
-    if (message->empty()) return fail(Error::bad_input("empty message on standard input"));
+    if (message->empty())
+        return fail(Error::bad_input("empty message on standard input"));
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
 
@@ -35,7 +36,8 @@ Status run(Cli& cli, const FilterArgs& args, policy::Mode mode) {
     options.limits.max_header_bytes = cfg.max_header_bytes;
     pipeline::Pipeline pipe(*snap, (*ctx)->keys(), options);
     pipeline::Envelope env{args.from, args.to};
-    if (env.recipients.empty()) env.recipients.push_back("undisclosed-recipients@invalid");
+    if (env.recipients.empty())
+        env.recipients.push_back("undisclosed-recipients@invalid");
 
     auto copies = pipe.process(env, std::move(*message), mode);
     SEALGATE_TRY(copies);
@@ -46,8 +48,8 @@ Status run(Cli& cli, const FilterArgs& args, policy::Mode mode) {
             groups += "\n  " + join(c.recipients, ", ") + ": " + c.outcome.action +
                       (c.outcome.method.empty() ? "" : " (" + c.outcome.method + ")") +
                       (c.outcome.detail.empty() ? "" : " — " + c.outcome.detail);
-        return fail(Error::usage("the recipients need different treatment; run once per group:" +
-                                 groups));
+        return fail(
+            Error::usage("the recipients need different treatment; run once per group:" + groups));
     }
     return write_output(copies->front().data, "");
 }

@@ -35,11 +35,13 @@ Result<HostPort> parse_host_port(const std::string& text) {
     try {
         std::size_t used = 0;
         port = std::stoul(text.substr(colon + 1), &used);
-        if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
+        if (used != text.size() - colon - 1)
+            throw std::invalid_argument("trailing");
     } catch (const std::exception&) {
         return fail(Error::usage("bad port in " + text));
     }
-    if (port > 65535) return fail(Error::usage("bad port in " + text));
+    if (port > 65535)
+        return fail(Error::usage("bad port in " + text));
     return HostPort{host, static_cast<std::uint16_t>(port)};
 }
 
@@ -65,8 +67,10 @@ Status serve(Cli& cli, const ServeArgs& args) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Config cfg = (*ctx)->config();
-    if (!args.listen.empty()) cfg.listen = args.listen;
-    if (!args.next_hop.empty()) cfg.next_hop = args.next_hop;
+    if (!args.listen.empty())
+        cfg.listen = args.listen;
+    if (!args.next_hop.empty())
+        cfg.next_hop = args.next_hop;
 
     auto listen = parse_host_port(cfg.listen);
     SEALGATE_TRY(listen);
@@ -103,7 +107,8 @@ Status serve(Cli& cli, const ServeArgs& args) {
     // SIGTERM/SIGINT: finish the transactions in flight, then stop. SIGHUP: re-read the config.
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](const std::error_code& ec, int) {
-        if (ec) return;
+        if (ec)
+            return;
         std::fprintf(stderr, "sealgate: stopping: finishing transactions in flight\n");
         gateway.stop();
         // Parameters, not captures: the closure is gone before the coroutine resumes.
@@ -115,20 +120,22 @@ Status serve(Cli& cli, const ServeArgs& args) {
     });
     asio::signal_set hup(io, SIGHUP);
     std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
-        if (ec) return;
+        if (ec)
+            return;
         auto fresh = resolve_config(cli.global);
         if (!fresh) {
             std::fprintf(stderr, "sealgate: SIGHUP: config not reloaded: %s\n",
                          fresh.error().reason.c_str());
         } else {
             Config next = *fresh;
-            if (!args.next_hop.empty()) next.next_hop = args.next_hop;
+            if (!args.next_hop.empty())
+                next.next_hop = args.next_hop;
             if (auto r = relay_config(next)) {
                 gateway.set_relay(std::move(*r));
-                std::fprintf(stderr, "sealgate: SIGHUP: configuration re-read, next hop %s%s\n",
-                             next.next_hop.c_str(),
-                             next.listen != cfg.listen ? " (listen address changes need a restart)"
-                                                       : "");
+                std::fprintf(
+                    stderr, "sealgate: SIGHUP: configuration re-read, next hop %s%s\n",
+                    next.next_hop.c_str(),
+                    next.listen != cfg.listen ? " (listen address changes need a restart)" : "");
             } else {
                 std::fprintf(stderr, "sealgate: SIGHUP: %s\n", r.error().reason.c_str());
             }
@@ -155,11 +162,16 @@ Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool 
     SEALGATE_TRY(records);
     for (const auto& r : *records) {
         if (json) {
-            nlohmann::json j = {{"time", r.time},           {"queue_id", r.queue_id},
-                                {"message_id", r.message_id}, {"sender", r.sender},
-                                {"recipients", r.recipients}, {"direction", r.direction},
-                                {"action", r.action},         {"method", r.method},
-                                {"keys", r.keys},             {"algorithm", r.algorithm},
+            nlohmann::json j = {{"time", r.time},
+                                {"queue_id", r.queue_id},
+                                {"message_id", r.message_id},
+                                {"sender", r.sender},
+                                {"recipients", r.recipients},
+                                {"direction", r.direction},
+                                {"action", r.action},
+                                {"method", r.method},
+                                {"keys", r.keys},
+                                {"algorithm", r.algorithm},
                                 {"detail", r.detail}};
             std::printf("%s\n", j.dump().c_str());
             continue;
@@ -221,11 +233,12 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
     };
     asio::co_spawn(io, run(client, env, message, result), asio::detached);
     io.run();
-    if (!result) return fail(Error::temp("send-test: no result"));
+    if (!result)
+        return fail(Error::temp("send-test: no result"));
     std::printf("sent <%s> to %s: %s\n", id, args.server.c_str(), result->reply.summary().c_str());
     if (!result->accepted())
-        return fail(Error::temp("the gateway did not accept the test message: " +
-                                result->reply.summary()));
+        return fail(
+            Error::temp("the gateway did not accept the test message: " + result->reply.summary()));
 
     // What the gateway did, from its mail log (the same store).
     auto ctx = cli.open();

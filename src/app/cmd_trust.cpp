@@ -13,20 +13,22 @@ namespace {
 Result<std::string> ctl_target(Store& store, std::string_view text) {
     auto hex = normalize_thumbprint(text);
     SEALGATE_TRY(hex);
-    if (hex->size() == 64) return *hex;
+    if (hex->size() == 64)
+        return *hex;
     auto rec = resolve_certificate(store, text);
     SEALGATE_TRY(rec);
     return rec->sha256;
 }
 
 // The one thumbprint among `candidates` that the administrator's text (a prefix) selects.
-Result<std::string> unique_match(const std::vector<std::string>& candidates,
-                                 std::string_view text, std::string_view what) {
+Result<std::string> unique_match(const std::vector<std::string>& candidates, std::string_view text,
+                                 std::string_view what) {
     auto hex = normalize_thumbprint(text);
     SEALGATE_TRY(hex);
     std::vector<std::string> matches;
     for (const auto& c : candidates)
-        if (c.rfind(*hex, 0) == 0) matches.push_back(c);
+        if (c.rfind(*hex, 0) == 0)
+            matches.push_back(c);
     if (matches.empty())
         return fail(Error::usage("no " + std::string(what) + " matches " + std::string(text)));
     if (matches.size() > 1)
@@ -48,7 +50,8 @@ void add_ctl(CLI::App& app, Cli& cli) {
     auto* b = add->add_flag("--block", *block, "Block it (beats every other kind of trust)");
     t->excludes(b);
     cli.on(add, [&cli, thumb, trust, block]() -> Status {
-        if (!*trust && !*block) return fail(Error::usage("ctl add: give --trust or --block"));
+        if (!*trust && !*block)
+            return fail(Error::usage("ctl add: give --trust or --block"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         auto sha = ctl_target((*ctx)->store(), *thumb);
@@ -81,7 +84,8 @@ void add_ctl(CLI::App& app, Cli& cli) {
         auto entries = (*ctx)->store().list_ctl();
         SEALGATE_TRY(entries);
         std::vector<std::string> listed;
-        for (const auto& e : *entries) listed.push_back(e.sha256);
+        for (const auto& e : *entries)
+            listed.push_back(e.sha256);
         auto sha = unique_match(listed, *rthumb, "CTL entry");
         SEALGATE_TRY(sha);
         auto removed = (*ctx)->store().remove_ctl(*sha);
@@ -101,9 +105,11 @@ void add_root(CLI::App& app, Cli& cli) {
         auto bytes = read_file(*file);
         SEALGATE_TRY(bytes);
         auto bundle = crypto::read_bundle(*bytes, std::nullopt);
-        if (!bundle) return fail(std::move(bundle.error()).with_context(*file));
+        if (!bundle)
+            return fail(std::move(bundle.error()).with_context(*file));
         if (bundle->key)
-            return fail(Error::usage(*file + " holds a private key: a root needs the certificate only"));
+            return fail(
+                Error::usage(*file + " holds a private key: a root needs the certificate only"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         for (const auto& c : bundle->certificates) {
@@ -136,7 +142,8 @@ void add_root(CLI::App& app, Cli& cli) {
         auto roots = (*ctx)->store().list_roots();
         SEALGATE_TRY(roots);
         std::vector<std::string> listed;
-        for (const auto& r : *roots) listed.push_back(r.sha256);
+        for (const auto& r : *roots)
+            listed.push_back(r.sha256);
         auto sha = unique_match(listed, *rthumb, "root");
         SEALGATE_TRY(sha);
         auto removed = (*ctx)->store().remove_root(*sha);
@@ -156,7 +163,8 @@ void add_crl(CLI::App& app, Cli& cli) {
         auto bytes = read_file(*file);
         SEALGATE_TRY(bytes);
         auto c = crypto::Crl::read(*bytes);
-        if (!c) return fail(std::move(c.error()).with_context(*file));
+        if (!c)
+            return fail(std::move(c.error()).with_context(*file));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         SEALGATE_TRY((*ctx)->store().put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr)}));

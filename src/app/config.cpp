@@ -1,8 +1,8 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
 #include <cstdlib>
 #include <filesystem>
-#include <toml++/toml.h>
 
 namespace sealgate::app {
 
@@ -18,7 +18,8 @@ template <class T>
 Status read_value(const toml::table& tbl, const std::string& file, std::string_view section,
                   std::string_view key, T& out) {
     const auto* node = tbl.get(key);
-    if (node == nullptr) return ok();
+    if (node == nullptr)
+        return ok();
     if constexpr (std::is_same_v<T, std::string>) {
         if (const auto v = node->value<std::string>()) {
             out = *v;
@@ -39,7 +40,8 @@ Status read_value(const toml::table& tbl, const std::string& file, std::string_v
             std::vector<std::string> items;
             for (const auto& item : *arr) {
                 const auto s = item.value<std::string>();
-                if (!s) break;
+                if (!s)
+                    break;
                 items.push_back(*s);
             }
             if (items.size() == arr->size()) {
@@ -57,7 +59,8 @@ Status check_keys(const toml::table& tbl, const std::string& file, std::string_v
                   std::initializer_list<std::string_view> known) {
     for (const auto& [k, v] : tbl) {
         bool found = false;
-        for (const auto name : known) found = found || k.str() == name;
+        for (const auto name : known)
+            found = found || k.str() == name;
         if (!found)
             return fail(config_error(file, "unknown key " + std::string(section) + "." +
                                                std::string(k.str()) + " (line " +

@@ -24,7 +24,7 @@ struct GlobalOptions {
 };
 
 class Context {
-public:
+  public:
     // Open an existing store and its master key.
     static Result<std::unique_ptr<Context>> open(const GlobalOptions& opts);
     // Create a new store and master key (`sealgate init`); refuses to overwrite either.
@@ -37,7 +37,7 @@ public:
         return policy::Snapshot::load(*store_);
     }
 
-private:
+  private:
     Config config_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<keystore::KeyStore> keys_;

@@ -25,16 +25,21 @@ std::string message_id_of(std::string_view data) {
             header.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
         if (line.size() > 11) {
             std::string name(line.substr(0, 11));
-            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (auto& c : name)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (name == "message-id:") {
                 std::string_view v = line.substr(11);
-                while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-                if (!v.empty() && v.front() == '<') v.remove_prefix(1);
-                if (!v.empty() && v.back() == '>') v.remove_suffix(1);
+                while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+                    v.remove_prefix(1);
+                if (!v.empty() && v.front() == '<')
+                    v.remove_prefix(1);
+                if (!v.empty() && v.back() == '>')
+                    v.remove_suffix(1);
                 return std::string(v);
             }
         }
-        if (eol == std::string_view::npos) break;
+        if (eol == std::string_view::npos)
+            break;
         pos = eol + 2;
     }
     return {};
@@ -60,7 +65,9 @@ void Gateway::set_relay(net::RelayConfig relay) {
     relay_tls_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(strict));
 }
 
-Status Gateway::start() { return reload(); }
+Status Gateway::start() {
+    return reload();
+}
 
 Status Gateway::reload() {
     auto snap = context_.snapshot();
@@ -69,8 +76,9 @@ Status Gateway::reload() {
     const bool first = snapshot_ == nullptr;
     snapshot_ = std::move(*snap);
     loaded_at_ = std::chrono::steady_clock::now();
-    if (!first) log_line("policy reloaded (store generation " +
-                         std::to_string(snapshot_->generation()) + ")");
+    if (!first)
+        log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
+                 ")");
     return ok();
 }
 
@@ -79,7 +87,8 @@ asio::awaitable<void> Gateway::watch_store() {
     while (!stopping_) {
         timer.expires_after(kPollInterval);
         co_await timer.async_wait(asio::use_awaitable);
-        if (stopping_) break;
+        if (stopping_)
+            break;
         auto gen = context_.store().generation();
         if (!gen) {
             // Keep deciding with the last good snapshot: it is a consistent policy state.
@@ -89,7 +98,8 @@ asio::awaitable<void> Gateway::watch_store() {
         const bool changed = *gen != snapshot_->generation();
         const bool old = std::chrono::steady_clock::now() - loaded_at_ > kMaxSnapshotAge;
         if (changed || old) {
-            if (auto st = reload(); !st) log_line("policy reload failed: " + st.error().reason);
+            if (auto st = reload(); !st)
+                log_line("policy reload failed: " + st.error().reason);
         }
     }
 }
@@ -105,8 +115,8 @@ std::string Gateway::next_queue_id() {
 
 smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
                                      const smtp::Recipient& recipient) {
-    auto t = policy::decide(*snapshot_, envelope.sender, recipient.address,
-                            policy::Mode::automatic);
+    auto t =
+        policy::decide(*snapshot_, envelope.sender, recipient.address, policy::Mode::automatic);
     if (!t) {
         log_line("rcpt=" + recipient.address + " deferred: " + t.error().reason);
         return smtp::Reply::from_error(t.error());
@@ -149,8 +159,7 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
              "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
-             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + " detail=\"" + detail +
-             "\"");
+             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + " detail=\"" + detail + "\"");
 }
 
 asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
@@ -161,7 +170,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
 
     pipeline::Envelope penv;
     penv.sender = envelope.sender;
-    for (const auto& r : envelope.recipients) penv.recipients.push_back(r.address);
+    for (const auto& r : envelope.recipients)
+        penv.recipients.push_back(r.address);
     pipeline::Pipeline pipe(snapshot, context_.keys());
     auto copies = pipe.process(penv, std::move(data), policy::Mode::automatic);
     if (!copies) {
@@ -199,9 +209,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
                  "next hop: " + result.reply.summary());
-        if (result.accepted() && result.accepted_recipients() == out.recipients.size()) continue;
-        if (result.reply.permanent()) ++permanent;
-        if (!failure) failure = result.reply;
+        if (result.accepted() && result.accepted_recipients() == out.recipients.size())
+            continue;
+        if (result.reply.permanent())
+            ++permanent;
+        if (!failure)
+            failure = result.reply;
         if (result.accepted()) {
             // Some recipients refused, the rest accepted: answering 250 would lose the refused
             // ones, so the whole message is deferred (duplicates for the others are acceptable).
@@ -214,10 +227,11 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                                     "Ok: " + std::to_string(copies->size()) +
                                         (copies->size() == 1 ? " copy" : " copies") +
                                         " relayed as " + queue_id);
-    if (permanent == copies->size() && failure->permanent()) co_return *failure;
-    co_return smtp::Reply::make(451, "4.4.0",
-                                "Next hop did not accept the message (" + failure->summary() +
-                                    "); try again later");
+    if (permanent == copies->size() && failure->permanent())
+        co_return *failure;
+    co_return smtp::Reply::make(
+        451, "4.4.0",
+        "Next hop did not accept the message (" + failure->summary() + "); try again later");
 }
 
 }  // namespace sealgate::app

@@ -31,10 +31,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    if (!cli.action) return 2;
+    if (!cli.action)
+        return 2;
     try {
         std::optional<openpgp::QuietStderr> quiet;
-        if (cli.quiet_libraries) quiet.emplace();  // restored before our own error line
+        if (cli.quiet_libraries)
+            quiet.emplace();  // restored before our own error line
         const Status st = cli.action();
         quiet.reset();
         if (!st) {

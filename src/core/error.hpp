@@ -11,10 +11,10 @@
 namespace sealgate {
 
 struct Error {
-    int code = 451;                            // SMTP reply code
-    std::string status = "4.3.0";              // RFC 3463 enhanced status code
+    int code = 451;                // SMTP reply code
+    std::string status = "4.3.0";  // RFC 3463 enhanced status code
     std::string public_text = "Temporary local problem, try again later";
-    std::string reason;                        // internal detail: log and CLI only
+    std::string reason;  // internal detail: log and CLI only
 
     bool temporary() const { return code >= 400 && code < 500; }
 

@@ -9,9 +9,12 @@ namespace {
 constexpr char kDigits[] = "0123456789abcdef";
 
 int nibble(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -29,13 +32,15 @@ std::string to_hex(std::string_view bytes) {
 }
 
 std::optional<std::string> from_hex(std::string_view hex) {
-    if (hex.size() % 2 != 0) return std::nullopt;
+    if (hex.size() % 2 != 0)
+        return std::nullopt;
     std::string out;
     out.reserve(hex.size() / 2);
     for (std::size_t i = 0; i < hex.size(); i += 2) {
         const int hi = nibble(hex[i]);
         const int lo = nibble(hex[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
+        if (hi < 0 || lo < 0)
+            return std::nullopt;
         out.push_back(static_cast<char>((hi << 4) | lo));
     }
     return out;
@@ -44,7 +49,8 @@ std::optional<std::string> from_hex(std::string_view hex) {
 std::string hex_colons(std::string_view lower_hex) {
     std::string out;
     for (std::size_t i = 0; i < lower_hex.size(); ++i) {
-        if (i > 0 && i % 2 == 0) out.push_back(':');
+        if (i > 0 && i % 2 == 0)
+            out.push_back(':');
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(lower_hex[i]))));
     }
     return out;
@@ -55,7 +61,8 @@ std::string hex_groups(std::string_view lower_hex) {
     for (std::size_t i = 0; i < lower_hex.size(); ++i) {
         if (i > 0 && i % 4 == 0) {
             out.push_back(' ');
-            if (lower_hex.size() == 40 && i == 20) out.push_back(' ');
+            if (lower_hex.size() == 40 && i == 20)
+                out.push_back(' ');
         }
         out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(lower_hex[i]))));
     }
@@ -65,11 +72,14 @@ std::string hex_groups(std::string_view lower_hex) {
 std::optional<std::string> normalize_hex(std::string_view text) {
     std::string out;
     for (const char c : text) {
-        if (c == ':' || c == ' ' || c == '-') continue;
-        if (nibble(c) < 0) return std::nullopt;
+        if (c == ':' || c == ' ' || c == '-')
+            continue;
+        if (nibble(c) < 0)
+            return std::nullopt;
         out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
-    if (out.empty()) return std::nullopt;
+    if (out.empty())
+        return std::nullopt;
     return out;
 }
 

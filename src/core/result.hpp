@@ -16,15 +16,20 @@ using Result = tl::expected<T, Error>;
 
 using Status = tl::expected<void, Error>;
 
-inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+inline tl::unexpected<Error> fail(Error e) {
+    return tl::unexpected<Error>(std::move(e));
+}
 
-inline Status ok() { return {}; }
+inline Status ok() {
+    return {};
+}
 
 }  // namespace sealgate
 
 // Propagate an error from an expression that yields a Result; otherwise continue.
-#define SEALGATE_TRY(expr)                                                 \
-    do {                                                                   \
-        auto&& sealgate_try_r_ = (expr);                                   \
-        if (!sealgate_try_r_) return ::sealgate::fail(std::move(sealgate_try_r_.error())); \
+#define SEALGATE_TRY(expr)                                               \
+    do {                                                                 \
+        auto&& sealgate_try_r_ = (expr);                                 \
+        if (!sealgate_try_r_)                                            \
+            return ::sealgate::fail(std::move(sealgate_try_r_.error())); \
     } while (0)

@@ -35,15 +35,17 @@ Status KeyStore::load() {
     SEALGATE_TRY(certs);
     std::vector<HeldKey> keys;
     for (const auto& rec : *certs) {
-        if (!rec.has_private_key) continue;
+        if (!rec.has_private_key)
+            continue;
         auto sealed = store_.find_sealed_key(rec.sha256);
         SEALGATE_TRY(sealed);
-        if (!*sealed) continue;  // marked but missing: nothing to decrypt with
+        if (!*sealed)
+            continue;  // marked but missing: nothing to decrypt with
         auto der = master_.unseal(**sealed, "smime:" + rec.sha256);
         if (!der)
-            return fail(Error::temp("4.7.0", "Temporary local problem, try again later",
-                                    "cannot unseal private key of " + rec.sha256 + ": " +
-                                        der.error().reason));
+            return fail(Error::temp(
+                "4.7.0", "Temporary local problem, try again later",
+                "cannot unseal private key of " + rec.sha256 + ": " + der.error().reason));
         auto key = crypto::PrivateKey::from_pkcs8_der(*der);
         SEALGATE_TRY(key);
         auto cert = crypto::Certificate::from_der(rec.der);
@@ -54,16 +56,18 @@ Status KeyStore::load() {
     SEALGATE_TRY(pgp_records);
     std::vector<std::string> secrets;
     for (const auto& rec : *pgp_records) {
-        if (rec.sealed_secret.empty()) continue;
+        if (rec.sealed_secret.empty())
+            continue;
         auto secret = unseal_pgp_secret(rec.fingerprint, rec.sealed_secret);
         if (!secret)
-            return fail(Error::temp("4.7.0", "Temporary local problem, try again later",
-                                    "cannot unseal OpenPGP key " + rec.fingerprint + ": " +
-                                        secret.error().reason));
+            return fail(Error::temp(
+                "4.7.0", "Temporary local problem, try again later",
+                "cannot unseal OpenPGP key " + rec.fingerprint + ": " + secret.error().reason));
         secrets.push_back(std::move(*secret));
     }
     auto decryptor = openpgp::Decryptor::create(secrets);
-    for (auto& s : secrets) OPENSSL_cleanse(s.data(), s.size());
+    for (auto& s : secrets)
+        OPENSSL_cleanse(s.data(), s.size());
     SEALGATE_TRY(decryptor);
 
     smime_keys_ = std::move(keys);
@@ -75,31 +79,35 @@ Status KeyStore::load() {
 Status KeyStore::refresh() {
     auto gen = store_.generation();
     SEALGATE_TRY(gen);
-    if (loaded_generation_ && *loaded_generation_ == *gen) return ok();
+    if (loaded_generation_ && *loaded_generation_ == *gen)
+        return ok();
     return load();
 }
 
 Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(const crypto::Envelope& envelope) {
-    if (!loaded_generation_) SEALGATE_TRY(load());
+    if (!loaded_generation_)
+        SEALGATE_TRY(load());
     // Mail to a partner in the middle of a rotation is addressed to our old and new certificate:
     // try each one it names, and report the last failure only if none works.
     std::optional<Error> failure;
     for (const auto& held : smime_keys_) {
-        if (!envelope.addressed_to(held.cert)) continue;
+        if (!envelope.addressed_to(held.cert))
+            continue;
         auto entity = envelope.decrypt(held.key, held.cert);
         if (!entity) {
             failure = std::move(entity.error());
             continue;
         }
-        return SmimeDecrypted{std::move(*entity), held.cert.sha256(),
-                              envelope.content_algorithm()};
+        return SmimeDecrypted{std::move(*entity), held.cert.sha256(), envelope.content_algorithm()};
     }
-    if (failure) return fail(std::move(*failure));
+    if (failure)
+        return fail(std::move(*failure));
     return std::optional<SmimeDecrypted>{};
 }
 
 Result<std::optional<openpgp::Decrypted>> KeyStore::pgp_decrypt(std::string_view message) {
-    if (!loaded_generation_) SEALGATE_TRY(load());
+    if (!loaded_generation_)
+        SEALGATE_TRY(load());
     return pgp_->decrypt(message);
 }
 

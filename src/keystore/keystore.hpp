@@ -7,7 +7,8 @@
 //
 // Contract:
 //   - add_*() seal the key and write it to the store; the key never touches disk in clear.
-//   - smime_decrypt() and pgp_decrypt() return nullopt when the envelope is addressed to none of the certificates
+//   - smime_decrypt() and pgp_decrypt() return nullopt when the envelope is addressed to none of
+//   the certificates
 //     whose private key we hold (the caller passes such mail on unchanged, with a note), a value
 //     on success, and an error when decryption was attempted and failed (wrong key material,
 //     corrupt data) or a key could not be unsealed.
@@ -32,19 +33,20 @@
 namespace sealgate::keystore {
 
 struct SmimeDecrypted {
-    std::string entity;     // the decrypted MIME entity, bytes as they were encrypted
+    std::string entity;       // the decrypted MIME entity, bytes as they were encrypted
     std::string cert_sha256;  // our certificate that it was addressed to
-    std::string algorithm;  // content encryption algorithm
+    std::string algorithm;    // content encryption algorithm
 };
 
 class KeyStore {
-public:
+  public:
     KeyStore(Store& store, MasterKey master);
 
     // Store a certificate's private key, sealed; marks the certificate as having a key.
     Status add_smime_key(const crypto::Certificate& cert, const crypto::PrivateKey& key);
     // Seal an OpenPGP secret key for the store record of `fingerprint`.
-    Result<std::string> seal_pgp_secret(std::string_view fingerprint, std::string_view secret) const;
+    Result<std::string> seal_pgp_secret(std::string_view fingerprint,
+                                        std::string_view secret) const;
     // Unseal it again (for `pgp export --secret` and for loading the decryptor).
     Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
                                           std::string_view sealed) const;
@@ -56,7 +58,7 @@ public:
     // Drop cached keys if the store changed since they were loaded.
     Status refresh();
 
-private:
+  private:
     struct HeldKey {
         crypto::Certificate cert;
         crypto::PrivateKey key;

@@ -18,8 +18,10 @@ constexpr std::string_view kArmorEnd = "-----END PGP MESSAGE-----";
 
 std::string_view trim(std::string_view s) {
     const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-    while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+    while (!s.empty() && ws(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && ws(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -38,9 +40,12 @@ std::string lower(std::string s) {
 }
 
 int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return -1;
 }
 
@@ -73,12 +78,16 @@ std::string transfer_encoding(const mime::Entity& part) {
     return lower(std::string(trim(part.get("Content-Transfer-Encoding").value_or(""))));
 }
 
-bool is_encoded(const std::string& cte) { return cte == "base64" || cte == "quoted-printable"; }
+bool is_encoded(const std::string& cte) {
+    return cte == "base64" || cte == "quoted-printable";
+}
 
 Result<std::string> transfer_decoded(const mime::Entity& part) {
     const std::string cte = transfer_encoding(part);
-    if (cte == "base64") return mime::base64_decode(part.body());
-    if (cte == "quoted-printable") return qp_decode(part.body());
+    if (cte == "base64")
+        return mime::base64_decode(part.body());
+    if (cte == "quoted-printable")
+        return qp_decode(part.body());
     return std::string(part.body());
 }
 
@@ -97,7 +106,8 @@ Outcome decrypted_outcome(const openpgp::Decrypted& d) {
 Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment) {
     std::vector<std::string> keys;
     keys.reserve(treatment.pgp_keys.size());
-    for (const auto& k : treatment.pgp_keys) keys.push_back(k.public_key);
+    for (const auto& k : treatment.pgp_keys)
+        keys.push_back(k.public_key);
     auto encrypted = openpgp::encrypt(message.take_content_entity(), keys);
     SEALGATE_TRY(encrypted);
 
@@ -114,21 +124,24 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
     body += "Content-Description: OpenPGP encrypted message\r\n";
     body += "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n";
     body += mime::to_crlf(std::move(encrypted->armored));
-    if (body.back() != '\n') body += "\r\n";
+    if (body.back() != '\n')
+        body += "\r\n";
     body += "--" + std::string(kBoundary) + "--\r\n";
 
     std::vector<mime::Field> content;
     content.push_back(mime::Entity::make_field(
         "Content-Type", "multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"" +
                             std::string(kBoundary) + "\""));
-    if (!message.has("MIME-Version")) message.prepend("MIME-Version", "1.0");
+    if (!message.has("MIME-Version"))
+        message.prepend("MIME-Version", "1.0");
     message.replace_content(std::move(content), std::move(body));
 
     Outcome out;
     out.direction = treatment.direction;
     out.action = "encrypted";
     out.method = "pgp";
-    for (const auto& k : encrypted->keys) out.keys += (out.keys.empty() ? "" : ",") + k;
+    for (const auto& k : encrypted->keys)
+        out.keys += (out.keys.empty() ? "" : ",") + k;
     out.algorithm = encrypted->algorithm;
     out.detail = treatment.reason;
     return out;
@@ -148,21 +161,26 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         std::string lowered(protocol);
         std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (lowered != "application/pgp-encrypted") return out;
+        if (lowered != "application/pgp-encrypted")
+            return out;
         const auto boundary = ct->param("boundary");
-        if (!boundary) return fail(Error::bad_input("PGP/MIME: multipart without boundary"));
+        if (!boundary)
+            return fail(Error::bad_input("PGP/MIME: multipart without boundary"));
         auto parts = mime::split_multipart(message.body(), *boundary);
-        if (!parts) return fail(std::move(parts.error()).with_context("PGP/MIME"));
+        if (!parts)
+            return fail(std::move(parts.error()).with_context("PGP/MIME"));
         if (parts->size() != 2)
             return fail(Error::bad_input("PGP/MIME: expected 2 parts, found " +
                                          std::to_string(parts->size())));
         auto part = mime::Entity::parse(std::string((*parts)[1]));
-        if (!part) return fail(std::move(part.error()).with_context("PGP/MIME encrypted part"));
+        if (!part)
+            return fail(std::move(part.error()).with_context("PGP/MIME encrypted part"));
         auto armored = transfer_decoded(*part);
         if (!armored)
             return fail(std::move(armored.error()).with_context("PGP/MIME encrypted part"));
         auto decrypted = keys.pgp_decrypt(*armored);
-        if (!decrypted) return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
+        if (!decrypted)
+            return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
@@ -183,7 +201,8 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
     }
     if (ct->is("text", "plain") && is_inline_pgp(armor)) {
         auto decrypted = keys.pgp_decrypt(trim(armor));
-        if (!decrypted) return fail(std::move(decrypted.error()).with_context("inline PGP"));
+        if (!decrypted)
+            return fail(std::move(decrypted.error()).with_context("inline PGP"));
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
@@ -196,9 +215,8 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         for (const auto& f : message.fields())
             if (mime::is_content_field(f.name) && !f.is("Content-Transfer-Encoding"))
                 content.push_back(f);
-        const bool eight_bit = std::any_of(text.begin(), text.end(), [](char c) {
-            return static_cast<unsigned char>(c) >= 0x80;
-        });
+        const bool eight_bit = std::any_of(
+            text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         if (eight_bit)
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", "8bit"));
         else if (const auto cte = message.get("Content-Transfer-Encoding");

@@ -12,14 +12,15 @@ namespace {
 
 bool address_char(char c) {
     const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || u >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~.@").find(c) !=
-                                               std::string_view::npos;
+    return std::isalnum(u) || u >= 0x80 ||
+           std::string_view("!#$%&'*+-/=?^_`{|}~.@").find(c) != std::string_view::npos;
 }
 
 // Is the address named in the visible recipient fields? Case-insensitive, on address
 // boundaries ("bob@x" is not named by "kbob@x").
 bool named_in(std::string_view address, const std::string& visible) {
-    if (address.empty()) return false;
+    if (address.empty())
+        return false;
     const auto eq = [](char a, char b) {
         return std::tolower(static_cast<unsigned char>(a)) ==
                std::tolower(static_cast<unsigned char>(b));
@@ -27,12 +28,14 @@ bool named_in(std::string_view address, const std::string& visible) {
     auto it = visible.begin();
     while (true) {
         it = std::search(it, visible.end(), address.begin(), address.end(), eq);
-        if (it == visible.end()) return false;
+        if (it == visible.end())
+            return false;
         const auto begin = static_cast<std::size_t>(it - visible.begin());
         const auto end = begin + address.size();
         const bool left_ok = begin == 0 || !address_char(visible[begin - 1]);
         const bool right_ok = end == visible.size() || !address_char(visible[end]);
-        if (left_ok && right_ok) return true;
+        if (left_ok && right_ok)
+            return true;
         ++it;
     }
 }
@@ -47,7 +50,8 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
                                     const mime::Entity& message, policy::Mode mode) {
     std::string visible;
     for (const auto& f : message.fields())
-        if (f.is("To") || f.is("Cc")) visible += f.value() + "\n";
+        if (f.is("To") || f.is("Cc"))
+            visible += f.value() + "\n";
 
     std::vector<Group> groups;
     std::map<std::string, std::size_t> by_key;
@@ -100,7 +104,8 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
             out.detail = t.reason;
             break;
         case policy::Action::refuse:
-            return fail(Error::perm(550, "5.7.1", "Encryption required but not possible", t.reason));
+            return fail(
+                Error::perm(550, "5.7.1", "Encryption required but not possible", t.reason));
     }
     out.direction = t.direction;
     annotate(message, out);
@@ -115,7 +120,8 @@ Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::K
 
 Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::string message,
                                             policy::Mode mode) {
-    if (envelope.recipients.empty()) return fail(Error::usage("no recipients"));
+    if (envelope.recipients.empty())
+        return fail(Error::usage("no recipients"));
 
     // 1. canonicalise, 2. parse
     auto parsed = mime::Entity::parse(mime::to_crlf(std::move(message)), options_.limits);
@@ -136,7 +142,8 @@ Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::strin
         mime::Entity entity = last ? std::move(*parsed) : *parsed;
         auto outcome = transform(entity, g.treatment, keys_);
         SEALGATE_TRY(outcome);
-        copies.push_back({std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)});
+        copies.push_back(
+            {std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)});
     }
     return copies;
 }

@@ -56,16 +56,15 @@ struct Options {
     mime::Limits limits;
 };
 
-
 class Pipeline {
-public:
+  public:
     Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
              Options options = {});
 
     Result<std::vector<Copy>> process(const Envelope& envelope, std::string message,
                                       policy::Mode mode = policy::Mode::automatic);
 
-private:
+  private:
     std::shared_ptr<const policy::Snapshot> snapshot_;
     keystore::KeyStore& keys_;
     Options options_;

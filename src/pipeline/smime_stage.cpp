@@ -17,8 +17,10 @@ std::string lower(std::string s) {
 // The body of a MIME entity decoded per its Content-Transfer-Encoding.
 Result<std::string> decoded_body(const mime::Entity& entity) {
     const std::string cte = lower(entity.get("Content-Transfer-Encoding").value_or("7bit"));
-    if (cte == "base64") return mime::base64_decode(entity.body());
-    if (cte == "7bit" || cte == "8bit" || cte == "binary") return std::string(entity.body());
+    if (cte == "base64")
+        return mime::base64_decode(entity.body());
+    if (cte == "7bit" || cte == "8bit" || cte == "binary")
+        return std::string(entity.body());
     return fail(Error::bad_input("unsupported Content-Transfer-Encoding for S/MIME: " + cte));
 }
 
@@ -27,8 +29,10 @@ Result<std::string> decoded_body(const mime::Entity& entity) {
 std::string quoted(std::string_view text) {
     std::string out = "\"";
     for (const char c : text) {
-        if (c == '"' || c == '\\') out.push_back('\\');
-        if (c == '\r' || c == '\n') continue;
+        if (c == '"' || c == '\\')
+            out.push_back('\\');
+        if (c == '\r' || c == '\n')
+            continue;
         out.push_back(c);
     }
     out.push_back('"');
@@ -36,22 +40,22 @@ std::string quoted(std::string_view text) {
 }
 
 Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
-    auto encrypted =
-        crypto::cms_encrypt(message.take_content_entity(), treatment.certificates, treatment.profile);
+    auto encrypted = crypto::cms_encrypt(message.take_content_entity(), treatment.certificates,
+                                         treatment.profile);
     SEALGATE_TRY(encrypted);
 
     const std::string content_type =
         std::string("application/pkcs7-mime; smime-type=") +
         (encrypted->auth_enveloped ? "authEnveloped-data" : "enveloped-data") +
         "; name=\"smime.p7m\"";
-    message.set_base64_content(content_type, "attachment; filename=\"smime.p7m\"",
-                               encrypted->der);
+    message.set_base64_content(content_type, "attachment; filename=\"smime.p7m\"", encrypted->der);
 
     Outcome out;
     out.direction = treatment.direction;
     out.action = "encrypted";
     out.method = "smime";
-    for (const auto& c : treatment.certificates) out.keys += (out.keys.empty() ? "" : ",") + c.sha256();
+    for (const auto& c : treatment.certificates)
+        out.keys += (out.keys.empty() ? "" : ",") + c.sha256();
     out.algorithm = encrypted->algorithm;
     out.detail = treatment.reason;
     return out;
@@ -59,7 +63,8 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
 
 Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
     auto inner = mime::Entity::parse(mime::to_crlf(std::move(inner_bytes)));
-    if (!inner) return fail(std::move(inner.error()).with_context("decrypted entity"));
+    if (!inner)
+        return fail(std::move(inner.error()).with_context("decrypted entity"));
     outer.replace_content(std::move(*inner));
     return ok();
 }
@@ -85,9 +90,11 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     }
 
     auto der = decoded_body(message);
-    if (!der) return fail(std::move(der.error()).with_context("S/MIME body"));
+    if (!der)
+        return fail(std::move(der.error()).with_context("S/MIME body"));
     auto envelope = crypto::Envelope::parse(*der);
-    if (!envelope) return fail(std::move(envelope.error()).with_context("S/MIME"));
+    if (!envelope)
+        return fail(std::move(envelope.error()).with_context("S/MIME"));
     der->clear();
     der->shrink_to_fit();
 
@@ -107,7 +114,8 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
 }
 
 void annotate(mime::Entity& message, const Outcome& outcome) {
-    if (outcome.direction == policy::Direction::relay) return;
+    if (outcome.direction == policy::Direction::relay)
+        return;
     const bool inbound = outcome.direction == policy::Direction::inbound;
     const char* name = inbound ? "X-Sealgate-Decrypted" : "X-Sealgate-Encrypted";
     std::string value;
@@ -116,7 +124,8 @@ void annotate(mime::Entity& message, const Outcome& outcome) {
                 outcome.keys + "; alg=" + outcome.algorithm;
     } else {
         // Plain inbound mail passes without a note: there was nothing to decrypt.
-        if (inbound && outcome.detail == "not encrypted") return;
+        if (inbound && outcome.detail == "not encrypted")
+            return;
         value = "no; reason=" + quoted(outcome.detail);
     }
     message.append(name, value);

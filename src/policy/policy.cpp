@@ -6,19 +6,26 @@ namespace sealgate::policy {
 
 std::string_view to_string(Direction d) {
     switch (d) {
-        case Direction::inbound: return "inbound";
-        case Direction::outbound: return "outbound";
-        case Direction::relay: return "relay";
+        case Direction::inbound:
+            return "inbound";
+        case Direction::outbound:
+            return "outbound";
+        case Direction::relay:
+            return "relay";
     }
     return "relay";
 }
 
 std::string_view to_string(Action a) {
     switch (a) {
-        case Action::pass: return "passed";
-        case Action::encrypt: return "encrypted";
-        case Action::decrypt: return "decrypted";
-        case Action::refuse: return "rejected";
+        case Action::pass:
+            return "passed";
+        case Action::encrypt:
+            return "encrypted";
+        case Action::decrypt:
+            return "decrypted";
+        case Action::refuse:
+            return "rejected";
     }
     return "passed";
 }
@@ -31,12 +38,15 @@ std::string Treatment::group_key() const {
         key += '|';
         key += to_string(method);
         key += profile == crypto::CmsProfile::modern ? "|modern" : "|compat";
-        for (const auto& c : certificates) key += "|" + c.sha256();
-        for (const auto& k : pgp_keys) key += "|" + k.fingerprint;
+        for (const auto& c : certificates)
+            key += "|" + c.sha256();
+        for (const auto& k : pgp_keys)
+            key += "|" + k.fingerprint;
     }
     // Passed copies carry the reason in their info header: group them by it, so every copy says
     // the truth about its own recipients.
-    if (action == Action::pass) key += "|" + reason;
+    if (action == Action::pass)
+        key += "|" + reason;
     return key;
 }
 
@@ -77,8 +87,10 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
                                                               : crypto::CmsProfile::compat;
         return a;
     }
-    if (dom.smime_certs.empty()) reasons.emplace_back("no S/MIME certificate chosen");
-    for (std::size_t i = 0; i < reasons.size(); ++i) a.why_not += (i ? "; " : "") + reasons[i];
+    if (dom.smime_certs.empty())
+        reasons.emplace_back("no S/MIME certificate chosen");
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        a.why_not += (i ? "; " : "") + reasons[i];
     return a;
 }
 
@@ -97,8 +109,10 @@ Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         t.method = Method::pgp;
         return a;
     }
-    if (reasons.empty()) reasons.emplace_back("no OpenPGP key bound");
-    for (std::size_t i = 0; i < reasons.size(); ++i) a.why_not += (i ? "; " : "") + reasons[i];
+    if (reasons.empty())
+        reasons.emplace_back("no OpenPGP key bound");
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        a.why_not += (i ? "; " : "") + reasons[i];
     return a;
 }
 
@@ -118,19 +132,21 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
     std::string why_not;
     for (const Method m : dom->methods) {
         Treatment candidate = t;
-        const Attempt a = m == Method::smime ? try_smime(snap, *dom, candidate)
-                                             : try_pgp(snap, *dom, candidate);
+        const Attempt a =
+            m == Method::smime ? try_smime(snap, *dom, candidate) : try_pgp(snap, *dom, candidate);
         if (a.found) {
             candidate.action = Action::encrypt;
-            candidate.reason = "encryption " + std::string(to_string(dom->encrypt_mode)) +
-                               " for " + dom->name;
+            candidate.reason =
+                "encryption " + std::string(to_string(dom->encrypt_mode)) + " for " + dom->name;
             return candidate;
         }
-        if (!why_not.empty()) why_not += "; ";
+        if (!why_not.empty())
+            why_not += "; ";
         why_not += std::string(m == Method::smime ? "S/MIME: " : "OpenPGP: ") + a.why_not;
     }
     t.reason = "no usable key for " + dom->name + " (" + why_not + ")";
-    if (dom->encrypt_mode == EncryptMode::mandatory) t.action = Action::refuse;
+    if (dom->encrypt_mode == EncryptMode::mandatory)
+        t.action = Action::refuse;
     return t;
 }
 
@@ -153,14 +169,19 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
             Treatment t;
             t.direction = Direction::inbound;
             t.action = Action::decrypt;
-            if (const auto* d = snap.find_domain(rdomain)) t.domain = d->name;
+            if (const auto* d = snap.find_domain(rdomain))
+                t.domain = d->name;
             return t;
         }
-        case Mode::outbound: return outbound(snap, rdomain);
-        case Mode::automatic: break;
+        case Mode::outbound:
+            return outbound(snap, rdomain);
+        case Mode::automatic:
+            break;
     }
-    if (snap.is_local(rdomain)) return decide(snap, sender, recipient, Mode::inbound);
-    if (snap.is_local(domain_of(sender))) return outbound(snap, rdomain);
+    if (snap.is_local(rdomain))
+        return decide(snap, sender, recipient, Mode::inbound);
+    if (snap.is_local(domain_of(sender)))
+        return outbound(snap, rdomain);
     Treatment relay;
     relay.direction = Direction::relay;
     relay.reason = "neither sender nor recipient is local";

@@ -42,12 +42,12 @@ struct PgpRecipient {
 struct Treatment {
     Direction direction = Direction::relay;
     Action action = Action::pass;
-    Method method = Method::smime;  // when action == encrypt
-    std::string domain;             // the domain record that decided, empty if none
+    Method method = Method::smime;                  // when action == encrypt
+    std::string domain;                             // the domain record that decided, empty if none
     std::vector<crypto::Certificate> certificates;  // S/MIME recipients
     crypto::CmsProfile profile = crypto::CmsProfile::compat;
     std::vector<PgpRecipient> pgp_keys;  // OpenPGP recipients
-    std::string reason;  // why this treatment (e.g. why not encrypted, why refused)
+    std::string reason;                  // why this treatment (e.g. why not encrypted, why refused)
 
     // Recipients with equal keys share one copy of the message.
     std::string group_key() const;

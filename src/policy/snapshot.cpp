@@ -20,10 +20,13 @@ std::string lower(std::string_view s) {
 
 std::string domain_of(std::string_view address) {
     // Strip angle brackets of a path ("<a@b>") and take the part after the last '@'.
-    if (!address.empty() && address.front() == '<') address.remove_prefix(1);
-    if (!address.empty() && address.back() == '>') address.remove_suffix(1);
+    if (!address.empty() && address.front() == '<')
+        address.remove_prefix(1);
+    if (!address.empty() && address.back() == '>')
+        address.remove_suffix(1);
     const auto at = address.rfind('@');
-    if (at == std::string_view::npos) return {};
+    if (at == std::string_view::npos)
+        return {};
     return lower(address.substr(at + 1));
 }
 
@@ -53,7 +56,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {
 
     auto ctl = store.list_ctl();
     SEALGATE_TRY(ctl);
-    for (const auto& e : *ctl) snap->ctl_.emplace(e.sha256, e.action);
+    for (const auto& e : *ctl)
+        snap->ctl_.emplace(e.sha256, e.action);
 
     auto roots = store.list_roots();
     SEALGATE_TRY(roots);
@@ -100,15 +104,18 @@ const DomainRecord* Snapshot::find_domain(std::string_view domain) const {
     const std::string name = lower(domain);
     const auto by_name = [this](std::string_view n) -> const DomainRecord* {
         for (const auto& d : domains_)
-            if (d.name == n) return &d;
+            if (d.name == n)
+                return &d;
         return nullptr;
     };
-    if (const auto* exact = by_name(name)) return exact;
+    if (const auto* exact = by_name(name))
+        return exact;
     // Walk up: a.b.example.com → *.b.example.com → *.example.com → *.com
     std::string_view rest = name;
     for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
         rest.remove_prefix(dot + 1);
-        if (const auto* wild = by_name("*." + std::string(rest))) return wild;
+        if (const auto* wild = by_name("*." + std::string(rest)))
+            return wild;
     }
     return nullptr;
 }
@@ -125,13 +132,15 @@ const StoredCertificate* Snapshot::find_certificate(std::string_view sha256) con
 
 crypto::CtlStatus Snapshot::ctl_status(std::string_view sha256) const {
     const auto it = ctl_.find(sha256);
-    if (it == ctl_.end()) return crypto::CtlStatus::none;
+    if (it == ctl_.end())
+        return crypto::CtlStatus::none;
     return it->second == CtlAction::block ? crypto::CtlStatus::blocked : crypto::CtlStatus::trusted;
 }
 
 const PgpKeyRecord* Snapshot::find_pgp_key(std::string_view fingerprint) const {
     for (const auto& k : pgp_keys_)
-        if (k.fingerprint == fingerprint) return &k;
+        if (k.fingerprint == fingerprint)
+            return &k;
     return nullptr;
 }
 

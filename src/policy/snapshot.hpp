@@ -30,7 +30,7 @@ struct StoredCertificate {
 };
 
 class Snapshot {
-public:
+  public:
     static Result<std::shared_ptr<const Snapshot>> load(Store& store);
 
     std::uint64_t generation() const { return generation_; }
@@ -56,7 +56,7 @@ public:
     // so that a key expiring in the meantime is noticed.
     const crypto::Usability& pgp_verdict(std::string_view fingerprint) const;
 
-private:
+  private:
     std::uint64_t generation_ = 0;
     std::vector<DomainRecord> domains_;
     std::map<std::string, StoredCertificate> certs_;

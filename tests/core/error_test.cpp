@@ -20,7 +20,8 @@ TEST(Error, ContextPrefixesReason) {
 }
 
 Result<int> half(int x) {
-    if (x % 2) return fail(Error::bad_input("odd"));
+    if (x % 2)
+        return fail(Error::bad_input("odd"));
     return x / 2;
 }
 

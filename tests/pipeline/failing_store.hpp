@@ -13,10 +13,11 @@ class FailingStore final : public Store {
     explicit FailingStore(Store& real) : real_(real) {}
     std::string fail_on;  // method name, e.g. "list_ctl"; empty: never fail
 
-#define SEALGATE_DELEGATE(ret, name, params, args)                                    \
-    ret name params override {                                                         \
-        if (fail_on == #name) return fail(Error::temp("injected failure in " #name)); \
-        return real_.name args;                                                         \
+#define SEALGATE_DELEGATE(ret, name, params, args)                  \
+    ret name params override {                                      \
+        if (fail_on == #name)                                       \
+            return fail(Error::temp("injected failure in " #name)); \
+        return real_.name args;                                     \
     }
     SEALGATE_DELEGATE(Result<std::uint64_t>, generation, (), ())
     SEALGATE_DELEGATE(Result<std::optional<DomainRecord>>, find_domain, (std::string_view n), (n))
@@ -24,13 +25,15 @@ class FailingStore final : public Store {
     SEALGATE_DELEGATE(Status, put_domain, (const DomainRecord& d), (d))
     SEALGATE_DELEGATE(Result<bool>, remove_domain, (std::string_view n), (n))
     SEALGATE_DELEGATE(Status, put_certificate, (const CertRecord& c), (c))
-    SEALGATE_DELEGATE(Result<std::optional<CertRecord>>, find_certificate, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Result<std::optional<CertRecord>>, find_certificate, (std::string_view s),
+                      (s))
     SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, find_certificates_by_prefix,
                       (std::string_view p), (p))
     SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, list_certificates, (), ())
     SEALGATE_DELEGATE(Result<bool>, remove_certificate, (std::string_view s), (s))
     SEALGATE_DELEGATE(Status, put_sealed_key, (std::string_view s, std::string_view k), (s, k))
-    SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_sealed_key, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_sealed_key, (std::string_view s),
+                      (s))
     SEALGATE_DELEGATE(Status, put_ctl, (const CtlEntry& e), (e))
     SEALGATE_DELEGATE(Result<std::optional<CtlEntry>>, find_ctl, (std::string_view s), (s))
     SEALGATE_DELEGATE(Result<std::vector<CtlEntry>>, list_ctl, (), ())

@@ -16,7 +16,8 @@ namespace {
 const std::string kMessage =
     "From: alice@a.example\r\nTo: bob@b.example, carol@c.example\r\nSubject: hi\r\n"
     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
-    "Content-Transfer-Encoding: 8bit\r\n\r\nGr\xfc\xdf" "e\r\n";
+    "Content-Transfer-Encoding: 8bit\r\n\r\nGr\xfc\xdf"
+    "e\r\n";
 
 class PipelineTest : public ::testing::Test {
   protected:
@@ -33,13 +34,15 @@ class PipelineTest : public ::testing::Test {
         a.name = "a.example";
         a.local = true;
         ASSERT_TRUE(store_->put_domain(a));
-        auto ours = crypto::create_domain_certificate({"domain-cert@a.example", "", crypto::KeyAlgorithm::p256, 30});
+        auto ours = crypto::create_domain_certificate(
+            {"domain-cert@a.example", "", crypto::KeyAlgorithm::p256, 30});
         ASSERT_TRUE(ours);
         ASSERT_TRUE(keys_->add_smime_key(ours->first, ours->second));
         ours_ = ours->first.sha256();
         // The partner's certificate: in a real setup only the certificate; here the same store
         // holds the key too so that the test can decrypt what it encrypted.
-        auto partner = crypto::create_domain_certificate({"domain-cert@b.example", "", crypto::KeyAlgorithm::rsa2048, 30});
+        auto partner = crypto::create_domain_certificate(
+            {"domain-cert@b.example", "", crypto::KeyAlgorithm::rsa2048, 30});
         ASSERT_TRUE(partner);
         partner_ = partner->first.sha256();
         ASSERT_TRUE(keys_->add_smime_key(partner->first, partner->second));
@@ -101,23 +104,28 @@ TEST_F(PipelineTest, GroupsCopiesAndKeepsBccApart) {
     EXPECT_EQ((*copies)[0].outcome.action, "encrypted");
     EXPECT_EQ((*copies)[1].recipients, std::vector<std::string>{"carol@c.example"});
     EXPECT_EQ((*copies)[1].outcome.action, "passed");
-    EXPECT_NE((*copies)[1].data.find("Gr\xfc\xdf" "e"), std::string::npos);
+    EXPECT_NE((*copies)[1].data.find("Gr\xfc\xdf"
+                                     "e"),
+              std::string::npos);
     EXPECT_EQ((*copies)[2].recipients, std::vector<std::string>{"dave@b.example"});
     EXPECT_EQ((*copies)[2].outcome.action, "encrypted");
-    EXPECT_EQ((*copies)[0].data.find("Gr\xfc\xdf" "e"), std::string::npos) << "plaintext leaked";
+    EXPECT_EQ((*copies)[0].data.find("Gr\xfc\xdf"
+                                     "e"),
+              std::string::npos)
+        << "plaintext leaked";
 }
 
 TEST_F(PipelineTest, EncryptThenDecryptRestoresTheMessage) {
     ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
     auto snap = snapshot(*store_);
     pipeline::Pipeline pipe(snap, *keys_);
-    auto enc = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage,
-                            policy::Mode::outbound);
+    auto enc =
+        pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage, policy::Mode::outbound);
     ASSERT_TRUE(enc) << enc.error().reason;
     ASSERT_EQ(enc->size(), 1u);
     EXPECT_NE(enc->front().data.find("smime-type=enveloped-data"), std::string::npos);
-    auto dec = pipe.process({"x@a.example", {"bob@b.example"}}, enc->front().data,
-                            policy::Mode::inbound);
+    auto dec =
+        pipe.process({"x@a.example", {"bob@b.example"}}, enc->front().data, policy::Mode::inbound);
     ASSERT_TRUE(dec) << dec.error().reason;
     EXPECT_EQ(dec->front().outcome.action, "decrypted");
     EXPECT_EQ(dec->front().outcome.keys, partner_);
@@ -158,8 +166,8 @@ TEST_F(PipelineTest, KeystoreFailureDefersInboundMail) {
     ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
     auto snap = snapshot(*store_);
     pipeline::Pipeline pipe(snap, *keys_);
-    auto enc = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage,
-                            policy::Mode::outbound);
+    auto enc =
+        pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage, policy::Mode::outbound);
     ASSERT_TRUE(enc);
     test::FailingStore failing(*store_);
     failing.fail_on = "find_sealed_key";
@@ -167,8 +175,8 @@ TEST_F(PipelineTest, KeystoreFailureDefersInboundMail) {
     ASSERT_TRUE(master);
     keystore::KeyStore broken(failing, std::move(*master));
     pipeline::Pipeline pipe2(snap, broken);
-    auto dec = pipe2.process({"x@z.example", {"bob@b.example"}}, enc->front().data,
-                             policy::Mode::inbound);
+    auto dec =
+        pipe2.process({"x@z.example", {"bob@b.example"}}, enc->front().data, policy::Mode::inbound);
     ASSERT_FALSE(dec);
     EXPECT_TRUE(dec.error().temporary());
 }
