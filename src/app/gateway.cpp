@@ -73,8 +73,15 @@ Status Gateway::reload() {
     auto snap = context_.snapshot();
     SEALGATE_TRY(snap);
     SEALGATE_TRY(context_.keys().refresh());
+    std::vector<std::string> partner_keys;
+    for (const auto& k : (*snap)->pgp_keys())
+        if ((*snap)->pgp_verdict(k.fingerprint).usable)
+            partner_keys.push_back(k.public_key);
+    auto encryptor = openpgp::Encryptor::create(partner_keys);
+    SEALGATE_TRY(encryptor);
     const bool first = snapshot_ == nullptr;
     snapshot_ = std::move(*snap);
+    pgp_encryptor_ = std::move(*encryptor);
     loaded_at_ = std::chrono::steady_clock::now();
     if (!first)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
@@ -172,7 +179,10 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     penv.sender = envelope.sender;
     for (const auto& r : envelope.recipients)
         penv.recipients.push_back(r.address);
-    pipeline::Pipeline pipe(snapshot, context_.keys());
+    pipeline::Options options;
+    options.limits.max_header_bytes = context_.config().max_header_bytes;
+    options.pgp_encryptor = pgp_encryptor_ ? &*pgp_encryptor_ : nullptr;
+    pipeline::Pipeline pipe(snapshot, context_.keys(), options);
     auto copies = pipe.process(penv, std::move(data), policy::Mode::automatic);
     if (!copies) {
         pipeline::Outcome none;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <asio/awaitable.hpp>
@@ -58,6 +59,8 @@ class Gateway final : public net::MessageHandler {
     std::unique_ptr<net::RelayClient> relay_;
     std::unique_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
     std::shared_ptr<const policy::Snapshot> snapshot_;
+    // The usable partner OpenPGP keys of snapshot_, loaded once per snapshot.
+    std::optional<openpgp::Encryptor> pgp_encryptor_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::uint64_t sequence_ = 0;
     bool stopping_ = false;

@@ -103,12 +103,14 @@ Outcome decrypted_outcome(const openpgp::Decrypted& d) {
 
 }  // namespace
 
-Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment) {
+Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment,
+                            const openpgp::Encryptor* encryptor) {
     std::vector<std::string> keys;
     keys.reserve(treatment.pgp_keys.size());
     for (const auto& k : treatment.pgp_keys)
-        keys.push_back(k.public_key);
-    auto encrypted = openpgp::encrypt(message.take_content_entity(), keys);
+        keys.push_back(encryptor != nullptr ? k.fingerprint : k.public_key);
+    auto encrypted = encryptor != nullptr ? encryptor->encrypt(message.take_content_entity(), keys)
+                                          : openpgp::encrypt(message.take_content_entity(), keys);
     SEALGATE_TRY(encrypted);
 
     // RFC 3156 §4: the first part is the version, the second the encrypted data.

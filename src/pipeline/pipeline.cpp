@@ -78,7 +78,7 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
 
 // Stage 5 and 6 for one copy.
 Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
-                          keystore::KeyStore& keys) {
+                          keystore::KeyStore& keys, const Options& options) {
     Outcome out;
     switch (t.action) {
         case policy::Action::decrypt: {
@@ -93,7 +93,8 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
             break;
         }
         case policy::Action::encrypt: {
-            auto r = t.method == Method::pgp ? encrypt_pgp(message, t) : encrypt_smime(message, t);
+            auto r = t.method == Method::pgp ? encrypt_pgp(message, t, options.pgp_encryptor)
+                                             : encrypt_smime(message, t);
             SEALGATE_TRY(r);
             out = std::move(*r);
             break;
@@ -140,7 +141,7 @@ Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::strin
         auto& g = (*groups)[i];
         const bool last = i + 1 == groups->size();
         mime::Entity entity = last ? std::move(*parsed) : *parsed;
-        auto outcome = transform(entity, g.treatment, keys_);
+        auto outcome = transform(entity, g.treatment, keys_, options_);
         SEALGATE_TRY(outcome);
         copies.push_back(
             {std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)});

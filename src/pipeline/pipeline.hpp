@@ -26,6 +26,7 @@
 #include "core/result.hpp"
 #include "keystore/keystore.hpp"
 #include "mime/entity.hpp"
+#include "openpgp/message.hpp"
 #include "policy/policy.hpp"
 #include "policy/snapshot.hpp"
 
@@ -54,6 +55,9 @@ struct Copy {
 
 struct Options {
     mime::Limits limits;
+    // The partners' OpenPGP keys loaded once (the daemon keeps one per policy snapshot); null:
+    // each OpenPGP encryption loads its recipients' keys itself (~1 ms, fine for the CLI).
+    const openpgp::Encryptor* pgp_encryptor = nullptr;
 };
 
 class Pipeline {

@@ -27,7 +27,9 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
 
 // RFC 3156 §4: multipart/encrypted; protocol="application/pgp-encrypted" around the Content-*
 // fields and body of the original, as bytes (CRLF-canonical).
-Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment);
+// With an encryptor, the recipients' keys come from it (loaded once) instead of being parsed.
+Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment,
+                            const openpgp::Encryptor* encryptor);
 
 // Recognise PGP/MIME (RFC 3156) or an inline PGP message (a text/plain body that is one armored
 // PGP message) addressed to one of our keys, and restore the original. Data without integrity
