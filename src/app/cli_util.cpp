@@ -1,3 +1,6 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +29,11 @@ Result<std::string> read_file(const std::string& path) {
 
 Result<std::string> read_stdin(std::size_t limit) {
     std::string data;
+    // A file on stdin tells its size: one allocation instead of doubling (peak memory).
+    struct stat st {};
+    if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        static_cast<std::size_t>(st.st_size) <= limit)
+        data.reserve(static_cast<std::size_t>(st.st_size) + 1);
     char buf[1 << 16];
     while (true) {
         const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
