@@ -13,6 +13,10 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::seconds(1);
 constexpr auto kMaxSnapshotAge = std::chrono::seconds(60);
+// Short enough that a client reading the log right after its 250 waits little; long enough
+// that a busy gateway writes hundreds of records per transaction.
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(100);
+constexpr std::size_t kLogBatch = 256;
 
 // Message-ID of a message, for the log; empty when absent.
 std::string message_id_of(std::string_view data) {
@@ -47,8 +51,15 @@ std::string message_id_of(std::string_view data) {
 
 // One structured line per event on stderr (journald/syslog pick it up).
 void log_line(const std::string& text) {
+    // format_time() has minute resolution: format once per second, not once per line.
+    thread_local std::time_t formatted_at = -1;
+    thread_local std::string stamp;
     const std::time_t now = std::time(nullptr);
-    std::fprintf(stderr, "%s sealgate: %s\n", format_time(now).c_str(), text.c_str());
+    if (now != formatted_at) {
+        stamp = format_time(now);
+        formatted_at = now;
+    }
+    std::fprintf(stderr, "%s sealgate: %s\n", stamp.c_str(), text.c_str());
 }
 
 }  // namespace
@@ -56,6 +67,10 @@ void log_line(const std::string& text) {
 Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay)
     : io_(io), context_(context) {
     set_relay(std::move(relay));
+}
+
+Gateway::~Gateway() {
+    flush_log();
 }
 
 void Gateway::set_relay(net::RelayConfig relay) {
@@ -89,13 +104,38 @@ Status Gateway::reload() {
     return ok();
 }
 
+void Gateway::record(LogRecord rec) {
+    // The time of the event, not of the batch write.
+    if (rec.time == 0)
+        rec.time = std::time(nullptr);
+    log_buffer_.push_back(std::move(rec));
+    if (log_buffer_.size() >= kLogBatch)
+        flush_log();
+}
+
+void Gateway::flush_log() {
+    if (log_buffer_.empty())
+        return;
+    if (auto st = context_.store().append_logs(log_buffer_); !st)
+        log_line("mail log write failed, " + std::to_string(log_buffer_.size()) +
+                 " records not stored: " + st.error().reason);
+    // Dropped on failure too: the stderr lines still describe every copy, and a store that
+    // stays unwritable must not make the buffer grow without bound.
+    log_buffer_.clear();
+}
+
 asio::awaitable<void> Gateway::watch_store() {
     asio::steady_timer timer(io_);
+    auto polled_at = std::chrono::steady_clock::now();
     while (!stopping_) {
-        timer.expires_after(kPollInterval);
+        timer.expires_after(kLogFlushInterval);
         co_await timer.async_wait(asio::use_awaitable);
+        flush_log();
         if (stopping_)
             break;
+        if (std::chrono::steady_clock::now() - polled_at < kPollInterval)
+            continue;
+        polled_at = std::chrono::steady_clock::now();
         auto gen = context_.store().generation();
         if (!gen) {
             // Keep deciding with the last good snapshot: it is a consistent policy state.
@@ -135,8 +175,7 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
         rec.direction = std::string(policy::to_string(t->direction));
         rec.action = "rejected";
         rec.detail = t->reason;
-        if (auto st = context_.store().append_log(rec); !st)
-            log_line("mail log write failed: " + st.error().reason);
+        record(std::move(rec));
         log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
                  "> action=rejected reason=\"" + t->reason + "\"");
         return smtp::Reply::make(550, "5.7.1",
@@ -160,13 +199,12 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
     rec.keys = outcome.keys;
     rec.algorithm = outcome.algorithm;
     rec.detail = detail;
-    if (auto st = context_.store().append_log(rec); !st)
-        log_line("mail log write failed: " + st.error().reason);
     log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
              "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
              (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + " detail=\"" + detail + "\"");
+    record(std::move(rec));
 }
 
 asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {

@@ -11,6 +11,12 @@
 //   - A partner domain with require-tls is relayed over a client that refuses to send in clear.
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
+//   - The mail log is written in batches (one store transaction per record cost more than
+//     relaying the message): records are buffered and written every 100 ms by watch_store(),
+//     at once when 256 are waiting, by flush_log() and when the Gateway is destroyed (after
+//     serve's io_context has finished the transactions in flight). A record therefore reaches
+//     the store up to ~100 ms after the reply to the client. A failed log write is reported
+//     on stderr and the batch is dropped; it never changes a reply to the client.
 //   - Everything runs on the io_context's thread; nothing here is shared between threads.
 #pragma once
 
@@ -19,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -33,11 +40,18 @@ namespace sealgate::app {
 class Gateway final : public net::MessageHandler {
   public:
     Gateway(asio::io_context& io, Context& context, net::RelayConfig relay);
+    // Writes the buffered mail log records.
+    ~Gateway() override;
+    Gateway(const Gateway&) = delete;
+    Gateway& operator=(const Gateway&) = delete;
 
     // Load the first snapshot; an error when the store cannot be read.
     Status start();
-    // Poll the store generation until stop() is called.
+    // Flush the mail log every 100 ms and poll the store generation every second, until
+    // stop() is called.
     asio::awaitable<void> watch_store();
+    // Write the buffered mail log records now (one transaction).
+    void flush_log();
     void stop() { stopping_ = true; }
     // SIGHUP: a new next hop from a re-read configuration.
     void set_relay(net::RelayConfig relay);
@@ -48,6 +62,7 @@ class Gateway final : public net::MessageHandler {
 
   private:
     Status reload();
+    void record(LogRecord rec);
     void log_copy(const std::string& queue_id, const std::string& message_id,
                   const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
                   const pipeline::Outcome& outcome, const std::string& action,
@@ -63,6 +78,7 @@ class Gateway final : public net::MessageHandler {
     std::optional<openpgp::Encryptor> pgp_encryptor_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::uint64_t sequence_ = 0;
+    std::vector<LogRecord> log_buffer_;
     bool stopping_ = false;
 };
 

@@ -125,6 +125,12 @@ Result<bool> SqliteStore::remove_pgp_key(std::string_view fingerprint) {
 // --- mail log -----------------------------------------------------------------------------
 
 Status SqliteStore::append_log(const LogRecord& record) {
+    return append_logs({record});
+}
+
+Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
+    if (records.empty())
+        return ok();
     const std::lock_guard lock(impl_->mutex);
     const auto retention = static_cast<std::int64_t>(
         std::min<std::size_t>(impl_->options.log_retention,
@@ -132,38 +138,41 @@ Status SqliteStore::append_log(const LogRecord& record) {
     return impl_
         ->write(
             [&]() -> Result<bool> {
-                auto q = impl_->db.query(
-                    "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
-                    "action, method, keys, algorithm, detail) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-                if (!q)
-                    return fail(std::move(q).error());
-                q->bind_int(or_now(record.time))
-                    .bind_text(record.queue_id)
-                    .bind_text(record.message_id)
-                    .bind_text(record.sender)
-                    .bind_text(record.direction)
-                    .bind_text(record.action)
-                    .bind_text(record.method)
-                    .bind_text(record.keys)
-                    .bind_text(record.algorithm)
-                    .bind_text(record.detail);
-                SEALGATE_TRY(q->run());
-                const std::int64_t id = impl_->db.last_insert_rowid();
-                std::int64_t position = 0;
-                for (const auto& rcpt : record.recipients) {
-                    auto r = impl_->db.query(
-                        "INSERT INTO mail_log_recipients (log_id, position, address) "
-                        "VALUES (?1, ?2, ?3)");
-                    if (!r)
-                        return fail(std::move(r).error());
-                    r->bind_int(id).bind_int(position++).bind_text(rcpt);
-                    SEALGATE_TRY(r->run());
+                std::int64_t id = 0;
+                for (const auto& record : records) {
+                    auto q = impl_->db.query(
+                        "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
+                        "action, method, keys, algorithm, detail) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                    if (!q)
+                        return fail(std::move(q).error());
+                    q->bind_int(or_now(record.time))
+                        .bind_text(record.queue_id)
+                        .bind_text(record.message_id)
+                        .bind_text(record.sender)
+                        .bind_text(record.direction)
+                        .bind_text(record.action)
+                        .bind_text(record.method)
+                        .bind_text(record.keys)
+                        .bind_text(record.algorithm)
+                        .bind_text(record.detail);
+                    SEALGATE_TRY(q->run());
+                    id = impl_->db.last_insert_rowid();
+                    std::int64_t position = 0;
+                    for (const auto& rcpt : record.recipients) {
+                        auto r = impl_->db.query(
+                            "INSERT INTO mail_log_recipients (log_id, position, address) "
+                            "VALUES (?1, ?2, ?3)");
+                        if (!r)
+                            return fail(std::move(r).error());
+                        r->bind_int(id).bind_int(position++).bind_text(rcpt);
+                        SEALGATE_TRY(r->run());
+                    }
                 }
                 // Retention: ids are dense (AUTOINCREMENT, only the oldest are ever deleted),
-                // so the records to drop are exactly those with id <= id - retention. One range
-                // delete on the primary key: a seek, usually one row, never a scan. Gaps (rolled
-                // back appends) only make it keep fewer, never more, than the limit.
+                // so the records to drop are exactly those with id <= newest id - retention.
+                // One range delete on the primary key per batch: a seek, never a scan. Gaps
+                // (rolled back appends) only make it keep fewer, never more, than the limit.
                 auto trim = impl_->db.query("DELETE FROM mail_log WHERE id <= ?1");
                 if (!trim)
                     return fail(std::move(trim).error());

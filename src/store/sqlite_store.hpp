@@ -8,12 +8,12 @@
 //   - Connection settings: journal_mode=WAL (readers never block the writer), busy_timeout 5 s
 //     (a CLI write waits for the gateway instead of failing), foreign_keys=ON,
 //     synchronous=NORMAL (WAL stays consistent on power loss; the last commits may be lost).
-//   - generation is the row meta('generation'); every write except append_log increments it in
+//   - generation is the row meta('generation'); every write except append_log(s) increments it in
 //     the same transaction, so any process that shares the file sees the change by polling
 //     generation(). The mail log does not bump it: logging mail must not make gateways reload.
 //     A remove_* that finds nothing is not a write.
-//   - The mail log keeps at most Options::log_retention records; append_log drops the oldest in
-//     the same transaction with one range delete on the row id (no scan).
+//   - The mail log keeps at most Options::log_retention records; append_log(s) drops the oldest
+//     in the same transaction with one range delete on the row id (no scan).
 //   - Thread safety: one connection per object, every call holds the object's mutex, so an
 //     object may be shared between threads (calls are serialised). For parallel readers open
 //     one object per thread; several objects (and processes) on one file are safe.
@@ -84,6 +84,7 @@ class SqliteStore final : public Store {
     Result<bool> remove_pgp_key(std::string_view fingerprint) override;
 
     Status append_log(const LogRecord& record) override;
+    Status append_logs(const std::vector<LogRecord>& records) override;
     Result<std::vector<LogRecord>> query_log(const LogQuery& query) override;
 
   private:

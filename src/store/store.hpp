@@ -150,6 +150,9 @@ class Store {
 
     // Mail log, with bounded retention (oldest records dropped past the limit).
     virtual Status append_log(const LogRecord& record) = 0;
+    // Several records in one transaction, in order: all of them are stored or none (a busy
+    // gateway writes its log in batches; one transaction per record costs more than the mail).
+    virtual Status append_logs(const std::vector<LogRecord>& records) = 0;
     virtual Result<std::vector<LogRecord>> query_log(const LogQuery& query) = 0;
 };
 

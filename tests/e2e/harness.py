@@ -420,6 +420,14 @@ class Gateway:
         return [json.loads(l) for l in self.out("log", "--json", "--last", "1000").splitlines()
                 if l]
 
+    def wait_log_records(self, message_id: str, count: int = 1):
+        """The mail log records of one Message-ID, once at least `count` are stored. The daemon
+        writes its log in batches every 100 ms, so a record may lag its 250 by that much."""
+        def found():
+            records = [r for r in self.log_records() if r["message_id"] == message_id]
+            return records if len(records) >= count else None
+        return wait_until(found, f"{count} mail log record(s) of <{message_id}>")
+
 
 class E2ETestCase(unittest.TestCase):
     """A fresh work directory per test class; every daemon and sink closed at the end."""

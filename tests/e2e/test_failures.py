@@ -28,7 +28,7 @@ class NextHopDown(E2ETestCase):
         rcpts, final = send(g.port, SENDER, [TO], message(SENDER, f"<{TO}>", "down", b"x\n"))
         self.assertEqual([r.code for r in rcpts], [250])
         self.assertEqual(final.code // 100, 4, final)
-        records = [r for r in g.log_records() if r["message_id"] == "down@test"]
+        records = g.wait_log_records("down@test")
         self.assertEqual([r["action"] for r in records], ["deferred"])
         self.assertIn("next hop", records[0]["detail"])
         self.assertRegex(g.out("log"), r"deferred")
@@ -64,8 +64,8 @@ class NextHopRefuses(E2ETestCase):
         # The other copy was delivered: a permanent answer would bounce it although it arrived,
         # so the contract is 4xx (the retry may duplicate, nothing is lost).
         self.assertEqual(final.code // 100, 4, final)
-        actions = sorted((r["recipients"][0], r["action"]) for r in self.g.log_records()
-                         if r["message_id"] == "one-perm@test")
+        actions = sorted((r["recipients"][0], r["action"])
+                         for r in self.g.wait_log_records("one-perm@test", 2))
         self.assertEqual(actions, [(TO, "passed"), (BCC, "deferred")])
 
     def test_one_copy_refused_temporarily(self):
@@ -108,6 +108,9 @@ class ClientDisconnects(E2ETestCase):
         got = sink.wait_messages(1)
         self.assertEqual(len(got), 1, got)
         self.assertIn(b"Message-ID: <after@test>", got[0].data)
+        # The log is written in order: once the later message's record is stored, a record of
+        # the aborted one would be too.
+        g.wait_log_records("after@test")
         self.assertFalse([r for r in g.log_records() if r["message_id"] == "aborted@test"])
 
 
@@ -145,6 +148,9 @@ class GracefulStop(E2ETestCase):
         self.assertEqual(result["final"].code, 250, result["final"])
         self.assertEqual(len(sink.wait_messages(1)), 1)
         self.assertEqual(g.stop(timeout=15, signal_first=False), 0, g.serve_log())
+        # The record of the transaction that finished while stopping is stored before exit.
+        records = [r for r in g.log_records() if r["message_id"] == "in-flight@test"]
+        self.assertEqual([r["action"] for r in records], ["passed"], g.serve_log())
 
 
 if __name__ == "__main__":

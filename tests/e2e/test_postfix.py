@@ -114,7 +114,7 @@ class PostfixContentFilter(PostfixCase):
         log = pf.maillog()
         self.assertIn(f"relay=127.0.0.1[127.0.0.1]:{a.port}", log)
         self.assertIn(f"relay=127.0.0.1[127.0.0.1]:{sink.port}", log)
-        records = [r for r in a.log_records() if r["message_id"] == "through-postfix@test"]
+        records = a.wait_log_records("through-postfix@test")
         self.assertEqual([r["action"] for r in records], ["encrypted"])
 
 

@@ -50,6 +50,7 @@ class FailingStore final : public Store {
     SEALGATE_DELEGATE(Result<std::vector<PgpKeyRecord>>, list_pgp_keys, (), ())
     SEALGATE_DELEGATE(Result<bool>, remove_pgp_key, (std::string_view f), (f))
     SEALGATE_DELEGATE(Status, append_log, (const LogRecord& r), (r))
+    SEALGATE_DELEGATE(Status, append_logs, (const std::vector<LogRecord>& r), (r))
     SEALGATE_DELEGATE(Result<std::vector<LogRecord>>, query_log, (const LogQuery& q), (q))
 #undef SEALGATE_DELEGATE
 

@@ -361,6 +361,42 @@ TEST_P(StoreConformance, LogRetentionKeepsNewest) {
     EXPECT_EQ(all.front().recipients.size(), 2u);
 }
 
+TEST_P(StoreConformance, LogBatchIsStoredInOrder) {
+    ASSERT_OK(store().append_log(log_record(1, "<single@x>")));
+    std::vector<LogRecord> batch;
+    for (int i = 2; i <= 6; ++i)
+        batch.push_back(log_record(i, "<batch@x>"));
+    batch[1].recipients = {"dave@partner.example"};
+    ASSERT_OK(store().append_logs(batch));
+    ASSERT_OK(store().append_logs({}));  // an empty batch is no write and no error
+
+    const auto all = value_of(store().query_log(LogQuery{50, ""}));
+    ASSERT_EQ(all.size(), 6u);
+    for (std::size_t i = 0; i < all.size(); ++i)
+        EXPECT_EQ(all[i].queue_id, "Q" + std::to_string(i + 1));
+    EXPECT_EQ(all[2].recipients, std::vector<std::string>{"dave@partner.example"});
+    EXPECT_EQ(all[5].recipients,
+              (std::vector<std::string>{"bob@partner.example", "carol@partner.example"}));
+    EXPECT_EQ(all[5].time, 1700000006);
+    EXPECT_EQ(all[5].detail, "250 2.0.0 Ok: queued as 6");
+    EXPECT_EQ(value_of(store().query_log(LogQuery{50, "<batch@x>"})).size(), 5u);
+}
+
+TEST_P(StoreConformance, LogRetentionAppliesToABatch) {
+    test::TempDir dir;
+    const auto small = GetParam().make(dir, 5);
+    ASSERT_NE(small, nullptr);
+    std::vector<LogRecord> batch;
+    for (int i = 1; i <= 8; ++i)
+        batch.push_back(log_record(i, "<m@x>"));
+    ASSERT_OK(small->append_logs(batch));
+    const auto all = value_of(small->query_log(LogQuery{100, ""}));
+    ASSERT_EQ(all.size(), 5u);
+    EXPECT_EQ(all.front().queue_id, "Q4");
+    EXPECT_EQ(all.back().queue_id, "Q8");
+    EXPECT_EQ(all.front().recipients.size(), 2u);
+}
+
 TEST_P(StoreConformance, GenerationIncreasesOnEveryWriteButNotOnLog) {
     std::uint64_t last = gen();
     const auto bumped = [&](const char* what) {
@@ -387,6 +423,8 @@ TEST_P(StoreConformance, GenerationIncreasesOnEveryWriteButNotOnLog) {
 
     ASSERT_OK(store().append_log(log_record(1, "<m@x>")));
     EXPECT_EQ(gen(), last) << "append_log must not bump the generation";
+    ASSERT_OK(store().append_logs({log_record(2, "<m@x>"), log_record(3, "<m@x>")}));
+    EXPECT_EQ(gen(), last) << "append_logs must not bump the generation";
 
     EXPECT_TRUE(value_of(store().remove_ctl(kSha1)));
     bumped("remove_ctl");
