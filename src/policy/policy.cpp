@@ -1,6 +1,7 @@
 #include "policy/policy.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 namespace sealgate::policy {
 
@@ -65,6 +66,14 @@ struct Attempt {
     std::string why_not;
 };
 
+std::string utc_minutes(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return buf;
+}
+
 Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
@@ -74,11 +83,14 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
             reasons.push_back("certificate " + sha.substr(0, 16) + " is not in the store");
             continue;
         }
-        const auto st = certificate_status(snap, stored->cert);
-        if (st.usability.usable)
+        // The verdict of the snapshot, unless the certificate expired since it was loaded.
+        crypto::Usability verdict = *snap.smime_verdict(sha);
+        if (verdict.usable && std::time(nullptr) > stored->cert.not_after())
+            verdict = {false, "expired on " + utc_minutes(stored->cert.not_after())};
+        if (verdict.usable)
             t.certificates.push_back(stored->cert);
         else
-            reasons.push_back("certificate " + sha.substr(0, 16) + ": " + st.usability.reason);
+            reasons.push_back("certificate " + sha.substr(0, 16) + ": " + verdict.reason);
     }
     if (!t.certificates.empty()) {
         a.found = true;

@@ -84,6 +84,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {
     snap->pgp_keys_ = std::move(*pgp);
 
     snap->trust_.now = std::time(nullptr);
+    for (const auto& [sha, stored] : snap->certs_)
+        snap->smime_verdicts_.emplace(
+            sha, crypto::encryption_usability(stored.cert, snap->ctl_status(sha), snap->trust_));
     for (const auto& k : snap->pgp_keys_) {
         auto u = openpgp::encryption_usability(k.public_key, snap->trust_.now);
         crypto::Usability verdict;
@@ -148,6 +151,11 @@ const crypto::Usability& Snapshot::pgp_verdict(std::string_view fingerprint) con
     static const crypto::Usability unknown{false, "key not in the snapshot"};
     const auto it = pgp_verdicts_.find(fingerprint);
     return it == pgp_verdicts_.end() ? unknown : it->second;
+}
+
+const crypto::Usability* Snapshot::smime_verdict(std::string_view sha256) const {
+    const auto it = smime_verdicts_.find(sha256);
+    return it == smime_verdicts_.end() ? nullptr : &it->second;
 }
 
 std::vector<const PgpKeyRecord*> Snapshot::pgp_keys_for(std::string_view domain_record) const {

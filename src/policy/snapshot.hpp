@@ -55,6 +55,10 @@ class Snapshot {
     // is done once per snapshot; a running gateway reloads its snapshot at least every minute
     // so that a key expiring in the meantime is noticed.
     const crypto::Usability& pgp_verdict(std::string_view fingerprint) const;
+    // The same for a stored certificate: CTL, validity, key usage, path and CRLs, judged once
+    // at load (a path check costs a signature verification per certificate in the chain).
+    // nullptr for a certificate that is not stored.
+    const crypto::Usability* smime_verdict(std::string_view sha256) const;
 
   private:
     std::uint64_t generation_ = 0;
@@ -64,6 +68,7 @@ class Snapshot {
     crypto::TrustContext trust_;
     std::vector<PgpKeyRecord> pgp_keys_;
     std::map<std::string, crypto::Usability, std::less<>> pgp_verdicts_;
+    std::map<std::string, crypto::Usability, std::less<>> smime_verdicts_;
 };
 
 // "user@Example.COM" → "example.com"; empty for an address without '@'.
