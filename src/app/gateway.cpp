@@ -61,8 +61,8 @@ Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay)
 void Gateway::set_relay(net::RelayConfig relay) {
     net::RelayConfig strict = relay;
     strict.tls = net::TlsPolicy::Require;
-    relay_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(relay));
-    relay_tls_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(strict));
+    relay_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(relay));
+    relay_tls_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(strict));
 }
 
 Status Gateway::start() {
@@ -210,10 +210,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             const auto* dom = snapshot->find_domain(policy::domain_of(copy.recipients.front()));
             require_tls = dom != nullptr && dom->require_tls;
         }
-        net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
+        // A copy, not a reference: a SIGHUP during the send replaces relay_/relay_tls_, and the
+        // suspended send() still uses its client (it returns the connection to the pool).
+        const std::shared_ptr<net::RelayClient> client = require_tls ? relay_tls_ : relay_;
         // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
         // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
-        auto sending = client.send(out, copy.data);
+        auto sending = client->send(out, copy.data);
         net::RelayResult result;
         result = co_await std::move(sending);
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";

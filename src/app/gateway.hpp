@@ -56,8 +56,10 @@ class Gateway final : public net::MessageHandler {
 
     asio::io_context& io_;
     Context& context_;
-    std::unique_ptr<net::RelayClient> relay_;
-    std::unique_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
+    // Shared: set_relay() (SIGHUP) replaces them while copies may still be in flight; each
+    // deliver() holds the client it sends with until that send has finished.
+    std::shared_ptr<net::RelayClient> relay_;
+    std::shared_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
     std::shared_ptr<const policy::Snapshot> snapshot_;
     // The usable partner OpenPGP keys of snapshot_, loaded once per snapshot.
     std::optional<openpgp::Encryptor> pgp_encryptor_;
