@@ -241,8 +241,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                                         " relayed as " + queue_id);
     if (permanent == copies->size() && failure->permanent())
         co_return *failure;
+    // A temporary failure keeps its enhanced status (4.7.0 "TLS required", 4.4.1 "not
+    // reachable"): RFC 3463's subject and detail tell the upstream MTA's log why. A 5.x.x
+    // cannot go with a 4xx reply, so a permanent refusal among temporary ones becomes 4.4.0.
+    const bool keep_status = failure->transient() && failure->status.starts_with("4.");
     co_return smtp::Reply::make(
-        451, "4.4.0",
+        451, keep_status ? failure->status : "4.4.0",
         "Next hop did not accept the message (" + failure->summary() + "); try again later");
 }
 
