@@ -76,8 +76,8 @@ Gateway::~Gateway() {
 void Gateway::set_relay(net::RelayConfig relay) {
     net::RelayConfig strict = relay;
     strict.tls = net::TlsPolicy::Require;
-    relay_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(relay));
-    relay_tls_ = std::make_unique<net::RelayClient>(io_.get_executor(), std::move(strict));
+    relay_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(relay));
+    relay_tls_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(strict));
 }
 
 Status Gateway::start() {
@@ -248,10 +248,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             const auto* dom = snapshot->find_domain(policy::domain_of(copy.recipients.front()));
             require_tls = dom != nullptr && dom->require_tls;
         }
-        net::RelayClient& client = require_tls ? *relay_tls_ : *relay_;
+        // A copy, not a reference: a SIGHUP during the send replaces relay_/relay_tls_, and the
+        // suspended send() still uses its client (it returns the connection to the pool).
+        const std::shared_ptr<net::RelayClient> client = require_tls ? relay_tls_ : relay_;
         // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
         // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
-        auto sending = client.send(out, copy.data);
+        auto sending = client->send(out, copy.data);
         net::RelayResult result;
         result = co_await std::move(sending);
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
@@ -277,8 +279,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                                         " relayed as " + queue_id);
     if (permanent == copies->size() && failure->permanent())
         co_return *failure;
+    // A temporary failure keeps its enhanced status (4.7.0 "TLS required", 4.4.1 "not
+    // reachable"): RFC 3463's subject and detail tell the upstream MTA's log why. A 5.x.x
+    // cannot go with a 4xx reply, so a permanent refusal among temporary ones becomes 4.4.0.
+    const bool keep_status = failure->transient() && failure->status.starts_with("4.");
     co_return smtp::Reply::make(
-        451, "4.4.0",
+        451, keep_status ? failure->status : "4.4.0",
         "Next hop did not accept the message (" + failure->summary() + "); try again later");
 }
 

@@ -7,7 +7,8 @@
 //   - deliver(): 250 only after the next hop accepted every copy. A pipeline error is answered
 //     with its own code; a copy refused permanently by the next hop yields that 5xx only when
 //     every copy was refused permanently, otherwise 4xx (upstream keeps the message and retries;
-//     duplicates are acceptable, loss is not).
+//     duplicates are acceptable, loss is not) with the enhanced status of the first temporary
+//     failure (4.7.0 when a require-tls next hop offers no TLS), 4.4.0 otherwise.
 //   - A partner domain with require-tls is relayed over a client that refuses to send in clear.
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
@@ -71,8 +72,10 @@ class Gateway final : public net::MessageHandler {
 
     asio::io_context& io_;
     Context& context_;
-    std::unique_ptr<net::RelayClient> relay_;
-    std::unique_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
+    // Shared: set_relay() (SIGHUP) replaces them while copies may still be in flight; each
+    // deliver() holds the client it sends with until that send has finished.
+    std::shared_ptr<net::RelayClient> relay_;
+    std::shared_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
     std::shared_ptr<const policy::Snapshot> snapshot_;
     // The usable partner OpenPGP keys of snapshot_, loaded once per snapshot.
     std::optional<openpgp::Encryptor> pgp_encryptor_;

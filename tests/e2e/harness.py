@@ -4,6 +4,8 @@
   Sink      a tiny socket-based SMTP server on 127.0.0.1:<free port> that keeps every accepted
             message (in memory and as a file), and can be told to refuse a recipient or the end
             of DATA with any reply, or to hold its DATA reply until the test releases it.
+            Given an ssl.SSLContext it offers STARTTLS (RFC 3207) and records per message
+            whether it arrived over TLS.
   Client    a raw SMTP client: exact control over what is written when (pipelining, malformed
             commands, disconnecting mid-DATA), every reply returned as (code, text).
   Gateway   one sealgate store driven through the CLI, and `sealgate serve` started on
@@ -21,6 +23,7 @@ import selectors
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -97,13 +100,34 @@ class Workdir:
 
 
 class Message:
-    def __init__(self, sender, recipients, data):
+    def __init__(self, sender, recipients, data, tls=False):
         self.sender = sender
         self.recipients = recipients
         self.data = data
+        self.tls = tls  # the transaction ran inside a STARTTLS session
 
     def __repr__(self):
-        return f"Message(<{self.sender}> -> {self.recipients}, {len(self.data)} bytes)"
+        return (f"Message(<{self.sender}> -> {self.recipients}, {len(self.data)} bytes"
+                f"{', TLS' if self.tls else ''})")
+
+
+def make_tls_files(workdir: Workdir, name: str, cn: str = "localhost"):
+    """A throwaway self-signed certificate and its key (PEM) made by the openssl CLI;
+    returns (certificate path, key path)."""
+    cert, key = workdir.file(f"{name}.crt"), workdir.file(f"{name}.key")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", f"/CN={cn}", "-addext", f"subjectAltName=DNS:{cn}"],
+                       capture_output=True, timeout=WAIT * 4)
+    if p.returncode != 0:
+        raise AssertionError(f"openssl req failed: {p.stderr.decode(errors='replace')}")
+    return cert, key
+
+
+def server_tls_context(cert: str, key: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 class Sink:
@@ -111,9 +135,13 @@ class Sink:
     rcpt_replies[address] -> reply line for that RCPT (default 250);
     data_reply(recipients) -> reply line for the end of DATA (default 250);
     hold: a threading.Event; when set on the sink, the end-of-DATA reply waits for it
-    (data_received is set as soon as a message body has been read)."""
+    (data_received is set as soon as a message body has been read).
+    tls: an ssl.SSLContext (server side) makes the sink offer STARTTLS; tls_sessions counts
+    the handshakes that succeeded."""
 
-    def __init__(self, workdir: Workdir, name: str = "sink"):
+    def __init__(self, workdir: Workdir, name: str = "sink", tls: ssl.SSLContext = None):
+        self.tls = tls
+        self.tls_sessions = 0
         self.dir = workdir.file(name)
         os.mkdir(self.dir)
         self.messages = []
@@ -143,6 +171,7 @@ class Sink:
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn):
+        in_tls = False
         try:
             rfile = conn.makefile("rb")
 
@@ -158,7 +187,22 @@ class Sink:
                 line = raw.rstrip(b"\r\n").decode("latin-1")
                 verb = line.split(" ", 1)[0].upper()
                 if verb == "EHLO":
-                    send("250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES")
+                    starttls = "250-STARTTLS\r\n" if self.tls is not None and not in_tls else ""
+                    send("250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n" + starttls +
+                         "250 ENHANCEDSTATUSCODES")
+                elif verb == "STARTTLS" and self.tls is not None and not in_tls:
+                    send("220 2.0.0 Ready to start TLS")
+                    # RFC 3207 §4.2: the client sends nothing before the handshake; whatever a
+                    # buffered reader holds now would be plaintext injection, so start afresh.
+                    rfile.close()
+                    idx = self.conns.index(conn)
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                    self.conns[idx] = conn
+                    rfile = conn.makefile("rb")
+                    in_tls = True
+                    sender, rcpts = None, []
+                    with self.cond:
+                        self.tls_sessions += 1
                 elif verb == "HELO":
                     send("250 sink")
                 elif verb == "MAIL":
@@ -187,7 +231,7 @@ class Sink:
                     with self.cond:
                         self.transactions += 1
                         if reply.startswith("2"):
-                            msg = Message(sender, list(rcpts), data)
+                            msg = Message(sender, list(rcpts), data, in_tls)
                             self.messages.append(msg)
                             path = os.path.join(self.dir, f"{len(self.messages):03d}.eml")
                             with open(path, "wb") as f:
@@ -363,11 +407,13 @@ class Gateway:
     def out(self, *args) -> str:
         return self.cli(*args).stdout.decode().strip()
 
-    def start(self, next_hop: str):
-        """Start `sealgate serve` on a free loopback port; returns once it listens."""
+    def start(self, next_hop: str = None):
+        """Start `sealgate serve` on a free loopback port; returns once it listens.
+        next_hop None: the one in the config file (a command-line next hop outlives SIGHUP)."""
         log = open(self.log_path, "ab")
+        hop = ["--next-hop", next_hop] if next_hop is not None else []
         self.proc = subprocess.Popen(
-            self.args() + ["serve", "--listen", "127.0.0.1:0", "--next-hop", next_hop],
+            self.args() + ["serve", "--listen", "127.0.0.1:0"] + hop,
             stdout=subprocess.PIPE, stderr=log, cwd=self.workdir.path)
         log.close()
         sel = selectors.DefaultSelector()
@@ -449,8 +495,8 @@ class E2ETestCase(unittest.TestCase):
         cls.w.remove()
 
     @classmethod
-    def sink(cls, name="sink") -> Sink:
-        s = Sink(cls.w, name)
+    def sink(cls, name="sink", tls=None) -> Sink:
+        s = Sink(cls.w, name, tls)
         cls._sinks.append(s)
         return s
 
