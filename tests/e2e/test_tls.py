@@ -116,7 +116,8 @@ class RequireTls(E2ETestCase):
             g.stop()
 
     def a_log(self, message_id):
-        return [r for r in self.a.log_records() if r["message_id"] == message_id]
+        # The daemon writes its mail log in batches (every 100 ms): wait for the record.
+        return self.a.wait_log_records(message_id)
 
     def test_next_hop_without_starttls_defers(self):
         self.a.start(self.plain_sink.address)
