@@ -188,12 +188,16 @@ std::vector<std::string> format_xforward(const Envelope& envelope, const Capabil
 std::string dot_stuff(std::string_view data) {
     std::string out;
     out.reserve(data.size() + data.size() / 64 + 5);
-    bool line_start = true;
-    for (const char c : data) {
-        if (line_start && c == '.')
+    // RFC 5321 §4.5.2: a line that starts with '.' gets one more. Whole lines are copied at a
+    // time (memchr for the line ends): this runs over every relayed byte.
+    std::size_t pos = 0;
+    while (pos < data.size()) {
+        if (data[pos] == '.')
             out += '.';
-        out += c;
-        line_start = (c == '\n');
+        const auto nl = data.find('\n', pos);
+        const std::size_t end = nl == std::string_view::npos ? data.size() : nl + 1;
+        out.append(data.substr(pos, end - pos));
+        pos = end;
     }
     if (!data.empty() && !(out.size() >= 2 && out.ends_with("\r\n")))
         out += "\r\n";
