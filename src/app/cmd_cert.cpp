@@ -54,7 +54,13 @@ Status show(Cli& cli, const std::string& thumbprint) {
                 c.self_signed() ? " (self-signed)" : "");
     std::printf("Serial:          %s\n", c.serial().c_str());
     std::printf("Valid from:      %s\n", format_time(c.not_before()).c_str());
-    std::printf("Valid until:     %s\n", format_time(c.not_after()).c_str());
+    const std::time_t left = c.not_after() - std::time(nullptr);
+    std::printf(
+        "Valid until:     %s%s\n", format_time(c.not_after()).c_str(),
+        left < 0 ? "  (EXPIRED)"
+        : left < 30 * 86400
+            ? ("  (expires in " + std::to_string(left / 86400) + " days: renew now)").c_str()
+            : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
     std::printf("Key usage:       %s\n", c.has_key_usage() ? join(ku, ", ").c_str() : "(any)");
     std::printf("Ext. key usage:  %s\n", c.has_ext_key_usage() ? join(eku, ", ").c_str() : "(any)");

@@ -94,14 +94,40 @@ Status Gateway::reload() {
             partner_keys.push_back(k.public_key);
     auto encryptor = openpgp::Encryptor::create(partner_keys);
     SEALGATE_TRY(encryptor);
-    const bool first = snapshot_ == nullptr;
+    const bool changed = snapshot_ != nullptr && snapshot_->generation() != (*snap)->generation();
     snapshot_ = std::move(*snap);
     pgp_encryptor_ = std::move(*encryptor);
     loaded_at_ = std::chrono::steady_clock::now();
-    if (!first)
+    if (changed)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
                  ")");
+    warn_expiring();
     return ok();
+}
+
+void Gateway::warn_expiring() {
+    // DESIGN.md §1.6: warn before a partner's certificate expires — once a day per certificate
+    // chosen for a domain, from 30 days before its end.
+    constexpr std::time_t kWarnBefore = 30 * 24 * 3600;
+    constexpr std::time_t kRepeat = 24 * 3600;
+    const std::time_t now = std::time(nullptr);
+    for (const auto& dom : snapshot_->domains()) {
+        for (const auto& sha : dom.smime_certs) {
+            const auto* stored = snapshot_->find_certificate(sha);
+            if (stored == nullptr)
+                continue;
+            const std::time_t end = stored->cert.not_after();
+            if (end - now > kWarnBefore)
+                continue;
+            auto& last = expiry_warned_[sha];
+            if (last != 0 && now - last < kRepeat)
+                continue;
+            last = now;
+            log_line("warning: certificate " + sha.substr(0, 16) + " of " + dom.name +
+                     (end < now ? " expired on " : " expires on ") + format_time(end) +
+                     (end < now ? "" : " (" + std::to_string((end - now) / 86400) + " days)"));
+        }
+    }
 }
 
 void Gateway::record(LogRecord rec) {

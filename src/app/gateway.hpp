@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,7 @@ class Gateway final : public net::MessageHandler {
 
   private:
     Status reload();
+    void warn_expiring();
     void record(LogRecord rec);
     void log_copy(const std::string& queue_id, const std::string& message_id,
                   const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
@@ -80,6 +82,7 @@ class Gateway final : public net::MessageHandler {
     // The usable partner OpenPGP keys of snapshot_, loaded once per snapshot.
     std::optional<openpgp::Encryptor> pgp_encryptor_;
     std::chrono::steady_clock::time_point loaded_at_;
+    std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
     std::uint64_t sequence_ = 0;
     std::vector<LogRecord> log_buffer_;
     bool stopping_ = false;

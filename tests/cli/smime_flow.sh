@@ -27,6 +27,7 @@ B_CERT=$(openssl x509 -in b.crt -noout -fingerprint -sha256 | sed 's/.*=//; s/:/
 expect "import with key reports the thumbprint" grep -q "^$B_CERT .*with private key" import.out
 A_CERT=$(A cert create --email domain-cert@a.example --key p256 --days 30)
 expect "cert create prints a SHA-256 thumbprint" test ${#A_CERT} -eq 64
+expect "cert show warns before expiry" grep -Eq "Valid until: .*expires in (29|30) days" <(A cert show "$A_CERT")
 
 # B hands its certificate to A; A reads the thumbprint and compares with openssl's.
 B cert export "${B_CERT:0:12}" -o b-export.pem
