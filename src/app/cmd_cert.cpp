@@ -58,7 +58,7 @@ Status show(Cli& cli, const std::string& thumbprint) {
     std::printf(
         "Valid until:     %s%s\n", format_time(c.not_after()).c_str(),
         left < 0 ? "  (EXPIRED)"
-        : left < 30 * 86400
+        : left <= 30 * 86400
             ? ("  (expires in " + std::to_string(left / 86400) + " days: renew now)").c_str()
             : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());

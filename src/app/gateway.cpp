@@ -117,7 +117,7 @@ void Gateway::warn_expiring() {
             if (stored == nullptr)
                 continue;
             const std::time_t end = stored->cert.not_after();
-            if (end - now > kWarnBefore)
+            if (end - now > kWarnBefore)  // 30 days or less: warn
                 continue;
             auto& last = expiry_warned_[sha];
             if (last != 0 && now - last < kRepeat)
