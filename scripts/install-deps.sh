@@ -16,7 +16,7 @@ PACKAGES="
   libsqlite3-dev sqlite3
   libpq-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libexpected-dev
+  libexpected-dev libidn2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3

@@ -87,7 +87,10 @@ Status Gateway::start() {
 Status Gateway::reload() {
     auto snap = context_.snapshot();
     SEALGATE_TRY(snap);
-    SEALGATE_TRY(context_.keys().refresh());
+    // Keys that cannot be loaded (a wrong master key, a corrupt row) must not freeze the policy:
+    // decryption fails with 451 on its own, encryption decisions go on with the new snapshot.
+    if (auto keys = context_.keys().refresh(); !keys)
+        log_line("private keys not reloaded: " + keys.error().reason);
     std::vector<std::string> partner_keys;
     for (const auto& k : (*snap)->pgp_keys())
         if ((*snap)->pgp_verdict(k.fingerprint).usable)
@@ -252,6 +255,11 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         pipeline::Outcome none;
         log_copy(queue_id, message_id, envelope, penv.recipients, none,
                  copies.error().temporary() ? "deferred" : "rejected", copies.error().reason);
+        // RCPT accepted these recipients: a refusal decided now (the policy changed since, or
+        // a certificate expired) is answered 451, so that the retry meets the 550 at RCPT for
+        // that recipient only instead of bouncing every recipient.
+        if (copies.error().code == 550 && copies.error().status == "5.7.1")
+            co_return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
         co_return smtp::Reply::from_error(copies.error());
     }
 
@@ -269,10 +277,13 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 }
         // The copy changed size: the SIZE declared for the original does not apply.
         out.size.reset();
+        // Any recipient's domain asking for TLS makes the whole copy go over TLS.
         bool require_tls = false;
-        if (copy.outcome.direction == policy::Direction::outbound && !copy.recipients.empty()) {
-            const auto* dom = snapshot->find_domain(policy::domain_of(copy.recipients.front()));
-            require_tls = dom != nullptr && dom->require_tls;
+        if (copy.outcome.direction == policy::Direction::outbound) {
+            for (const auto& rcpt : copy.recipients) {
+                const auto* dom = snapshot->find_domain(policy::domain_of(rcpt));
+                require_tls = require_tls || (dom != nullptr && dom->require_tls);
+            }
         }
         // A copy, not a reference: a SIGHUP during the send replaces relay_/relay_tls_, and the
         // suspended send() still uses its client (it returns the connection to the pool).
@@ -291,7 +302,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             ++permanent;
         if (!failure)
             failure = result.reply;
-        if (result.accepted()) {
+        if (result.accepted() && failure->positive()) {
             // Some recipients refused, the rest accepted: answering 250 would lose the refused
             // ones, so the whole message is deferred (duplicates for the others are acceptable).
             failure = smtp::Reply::make(451, "4.3.0",

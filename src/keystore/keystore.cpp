@@ -47,6 +47,7 @@ Status KeyStore::load() {
                 "4.7.0", "Temporary local problem, try again later",
                 "cannot unseal private key of " + rec.sha256 + ": " + der.error().reason));
         auto key = crypto::PrivateKey::from_pkcs8_der(*der);
+        OPENSSL_cleanse(der->data(), der->size());
         SEALGATE_TRY(key);
         auto cert = crypto::Certificate::from_der(rec.der);
         SEALGATE_TRY(cert);
@@ -59,10 +60,13 @@ Status KeyStore::load() {
         if (rec.sealed_secret.empty())
             continue;
         auto secret = unseal_pgp_secret(rec.fingerprint, rec.sealed_secret);
-        if (!secret)
+        if (!secret) {
+            for (auto& unsealed : secrets)
+                OPENSSL_cleanse(unsealed.data(), unsealed.size());
             return fail(Error::temp(
                 "4.7.0", "Temporary local problem, try again later",
                 "cannot unseal OpenPGP key " + rec.fingerprint + ": " + secret.error().reason));
+        }
         secrets.push_back(std::move(*secret));
     }
     auto decryptor = openpgp::Decryptor::create(secrets);

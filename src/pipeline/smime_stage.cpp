@@ -93,6 +93,12 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     if (!der)
         return fail(std::move(der.error()).with_context("S/MIME body"));
     auto envelope = crypto::Envelope::parse(*der);
+    if (!envelope && smime_type.empty()) {
+        // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
+        // ours to decrypt, the message passes as it is.
+        out.detail = "not encrypted";
+        return out;
+    }
     if (!envelope)
         return fail(std::move(envelope.error()).with_context("S/MIME"));
     der->clear();

@@ -1,7 +1,9 @@
 #include "policy/policy.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
+#include <optional>
 
 namespace sealgate::policy {
 
@@ -36,7 +38,8 @@ std::string Treatment::group_key() const {
     key += '|';
     key += to_string(action);
     if (action == Action::encrypt) {
-        key += '|';
+        // Per domain: domains sharing a key may still differ in require-tls.
+        key += '|' + domain + '|';
         key += to_string(method);
         key += profile == crypto::CmsProfile::modern ? "|modern" : "|compat";
         for (const auto& c : certificates)
@@ -170,12 +173,58 @@ crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& ke
     return snap.pgp_verdict(key.fingerprint);
 }
 
+namespace {
+
+// Addresses whose final destination is not the domain after the last '@' (RFC 5321 §3.6.1
+// source routes, the "%" hack, bang paths, a quoted local part holding an '@') or that name no
+// domain (address literals): an MTA may route them elsewhere than the domain policy sealgate
+// would apply. They are refused, never passed in clear.
+std::optional<Error> routing_syntax(std::string_view address) {
+    if (!address.empty() && address.front() == '<')
+        address.remove_prefix(1);
+    if (!address.empty() && address.back() == '>')
+        address.remove_suffix(1);
+    const auto at = address.rfind('@');
+    const std::string_view local = address.substr(0, at == std::string_view::npos ? 0 : at);
+    if (local.find_first_of("@%!") != std::string_view::npos || address.starts_with("@"))
+        return Error::perm(553, "5.1.3", "Routing syntax in recipient addresses is not accepted",
+                           "routing syntax in " + std::string(address));
+    if (at != std::string_view::npos && address.substr(at + 1).starts_with("["))
+        return Error::perm(553, "5.1.3", "Address literals are not accepted",
+                           "address literal in " + std::string(address));
+    return std::nullopt;
+}
+
+bool is_postmaster(std::string_view address) {
+    if (!address.empty() && address.front() == '<')
+        address.remove_prefix(1);
+    if (!address.empty() && address.back() == '>')
+        address.remove_suffix(1);
+    std::string l(address);
+    std::transform(l.begin(), l.end(), l.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return l == "postmaster";
+}
+
+}  // namespace
+
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode) {
+    if (mode == Mode::automatic && is_postmaster(recipient)) {
+        // RFC 5321 §4.5.1: <postmaster> without a domain is ours.
+        Treatment t;
+        t.direction = Direction::inbound;
+        t.action = Action::decrypt;
+        return t;
+    }
+    if (mode != Mode::inbound) {
+        if (auto e = routing_syntax(recipient))
+            return fail(std::move(*e));
+    }
     const std::string rdomain = domain_of(recipient);
     if (rdomain.empty() && mode != Mode::inbound)
         return fail(Error::perm(501, "5.1.3", "Bad recipient address syntax",
-                                "recipient without domain: " + std::string(recipient)));
+                                "recipient without a valid domain: " + std::string(recipient)));
     switch (mode) {
         case Mode::inbound: {
             Treatment t;
@@ -192,7 +241,11 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
     }
     if (snap.is_local(rdomain))
         return decide(snap, sender, recipient, Mode::inbound);
-    if (snap.is_local(domain_of(sender)))
+    // A partner domain's policy applies whoever the sender is: a bounce (MAIL FROM:<>) of a
+    // decrypted message or a forward from outside must not reach a mandatory domain in clear.
+    const DomainRecord* record = snap.find_domain(rdomain);
+    if (snap.is_local(domain_of(sender)) ||
+        (record != nullptr && record->encrypt_mode != EncryptMode::none))
         return outbound(snap, rdomain);
     Treatment relay;
     relay.direction = Direction::relay;

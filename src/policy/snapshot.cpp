@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <idn2.h>
+
 #include "openpgp/key.hpp"
 
 namespace sealgate::policy {
@@ -27,7 +29,27 @@ std::string domain_of(std::string_view address) {
     const auto at = address.rfind('@');
     if (at == std::string_view::npos)
         return {};
-    return lower(address.substr(at + 1));
+    std::string_view domain = address.substr(at + 1);
+    // "partner.example." is partner.example for every MTA: match it so.
+    if (!domain.empty() && domain.back() == '.')
+        domain.remove_suffix(1);
+    if (domain.empty())
+        return {};
+    const bool ascii = std::all_of(domain.begin(), domain.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii)
+        return lower(domain);
+    // SMTPUTF8 (RFC 6531): a U-label domain is the same domain as its A-label, which is how
+    // domain records are written. IDNA2008 with the TR46 mapping (what the next hop will do).
+    char* alabel = nullptr;
+    const std::string ulabel(domain);
+    if (idn2_to_ascii_8z(ulabel.c_str(), &alabel, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+        idn2_free(alabel);
+        return {};
+    }
+    std::string out = lower(alabel);
+    idn2_free(alabel);
+    return out;
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {

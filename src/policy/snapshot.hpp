@@ -71,7 +71,8 @@ class Snapshot {
     std::map<std::string, crypto::Usability, std::less<>> smime_verdicts_;
 };
 
-// "user@Example.COM" → "example.com"; empty for an address without '@'.
+// "user@Example.COM" → "example.com", "user@example.com." → "example.com", an IDN domain →
+// its lower-case A-label; empty for an address without '@' or a domain that is not valid.
 std::string domain_of(std::string_view address);
 
 }  // namespace sealgate::policy

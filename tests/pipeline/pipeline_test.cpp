@@ -148,6 +148,49 @@ TEST_F(PipelineTest, SpoofedInfoHeadersAreRemoved) {
     EXPECT_EQ(out->front().data.find("forged"), std::string::npos);
 }
 
+// Addresses that an MTA would route elsewhere than the domain after the last '@', or that only
+// look different, must meet the partner's policy, never "no policy".
+TEST_F(PipelineTest, AddressFormsCannotDodgeThePolicy) {
+    DomainRecord idn;
+    idn.name = "xn--bcher-kva.example";  // bücher.example
+    idn.encrypt_mode = EncryptMode::mandatory;
+    ASSERT_TRUE(store_->put_domain(idn));
+    auto snap = snapshot(*store_);
+    const auto action = [&](std::string_view sender, std::string_view rcpt) {
+        auto t = policy::decide(*snap, sender, rcpt, policy::Mode::automatic);
+        return t ? std::string(policy::to_string(t->action))
+                 : "error " + std::to_string(t.error().code);
+    };
+    // b.example is mandatory without a trusted certificate: refused, whatever the spelling.
+    EXPECT_EQ(action("alice@a.example", "bob@b.example"), "rejected");
+    EXPECT_EQ(action("alice@a.example", "<Bob@B.Example.>"), "rejected");
+    // The U-label of a mandatory domain recorded by its A-label (SMTPUTF8).
+    EXPECT_EQ(action("alice@a.example",
+                     "bob@b\xc3\xbc"
+                     "cher.example"),
+              "rejected");
+    EXPECT_EQ(action("alice@a.example",
+                     "bob@B\xc3\x9c"
+                     "CHER.example"),
+              "rejected");
+    // Not UTF-8: no valid domain, an error, never "no policy".
+    EXPECT_EQ(action("alice@a.example",
+                     "bob@b\xfc"
+                     "cher.example"),
+              "error 501");
+    // Routing syntax and address literals are refused outright.
+    EXPECT_EQ(action("alice@a.example", "bob%b.example@a.example"), "error 553");
+    EXPECT_EQ(action("alice@a.example", "\"bob@b.example\"@a.example"), "error 553");
+    EXPECT_EQ(action("alice@a.example", "b.example!bob@a.example"), "error 553");
+    EXPECT_EQ(action("alice@a.example", "bob@[192.0.2.10]"), "error 553");
+    // A sender that is not local (a bounce, a forward) meets the partner's policy too.
+    EXPECT_EQ(action("", "bob@b.example"), "rejected");
+    EXPECT_EQ(action("someone@elsewhere.example", "bob@b.example"), "rejected");
+    EXPECT_EQ(action("someone@elsewhere.example", "carol@c.example"), "passed");
+    // RFC 5321 §4.5.1: <postmaster> is ours.
+    EXPECT_EQ(action("someone@elsewhere.example", "<Postmaster>"), "decrypted");
+}
+
 // A store that cannot be read must never turn into "no policy": every part of the snapshot
 // that fails makes the whole load fail with a temporary error.
 TEST_F(PipelineTest, StoreFailureIsTemporaryNeverNoPolicy) {
