@@ -53,10 +53,23 @@ std::string domain_of(std::string_view address) {
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {
+    // The parts are read one after another: a change that lands in between (a domain switched
+    // to a new certificate, then the old one removed) would give a torn snapshot. Reading the
+    // generation before and after tells; a torn read is done again.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        auto snap = load_once(store);
+        SEALGATE_TRY(snap);
+        auto after = store.generation();
+        SEALGATE_TRY(after);
+        if (*after == (*snap)->generation())
+            return snap;
+    }
+    return fail(Error::temp("store changes faster than it can be read"));
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
     auto snap = std::make_shared<Snapshot>();
 
-    // Read the generation first: a change that lands while we load makes the next poll see a
-    // newer generation and load again, so nothing is missed.
     auto gen = store.generation();
     SEALGATE_TRY(gen);
     snap->generation_ = *gen;

@@ -61,6 +61,8 @@ class Snapshot {
     const crypto::Usability* smime_verdict(std::string_view sha256) const;
 
   private:
+    static Result<std::shared_ptr<const Snapshot>> load_once(Store& store);
+
     std::uint64_t generation_ = 0;
     std::vector<DomainRecord> domains_;
     std::map<std::string, StoredCertificate> certs_;
