@@ -113,13 +113,8 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::list_pgp_keys() {
 
 Result<bool> SqliteStore::remove_pgp_key(std::string_view fingerprint) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(fingerprint);
-    return impl_->write([&]() -> Result<bool> {
-        auto n = impl_->run("DELETE FROM pgp_keys WHERE fingerprint = ?1", key);  // cascades
-        if (!n)
-            return fail(std::move(n).error());
-        return *n > 0;
-    });
+    return impl_->remove_keyed("DELETE FROM pgp_keys WHERE fingerprint = ?1",
+                               fingerprint);  // cascades
 }
 
 // --- mail log -----------------------------------------------------------------------------

@@ -309,13 +309,7 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
 
 Result<bool> SqliteStore::remove_domain(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(name);
-    return impl_->write([&]() -> Result<bool> {
-        auto n = impl_->run("DELETE FROM domains WHERE name = ?1", key);  // certs cascade
-        if (!n)
-            return fail(std::move(n).error());
-        return *n > 0;
-    });
+    return impl_->remove_keyed("DELETE FROM domains WHERE name = ?1", name);  // certs cascade
 }
 
 // --- certificates -------------------------------------------------------------------------
@@ -512,13 +506,7 @@ Result<std::vector<CtlEntry>> SqliteStore::list_ctl() {
 
 Result<bool> SqliteStore::remove_ctl(std::string_view sha256) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(sha256);
-    return impl_->write([&]() -> Result<bool> {
-        auto n = impl_->run("DELETE FROM ctl WHERE sha256 = ?1", key);
-        if (!n)
-            return fail(std::move(n).error());
-        return *n > 0;
-    });
+    return impl_->remove_keyed("DELETE FROM ctl WHERE sha256 = ?1", sha256);
 }
 
 // --- roots and CRLs -----------------------------------------------------------------------
@@ -557,13 +545,7 @@ Result<std::vector<RootRecord>> SqliteStore::list_roots() {
 
 Result<bool> SqliteStore::remove_root(std::string_view sha256) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(sha256);
-    return impl_->write([&]() -> Result<bool> {
-        auto n = impl_->run("DELETE FROM roots WHERE sha256 = ?1", key);
-        if (!n)
-            return fail(std::move(n).error());
-        return *n > 0;
-    });
+    return impl_->remove_keyed("DELETE FROM roots WHERE sha256 = ?1", sha256);
 }
 
 Status SqliteStore::put_crl(const CrlRecord& crl) {

@@ -91,6 +91,18 @@ struct SqliteStore::Impl {
         return db.changes();
     }
 
+    // Delete the row(s) of one key in a write transaction (generation bumped when any went);
+    // true when something was removed. Caller holds the mutex.
+    Result<bool> remove_keyed(std::string_view sql, std::string_view key) {
+        const std::string lowered = lower(key);
+        return write([&]() -> Result<bool> {
+            auto n = run(sql, lowered);
+            if (!n)
+                return fail(std::move(n).error());
+            return *n > 0;
+        });
+    }
+
     Result<int> stored_schema_version();
     Status migrate(const std::string& path);
 
