@@ -286,6 +286,10 @@ Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& 
     // Decrypt into memory and hand out nothing unless OpenSSL reports success: with GCM the tag
     // is checked only after the last byte, with CBC the padding only at the end.
     std::string plain;
+    // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
+    if (ASN1_OCTET_STRING** content = CMS_get0_content(cms_.get());
+        content != nullptr && *content != nullptr)
+        plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
     const auto out = ossl::string_sink(&plain);
     if (!out)
         return fail(Error::temp(ossl::reason("out of memory")));
