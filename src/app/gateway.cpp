@@ -250,23 +250,59 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     options.limits.max_header_bytes = context_.config().max_header_bytes;
     options.pgp_encryptor = pgp_encryptor_ ? &*pgp_encryptor_ : nullptr;
     pipeline::Pipeline pipe(snapshot, context_.keys(), options);
-    auto copies = pipe.process(penv, std::move(data), policy::Mode::automatic);
-    if (!copies) {
+
+    // A pipeline error before anything was relayed is answered as what it is.
+    const auto refuse = [&](const Error& e) {
         pipeline::Outcome none;
         log_copy(queue_id, message_id, envelope, penv.recipients, none,
-                 copies.error().temporary() ? "deferred" : "rejected", copies.error().reason);
+                 e.temporary() ? "deferred" : "rejected", e.reason);
         // RCPT accepted these recipients: a refusal decided now (the policy changed since, or
         // a certificate expired) is answered 451, so that the retry meets the 550 at RCPT for
         // that recipient only instead of bouncing every recipient.
-        if (copies.error().code == 550 && copies.error().status == "5.7.1")
-            co_return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
-        co_return smtp::Reply::from_error(copies.error());
+        if (e.code == 550 && e.status == "5.7.1")
+            return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
+        return smtp::Reply::from_error(e);
+    };
+    auto plan = pipe.plan(penv, std::move(data), policy::Mode::automatic);
+    if (!plan)
+        co_return refuse(plan.error());
+    const std::size_t ncopies = plan->copies();
+
+    // Copies are rendered before the first is relayed (all or nothing) unless together they
+    // would be large — many Bcc recipients of a big message — then one at a time, and a copy
+    // that fails after others were relayed defers the message (duplicates, never loss).
+    constexpr std::size_t kMaxRendered = 256 * 1024 * 1024;
+    const bool up_front = ncopies * plan->message_size() <= kMaxRendered;
+    std::vector<pipeline::Copy> rendered;
+    if (up_front) {
+        for (std::size_t i = 0; i < ncopies; ++i) {
+            auto copy = pipe.render(*plan);
+            if (!copy)
+                co_return refuse(copy.error());
+            rendered.push_back(std::move(*copy));
+        }
     }
 
     std::size_t permanent = 0;
     std::optional<smtp::Reply> failure;
-    for (std::size_t i = 0; i < copies->size(); ++i) {
-        pipeline::Copy& copy = (*copies)[i];
+    for (std::size_t i = 0; i < ncopies; ++i) {
+        pipeline::Copy copy;
+        if (up_front) {
+            copy = std::move(rendered[i]);
+        } else {
+            auto next = pipe.render(*plan);
+            if (!next && i == 0)
+                co_return refuse(next.error());
+            if (!next) {
+                pipeline::Outcome none;
+                log_copy(queue_id, message_id, envelope, plan->recipients(i), none, "deferred",
+                         next.error().reason);
+                failure = smtp::Reply::make(451, "4.3.0",
+                                            "Not every copy could be prepared; try again later");
+                break;
+            }
+            copy = std::move(*next);
+        }
         smtp::Envelope out = envelope;
         out.recipients.clear();
         for (const auto& addr : copy.recipients)
@@ -296,6 +332,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
                  "next hop: " + result.reply.summary());
+        copy.data.clear();
+        copy.data.shrink_to_fit();
         if (result.accepted() && result.accepted_recipients() == out.recipients.size())
             continue;
         if (result.reply.permanent())
@@ -311,10 +349,10 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     }
     if (!failure)
         co_return smtp::Reply::make(250, "2.0.0",
-                                    "Ok: " + std::to_string(copies->size()) +
-                                        (copies->size() == 1 ? " copy" : " copies") +
-                                        " relayed as " + queue_id);
-    if (permanent == copies->size() && failure->permanent())
+                                    "Ok: " + std::to_string(ncopies) +
+                                        (ncopies == 1 ? " copy" : " copies") + " relayed as " +
+                                        queue_id);
+    if (permanent == ncopies && failure->permanent())
         co_return *failure;
     // A temporary failure keeps its enhanced status (4.7.0 "TLS required", 4.4.1 "not
     // reachable"): RFC 3463's subject and detail tell the upstream MTA's log why. A 5.x.x

@@ -119,11 +119,9 @@ Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::K
                    Options options)
     : snapshot_(std::move(snapshot)), keys_(keys), options_(options) {}
 
-Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::string message,
-                                            policy::Mode mode) {
+Result<Plan> Pipeline::plan(const Envelope& envelope, std::string message, policy::Mode mode) {
     if (envelope.recipients.empty())
         return fail(Error::usage("no recipients"));
-
     // 1. canonicalise, 2. parse
     auto parsed = mime::Entity::parse(mime::to_crlf(std::move(message)), options_.limits);
     SEALGATE_TRY(parsed);
@@ -132,19 +130,38 @@ Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::strin
     // 4. classify
     auto groups = classify(*snapshot_, envelope, *parsed, mode);
     SEALGATE_TRY(groups);
+    Plan plan;
+    plan.message_ = std::move(*parsed);
+    for (auto& g : *groups)
+        plan.groups_.push_back({std::move(g.treatment), std::move(g.recipients)});
+    return plan;
+}
 
-    // 5. transform and 6. annotate, per copy. The last copy takes the parsed message itself so
-    // that a single-copy message (the usual case) is never duplicated in memory.
+Result<Copy> Pipeline::render(Plan& plan) {
+    const std::size_t i = plan.rendered_;
+    if (i >= plan.groups_.size())
+        return fail(Error::temp("pipeline: every copy is rendered already"));
+    // 5. transform and 6. annotate. The last copy takes the parsed message itself so that a
+    // single-copy message (the usual case) is never duplicated in memory.
+    auto& g = plan.groups_[i];
+    const bool last = i + 1 == plan.groups_.size();
+    mime::Entity entity = last ? std::move(plan.message_) : plan.message_;
+    ++plan.rendered_;
+    auto outcome = transform(entity, g.treatment, keys_, options_);
+    SEALGATE_TRY(outcome);
+    return Copy{std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)};
+}
+
+Result<std::vector<Copy>> Pipeline::process(const Envelope& envelope, std::string message,
+                                            policy::Mode mode) {
+    auto p = plan(envelope, std::move(message), mode);
+    SEALGATE_TRY(p);
     std::vector<Copy> copies;
-    copies.reserve(groups->size());
-    for (std::size_t i = 0; i < groups->size(); ++i) {
-        auto& g = (*groups)[i];
-        const bool last = i + 1 == groups->size();
-        mime::Entity entity = last ? std::move(*parsed) : *parsed;
-        auto outcome = transform(entity, g.treatment, keys_, options_);
-        SEALGATE_TRY(outcome);
-        copies.push_back(
-            {std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)});
+    copies.reserve(p->copies());
+    while (copies.size() < p->copies()) {
+        auto copy = render(*p);
+        SEALGATE_TRY(copy);
+        copies.push_back(std::move(*copy));
     }
     return copies;
 }

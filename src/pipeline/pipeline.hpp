@@ -60,13 +60,41 @@ struct Options {
     const openpgp::Encryptor* pgp_encryptor = nullptr;
 };
 
+// Stages 1–4 done: the parsed message and the copies it will become, not yet rendered.
+class Plan {
+  public:
+    std::size_t copies() const { return groups_.size(); }
+    std::size_t message_size() const { return message_.size(); }
+    const std::vector<std::string>& recipients(std::size_t i) const {
+        return groups_[i].recipients;
+    }
+
+  private:
+    friend class Pipeline;
+    struct Group {
+        policy::Treatment treatment;
+        std::vector<std::string> recipients;
+    };
+    mime::Entity message_;
+    std::vector<Group> groups_;
+    std::size_t rendered_ = 0;
+};
+
 class Pipeline {
   public:
     Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
              Options options = {});
 
+    // All copies at once (the offline filters).
     Result<std::vector<Copy>> process(const Envelope& envelope, std::string message,
                                       policy::Mode mode = policy::Mode::automatic);
+
+    // The same in two steps, so that the daemon holds one rendered copy at a time: plan()
+    // runs stages 1–4; render() runs stages 5–6 for the copies in order (0, 1, …), the last one
+    // taking the parsed message without a copy.
+    Result<Plan> plan(const Envelope& envelope, std::string message,
+                      policy::Mode mode = policy::Mode::automatic);
+    Result<Copy> render(Plan& plan);
 
   private:
     std::shared_ptr<const policy::Snapshot> snapshot_;

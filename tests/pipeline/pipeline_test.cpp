@@ -115,6 +115,25 @@ TEST_F(PipelineTest, GroupsCopiesAndKeepsBccApart) {
         << "plaintext leaked";
 }
 
+TEST_F(PipelineTest, PlanRendersOneCopyAtATime) {
+    ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
+    auto snap = snapshot(*store_);
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto plan = pipe.plan(
+        {"alice@a.example", {"bob@b.example", "carol@c.example", "dave@b.example"}}, kMessage);
+    ASSERT_TRUE(plan) << plan.error().reason;
+    ASSERT_EQ(plan->copies(), 3u);
+    EXPECT_EQ(plan->recipients(2), std::vector<std::string>{"dave@b.example"});
+    std::vector<std::string> actions;
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto copy = pipe.render(*plan);
+        ASSERT_TRUE(copy) << copy.error().reason;
+        actions.push_back(copy->outcome.action);
+    }
+    EXPECT_EQ(actions, (std::vector<std::string>{"encrypted", "passed", "encrypted"}));
+    EXPECT_FALSE(pipe.render(*plan)) << "a fourth copy does not exist";
+}
+
 TEST_F(PipelineTest, EncryptThenDecryptRestoresTheMessage) {
     ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
     auto snap = snapshot(*store_);
