@@ -4,20 +4,15 @@
 #include <cstdio>
 
 #include "app/cli.hpp"
+#include "core/text.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::app {
 
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 Result<std::string> domain_name(std::string_view text) {
-    std::string name = lower(std::string(text));
+    std::string name = ascii_lower(std::string(text));
     std::string_view rest = name;
     if (rest.rfind("*.", 0) == 0)
         rest.remove_prefix(2);

@@ -9,23 +9,17 @@
 // revokes.
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <memory>
 
 #include "app/cli.hpp"
 #include "core/hex.hpp"
+#include "core/text.hpp"
 #include "openpgp/key.hpp"
 
 namespace sealgate::app {
 
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 // A fingerprint given by the administrator: 40 hex digits or a unique prefix of at least 8,
 // with or without spaces or colons, any case.
@@ -285,7 +279,7 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
     Store& store = (*ctx)->store();
     auto rec = resolve_key(store, text);
     SEALGATE_TRY(rec);
-    const std::string name = lower(domain);
+    const std::string name = ascii_lower(domain);
     auto& doms = rec->domains;
     const auto at = std::find(doms.begin(), doms.end(), name);
     if (add) {

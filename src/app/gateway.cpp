@@ -6,6 +6,7 @@
 
 #include "app/cli.hpp"
 #include "core/hex.hpp"
+#include "core/text.hpp"
 
 namespace sealgate::app {
 
@@ -27,20 +28,11 @@ std::string message_id_of(std::string_view data) {
         const auto eol = header.find("\r\n", pos);
         const std::string_view line =
             header.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-        if (line.size() > 11) {
-            std::string name(line.substr(0, 11));
-            for (auto& c : name)
-                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (name == "message-id:") {
-                std::string_view v = line.substr(11);
-                while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-                    v.remove_prefix(1);
-                if (!v.empty() && v.front() == '<')
-                    v.remove_prefix(1);
-                if (!v.empty() && v.back() == '>')
-                    v.remove_suffix(1);
-                return std::string(v);
-            }
+        if (line.size() > 11 && ascii_lower(line.substr(0, 11)) == "message-id:") {
+            std::string_view v = line.substr(11);
+            while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+                v.remove_prefix(1);
+            return std::string(strip_angle_brackets(v));
         }
         if (eol == std::string_view::npos)
             break;

@@ -1,5 +1,7 @@
 #include "core/hex.hpp"
 
+#include "core/text.hpp"
+
 #include <cctype>
 
 namespace sealgate {
@@ -76,7 +78,7 @@ std::optional<std::string> normalize_hex(std::string_view text) {
             continue;
         if (nibble(c) < 0)
             return std::nullopt;
-        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        out.push_back(ascii_lower(c));
     }
     if (out.empty())
         return std::nullopt;

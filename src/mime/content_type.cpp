@@ -10,20 +10,11 @@
 #include <cstring>
 #include <string>
 
+#include "core/text.hpp"
 #include "mime/entity.hpp"
 
 namespace sealgate::mime {
 namespace {
-
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
-}
 
 // RFC 2045 §5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or tspecials>.
 bool is_token_char(char c) {
@@ -114,11 +105,11 @@ class Scanner {
 }  // namespace
 
 bool ContentType::is(std::string_view t, std::string_view s) const {
-    return type == lowered(t) && subtype == lowered(s);
+    return type == ascii_lower(t) && subtype == ascii_lower(s);
 }
 
 std::optional<std::string> ContentType::param(std::string_view name) const {
-    const std::string key = lowered(name);
+    const std::string key = ascii_lower(name);
     for (const auto& [k, v] : params)
         if (k == key)
             return v;
@@ -145,8 +136,8 @@ Result<ContentType> parse_content_type(std::string_view value) {
     const std::string_view subtype = sc.token();
     if (subtype.empty())
         return fail(ct_error("no media subtype"));
-    ct.type = lowered(type);
-    ct.subtype = lowered(subtype);
+    ct.type = ascii_lower(type);
+    ct.subtype = ascii_lower(subtype);
     while (true) {
         if (!sc.skip_cfws())
             return fail(ct_error("unterminated comment"));
@@ -178,7 +169,7 @@ Result<ContentType> parse_content_type(std::string_view value) {
         } else {
             v = std::string(sc.bare_value());
         }
-        ct.params.emplace_back(lowered(name), std::move(v));
+        ct.params.emplace_back(ascii_lower(name), std::move(v));
     }
     return ct;
 }

@@ -1,6 +1,7 @@
 // mime/entity.cpp — header/body split and field editing at the byte level (RFC 5322 §2.2,
 // RFC 2045). Nothing that is not edited is ever re-encoded: fields keep their raw bytes.
 #include "mime/entity.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -15,13 +16,10 @@ constexpr std::string_view kCrlf = "\r\n";
 constexpr std::size_t kMaxLine = 78;       // RFC 5322 §2.1.1: SHOULD NOT exceed 78 characters
 constexpr std::size_t kHeaderRoom = 4096;  // for info fields appended after set_base64_content()
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {

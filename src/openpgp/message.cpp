@@ -38,7 +38,7 @@ struct CappedSink {
 };
 
 std::string algorithm_name(const std::string& cipher, const std::string& mode) {
-    std::string out = detail::lower(cipher);
+    std::string out = ascii_lower(cipher);
     if (mode == "cfb-mdc")
         return out + "-seipd1";
     return out + "-" + mode;
@@ -64,7 +64,7 @@ Result<std::optional<std::pair<std::string, std::string>>> our_key(rnp_ffi_st* f
     if (!is_primary) {
         char* pfp = nullptr;
         SEALGATE_RNP("rnp_key_get_primary_fprint", rnp_key_get_primary_fprint((*key)->get(), &pfp));
-        primary = detail::lower(detail::take_string(pfp));
+        primary = ascii_lower(detail::take_string(pfp));
     }
     return Found(std::pair(std::move(primary), std::move(*fp)));
 }
@@ -153,7 +153,7 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
             return fail(Error::temp("encrypt: subkey vanished"));
         SEALGATE_RNP("rnp_op_encrypt_add_recipient",
                      rnp_op_encrypt_add_recipient(op.get(), (*sub)->get()));
-        result.keys.push_back(detail::lower(fp));
+        result.keys.push_back(ascii_lower(fp));
         result.subkeys.push_back(usability->encryption_key);
     }
     // DESIGN.md §3: SEIPD v1 + AES-256, no AEAD, no compression, armored — all explicit.

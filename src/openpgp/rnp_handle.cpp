@@ -1,10 +1,10 @@
 #include "openpgp/rnp_handle.hpp"
+#include "core/text.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace sealgate::openpgp::detail {
 
@@ -65,12 +65,6 @@ std::string take_string(char* s) {
     std::string out(s);
     rnp_buffer_destroy(s);
     return out;
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 Result<Ffi> make_ffi(std::time_t now) {
@@ -155,7 +149,7 @@ Result<std::string> fingerprint(rnp_key_handle_st* key) {
     const rnp_result_t rc = rnp_key_get_fprint(key, &fp);
     if (rc != RNP_SUCCESS)
         return fail(rnp_error("rnp_key_get_fprint", rc));
-    return lower(take_string(fp));
+    return ascii_lower(take_string(fp));
 }
 
 Result<std::string> export_key(rnp_key_handle_st* key, bool secret, bool armored) {
@@ -194,7 +188,7 @@ Result<std::vector<std::string>> primary_fingerprints(rnp_ffi_st* ffi) {
         if (rc != RNP_SUCCESS)
             return fail(rnp_error("rnp_key_is_primary", rc));
         if (primary)
-            out.push_back(lower(id));
+            out.push_back(ascii_lower(id));
     }
     return out;
 }

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/text.hpp"
 #include "openpgp/key.hpp"
 
 namespace sealgate::openpgp::detail {
@@ -105,8 +106,6 @@ Result<std::string> export_key(rnp_key_handle_st* key, bool secret, bool armored
 
 // Lower-case fingerprints of all primary keys in the ffi, in keyring order.
 Result<std::vector<std::string>> primary_fingerprints(rnp_ffi_st* ffi);
-
-std::string lower(std::string s);
 
 // encryption_usability() on a primary key already loaded in an ffi (implemented in key.cpp).
 Result<Usability> usability_of(rnp_key_handle_st* primary, std::time_t now);

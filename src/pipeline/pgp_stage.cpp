@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <cctype>
 
+#include "core/text.hpp"
 #include "mime/base64.hpp"
 #include "openpgp/message.hpp"
 #include "pipeline/stages.hpp"
@@ -31,12 +31,6 @@ bool is_inline_pgp(std::string_view body) {
     return t.substr(0, kArmorBegin.size()) == kArmorBegin && t.size() >= kArmorEnd.size() &&
            t.substr(t.size() - kArmorEnd.size()) == kArmorEnd &&
            t.find(kArmorBegin, 1) == std::string_view::npos;
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 int hex_value(char c) {
@@ -75,7 +69,7 @@ std::string qp_decode(std::string_view text) {
 // Armor is ASCII, but mailers and relays wrap it in quoted-printable (the "=" of the checksum
 // and of the padding becomes "=3D") or base64 all the same: decode before reading it.
 std::string transfer_encoding(const mime::Entity& part) {
-    return lower(std::string(trim(part.get("Content-Transfer-Encoding").value_or(""))));
+    return ascii_lower(trim(part.get("Content-Transfer-Encoding").value_or("")));
 }
 
 bool is_encoded(const std::string& cte) {
@@ -159,11 +153,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
     SEALGATE_TRY(ct);
 
     if (ct->is("multipart", "encrypted")) {
-        const auto protocol = ct->param("protocol").value_or("");
-        std::string lowered(protocol);
-        std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (lowered != "application/pgp-encrypted")
+        if (ascii_lower(ct->param("protocol").value_or("")) != "application/pgp-encrypted")
             return out;
         const auto boundary = ct->param("boundary");
         if (!boundary)

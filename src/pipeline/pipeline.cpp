@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/text.hpp"
 #include "pipeline/stages.hpp"
 
 namespace sealgate::pipeline {
@@ -21,10 +22,7 @@ bool address_char(char c) {
 bool named_in(std::string_view address, const std::string& visible) {
     if (address.empty())
         return false;
-    const auto eq = [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-    };
+    const auto eq = [](char a, char b) { return ascii_lower(a) == ascii_lower(b); };
     auto it = visible.begin();
     while (true) {
         it = std::search(it, visible.end(), address.begin(), address.end(), eq);

@@ -1,5 +1,4 @@
-#include <algorithm>
-
+#include "core/text.hpp"
 #include "crypto/smime.hpp"
 #include "mime/base64.hpp"
 #include "pipeline/stages.hpp"
@@ -8,15 +7,9 @@ namespace sealgate::pipeline {
 
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 // The body of a MIME entity decoded per its Content-Transfer-Encoding.
 Result<std::string> decoded_body(const mime::Entity& entity) {
-    const std::string cte = lower(entity.get("Content-Transfer-Encoding").value_or("7bit"));
+    const std::string cte = ascii_lower(entity.get("Content-Transfer-Encoding").value_or("7bit"));
     if (cte == "base64")
         return mime::base64_decode(entity.body());
     if (cte == "7bit" || cte == "8bit" || cte == "binary")
@@ -82,7 +75,7 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     auto ct = mime::parse_content_type(*ct_value);
     SEALGATE_TRY(ct);
     const bool pkcs7 = ct->is("application", "pkcs7-mime") || ct->is("application", "x-pkcs7-mime");
-    const std::string smime_type = lower(ct->param("smime-type").value_or(""));
+    const std::string smime_type = ascii_lower(ct->param("smime-type").value_or(""));
     if (!pkcs7 || (smime_type != "enveloped-data" && smime_type != "authenveloped-data" &&
                    !smime_type.empty())) {
         out.detail = "not encrypted";

@@ -1,7 +1,8 @@
 #include "policy/policy.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <optional>
 
@@ -180,10 +181,7 @@ namespace {
 // domain (address literals): an MTA may route them elsewhere than the domain policy sealgate
 // would apply. They are refused, never passed in clear.
 std::optional<Error> routing_syntax(std::string_view address) {
-    if (!address.empty() && address.front() == '<')
-        address.remove_prefix(1);
-    if (!address.empty() && address.back() == '>')
-        address.remove_suffix(1);
+    address = strip_angle_brackets(address);
     const auto at = address.rfind('@');
     const std::string_view local = address.substr(0, at == std::string_view::npos ? 0 : at);
     if (local.find_first_of("@%!") != std::string_view::npos || address.starts_with("@"))
@@ -196,14 +194,8 @@ std::optional<Error> routing_syntax(std::string_view address) {
 }
 
 bool is_postmaster(std::string_view address) {
-    if (!address.empty() && address.front() == '<')
-        address.remove_prefix(1);
-    if (!address.empty() && address.back() == '>')
-        address.remove_suffix(1);
-    std::string l(address);
-    std::transform(l.begin(), l.end(), l.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return l == "postmaster";
+    address = strip_angle_brackets(address);
+    return ascii_lower(address) == "postmaster";
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "policy/snapshot.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <idn2.h>
 
@@ -9,23 +9,11 @@
 
 namespace sealgate::policy {
 
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string domain_of(std::string_view address) {
-    // Strip angle brackets of a path ("<a@b>") and take the part after the last '@'.
-    if (!address.empty() && address.front() == '<')
-        address.remove_prefix(1);
-    if (!address.empty() && address.back() == '>')
-        address.remove_suffix(1);
+    // The part after the last '@' of the address, without the brackets of a path ("<a@b>").
+    address = strip_angle_brackets(address);
     const auto at = address.rfind('@');
     if (at == std::string_view::npos)
         return {};
@@ -38,7 +26,7 @@ std::string domain_of(std::string_view address) {
     const bool ascii = std::all_of(domain.begin(), domain.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (ascii)
-        return lower(domain);
+        return ascii_lower(domain);
     // SMTPUTF8 (RFC 6531): a U-label domain is the same domain as its A-label, which is how
     // domain records are written. IDNA2008 with the TR46 mapping (what the next hop will do).
     char* alabel = nullptr;
@@ -47,7 +35,7 @@ std::string domain_of(std::string_view address) {
         idn2_free(alabel);
         return {};
     }
-    std::string out = lower(alabel);
+    std::string out = ascii_lower(alabel);
     idn2_free(alabel);
     return out;
 }
@@ -139,7 +127,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
 }
 
 const DomainRecord* Snapshot::find_domain(std::string_view domain) const {
-    const std::string name = lower(domain);
+    const std::string name = ascii_lower(domain);
     const auto by_name = [this](std::string_view n) -> const DomainRecord* {
         for (const auto& d : domains_)
             if (d.name == n)

@@ -51,7 +51,7 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
 
 Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
     const std::lock_guard lock(impl_->mutex);
-    const auto fpr = lower(key.fingerprint);
+    const auto fpr = ascii_lower(key.fingerprint);
     return impl_
         ->write([&]() -> Result<bool> {
             // An upsert, not INSERT OR REPLACE: REPLACE deletes the row first, which would
@@ -77,7 +77,7 @@ Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
                     "VALUES (?1, ?2, ?3)");
                 if (!d)
                     return fail(std::move(d).error());
-                d->bind_text(fpr).bind_int(position++).bind_text(lower(domain));
+                d->bind_text(fpr).bind_int(position++).bind_text(ascii_lower(domain));
                 SEALGATE_TRY(d->run());
             }
             return true;
@@ -87,8 +87,8 @@ Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
 
 Result<std::optional<PgpKeyRecord>> SqliteStore::find_pgp_key(std::string_view fingerprint) {
     const std::lock_guard lock(impl_->mutex);
-    auto found =
-        impl_->pgp_keys(std::string(kPgpColumns) + "WHERE fingerprint = ?1", {lower(fingerprint)});
+    auto found = impl_->pgp_keys(std::string(kPgpColumns) + "WHERE fingerprint = ?1",
+                                 {ascii_lower(fingerprint)});
     if (!found)
         return fail(std::move(found).error());
     if (found->empty())

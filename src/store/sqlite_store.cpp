@@ -1,5 +1,6 @@
 // store/sqlite_store.cpp — the SQLite Store: open and migrate, then one method per query.
 #include "store/sqlite_store.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -24,15 +25,8 @@ constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::optional<KeyRange> prefix_range(std::string_view prefix) {
-    std::string low = lower(prefix);
+    std::string low = ascii_lower(prefix);
     for (const char c : low) {
         if (!std::isxdigit(static_cast<unsigned char>(c)))
             return std::nullopt;
@@ -152,7 +146,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
         auto row = q->step();
         if (!row)
             return fail(std::move(row).error());
-        const auto journal = *row ? lower(q->text(0)) : std::string();
+        const auto journal = *row ? ascii_lower(q->text(0)) : std::string();
         if (journal != "wal")
             return fail(
                 Error::temp("store: " + path + " cannot use WAL (journal mode '" + journal + "')"));
@@ -235,7 +229,7 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
 
 Result<std::optional<DomainRecord>> SqliteStore::find_domain(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(name);
+    const auto key = ascii_lower(name);
     return impl_->read([&]() -> Result<std::optional<DomainRecord>> {
         auto q = impl_->db.query(std::string(kDomainColumns) + "WHERE name = ?1");
         if (!q)
@@ -273,7 +267,7 @@ Result<std::vector<DomainRecord>> SqliteStore::list_domains() {
 
 Status SqliteStore::put_domain(const DomainRecord& domain) {
     const std::lock_guard lock(impl_->mutex);
-    const auto name = lower(domain.name);
+    const auto name = ascii_lower(domain.name);
     return impl_
         ->write([&]() -> Result<bool> {
             auto q = impl_->db.query(
@@ -299,7 +293,7 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
                     "VALUES (?1, ?2, ?3)");
                 if (!c)
                     return fail(std::move(c).error());
-                c->bind_text(name).bind_int(position++).bind_text(lower(sha256));
+                c->bind_text(name).bind_int(position++).bind_text(ascii_lower(sha256));
                 SEALGATE_TRY(c->run());
             }
             return true;
@@ -350,7 +344,7 @@ Status SqliteStore::put_certificate(const CertRecord& cert) {
                 "has_private_key = max(has_private_key, excluded.has_private_key)");
             if (!q)
                 return fail(std::move(q).error());
-            q->bind_text(lower(cert.sha256))
+            q->bind_text(ascii_lower(cert.sha256))
                 .bind_blob(cert.der)
                 .bind_int(cert.has_private_key ? 1 : 0)
                 .bind_int(or_now(cert.added));
@@ -363,7 +357,7 @@ Status SqliteStore::put_certificate(const CertRecord& cert) {
 Result<std::optional<CertRecord>> SqliteStore::find_certificate(std::string_view sha256) {
     const std::lock_guard lock(impl_->mutex);
     auto found =
-        impl_->certificates(std::string(kCertColumns) + "WHERE sha256 = ?1", {lower(sha256)});
+        impl_->certificates(std::string(kCertColumns) + "WHERE sha256 = ?1", {ascii_lower(sha256)});
     if (!found)
         return fail(std::move(found).error());
     if (found->empty())
@@ -388,7 +382,7 @@ Result<std::vector<CertRecord>> SqliteStore::list_certificates() {
 
 Result<bool> SqliteStore::remove_certificate(std::string_view sha256) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(sha256);
+    const auto key = ascii_lower(sha256);
     bool removed = false;
     auto changed = impl_->write([&]() -> Result<bool> {
         // A domain must not keep choosing a certificate that is gone; the sealed key cascades.
@@ -408,7 +402,7 @@ Result<bool> SqliteStore::remove_certificate(std::string_view sha256) {
 
 Status SqliteStore::put_sealed_key(std::string_view sha256, std::string_view sealed) {
     const std::lock_guard lock(impl_->mutex);
-    const auto key = lower(sha256);
+    const auto key = ascii_lower(sha256);
     return impl_
         ->write([&]() -> Result<bool> {
             auto n =
@@ -434,7 +428,7 @@ Result<std::optional<std::string>> SqliteStore::find_sealed_key(std::string_view
     auto q = impl_->db.query("SELECT sealed FROM sealed_keys WHERE sha256 = ?1");
     if (!q)
         return fail(std::move(q).error());
-    q->bind_text(lower(sha256));
+    q->bind_text(ascii_lower(sha256));
     auto row = q->step();
     if (!row)
         return fail(std::move(row).error());
@@ -473,7 +467,7 @@ Status SqliteStore::put_ctl(const CtlEntry& entry) {
                 "added = excluded.added");
             if (!q)
                 return fail(std::move(q).error());
-            q->bind_text(lower(entry.sha256))
+            q->bind_text(ascii_lower(entry.sha256))
                 .bind_text(to_string(entry.action))
                 .bind_int(or_now(entry.added));
             SEALGATE_TRY(q->run());
@@ -487,7 +481,7 @@ Result<std::optional<CtlEntry>> SqliteStore::find_ctl(std::string_view sha256) {
     auto q = impl_->db.query("SELECT sha256, action, added FROM ctl WHERE sha256 = ?1");
     if (!q)
         return fail(std::move(q).error());
-    q->bind_text(lower(sha256));
+    q->bind_text(ascii_lower(sha256));
     auto rows = ctl_rows(*q);
     if (!rows)
         return fail(std::move(rows).error());
@@ -520,7 +514,7 @@ Status SqliteStore::put_root(const RootRecord& root) {
                 "ON CONFLICT (sha256) DO UPDATE SET der = excluded.der");
             if (!q)
                 return fail(std::move(q).error());
-            q->bind_text(lower(root.sha256)).bind_blob(root.der);
+            q->bind_text(ascii_lower(root.sha256)).bind_blob(root.der);
             SEALGATE_TRY(q->run());
             return true;
         })

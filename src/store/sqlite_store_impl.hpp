@@ -14,13 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace sealgate {
 
 // ASCII lower case: domain names, thumbprints and fingerprints are stored this way.
-std::string lower(std::string_view s);
 
 // The time given, or now when it is 0 (the record's default: "when it was added").
 inline std::time_t or_now(std::time_t t) {
@@ -94,7 +94,7 @@ struct SqliteStore::Impl {
     // Delete the row(s) of one key in a write transaction (generation bumped when any went);
     // true when something was removed. Caller holds the mutex.
     Result<bool> remove_keyed(std::string_view sql, std::string_view key) {
-        const std::string lowered = lower(key);
+        const std::string lowered = ascii_lower(key);
         return write([&]() -> Result<bool> {
             auto n = run(sql, lowered);
             if (!n)
