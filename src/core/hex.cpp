@@ -10,7 +10,9 @@ namespace {
 
 constexpr char kDigits[] = "0123456789abcdef";
 
-int nibble(char c) {
+}  // namespace
+
+int hex_digit(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -19,8 +21,6 @@ int nibble(char c) {
         return c - 'A' + 10;
     return -1;
 }
-
-}  // namespace
 
 std::string to_hex(std::string_view bytes) {
     std::string out;
@@ -39,8 +39,8 @@ std::optional<std::string> from_hex(std::string_view hex) {
     std::string out;
     out.reserve(hex.size() / 2);
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = nibble(hex[i]);
-        const int lo = nibble(hex[i + 1]);
+        const int hi = hex_digit(hex[i]);
+        const int lo = hex_digit(hex[i + 1]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
         out.push_back(static_cast<char>((hi << 4) | lo));
@@ -76,7 +76,7 @@ std::optional<std::string> normalize_hex(std::string_view text) {
     for (const char c : text) {
         if (c == ':' || c == ' ' || c == '-')
             continue;
-        if (nibble(c) < 0)
+        if (hex_digit(c) < 0)
             return std::nullopt;
         out.push_back(ascii_lower(c));
     }

@@ -11,6 +11,9 @@
 
 namespace sealgate {
 
+// The value of one hex digit (either case), or -1.
+int hex_digit(char c);
+
 // Lower-case hex of the bytes, no separators.
 std::string to_hex(std::string_view bytes);
 

@@ -2,6 +2,7 @@
 
 #include "core/text.hpp"
 #include "mime/base64.hpp"
+#include "mime/quoted_printable.hpp"
 #include "openpgp/message.hpp"
 #include "pipeline/stages.hpp"
 
@@ -33,39 +34,6 @@ bool is_inline_pgp(std::string_view body) {
            t.find(kArmorBegin, 1) == std::string_view::npos;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-// RFC 2045 §6.7 quoted-printable, enough for armor (ASCII): "=XX" is a byte, "=" at the end
-// of a line is a soft break; anything else is kept as it is.
-std::string qp_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '=') {
-            out += text[i];
-        } else if (text.substr(i + 1, 2) == "\r\n") {
-            i += 2;
-        } else if (text.substr(i + 1, 1) == "\n") {
-            i += 1;
-        } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 // Armor is ASCII, but mailers and relays wrap it in quoted-printable (the "=" of the checksum
 // and of the padding becomes "=3D") or base64 all the same: decode before reading it.
 std::string transfer_encoding(const mime::Entity& part) {
@@ -81,7 +49,7 @@ Result<std::string> transfer_decoded(const mime::Entity& part) {
     if (cte == "base64")
         return mime::base64_decode(part.body());
     if (cte == "quoted-printable")
-        return qp_decode(part.body());
+        return mime::quoted_printable_decode(part.body());
     return std::string(part.body());
 }
 

@@ -1,20 +1,8 @@
 #include "smtp/envelope.hpp"
 
+#include "core/hex.hpp"
+
 namespace sealgate::smtp {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-}  // namespace
-
 const std::string* Envelope::xforward_value(std::string_view name) const {
     for (const auto& [key, value] : xforward)
         if (key == name)
@@ -32,8 +20,8 @@ std::optional<std::string> xtext_decode(std::string_view xtext) {
         }
         if (i + 2 >= xtext.size())
             return std::nullopt;
-        const int hi = hex_value(xtext[i + 1]);
-        const int lo = hex_value(xtext[i + 2]);
+        const int hi = hex_digit(xtext[i + 1]);
+        const int lo = hex_digit(xtext[i + 2]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
         out += static_cast<char>(hi * 16 + lo);
@@ -66,7 +54,7 @@ bool is_xtext(std::string_view text) {
         if (text[i] == '+') {
             if (i + 2 >= text.size())
                 return false;
-            if (hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0)
+            if (hex_digit(text[i + 1]) < 0 || hex_digit(text[i + 2]) < 0)
                 return false;
             i += 2;
         }
