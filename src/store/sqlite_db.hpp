@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -111,5 +112,23 @@ class Transaction {
     explicit Transaction(Connection* db) : db_(db) {}
     Connection* db_;  // nullptr once committed or rolled back
 };
+
+// Every remaining row of q, each made into a T by `row` (a function of the Query that returns
+// Result<T>, so that a corrupt value fails the whole read).
+template <class T, class Row>
+Result<std::vector<T>> collect(Query& q, Row row) {
+    std::vector<T> out;
+    while (true) {
+        auto more = q.step();
+        if (!more)
+            return fail(std::move(more).error());
+        if (!*more)
+            return out;
+        Result<T> item = row(q);
+        if (!item)
+            return fail(std::move(item).error());
+        out.push_back(std::move(*item));
+    }
+}
 
 }  // namespace sealgate::sqlite

@@ -177,15 +177,8 @@ Result<std::vector<std::string>> SqliteStore::Impl::child_list(std::string_view 
     if (!q)
         return fail(std::move(q).error());
     q->bind_text(key);
-    std::vector<std::string> out;
-    while (true) {
-        auto row = q->step();
-        if (!row)
-            return fail(std::move(row).error());
-        if (!*row)
-            return out;
-        out.push_back(q->text(0));
-    }
+    return sqlite::collect<std::string>(*q,
+                                        [](Query& r) -> Result<std::string> { return r.text(0); });
 }
 
 // --- domains ------------------------------------------------------------------------------
@@ -320,16 +313,10 @@ Result<std::vector<CertRecord>> SqliteStore::Impl::certificates(
         return fail(std::move(q).error());
     for (const auto p : params)
         q->bind_text(p);
-    std::vector<CertRecord> out;
-    while (true) {
-        auto row = q->step();
-        if (!row)
-            return fail(std::move(row).error());
-        if (!*row)
-            return out;
-        out.push_back(CertRecord{q->text(0), q->blob(1), q->boolean(2),
-                                 static_cast<std::time_t>(q->integer(3))});
-    }
+    return sqlite::collect<CertRecord>(*q, [](Query& r) -> Result<CertRecord> {
+        return CertRecord{r.text(0), r.blob(1), r.boolean(2),
+                          static_cast<std::time_t>(r.integer(3))};
+    });
 }
 
 Status SqliteStore::put_certificate(const CertRecord& cert) {
@@ -441,19 +428,13 @@ Result<std::optional<std::string>> SqliteStore::find_sealed_key(std::string_view
 
 namespace {
 Result<std::vector<CtlEntry>> ctl_rows(Query& q) {
-    std::vector<CtlEntry> out;
-    while (true) {
-        auto row = q.step();
-        if (!row)
-            return fail(std::move(row).error());
-        if (!*row)
-            return out;
-        const auto action_text = q.text(1);
+    return sqlite::collect<CtlEntry>(q, [](Query& r) -> Result<CtlEntry> {
+        const auto action_text = r.text(1);
         const auto action = parse_ctl_action(action_text);
         if (!action)
             return fail(corrupt("ctl", "action", action_text));
-        out.push_back(CtlEntry{q.text(0), *action, static_cast<std::time_t>(q.integer(2))});
-    }
+        return CtlEntry{r.text(0), *action, static_cast<std::time_t>(r.integer(2))};
+    });
 }
 }  // namespace
 
@@ -526,15 +507,9 @@ Result<std::vector<RootRecord>> SqliteStore::list_roots() {
     auto q = impl_->db.query("SELECT sha256, der FROM roots ORDER BY sha256");
     if (!q)
         return fail(std::move(q).error());
-    std::vector<RootRecord> out;
-    while (true) {
-        auto row = q->step();
-        if (!row)
-            return fail(std::move(row).error());
-        if (!*row)
-            return out;
-        out.push_back(RootRecord{q->text(0), q->blob(1)});
-    }
+    return sqlite::collect<RootRecord>(*q, [](Query& r) -> Result<RootRecord> {
+        return RootRecord{r.text(0), r.blob(1)};
+    });
 }
 
 Result<bool> SqliteStore::remove_root(std::string_view sha256) {
@@ -564,15 +539,9 @@ Result<std::vector<CrlRecord>> SqliteStore::list_crls() {
     auto q = impl_->db.query("SELECT issuer, der, added FROM crls ORDER BY issuer");
     if (!q)
         return fail(std::move(q).error());
-    std::vector<CrlRecord> out;
-    while (true) {
-        auto row = q->step();
-        if (!row)
-            return fail(std::move(row).error());
-        if (!*row)
-            return out;
-        out.push_back(CrlRecord{q->text(0), q->blob(1), static_cast<std::time_t>(q->integer(2))});
-    }
+    return sqlite::collect<CrlRecord>(*q, [](Query& r) -> Result<CrlRecord> {
+        return CrlRecord{r.text(0), r.blob(1), static_cast<std::time_t>(r.integer(2))};
+    });
 }
 
 }  // namespace sealgate
