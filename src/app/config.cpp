@@ -103,7 +103,7 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(check_keys(*s, file, "smtp",
                                 {"listen", "next_hop", "hostname", "relay_networks",
                                  "max_message_size", "max_recipients", "max_connections",
-                                 "command_timeout", "data_timeout", "relay_starttls"}));
+                                 "command_timeout", "data_timeout", "relay_starttls", "workers"}));
         SEALGATE_TRY(read_value(*s, file, "smtp", "listen", cfg.listen));
         SEALGATE_TRY(read_value(*s, file, "smtp", "next_hop", cfg.next_hop));
         SEALGATE_TRY(read_value(*s, file, "smtp", "hostname", cfg.hostname));
@@ -114,6 +114,7 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "smtp", "command_timeout", cfg.command_timeout_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "data_timeout", cfg.data_timeout_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "relay_starttls", cfg.relay_starttls));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "workers", cfg.workers));
     }
     if (const auto* s = root["tls"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "tls", {"certificate", "private_key"}));

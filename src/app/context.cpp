@@ -33,6 +33,12 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
     return ctx;
 }
 
+Result<std::unique_ptr<keystore::KeyStore>> Context::open_keystore() const {
+    auto master = MasterKey::load(config_.master_key());
+    SEALGATE_TRY(master);
+    return std::make_unique<keystore::KeyStore>(*store_, std::move(*master));
+}
+
 Result<std::unique_ptr<Context>> Context::create(const GlobalOptions& opts) {
     auto cfg = resolve_config(opts);
     SEALGATE_TRY(cfg);

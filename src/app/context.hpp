@@ -33,6 +33,9 @@ class Context {
     const Config& config() const { return config_; }
     Store& store() { return *store_; }
     keystore::KeyStore& keys() { return *keys_; }
+    // Another KeyStore on the same store and master key, for a thread of its own (a KeyStore
+    // is not thread-safe).
+    Result<std::unique_ptr<keystore::KeyStore>> open_keystore() const;
     Result<std::shared_ptr<const policy::Snapshot>> snapshot() {
         return policy::Snapshot::load(*store_);
     }

@@ -1,8 +1,10 @@
 #include "app/gateway.hpp"
 
+#include <algorithm>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstdio>
+#include <thread>
 
 #include "app/cli.hpp"
 #include "core/hex.hpp"
@@ -54,6 +56,30 @@ void log_line(const std::string& text) {
     std::fprintf(stderr, "%s sealgate: %s\n", stamp.c_str(), text.c_str());
 }
 
+// The message planned (stages 1–4) and, when they fit in memory together, every copy rendered.
+struct Prepared {
+    pipeline::Plan plan;
+    std::vector<pipeline::Copy> rendered;  // all copies, or none: render them one at a time
+};
+
+// Runs on a worker thread.
+Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Snapshot>& snapshot,
+                         const pipeline::Envelope& envelope, std::string data) {
+    constexpr std::size_t kMaxRendered = 256 * 1024 * 1024;
+    auto pipe = worker.pipeline(snapshot);
+    auto plan = pipe.plan(envelope, std::move(data), policy::Mode::automatic);
+    SEALGATE_TRY(plan);
+    Prepared out{std::move(*plan), {}};
+    if (out.plan.copies() * out.plan.message_size() > kMaxRendered)
+        return out;
+    for (std::size_t i = 0; i < out.plan.copies(); ++i) {
+        auto copy = pipe.render(out.plan);
+        SEALGATE_TRY(copy);
+        out.rendered.push_back(std::move(*copy));
+    }
+    return out;
+}
+
 }  // namespace
 
 Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay)
@@ -73,25 +99,28 @@ void Gateway::set_relay(net::RelayConfig relay) {
 }
 
 Status Gateway::start() {
-    return reload();
+    SEALGATE_TRY(reload());
+    std::size_t threads = context_.config().workers;
+    if (threads == 0)
+        threads = std::max(1u, std::thread::hardware_concurrency());
+    mime::Limits limits;
+    limits.max_header_bytes = context_.config().max_header_bytes;
+    std::vector<Worker> states;
+    for (std::size_t i = 0; i < threads; ++i) {
+        auto keys = context_.open_keystore();
+        SEALGATE_TRY(keys);
+        states.emplace_back(std::move(*keys), limits, log_line);
+    }
+    workers_ = std::make_unique<net::WorkerPool<Worker>>(std::move(states));
+    return ok();
 }
 
 Status Gateway::reload() {
+    // The workers bring their keys in line with a new snapshot when they first see it.
     auto snap = context_.snapshot();
     SEALGATE_TRY(snap);
-    // Keys that cannot be loaded (a wrong master key, a corrupt row) must not freeze the policy:
-    // decryption fails with 451 on its own, encryption decisions go on with the new snapshot.
-    if (auto keys = context_.keys().refresh(); !keys)
-        log_line("private keys not reloaded: " + keys.error().reason);
-    std::vector<std::string> partner_keys;
-    for (const auto& k : (*snap)->pgp_keys())
-        if ((*snap)->pgp_verdict(k.fingerprint).usable)
-            partner_keys.push_back(k.public_key);
-    auto encryptor = openpgp::Encryptor::create(partner_keys);
-    SEALGATE_TRY(encryptor);
     const bool changed = snapshot_ != nullptr && snapshot_->generation() != (*snap)->generation();
     snapshot_ = std::move(*snap);
-    pgp_encryptor_ = std::move(*encryptor);
     loaded_at_ = std::chrono::steady_clock::now();
     if (changed)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
@@ -238,10 +267,6 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     penv.sender = envelope.sender;
     for (const auto& r : envelope.recipients)
         penv.recipients.push_back(r.address);
-    pipeline::Options options;
-    options.limits.max_header_bytes = context_.config().max_header_bytes;
-    options.pgp_encryptor = pgp_encryptor_ ? &*pgp_encryptor_ : nullptr;
-    pipeline::Pipeline pipe(snapshot, context_.keys(), options);
 
     // A pipeline error before anything was relayed is answered as what it is.
     const auto refuse = [&](const Error& e) {
@@ -255,39 +280,36 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
         return smtp::Reply::from_error(e);
     };
-    auto plan = pipe.plan(penv, std::move(data), policy::Mode::automatic);
-    if (!plan)
-        co_return refuse(plan.error());
-    const std::size_t ncopies = plan->copies();
-
-    // Copies are rendered before the first is relayed (all or nothing) unless together they
-    // would be large — many Bcc recipients of a big message — then one at a time, and a copy
-    // that fails after others were relayed defers the message (duplicates, never loss).
-    constexpr std::size_t kMaxRendered = 256 * 1024 * 1024;
-    const bool up_front = ncopies * plan->message_size() <= kMaxRendered;
-    std::vector<pipeline::Copy> rendered;
-    if (up_front) {
-        for (std::size_t i = 0; i < ncopies; ++i) {
-            auto copy = pipe.render(*plan);
-            if (!copy)
-                co_return refuse(copy.error());
-            rendered.push_back(std::move(*copy));
-        }
-    }
+    // Stages 1–4 on a worker thread, and 5–6 for every copy too, unless together the copies
+    // would be large (many Bcc recipients of a big message): then they are rendered one at a
+    // time between the relays below, and a copy that fails after others were relayed defers
+    // the message (duplicates, never loss).
+    auto preparing = workers_->run(
+        [&](Worker& worker) { return prepare(worker, snapshot, penv, std::move(data)); });
+    Result<Prepared> prepared = Prepared{};
+    prepared = co_await std::move(preparing);
+    if (!prepared)
+        co_return refuse(prepared.error());
+    pipeline::Plan& plan = prepared->plan;
+    const std::size_t ncopies = plan.copies();
+    const bool up_front = !prepared->rendered.empty();
 
     std::size_t permanent = 0;
     std::optional<smtp::Reply> failure;
     for (std::size_t i = 0; i < ncopies; ++i) {
         pipeline::Copy copy;
         if (up_front) {
-            copy = std::move(rendered[i]);
+            copy = std::move(prepared->rendered[i]);
         } else {
-            auto next = pipe.render(*plan);
+            auto rendering = workers_->run(
+                [&](Worker& worker) { return worker.pipeline(snapshot).render(plan); });
+            Result<pipeline::Copy> next = pipeline::Copy{};
+            next = co_await std::move(rendering);
             if (!next && i == 0)
                 co_return refuse(next.error());
             if (!next) {
                 pipeline::Outcome none;
-                log_copy(queue_id, message_id, envelope, plan->recipients(i), none, "deferred",
+                log_copy(queue_id, message_id, envelope, plan.recipients(i), none, "deferred",
                          next.error().reason);
                 failure = smtp::Reply::make(451, "4.3.0",
                                             "Not every copy could be prepared; try again later");

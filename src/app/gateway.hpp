@@ -18,7 +18,10 @@
 //     serve's io_context has finished the transactions in flight). A record therefore reaches
 //     the store up to ~100 ms after the reply to the client. A failed log write is reported
 //     on stderr and the batch is dropped; it never changes a reply to the client.
-//   - Everything runs on the io_context's thread; nothing here is shared between threads.
+//   - The pipeline (parse, policy, encryption, decryption) runs on a pool of worker threads
+//     (config `workers`, default one per CPU core), each with its own keys (app/worker.hpp);
+//     the SMTP sides, the relay and the mail log stay on the io_context's thread, and so does
+//     every member of this class.
 #pragma once
 
 #include <chrono>
@@ -33,8 +36,10 @@
 #include <asio/io_context.hpp>
 
 #include "app/context.hpp"
+#include "app/worker.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
+#include "net/worker_pool.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace sealgate::app {
@@ -47,7 +52,8 @@ class Gateway final : public net::MessageHandler {
     Gateway(const Gateway&) = delete;
     Gateway& operator=(const Gateway&) = delete;
 
-    // Load the first snapshot; an error when the store cannot be read.
+    // Load the first snapshot and start the worker threads; an error when the store cannot be
+    // read or the master key cannot be loaded.
     Status start();
     // Flush the mail log every 100 ms and poll the store generation every second, until
     // stop() is called.
@@ -79,13 +85,13 @@ class Gateway final : public net::MessageHandler {
     std::shared_ptr<net::RelayClient> relay_;
     std::shared_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
     std::shared_ptr<const policy::Snapshot> snapshot_;
-    // The usable partner OpenPGP keys of snapshot_, loaded once per snapshot.
-    std::optional<openpgp::Encryptor> pgp_encryptor_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
     std::uint64_t sequence_ = 0;
     std::vector<LogRecord> log_buffer_;
     bool stopping_ = false;
+    // Last: destroyed first, joining the threads (serve has finished the transactions by then).
+    std::unique_ptr<net::WorkerPool<Worker>> workers_;
 };
 
 }  // namespace sealgate::app

@@ -1,0 +1,32 @@
+#include "app/worker.hpp"
+
+namespace sealgate::app {
+
+Worker::Worker(std::unique_ptr<keystore::KeyStore> keys, mime::Limits limits, Logger log)
+    : keys_(std::move(keys)), limits_(limits), log_(std::move(log)) {}
+
+pipeline::Pipeline Worker::pipeline(const std::shared_ptr<const policy::Snapshot>& snapshot) {
+    if (snapshot != snapshot_) {
+        // Keys that cannot be loaded (a wrong master key, a corrupt row) must not stop the
+        // policy: decryption fails with 451 on its own, encryption goes on.
+        if (auto st = keys_->refresh(); !st)
+            log_("private keys not reloaded: " + st.error().reason);
+        std::vector<std::string> partner_keys;
+        for (const auto& k : snapshot->pgp_keys())
+            if (snapshot->pgp_verdict(k.fingerprint).usable)
+                partner_keys.push_back(k.public_key);
+        auto encryptor = openpgp::Encryptor::create(partner_keys);
+        if (!encryptor)
+            log_("partner OpenPGP keys not preloaded: " + encryptor.error().reason);
+        encryptor_.reset();
+        if (encryptor)
+            encryptor_ = std::move(*encryptor);
+        snapshot_ = snapshot;
+    }
+    pipeline::Options options;
+    options.limits = limits_;
+    options.pgp_encryptor = encryptor_ ? &*encryptor_ : nullptr;
+    return pipeline::Pipeline(snapshot, *keys_, options);
+}
+
+}  // namespace sealgate::app

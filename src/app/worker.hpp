@@ -1,0 +1,46 @@
+// app/worker.hpp — what one of the daemon's pipeline threads owns (net/worker_pool.hpp).
+//
+// The pipeline needs objects that must not be shared between threads: the key store (its cache
+// of unsealed keys and its librnp decryption context) and the partners' OpenPGP keys loaded
+// into a librnp context. Each worker thread has its own, brought in line with the policy
+// snapshot of the message it works on.
+//
+// Contract:
+//   - pipeline(snapshot) returns a Pipeline on this worker's keys for that snapshot. When the
+//     snapshot is not the one the worker last saw, the worker first drops its cached private
+//     keys if the store changed (KeyStore::refresh) and loads that snapshot's usable partner
+//     OpenPGP keys once. A failure of either is logged and does not stop the message: private
+//     keys that cannot be unsealed make decryption fail with its own 451; without the loaded
+//     partner keys each OpenPGP encryption loads its recipients' keys itself.
+//   - Use a Worker from one thread at a time (the pool guarantees it).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "keystore/keystore.hpp"
+#include "mime/entity.hpp"
+#include "openpgp/message.hpp"
+#include "pipeline/pipeline.hpp"
+#include "policy/snapshot.hpp"
+
+namespace sealgate::app {
+
+class Worker {
+  public:
+    using Logger = std::function<void(const std::string&)>;
+    Worker(std::unique_ptr<keystore::KeyStore> keys, mime::Limits limits, Logger log);
+
+    pipeline::Pipeline pipeline(const std::shared_ptr<const policy::Snapshot>& snapshot);
+
+  private:
+    std::unique_ptr<keystore::KeyStore> keys_;
+    mime::Limits limits_;
+    Logger log_;
+    std::shared_ptr<const policy::Snapshot> snapshot_;  // what encryptor_ was loaded for
+    std::optional<openpgp::Encryptor> encryptor_;
+};
+
+}  // namespace sealgate::app
