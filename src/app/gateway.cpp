@@ -111,7 +111,7 @@ Status Gateway::start() {
         SEALGATE_TRY(keys);
         states.emplace_back(std::move(*keys), limits, log_line);
     }
-    workers_ = std::make_unique<net::WorkerPool<Worker>>(std::move(states));
+    workers_ = std::make_unique<net::WorkerPool<Worker>>(std::move(states), "sealgate-work");
     return ok();
 }
 

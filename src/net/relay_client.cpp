@@ -59,14 +59,20 @@ asio::awaitable<Result<smtp::Reply>> read_reply(RelayClient::Connection& c,
     }
 }
 
-asio::awaitable<Status> write(RelayClient::Connection& c, std::string_view bytes,
+asio::awaitable<Status> write(RelayClient::Connection& c, std::span<const std::string_view> pieces,
                               std::chrono::milliseconds timeout) {
-    auto ec = co_await c.transport->write(bytes, timeout);
+    auto ec = co_await c.transport->write(pieces, timeout);
     if (ec == asio::error::timed_out)
         co_return fail(Error::temp("4.4.2", "Next hop timed out", ec.message()));
     if (ec)
         co_return fail(Error::temp("4.4.2", "Connection to next hop lost", ec.message()));
     co_return ok();
+}
+
+asio::awaitable<Status> write(RelayClient::Connection& c, std::string_view bytes,
+                              std::chrono::milliseconds timeout) {
+    auto writing = write(c, std::span<const std::string_view>(&bytes, 1), timeout);
+    co_return co_await std::move(writing);
 }
 
 asio::awaitable<Result<smtp::Reply>> command(RelayClient::Connection& c, std::string_view line,
@@ -108,17 +114,14 @@ asio::awaitable<void> RelayClient::close_idle() {
     }
 }
 
-asio::awaitable<std::unique_ptr<RelayClient::Connection>> RelayClient::take_idle() {
+std::unique_ptr<RelayClient::Connection> RelayClient::take_idle() {
     while (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
-        // The server may have closed the kept connection (its idle timeout): RSET finds out.
-        auto r = co_await command(*c, "RSET\r\n", config_.command_timeout);
-        if (r && r->positive())
-            co_return c;
-        c->transport->close();
+        if (c->transport->is_open())
+            return c;
     }
-    co_return nullptr;
+    return nullptr;
 }
 
 asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::open() {
@@ -195,24 +198,10 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     if (n == 0)
         co_return failed(smtp::Reply::make(554, "5.5.1", "No recipients"), 0);
 
-    auto c = co_await take_idle();
-    if (!c) {
-        auto opened = co_await open();
-        if (!opened)
-            co_return failed(opened.error(), n);
-        c = std::move(*opened);
-    }
-    const auto& caps = c->caps;
     const auto timeout = config_.command_timeout;
-
-    // The command batch: XFORWARD, MAIL, RCPT..., and DATA when pipelining.
-    std::vector<std::string> commands = smtp::format_xforward(envelope, caps);
-    const std::size_t xforward_count = commands.size();
-    commands.push_back(smtp::format_mail(envelope, caps, data.size()));
-    for (const auto& r : envelope.recipients)
-        commands.push_back(smtp::format_rcpt(r, caps));
-    commands.push_back("DATA\r\n");
-
+    std::unique_ptr<Connection> c;
+    std::vector<std::string> commands;
+    std::size_t xforward_count = 0;
     std::vector<smtp::Reply> replies;
     bool broken = false;
     smtp::Reply failure;
@@ -222,41 +211,69 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
         failure = from_error(e);
         failure_reason = e.reason;
     };
-    if (caps.pipelining) {
-        std::string batch;
-        for (const auto& cmd : commands)
-            batch += cmd;
-        auto w = co_await write(*c, batch, timeout);
-        if (!w)
-            note_error(w.error());
-        for (std::size_t i = 0; i < commands.size() && !broken; ++i) {
-            auto r = co_await read_reply(*c, timeout);
-            if (!r) {
-                note_error(r.error());
-            } else {
-                replies.push_back(std::move(*r));
-            }
+    for (;;) {
+        c = take_idle();
+        const bool kept = c != nullptr;
+        if (!c) {
+            auto opened = co_await open();
+            if (!opened)
+                co_return failed(opened.error(), n);
+            c = std::move(*opened);
         }
-    } else {
-        for (std::size_t i = 0; i < commands.size() && !broken; ++i) {
-            // Without pipelining, stop at the first refusal that makes the rest pointless.
-            const bool is_data = i + 1 == commands.size();
-            if (is_data) {
-                bool any = false;
-                for (std::size_t k = xforward_count + 1; k < replies.size(); ++k)
-                    any = any || replies[k].positive();
-                if (!any)
+        const auto& caps = c->caps;
+
+        // The command batch: XFORWARD, MAIL, RCPT..., and DATA when pipelining.
+        commands = smtp::format_xforward(envelope, caps);
+        xforward_count = commands.size();
+        commands.push_back(smtp::format_mail(envelope, caps, data.size()));
+        for (const auto& r : envelope.recipients)
+            commands.push_back(smtp::format_rcpt(r, caps));
+        commands.push_back("DATA\r\n");
+        replies.clear();
+        broken = false;
+        if (caps.pipelining) {
+            std::string batch;
+            for (const auto& cmd : commands)
+                batch += cmd;
+            auto w = co_await write(*c, batch, timeout);
+            if (!w)
+                note_error(w.error());
+            for (std::size_t i = 0; i < commands.size() && !broken; ++i) {
+                auto r = co_await read_reply(*c, timeout);
+                if (!r) {
+                    note_error(r.error());
+                } else {
+                    replies.push_back(std::move(*r));
+                }
+            }
+        } else {
+            for (std::size_t i = 0; i < commands.size() && !broken; ++i) {
+                // Without pipelining, stop at the first refusal that makes the rest pointless.
+                const bool is_data = i + 1 == commands.size();
+                if (is_data) {
+                    bool any = false;
+                    for (std::size_t k = xforward_count + 1; k < replies.size(); ++k)
+                        any = any || replies[k].positive();
+                    if (!any)
+                        break;
+                }
+                auto r = co_await command(*c, commands[i], timeout);
+                if (!r) {
+                    note_error(r.error());
                     break;
+                }
+                replies.push_back(std::move(*r));
+                if (i < xforward_count + 1 && !replies.back().positive())
+                    break;  // XFORWARD/MAIL
             }
-            auto r = co_await command(*c, commands[i], timeout);
-            if (!r) {
-                note_error(r.error());
-                break;
-            }
-            replies.push_back(std::move(*r));
-            if (i < xforward_count + 1 && !replies.back().positive())
-                break;  // XFORWARD/MAIL
         }
+        // A kept connection that the server closed meanwhile: nothing was accepted, start again.
+        const bool stale = replies.empty() ? broken : replies.front().code == 421;
+        if (kept && stale) {
+            c->transport->close();
+            continue;
+        }
+        break;
     }
     if (broken) {
         c->transport->close();
@@ -304,7 +321,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     } else if (replies[data_at].code != 354) {
         result.reply = replies[data_at];
     } else {
-        const std::string stuffed = smtp::dot_stuff(data);
+        const auto stuffed = smtp::dot_stuff(data);
         auto w = co_await write(*c, stuffed, config_.data_timeout);
         Result<smtp::Reply> final_reply = fail(Error::temp("unset"));
         if (w) {

@@ -9,8 +9,11 @@
 //    malformed reply, connection lost mid-DATA) is a 4xx result, never 2xx, never 5xx:
 //    the upstream MTA keeps the message and retries.
 //  - Connections are reused: after a transaction the connection goes back to a small pool
-//    (max_idle); the next send() checks it with RSET and opens a new one when the server
-//    closed it meanwhile. Concurrent send()s use separate connections.
+//    (max_idle) and the next send() starts its transaction on it at once (no RSET round
+//    trip). When a kept connection turns out to be closed (the server's idle timeout: the
+//    connection is lost, or 421, before the first command is answered) nothing was accepted,
+//    and the transaction starts again on another kept connection or a new one. Concurrent
+//    send()s use separate connections.
 //  - STARTTLS is used when offered (TlsPolicy::Opportunistic) or demanded (Require: no STARTTLS
 //    or a failed handshake → 451 4.7.x). A failed handshake is not retried in plain text.
 //  - MAIL/RCPT/DATA (and XFORWARD) are sent in one write when PIPELINING is offered
@@ -79,7 +82,7 @@ class RelayClient {
     struct Connection;
 
   private:
-    asio::awaitable<std::unique_ptr<Connection>> take_idle();
+    std::unique_ptr<Connection> take_idle();
     asio::awaitable<Result<std::unique_ptr<Connection>>> open();
 
     asio::any_io_executor executor_;

@@ -105,6 +105,22 @@ asio::awaitable<asio::error_code> Transport::write(std::string_view data,
     co_return disarm(ec);
 }
 
+asio::awaitable<asio::error_code> Transport::write(std::span<const std::string_view> pieces,
+                                                   std::chrono::milliseconds timeout) {
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(pieces.size());
+    for (const auto piece : pieces)
+        buffers.emplace_back(piece.data(), piece.size());
+    asio::error_code ec;
+    arm(timeout);
+    if (tls_) {
+        co_await asio::async_write(*tls_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+        co_await asio::async_write(plain_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return disarm(ec);
+}
+
 asio::awaitable<asio::error_code> Transport::handshake(asio::ssl::context& context,
                                                        asio::ssl::stream_base::handshake_type type,
                                                        std::chrono::milliseconds timeout,

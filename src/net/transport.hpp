@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,9 @@ class Transport : public std::enable_shared_from_this<Transport> {
     asio::awaitable<asio::error_code> read_some(std::string& out,
                                                 std::chrono::milliseconds timeout);
     asio::awaitable<asio::error_code> write(std::string_view data,
+                                            std::chrono::milliseconds timeout);
+    // The pieces in order, as one gather write (nothing is copied into one buffer).
+    asio::awaitable<asio::error_code> write(std::span<const std::string_view> pieces,
                                             std::chrono::milliseconds timeout);
     // Upgrade to TLS. For a client, server_name (when not empty) is sent as SNI.
     asio::awaitable<asio::error_code> handshake(asio::ssl::context& context,

@@ -22,6 +22,7 @@
 //     std::move(job);`), as for every awaitable here.
 #pragma once
 
+#include <pthread.h>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -43,11 +44,14 @@ namespace sealgate::net {
 template <class State>
 class WorkerPool {
   public:
-    // One thread per State (at least one State).
-    explicit WorkerPool(std::vector<State> states) {
+    // One thread per State (at least one State), named `name` (at most 15 characters: top -H,
+    // ps -L and perf show it).
+    WorkerPool(std::vector<State> states, const char* name) {
         threads_.reserve(states.size());
-        for (auto& s : states)
+        for (auto& s : states) {
             threads_.emplace_back([this, state = std::move(s)]() mutable { work(state); });
+            pthread_setname_np(threads_.back().native_handle(), name);
+        }
     }
     ~WorkerPool() {
         {

@@ -185,24 +185,24 @@ std::vector<std::string> format_xforward(const Envelope& envelope, const Capabil
     return lines;
 }
 
-std::string dot_stuff(std::string_view data) {
-    std::string out;
-    out.reserve(data.size() + data.size() / 64 + 5);
-    // RFC 5321 §4.5.2: a line that starts with '.' gets one more. Whole lines are copied at a
-    // time (memchr for the line ends): this runs over every relayed byte.
-    std::size_t pos = 0;
+std::vector<std::string_view> dot_stuff(std::string_view data) {
+    // RFC 5321 §4.5.2: a line that starts with '.' gets one more. Most messages have none
+    // (base64 and armored bodies never do): then the data goes out as one piece.
+    std::vector<std::string_view> pieces;
+    std::size_t from = 0;  // start of the current piece
+    std::size_t pos = 0;   // start of the current line
     while (pos < data.size()) {
-        if (data[pos] == '.')
-            out += '.';
+        if (data[pos] == '.') {
+            pieces.push_back(data.substr(from, pos - from));
+            pieces.emplace_back(".");
+            from = pos;
+        }
         const auto nl = data.find('\n', pos);
-        const std::size_t end = nl == std::string_view::npos ? data.size() : nl + 1;
-        out.append(data.substr(pos, end - pos));
-        pos = end;
+        pos = nl == std::string_view::npos ? data.size() : nl + 1;
     }
-    if (!data.empty() && !(out.size() >= 2 && out.ends_with("\r\n")))
-        out += "\r\n";
-    out += ".\r\n";
-    return out;
+    pieces.push_back(data.substr(from));
+    pieces.emplace_back(data.empty() || data.ends_with("\r\n") ? ".\r\n" : "\r\n.\r\n");
+    return pieces;
 }
 
 }  // namespace sealgate::smtp

@@ -5,7 +5,9 @@
 // carries one whose class matches the reply code. parse_ehlo() reads the capabilities the relay
 // client acts on. The format_* functions produce command lines with CRLF; they pass on only what
 // the server offered (RFC 1869: never send a parameter the server did not announce).
-// dot_stuff() prepares message data for the wire (RFC 5321 §4.5.2) and ends it with ".\r\n".
+// dot_stuff() prepares message data for the wire (RFC 5321 §4.5.2) and ends it with ".\r\n",
+// as pieces to write in order (views of the data and of static strings: the message is not
+// copied).
 #pragma once
 
 #include <cstdint>
@@ -61,7 +63,7 @@ std::string format_rcpt(const Recipient& recipient, const Capabilities& caps);
 std::vector<std::string> format_xforward(const Envelope& envelope, const Capabilities& caps);
 
 // RFC 5321 §4.5.2 transparency: prefix lines starting with '.', make sure the data ends with
-// CRLF, append ".\r\n".
-std::string dot_stuff(std::string_view data);
+// CRLF, append ".\r\n". The pieces refer to `data`, which must outlive them.
+std::vector<std::string_view> dot_stuff(std::string_view data);
 
 }  // namespace sealgate::smtp

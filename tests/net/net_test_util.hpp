@@ -145,9 +145,10 @@ struct SinkBehaviour {
                                      "XFORWARD NAME ADDR PROTO HELO"};
     std::string refuse_rcpt;  // answer 550 5.1.1 to this address
     std::string data_reply = "250 2.0.0 Ok: queued";
-    bool drop_in_data = false;         // close the connection inside DATA
-    bool close_after_message = false;  // close after answering the end of DATA
-    bool silent_after_data = false;    // never answer the end of DATA
+    bool drop_in_data = false;           // close the connection inside DATA
+    bool close_after_message = false;    // close after answering the end of DATA
+    bool silent_after_data = false;      // never answer the end of DATA
+    bool closing_after_message = false;  // answer the command after a message 421, then close
 };
 
 class Sink {
@@ -192,6 +193,7 @@ class Sink {
             };
             co_await say("220 sink ESMTP\r\n");
             int rcpts = 0;
+            bool had_message = false;
             while (true) {
                 auto n = co_await asio::async_read_until(*s, asio::dynamic_buffer(buf), "\r\n",
                                                          use_awaitable);
@@ -199,6 +201,11 @@ class Sink {
                 buf.erase(0, n);
                 lines.push_back(line);
                 const std::string verb = line.substr(0, 4);
+                if (had_message && behaviour_.closing_after_message) {
+                    co_await say("421 4.3.2 Service shutting down\r\n");
+                    s->close();
+                    co_return;
+                }
                 if (verb == "EHLO") {
                     std::string r = "250-sink\r\n";
                     for (std::size_t i = 0; i < behaviour_.ehlo.size(); ++i)
@@ -241,6 +248,7 @@ class Sink {
                         co_return;  // the client gave up and closed
                     }
                     co_await say(behaviour_.data_reply + "\r\n");
+                    had_message = true;
                     if (behaviour_.close_after_message) {
                         s->close();
                         co_return;

@@ -60,7 +60,7 @@ TEST(WorkerPool, RunsTasksOnItsThreadsAndResumesOnTheCaller) {
     std::vector<State> states(2);
     states[0].id = 1;
     states[1].id = 2;
-    WorkerPool<State> pool(std::move(states));
+    WorkerPool<State> pool(std::move(states), "test-worker");
     ASSERT_EQ(pool.size(), 2u);
 
     asio::io_context io;
@@ -100,7 +100,7 @@ TEST(WorkerPool, EachStateStaysWithOneThread) {
     std::vector<State> states(3);
     for (int i = 0; i < 3; ++i)
         states[i].id = i;
-    WorkerPool<State> pool(std::move(states));
+    WorkerPool<State> pool(std::move(states), "test-worker");
     asio::io_context io;
     Seen seen;
     seen.io_thread = std::this_thread::get_id();
@@ -134,7 +134,7 @@ asio::awaitable<void> collect(WorkerPool<State>& pool, std::vector<Result<std::s
 
 TEST(WorkerPool, CarriesResultValuesAndErrors) {
     std::vector<State> states(1);
-    WorkerPool<State> pool(std::move(states));
+    WorkerPool<State> pool(std::move(states), "test-worker");
     asio::io_context io;
     std::vector<Result<std::string>> got;
     asio::co_spawn(io, collect(pool, got), asio::detached);

@@ -122,9 +122,23 @@ TEST(Format, XforwardOnlyOfferedAttributesAndSplitLongLines) {
 }
 
 TEST(DotStuff, StuffsAndTerminates) {
-    EXPECT_EQ(dot_stuff(".a\r\nb\r\n..\r\n"), "..a\r\nb\r\n...\r\n.\r\n");
-    EXPECT_EQ(dot_stuff("no end"), "no end\r\n.\r\n");
-    EXPECT_EQ(dot_stuff(""), ".\r\n");
+    const auto wire = [](std::string_view data) {
+        std::string out;
+        for (const auto piece : dot_stuff(data))
+            out += piece;
+        return out;
+    };
+    EXPECT_EQ(wire(".a\r\nb\r\n..\r\n"), "..a\r\nb\r\n...\r\n.\r\n");
+    EXPECT_EQ(wire("no end"), "no end\r\n.\r\n");
+    EXPECT_EQ(wire("ends in LF\n"), "ends in LF\n\r\n.\r\n");
+    EXPECT_EQ(wire(""), ".\r\n");
+    EXPECT_EQ(wire("."), "..\r\n.\r\n");
+    // Without a line that starts with '.', the message goes out as itself, uncopied.
+    const std::string plain = "Subject: x\r\n\r\nbody. with. dots.\r\n";
+    const auto pieces = dot_stuff(plain);
+    ASSERT_EQ(pieces.size(), 2u);
+    EXPECT_EQ(pieces[0].data(), plain.data());
+    EXPECT_EQ(pieces[0].size(), plain.size());
 }
 
 TEST(Xtext, RoundTrip) {
