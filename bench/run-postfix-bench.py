@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -57,6 +58,75 @@ def say(*args):
 def loadavg() -> str:
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int):
+    """Fields of /proc/PID/stat after the command name (index 0 is field 3, the state)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid: int, with_reaped: bool = False) -> float:
+    """utime + stime of a process (and of its children it has waited for)."""
+    st = _stat(pid)
+    if st is None:
+        return 0.0
+    ticks = int(st[11]) + int(st[12]) + ((int(st[13]) + int(st[14])) if with_reaped else 0)
+    return ticks / CLOCK_TICKS
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU of a process tree: the root with the children it reaped, plus its live children
+    (Postfix's master and the daemons it spawns; a daemon that exited is in the master's
+    reaped time)."""
+    total = cpu_seconds(root, with_reaped=True)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _stat(int(entry))
+            if st is not None and int(st[1]) == root:
+                total += cpu_seconds(int(entry))
+    return total
+
+
+def machine_busy():
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+class CpuMeter:
+    """CPU used by each part of a case between start() and stop(): Postfix (master and its
+    daemons), sealgate, the sink, smtp-source (a waited-for child of this script), and how
+    busy the whole machine was."""
+
+    def __init__(self, postfix_master: int, sealgate: int, sink: int):
+        self.pids = {"postfix": postfix_master, "sealgate": sealgate, "sink": sink}
+
+    def _read(self):
+        r = {"postfix": tree_cpu_seconds(self.pids["postfix"]),
+             "sealgate": cpu_seconds(self.pids["sealgate"]) if self.pids["sealgate"] else 0.0,
+             "sink": cpu_seconds(self.pids["sink"])}
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r["source"] = ru.ru_utime + ru.ru_stime
+        r["busy"], r["total"] = machine_busy()
+        return r
+
+    def start(self):
+        self.before = self._read()
+
+    def stop(self) -> dict:
+        after = self._read()
+        d = {k: after[k] - self.before[k] for k in after}
+        d["machine"] = d.pop("busy") / d.pop("total") if d["total"] else 0.0
+        return d
 
 
 class CountingSink:
@@ -174,6 +244,8 @@ def run_case(name: str, args) -> dict:
         base = sink.count()
         load_before = loadavg()
         say(f"{name}: {args.messages} messages, load {load_before}")
+        meter = CpuMeter(pf.master_pid(), gw.proc.pid if gw is not None else 0, sink.proc.pid)
+        meter.start()
         t0 = time.monotonic()
         smtp_source(smtp_port, args.messages, args, args.timeout)
         t_source = time.monotonic() - t0
@@ -181,9 +253,11 @@ def run_case(name: str, args) -> dict:
                    f"{args.messages} messages at the sink ({name}; got {sink.count() - base})",
                    timeout=max(1.0, args.timeout - t_source), interval=0.01)
         t_sink = time.monotonic() - t0
+        cpu = meter.stop()
         result = {"case": name, "t_source": t_source, "t_sink": t_sink,
                   "source_rate": args.messages / t_source, "sink_rate": args.messages / t_sink,
-                  "load_before": load_before, "load_after": loadavg(), "encrypted": None}
+                  "load_before": load_before, "load_after": loadavg(), "encrypted": None,
+                  "cpu": cpu}
         if gw is not None:
             result["encrypted"] = encrypted_records(gw, args.warmup + args.messages)
         say(f"{name}: source {result['source_rate']:.0f} msg/s, sink {result['sink_rate']:.0f}"
@@ -238,6 +312,16 @@ def main():
               f"{100 * r['sink_rate'] / base['sink_rate']:.0f}% | {r['source_rate']:,.0f} | "
               f"{100 * r['source_rate'] / base['source_rate']:.0f}% | {enc} | "
               f"{r['load_before']} → {r['load_after']} |")
+    print("\nCPU per message while the timed messages were sent and delivered (µs; Postfix = its"
+          " master and every daemon it ran), and how busy the machine's CPUs were:\n")
+    print("| case | Postfix | sealgate | smtp-sink | smtp-source | all | machine busy |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        c = r["cpu"]
+        us = {k: 1e6 * c[k] / args.messages for k in ("postfix", "sealgate", "sink", "source")}
+        gw = "—" if r["case"] == "postfix" else f"{us['sealgate']:,.0f}"
+        print(f"| {labels[r['case']]} | {us['postfix']:,.0f} | {gw} | {us['sink']:,.0f} | "
+              f"{us['source']:,.0f} | {sum(us.values()):,.0f} | {100 * c['machine']:.0f}% |")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ struct Config {
     std::size_t data_timeout_s = 600;
     TlsConfig tls;
     bool relay_starttls = true;
-    std::size_t workers = 0;  // pipeline threads; 0: one per CPU core
+    std::size_t workers = 0;  // pipeline threads; 0: one per CPU core beyond the first
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

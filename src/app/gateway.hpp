@@ -19,9 +19,9 @@
 //     the store up to ~100 ms after the reply to the client. A failed log write is reported
 //     on stderr and the batch is dropped; it never changes a reply to the client.
 //   - The pipeline (parse, policy, encryption, decryption) runs on a pool of worker threads
-//     (config `workers`, default one per CPU core), each with its own keys (app/worker.hpp);
-//     the SMTP sides, the relay and the mail log stay on the io_context's thread, and so does
-//     every member of this class.
+//     (config `workers`, default one per CPU core beyond the first), each with its own keys
+//     (app/worker.hpp); the SMTP sides, the relay and the mail log stay on the io_context's thread,
+//     and so does every member of this class.
 #pragma once
 
 #include <chrono>

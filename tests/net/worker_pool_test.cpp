@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -78,6 +79,24 @@ TEST(WorkerPool, RunsTasksOnItsThreadsAndResumesOnTheCaller) {
     EXPECT_EQ(seen.resumed_off_io.load(), 0);
     for (int id : seen.states)
         EXPECT_TRUE(id == 1 || id == 2) << id;
+}
+
+asio::awaitable<void> thread_name(WorkerPool<State>& pool, std::string& name) {
+    auto job = pool.run([](State&) {
+        char buf[16] = {};
+        pthread_getname_np(pthread_self(), buf, sizeof buf);
+        return std::string(buf);
+    });
+    name = co_await std::move(job);
+}
+
+TEST(WorkerPool, NamesItsThreads) {
+    WorkerPool<State> pool(std::vector<State>(1), "test-worker");
+    asio::io_context io;
+    std::string name;
+    asio::co_spawn(io, thread_name(pool, name), asio::detached);
+    io.run();
+    EXPECT_EQ(name, "test-worker");
 }
 
 asio::awaitable<void> check_states(WorkerPool<State>& pool, std::atomic<int>& shared,
