@@ -79,7 +79,7 @@ void BM_cms_encrypt(benchmark::State& state) {
             state.SkipWithError(enc.error().reason.c_str());
             break;
         }
-        benchmark::DoNotOptimize(enc->der.data());
+        benchmark::DoNotOptimize(enc->ber.data());
     }
     label(state);
     count(state, entity.size());
@@ -95,7 +95,7 @@ void BM_cms_parse_decrypt(benchmark::State& state) {
         return;
     }
     for (auto _ : state) {
-        auto env = must(crypto::Envelope::parse(enc->der), "parse");
+        auto env = must(crypto::Envelope::parse(enc->ber), "parse");
         auto plain = must(env.decrypt(kp.key, kp.cert), "decrypt");
         if (plain != entity) {
             state.SkipWithError("decrypted entity differs");

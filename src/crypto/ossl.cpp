@@ -31,8 +31,15 @@ namespace {
 int sink_write(BIO* b, const char* data, int len) {
     if (len <= 0)
         return 0;
-    static_cast<std::string*>(BIO_get_data(b))->append(data, static_cast<std::size_t>(len));
-    return len;
+    auto* sink = static_cast<Sink*>(BIO_get_data(b));
+    if (!sink->failed) {
+        try {
+            sink->failed = !sink->write(std::string_view(data, static_cast<std::size_t>(len)));
+        } catch (...) {
+            sink->failed = true;  // e.g. std::bad_alloc; reported by the caller via `failed`
+        }
+    }
+    return sink->failed ? -1 : len;
 }
 
 long sink_ctrl(BIO* /*b*/, int cmd, long /*num*/, void* /*ptr*/) {
@@ -47,7 +54,7 @@ int sink_create(BIO* b) {
 // Created once and kept for the life of the process, as OpenSSL's own BIO methods are.
 const BIO_METHOD* sink_method() {
     static BIO_METHOD* const method = [] {
-        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealgate-string");
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sealgate-sink");
         if (m != nullptr) {
             BIO_meth_set_write(m, sink_write);
             BIO_meth_set_ctrl(m, sink_ctrl);
@@ -60,13 +67,13 @@ const BIO_METHOD* sink_method() {
 
 }  // namespace
 
-BioPtr string_sink(std::string* out) {
+BioPtr sink_bio(Sink* sink) {
     const BIO_METHOD* m = sink_method();
     if (m == nullptr)
         return nullptr;
     BioPtr bio(BIO_new(m));
     if (bio)
-        BIO_set_data(bio.get(), out);
+        BIO_set_data(bio.get(), sink);
     return bio;
 }
 

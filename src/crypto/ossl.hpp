@@ -63,9 +63,16 @@ BioPtr mem_reader(std::string_view bytes);
 BioPtr mem_writer();
 // The bytes written to a memory BIO so far (one copy).
 std::string mem_contents(BIO* bio);
-// A write-only BIO that appends to *out: large outputs (decrypted 10 MB messages) land in their
-// final buffer directly, without BIO_s_mem's clear-and-copy regrowth and a last copy out.
-BioPtr string_sink(std::string* out);
+// A write-only BIO that hands every write to a ByteSink: large outputs (decrypted or encrypted
+// messages) go to their final place directly, without BIO_s_mem's clear-and-copy regrowth and a
+// last copy out. The Sink must outlive the BIO. A failed write (false or an exception from the
+// ByteSink, which never crosses OpenSSL's C frames) fails that and every later write and sets
+// `failed`: OpenSSL reports a failed write without a reason, and it keeps writing afterwards.
+struct Sink {
+    const ByteSink& write;
+    bool failed = false;
+};
+BioPtr sink_bio(Sink* sink);
 
 // Empty the thread's OpenSSL error queue into one line ("reason; reason; ..."); "" when empty.
 std::string drain_errors();

@@ -1,6 +1,7 @@
 #include "crypto/smime.hpp"
 
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include <algorithm>
@@ -135,6 +136,9 @@ std::string cipher_name(int nid) {
     }
 }
 
+// Entities of this size and more are encrypted as a stream (see cms_encrypt()).
+constexpr std::size_t kStreamFrom = 32 * 1024;
+
 // RFC 8551 §2.3 / RFC 3560: RSAES-OAEP with SHA-256 and MGF1-SHA-256.
 bool set_oaep_sha256(EVP_PKEY_CTX* pctx) {
     return pctx != nullptr && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
@@ -182,22 +186,37 @@ Result<std::string> add_recipient(CMS_ContentInfo* cms, const Certificate& cert,
 
 }  // namespace
 
-Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certificate>& recipients,
-                              CmsProfile profile) {
+bool makes_auth_enveloped(CmsProfile profile) {
+    return profile == CmsProfile::modern;
+}
+
+Result<EncryptionInfo> cms_encrypt(std::string_view entity,
+                                   const std::vector<Certificate>& recipients, CmsProfile profile,
+                                   const ByteSink& out) {
     if (recipients.empty())
         return fail(Error::usage("S/MIME encryption without recipients"));
     if (entity.size() > static_cast<std::size_t>(INT_MAX)) {
         return fail(Error::bad_input("message too large for S/MIME encryption"));
     }
-    const bool modern = profile == CmsProfile::modern;
-    // RFC 5083/5084: with AES-GCM OpenSSL builds AuthEnvelopedData by itself.
+    const bool modern = makes_auth_enveloped(profile);
+    // RFC 5083/5084: with AES-GCM OpenSSL builds AuthEnvelopedData by itself; streamed, it
+    // writes the tag (mac) after the content, when the last block is through.
     const EVP_CIPHER* cipher = modern ? EVP_aes_256_gcm() : EVP_aes_256_cbc();
     // CMS_BINARY: the entity is canonical already; OpenSSL must not translate line endings.
-    constexpr unsigned int flags = CMS_BINARY | CMS_PARTIAL;
+    // CMS_STREAM: encrypt while writing (i2d_CMS_bio_stream below) instead of CMS_final, which
+    // keeps the whole ciphertext in a memory BIO and again in the structure before it is encoded.
+    // Streaming encodes the structure twice more (for the header and the trailer around the
+    // content); measured here it is ~3 µs slower at 10 KB and faster from ~32 KB. (It also needs
+    // content: OpenSSL 3.0.22 writes nothing at all for an empty GCM stream.)
+    const bool stream = entity.size() >= kStreamFrom;
+    const unsigned int flags = CMS_BINARY | CMS_PARTIAL | (stream ? CMS_STREAM : 0U);
     ossl::CmsPtr cms(CMS_encrypt(nullptr, nullptr, cipher, flags));
     if (!cms)
         return fail(Error::temp(ossl::reason("cannot create CMS envelope")));
 
+    EncryptionInfo info;
+    info.auth_enveloped = modern;
+    info.algorithm = modern ? "aes256-gcm" : "aes256-cbc";
     std::vector<std::string> kinds;
     for (const Certificate& cert : recipients) {
         auto kind = add_recipient(cms.get(), cert, profile);
@@ -206,37 +225,79 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
         if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end())
             kinds.push_back(*kind);
     }
-
-    const auto in = ossl::mem_reader(entity);
-    if (!in || CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
-        return fail(Error::temp(ossl::reason("CMS encryption failed")));
-    }
-    const int len = i2d_CMS_ContentInfo(cms.get(), nullptr);
-    if (len <= 0)
-        return fail(Error::temp(ossl::reason("cannot encode CMS")));
-    Encrypted out;
-    out.der.resize(static_cast<std::size_t>(len));
-    auto* p = reinterpret_cast<unsigned char*>(out.der.data());
-    if (i2d_CMS_ContentInfo(cms.get(), &p) != len) {
-        return fail(Error::temp(ossl::reason("cannot encode CMS")));
-    }
-    out.auth_enveloped = modern;
-    out.algorithm = modern ? "aes256-gcm" : "aes256-cbc";
     for (const std::string& k : kinds) {
-        if (!out.key_management.empty())
-            out.key_management += ',';
-        out.key_management += k;
+        if (!info.key_management.empty())
+            info.key_management += ',';
+        info.key_management += k;
     }
+
+    // A failed write makes i2d_CMS_bio_stream() / i2d_CMS_bio() return 0 but leaves no reason in
+    // the error queue (OpenSSL 3.0.22): the sink's own flag tells a failed sink from a failed
+    // encryption. An error left in the queue fails the encryption too, so that no failure inside
+    // OpenSSL's BIO chain can pass for a complete message.
+    ossl::drain_errors();
+    ossl::Sink sink{out};
+    const auto in = ossl::mem_reader(entity);
+    const auto bio = ossl::sink_bio(&sink);
+    bool written = in && bio;
+    if (written && stream) {
+        written = i2d_CMS_bio_stream(bio.get(), cms.get(), in.get(), static_cast<int>(flags)) == 1;
+    } else if (written) {
+        written = CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) == 1 &&
+                  i2d_CMS_bio(bio.get(), cms.get()) == 1;
+    }
+    if (sink.failed) {
+        ossl::drain_errors();
+        return fail(Error::temp("cannot write the encrypted message"));
+    }
+    if (!written || ERR_peek_error() != 0)
+        return fail(Error::temp(ossl::reason("CMS encryption failed")));
+    return info;
+}
+
+std::size_t cms_encrypted_size_bound(std::size_t entity_size,
+                                     const std::vector<Certificate>& recipients) {
+    // The ciphertext is the entity plus at most one block of CBC padding. OpenSSL writes it as
+    // primitive OCTET STRING pieces of 4 KB (the size of its BIO buffers) with a 4-octet header
+    // each; the bound allows pieces as small as 1 KB.
+    std::size_t n = entity_size + 16 + (entity_size / 1024 + 2) * 4;
+    // Each RecipientInfo names the certificate by issuer and serial number (the name keeps its
+    // encoding: no certificate is encoded here) and carries the encrypted key, as long as the
+    // RSA modulus, or an ephemeral EC public key, shorter than EVP_PKEY_get_size() (an ECDSA
+    // signature) plus its algorithm identifier; 512 octets cover identifiers and the wrapped key.
+    for (const Certificate& cert : recipients) {
+        const X509* x = cert.get();
+        const EVP_PKEY* key = X509_get0_pubkey(x);
+        const int parts = i2d_X509_NAME(X509_get_issuer_name(x), nullptr) +
+                          ASN1_STRING_length(X509_get0_serialNumber(x)) +
+                          (key != nullptr ? EVP_PKEY_get_size(key) : 0);
+        n += static_cast<std::size_t>(std::max(parts, 0)) + 512;
+    }
+    // ContentInfo, (Auth)EnvelopedData, content type, cipher parameters, GCM tag, closing octets.
+    return n + 1024;
+}
+
+Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certificate>& recipients,
+                              CmsProfile profile) {
+    Encrypted out;
+    out.ber.reserve(cms_encrypted_size_bound(entity.size(), recipients));
+    const ByteSink append = [&out](std::string_view piece) {
+        out.ber.append(piece);
+        return true;
+    };
+    auto info = cms_encrypt(entity, recipients, profile, append);
+    SEALGATE_TRY(info);
+    static_cast<EncryptionInfo&>(out) = std::move(*info);
     return out;
 }
 
-Result<Envelope> Envelope::parse(std::string_view der) {
-    if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
+Result<Envelope> Envelope::parse(std::string_view ber) {
+    if (ber.size() > static_cast<std::size_t>(LONG_MAX)) {
         return fail(Error::bad_input("CMS message too large"));
     }
     // Decode straight from the caller's buffer: d2i_CMS_bio would first copy it into a BIO.
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+    const auto* p = reinterpret_cast<const unsigned char*>(ber.data());
+    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(ber.size())));
     if (!cms)
         return fail(Error::bad_input(ossl::reason("not a CMS structure (truncated or corrupt)")));
     const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
@@ -244,7 +305,7 @@ Result<Envelope> Envelope::parse(std::string_view der) {
         return fail(Error::bad_input(std::string("CMS content is not (Auth)EnvelopedData but ") +
                                      OBJ_nid2ln(type)));
     }
-    std::string alg = cipher_name(content_cipher_nid(der));
+    std::string alg = cipher_name(content_cipher_nid(ber));
     return Envelope(std::shared_ptr<CMS_ContentInfo>(cms.release(), CMS_ContentInfo_free),
                     type == NID_id_smime_ct_authEnvelopedData, std::move(alg));
 }
@@ -290,11 +351,22 @@ Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& 
     if (ASN1_OCTET_STRING** content = CMS_get0_content(cms_.get());
         content != nullptr && *content != nullptr)
         plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
-    const auto out = ossl::string_sink(&plain);
+    const ByteSink append = [&plain](std::string_view piece) {
+        plain.append(piece);
+        return true;
+    };
+    ossl::Sink sink{append};
+    const auto out = ossl::sink_bio(&sink);
     if (!out)
         return fail(Error::temp(ossl::reason("out of memory")));
-    if (CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) != 1) {
+    const bool decrypted =
+        CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) == 1;
+    if (!decrypted || sink.failed) {
         OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
+        if (sink.failed) {
+            ossl::drain_errors();
+            return fail(Error::temp("out of memory for the decrypted message"));
+        }
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
     }
     return plain;

@@ -4,9 +4,18 @@
 //   compat — EnvelopedData, AES-256-CBC, RSA PKCS#1 v1.5 key transport (gpgsm, NSS read it).
 //   modern — AuthEnvelopedData, AES-256-GCM, RSA-OAEP (SHA-256) for RSA keys, ECDH with a
 //            SHA-256 KDF for EC keys.
-// Output is DER; the MIME wrapping (base64 with CRLF) is the pipeline's job.
+// Output goes to a sink. Entities from 32 KiB on are streamed: the ContentInfo is BER (RFC 5652
+// §1 encodes CMS in BER) with indefinite lengths and the encrypted content as a constructed OCTET
+// STRING of 4 KB pieces, written while the entity is encrypted, so that neither the ciphertext nor
+// its encoding ever exists whole (a 50 MB message would otherwise be held three times). Smaller
+// entities are encrypted whole and written as DER in one piece: streaming costs a fixed ~3 µs
+// more and pays off only from about 32 KB (bench/RESULTS.md). gpgsm 2.2, NSS 3.87 cmsutil and
+// openssl cms read both forms (tests/crypto/interop_*). The MIME wrapping (base64 with CRLF) is
+// the pipeline's job.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,15 +31,37 @@ namespace sealgate::crypto {
 
 enum class CmsProfile { compat, modern };
 
-struct Encrypted {
-    std::string der;
+struct EncryptionInfo {
     bool auth_enveloped = false;  // smime-type=authEnveloped-data
     std::string algorithm;        // content cipher: "aes256-cbc", "aes256-gcm"
     std::string key_management;   // "rsa", "rsa-oaep", "ecdh" (comma-joined when mixed)
 };
 
+// True when cms_encrypt() with this profile makes AuthEnvelopedData (smime-type
+// authEnveloped-data, RFC 8551 §3.4): known before encrypting, for the MIME header.
+bool makes_auth_enveloped(CmsProfile profile);
+
+// Receives the encoding in order, in pieces of any size. Returning false (or throwing) stops the
+// encryption, which then fails.
+using ByteSink = std::function<bool(std::string_view)>;
+
 // Encrypt the entity (CRLF-canonical bytes, never altered: CMS_BINARY) to every recipient
-// certificate. RSA and EC (P-256/384/521) recipients; fails with a reason for other key types.
+// certificate and write the ContentInfo to `out`. RSA and EC (P-256/384/521) recipients; fails
+// with a reason for other key types. On failure `out` may have received part of the encoding:
+// discard it.
+Result<EncryptionInfo> cms_encrypt(std::string_view entity,
+                                   const std::vector<Certificate>& recipients, CmsProfile profile,
+                                   const ByteSink& out);
+
+// At least as many bytes as cms_encrypt() writes for an entity of this size to these
+// recipients: for reserving the output once.
+std::size_t cms_encrypted_size_bound(std::size_t entity_size,
+                                     const std::vector<Certificate>& recipients);
+
+// The whole encoding in one string, for small messages, tests and benchmarks.
+struct Encrypted : EncryptionInfo {
+    std::string ber;
+};
 Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certificate>& recipients,
                               CmsProfile profile);
 
@@ -39,9 +70,9 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
 // at once. Parsing again is cheap compared with the RSA private operation.
 class Envelope {
   public:
-    // Parse DER of a ContentInfo holding EnvelopedData or AuthEnvelopedData; anything else, a
-    // truncated or corrupt structure, fails with a reason.
-    static Result<Envelope> parse(std::string_view der);
+    // Parse the BER (or DER) of a ContentInfo holding EnvelopedData or AuthEnvelopedData;
+    // anything else, a truncated or corrupt structure, fails with a reason.
+    static Result<Envelope> parse(std::string_view ber);
 
     bool auth_enveloped() const;
     std::string content_algorithm()

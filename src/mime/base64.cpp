@@ -185,6 +185,65 @@ void base64_encode_append(std::string& out, std::string_view bytes, std::size_t 
     }
 }
 
+void Base64Encoder::put_group(const unsigned char* group) {
+    char chars[6];
+    encode3(group, chars);
+    std::size_t n = 4;
+    column_ += 4;
+    if (column_ == kLineLength) {
+        crlf(chars + 4);
+        n = 6;
+        column_ = 0;
+    }
+    out_.append(chars, n);
+}
+
+void Base64Encoder::write(std::string_view bytes) {
+    static_assert(kLineLength % 4 == 0, "a line holds whole 4-character groups");
+    constexpr std::size_t kLineBytes = kLineLength / 4 * 3;
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    std::size_t n = bytes.size();
+    // Complete the group that the previous piece began.
+    if (pending_size_ > 0) {
+        while (pending_size_ < 3 && n > 0) {
+            pending_[pending_size_++] = *in++;
+            --n;
+        }
+        if (pending_size_ < 3)
+            return;
+        put_group(pending_);
+        pending_size_ = 0;
+    }
+    // Finish the current line group by group, then whole lines in one go.
+    for (; column_ != 0 && n >= 3; in += 3, n -= 3)
+        put_group(in);
+    if (column_ == 0 && n >= kLineBytes) {
+        const std::size_t whole = n / kLineBytes * kLineBytes;
+        base64_encode_append(out_, std::string_view(reinterpret_cast<const char*>(in), whole),
+                             kLineLength);
+        in += whole;
+        n -= whole;
+    }
+    for (; n >= 3; in += 3, n -= 3)
+        put_group(in);
+    for (std::size_t i = 0; i < n; ++i)
+        pending_[i] = in[i];
+    pending_size_ = n;
+}
+
+void Base64Encoder::finish() {
+    if (pending_size_ > 0) {
+        char chars[4];
+        encode_tail(pending_, pending_size_, chars);
+        out_.append(chars, 4);
+        column_ += 4;
+        pending_size_ = 0;
+    }
+    if (column_ > 0)
+        out_.append("\r\n", 2);
+    column_ = 0;
+}
+
 Result<std::string> base64_decode(std::string_view text) {
     const auto* in = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();

@@ -349,6 +349,17 @@ void Entity::replace_content(Entity inner) {
 
 void Entity::set_base64_content(std::string_view content_type, std::string_view disposition,
                                 std::string_view payload) {
+    const Status done =
+        set_base64_content(content_type, disposition, payload.size(), [&](Base64Encoder& b64) {
+            b64.write(payload);
+            return ok();
+        });
+    (void)done;  // the producer above cannot fail
+}
+
+Status Entity::set_base64_content(std::string_view content_type, std::string_view disposition,
+                                  std::size_t payload_bound,
+                                  const std::function<Status(Base64Encoder&)>& produce) {
     std::vector<Field> content;
     content.push_back(make_field("Content-Type", content_type));
     content.push_back(make_field("Content-Transfer-Encoding", "base64"));
@@ -361,9 +372,13 @@ void Entity::set_base64_content(std::string_view content_type, std::string_view 
     if (!has("MIME-Version"))
         prepend("MIME-Version", "1.0");
     std::string body;
-    body.reserve(size() + kHeaderRoom + base64_encoded_size(payload.size()));
-    base64_encode_append(body, payload);
+    body.reserve(size() + kHeaderRoom + base64_encoded_size(payload_bound));
+    Base64Encoder b64(body);
+    if (Status produced = produce(b64); !produced)
+        return produced;  // the body stays empty
+    b64.finish();
     replaced_body_ = std::move(body);
+    return ok();
 }
 
 std::string Entity::release_body() && {

@@ -18,7 +18,8 @@
 //     small copies. replace_content() drops the original data, release_body() moves it out.
 //
 // Pipeline use (encrypt):  e = parse(to_crlf(msg)); e.remove_prefix("X-Sealgate-");
-//   plain = e.take_content_entity(); ...; e.set_base64_content(type, disposition, cms_der);
+//   plain = e.take_content_entity();
+//   e.set_base64_content(type, disposition, bound, [&](auto& b64) { <cms_encrypt(plain) → b64> });
 //   e.append("X-Sealgate-Encrypted", "smime; cert=...; alg=aes256-cbc");
 //   out = std::move(e).serialize();
 // Pipeline use (decrypt):  inner = parse(to_crlf(plain)); e.replace_content(std::move(inner));
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "mime/base64.hpp"
 
 namespace sealgate::mime {
 
@@ -100,6 +102,14 @@ class Entity {
     // when absent.
     void set_base64_content(std::string_view content_type, std::string_view disposition,
                             std::string_view payload);
+    // The same for a payload that is produced piece by piece (streamed CMS): produce() writes
+    // it into the encoder it is given, which appends to the new body, so that the payload never
+    // exists whole. payload_bound is at least the payload's size: the body is reserved once from
+    // it (a low bound still works, at the cost of regrowth copies). When produce() fails, that
+    // failure is returned with the new fields set and an empty body: drop the entity.
+    Status set_base64_content(std::string_view content_type, std::string_view disposition,
+                              std::size_t payload_bound,
+                              const std::function<Status(Base64Encoder&)>& produce);
     // Move the body out without copying it (the header bytes before it are dropped in place).
     std::string release_body() &&;
 

@@ -33,15 +33,30 @@ std::string quoted(std::string_view text) {
 }
 
 Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
-    auto encrypted = crypto::cms_encrypt(message.take_content_entity(), treatment.certificates,
-                                         treatment.profile);
-    SEALGATE_TRY(encrypted);
-
+    const std::string plain = message.take_content_entity();
     const std::string content_type =
         std::string("application/pkcs7-mime; smime-type=") +
-        (encrypted->auth_enveloped ? "authEnveloped-data" : "enveloped-data") +
+        (crypto::makes_auth_enveloped(treatment.profile) ? "authEnveloped-data"
+                                                         : "enveloped-data") +
         "; name=\"smime.p7m\"";
-    message.set_base64_content(content_type, "attachment; filename=\"smime.p7m\"", encrypted->der);
+    // The CMS goes through base64 into the new body as OpenSSL writes it: besides the plaintext
+    // only the final body exists, never the encrypted content or its encoding as a whole.
+    crypto::EncryptionInfo encrypted;
+    SEALGATE_TRY(message.set_base64_content(
+        content_type, "attachment; filename=\"smime.p7m\"",
+        crypto::cms_encrypted_size_bound(plain.size(), treatment.certificates),
+        [&](mime::Base64Encoder& b64) -> Status {
+            const crypto::ByteSink write = [&b64](std::string_view piece) {
+                b64.write(piece);
+                return true;
+            };
+            auto info =
+                crypto::cms_encrypt(plain, treatment.certificates, treatment.profile, write);
+            if (!info)
+                return fail(std::move(info).error());
+            encrypted = std::move(*info);
+            return ok();
+        }));
 
     Outcome out;
     out.direction = treatment.direction;
@@ -49,7 +64,7 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
     out.method = "smime";
     for (const auto& c : treatment.certificates)
         out.keys += (out.keys.empty() ? "" : ",") + c.sha256();
-    out.algorithm = encrypted->algorithm;
+    out.algorithm = encrypted.algorithm;
     out.detail = treatment.reason;
     return out;
 }

@@ -46,7 +46,7 @@ TEST_P(OpensslPeer, DecryptsOurCompatAndModernOutput) {
             const auto enc = cms_encrypt(body.bytes, {id_->cert}, p);
             ASSERT_TRUE(enc) << enc.error().reason;
             dir_.write("in.bin", body.bytes);
-            dir_.write("e.der", enc->der);
+            dir_.write("e.der", enc->ber);
             dir_.run("rm -f out.bin");
             ASSERT_EQ(dir_.run("openssl cms -decrypt -binary -inform DER -in e.der -inkey k.pem "
                                "-recip c.pem -out out.bin"),
@@ -61,7 +61,7 @@ TEST_P(OpensslPeer, DecryptsOurCompatAndModernOutput) {
 TEST_P(OpensslPeer, ModernProfileUsesOaepSha256OrEcdhSha256Kdf) {
     const auto modern = cms_encrypt("x\r\n", {id_->cert}, CmsProfile::modern);
     ASSERT_TRUE(modern);
-    dir_.write("m.der", modern->der);
+    dir_.write("m.der", modern->ber);
     const std::string m = dir_.output("openssl cms -cmsout -print -inform DER -in m.der");
     EXPECT_THAT(m, HasSubstr("contentType: id-smime-ct-authEnvelopedData"));
     EXPECT_THAT(m, HasSubstr("aes-256-gcm"));
@@ -75,7 +75,7 @@ TEST_P(OpensslPeer, ModernProfileUsesOaepSha256OrEcdhSha256Kdf) {
     }
     const auto compat = cms_encrypt("x\r\n", {id_->cert}, CmsProfile::compat);
     ASSERT_TRUE(compat);
-    dir_.write("c.der", compat->der);
+    dir_.write("c.der", compat->ber);
     const std::string c = dir_.output("openssl cms -cmsout -print -inform DER -in c.der");
     EXPECT_THAT(c, HasSubstr("contentType: pkcs7-envelopedData"));
     EXPECT_THAT(c, HasSubstr("aes-256-cbc"));

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <new>
+
 #include "crypto/keygen.hpp"
 #include "support.hpp"
 
@@ -56,7 +58,7 @@ TEST_P(RoundTrip, EveryBodyComesBackByteForByte) {
         EXPECT_EQ(enc->algorithm, c.algorithm);
         EXPECT_EQ(enc->key_management, c.key_management);
         EXPECT_EQ(enc->auth_enveloped, c.profile == CmsProfile::modern);
-        const auto env = Envelope::parse(enc->der);
+        const auto env = Envelope::parse(enc->ber);
         ASSERT_TRUE(env) << env.error().reason;
         EXPECT_EQ(env->auth_enveloped(), c.profile == CmsProfile::modern);
         EXPECT_EQ(env->content_algorithm(), c.algorithm);
@@ -81,13 +83,89 @@ TEST(Smime, TwoRecipientsBothDecrypt) {
         const auto enc = cms_encrypt(entity, {rsa().cert, ec().cert}, p);
         ASSERT_TRUE(enc) << enc.error().reason;
         EXPECT_THAT(enc->key_management, HasSubstr(","));
-        const auto env = Envelope::parse(enc->der);
+        const auto env = Envelope::parse(enc->ber);
         ASSERT_TRUE(env);
         for (const Identity* id : {&rsa(), &ec()}) {
             EXPECT_TRUE(env->addressed_to(id->cert));
             const auto plain = env->decrypt(id->key, id->cert);
             ASSERT_TRUE(plain) << plain.error().reason;
             EXPECT_EQ(*plain, entity);
+        }
+    }
+}
+
+// The pipeline reserves the message body from the bound once: a bound that is too low would
+// make a 50 MB body regrow (and be copied) while it is written.
+TEST(Smime, OutputNeverExceedsTheSizeBound) {
+    const std::vector<std::vector<Certificate>> recipient_sets = {
+        {rsa().cert}, {ec().cert}, {rsa().cert, ec().cert}};
+    for (const std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{4096}, std::size_t{32 * 1024 - 1},
+          std::size_t{32 * 1024}, std::size_t{100003}, std::size_t{1024 * 1024 + 5}}) {
+        const std::string entity(n, 'e');
+        for (const auto& recipients : recipient_sets) {
+            for (const CmsProfile p : {CmsProfile::compat, CmsProfile::modern}) {
+                const auto enc = cms_encrypt(entity, recipients, p);
+                ASSERT_TRUE(enc) << n << ": " << enc.error().reason;
+                const std::size_t bound = cms_encrypted_size_bound(n, recipients);
+                EXPECT_LE(enc->ber.size(), bound) << n;
+                EXPECT_LE(bound, enc->ber.size() + n / 100 + 8192) << n << ": bound far too high";
+            }
+        }
+    }
+}
+
+// The sink fails at its first, a middle and its last write (the GCM tag and the end-of-contents
+// octets, written when OpenSSL flushes the stream): the encryption fails each time. An exception
+// from the sink is a failure too and does not cross OpenSSL.
+TEST(Smime, FailingSinkFailsTheEncryption) {
+    for (const std::size_t n : {std::size_t{1000}, std::size_t{50000}}) {
+        const std::string entity(n, 'e');
+        for (const CmsProfile p : {CmsProfile::compat, CmsProfile::modern}) {
+            std::size_t writes = 0;
+            const ByteSink count = [&writes](std::string_view) {
+                ++writes;
+                return true;
+            };
+            ASSERT_TRUE(cms_encrypt(entity, {rsa().cert}, p, count));
+            ASSERT_GE(writes, 1U);
+            for (const std::size_t fail_at : {std::size_t{1}, (writes + 1) / 2, writes}) {
+                std::size_t seen = 0;
+                const ByteSink failing = [&](std::string_view) { return ++seen < fail_at; };
+                const auto r = cms_encrypt(entity, {rsa().cert}, p, failing);
+                ASSERT_FALSE(r) << n << ": write " << fail_at << " of " << writes;
+                EXPECT_EQ(r.error().reason, "cannot write the encrypted message");
+                EXPECT_EQ(seen, fail_at) << "no write after the failed one";
+            }
+            const ByteSink throwing = [](std::string_view) -> bool { throw std::bad_alloc(); };
+            EXPECT_FALSE(cms_encrypt(entity, {rsa().cert}, p, throwing));
+            // The failures leave nothing behind for the next call.
+            EXPECT_TRUE(cms_encrypt(entity, {rsa().cert}, p));
+        }
+    }
+}
+
+// Below 32 KiB the entity is encrypted whole and written as DER in one piece; from 32 KiB on it
+// is streamed as BER: indefinite lengths, the content in pieces as OpenSSL encrypts them.
+TEST(Smime, LargeEntitiesAreStreamedAsBer) {
+    for (const CmsProfile p : {CmsProfile::compat, CmsProfile::modern}) {
+        for (const std::size_t n : {std::size_t{32 * 1024 - 1}, std::size_t{32 * 1024}}) {
+            const std::string entity(n, 's');
+            std::size_t writes = 0;
+            std::string ber;
+            const ByteSink collect = [&](std::string_view piece) {
+                ++writes;
+                ber.append(piece);
+                return true;
+            };
+            const auto info = cms_encrypt(entity, {rsa().cert}, p, collect);
+            ASSERT_TRUE(info) << info.error().reason;
+            const bool streamed = n >= 32 * 1024;
+            EXPECT_EQ(ber[1] == '\x80', streamed) << n << ": indefinite outer length";
+            EXPECT_EQ(writes > 1, streamed) << n << ": " << writes << " writes";
+            const auto env = Envelope::parse(ber);
+            ASSERT_TRUE(env) << env.error().reason;
+            EXPECT_TRUE(env->decrypt(rsa().key, rsa().cert).value_or("") == entity) << n;
         }
     }
 }
@@ -101,7 +179,7 @@ TEST(Smime, WrongKeyFails) {
     for (const CmsProfile p : {CmsProfile::compat, CmsProfile::modern}) {
         const auto enc = cms_encrypt("secret\r\n", {rsa().cert}, p);
         ASSERT_TRUE(enc);
-        const auto env = Envelope::parse(enc->der);
+        const auto env = Envelope::parse(enc->ber);
         ASSERT_TRUE(env);
         EXPECT_FALSE(env->addressed_to(other.cert));
         const auto wrong_cert = env->decrypt(other.key, other.cert);
@@ -113,13 +191,16 @@ TEST(Smime, WrongKeyFails) {
 }
 
 TEST(Smime, TruncatedOrForeignDerFails) {
-    const auto enc = cms_encrypt("secret\r\n", {rsa().cert}, CmsProfile::modern);
-    ASSERT_TRUE(enc);
-    for (const std::size_t n :
-         {std::size_t{0}, std::size_t{10}, enc->der.size() / 2, enc->der.size() - 1}) {
-        const auto env = Envelope::parse(std::string_view(enc->der).substr(0, n));
-        ASSERT_FALSE(env) << n;
-        EXPECT_THAT(env.error().reason, HasSubstr("not a CMS structure"));
+    // DER (small) and streamed BER (large, where only end-of-contents octets may be missing).
+    for (const std::string& entity : {std::string("secret\r\n"), std::string(40000, 's')}) {
+        const auto enc = cms_encrypt(entity, {rsa().cert}, CmsProfile::modern);
+        ASSERT_TRUE(enc);
+        for (const std::size_t n :
+             {std::size_t{0}, std::size_t{10}, enc->ber.size() / 2, enc->ber.size() - 1}) {
+            const auto env = Envelope::parse(std::string_view(enc->ber).substr(0, n));
+            ASSERT_FALSE(env) << n;
+            EXPECT_THAT(env.error().reason, HasSubstr("not a CMS structure"));
+        }
     }
     // RFC 4134 4.1 is SignedData: a CMS structure, but nothing to decrypt.
     const auto signed_data = Envelope::parse(read_file(testdata("vectors/rfc4134/4.1.bin")));
@@ -128,22 +209,30 @@ TEST(Smime, TruncatedOrForeignDerFails) {
 }
 
 TEST(Smime, FlippedByteInGcmCiphertextFails) {
-    const std::string entity = test::bodies(false)[2].bytes;
-    const auto enc = cms_encrypt(entity, {rsa().cert}, CmsProfile::modern);
-    ASSERT_TRUE(enc);
-    // The encrypted content sits before the 16-byte tag at the end; flip one byte in it.
-    std::string der = enc->der;
-    der[der.size() - 40] = static_cast<char>(der[der.size() - 40] ^ 0x01);
-    const auto env = Envelope::parse(der);
-    ASSERT_TRUE(env) << env.error().reason;
-    const auto plain = env->decrypt(rsa().key, rsa().cert);
-    EXPECT_FALSE(plain);
-    // The tag itself.
-    der = enc->der;
-    der[der.size() - 1] = static_cast<char>(der[der.size() - 1] ^ 0x80);
-    const auto env2 = Envelope::parse(der);
-    ASSERT_TRUE(env2);
-    EXPECT_FALSE(env2->decrypt(rsa().key, rsa().cert));
+    // A small entity (DER, written whole) and one that is streamed (BER).
+    for (const std::size_t n : {std::size_t{300}, std::size_t{100000}}) {
+        const std::string entity(n, 'g');
+        const auto enc = cms_encrypt(entity, {rsa().cert}, CmsProfile::modern);
+        ASSERT_TRUE(enc);
+        // The encoding ends with the tag (mac: an OCTET STRING of 16 octets), after the BER
+        // only the end-of-contents octets of AuthEnvelopedData, [0] and ContentInfo follow; the
+        // encrypted content comes before it.
+        const std::size_t eocs = enc->ber[1] == '\x80' ? 6 : 0;
+        const std::size_t tag = enc->ber.size() - eocs - 16;
+        ASSERT_EQ(enc->ber.substr(tag - 2, 2), std::string("\x04\x10", 2)) << n;
+        ASSERT_EQ(enc->ber.substr(tag + 16), std::string(eocs, '\0')) << n;
+        std::string ber = enc->ber;
+        ber[tag - 40] = static_cast<char>(ber[tag - 40] ^ 0x01);
+        const auto env = Envelope::parse(ber);
+        ASSERT_TRUE(env) << env.error().reason;
+        EXPECT_FALSE(env->decrypt(rsa().key, rsa().cert)) << n;
+        // The tag itself.
+        ber = enc->ber;
+        ber[tag + 15] = static_cast<char>(ber[tag + 15] ^ 0x80);
+        const auto env2 = Envelope::parse(ber);
+        ASSERT_TRUE(env2);
+        EXPECT_FALSE(env2->decrypt(rsa().key, rsa().cert)) << n;
+    }
 }
 
 TEST(Smime, Rfc4134Example53TripleDes) {

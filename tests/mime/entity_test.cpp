@@ -189,6 +189,37 @@ TEST(Entity, SetBase64ContentAddsMimeVersionWhenAbsent) {
               "Content-Transfer-Encoding: base64\r\n\r\neHl6\r\n");
 }
 
+TEST(Entity, StreamedBase64ContentEqualsOneShot) {
+    const std::string original = "From: a\r\nContent-Type: text/plain\r\n\r\nbody\r\n";
+    const std::string payload(10000, '\x9c');
+    Entity one_shot = parsed(original);
+    one_shot.set_base64_content("application/pkcs7-mime", "attachment", payload);
+    Entity streamed = parsed(original);
+    // A bound below the real size only costs regrowth: the result is the same.
+    for (const std::size_t bound : {payload.size(), std::size_t{10}}) {
+        const Status done = streamed.set_base64_content(
+            "application/pkcs7-mime", "attachment", bound, [&](Base64Encoder& b64) {
+                for (std::size_t at = 0; at < payload.size(); at += 4096)
+                    b64.write(std::string_view(payload).substr(at, 4096));
+                return ok();
+            });
+        ASSERT_TRUE(done);
+        EXPECT_EQ(streamed.serialize(), one_shot.serialize()) << bound;
+    }
+}
+
+TEST(Entity, FailedProducerLeavesAnEmptyBodyAndReturnsItsError) {
+    Entity e = parsed("From: a\r\nContent-Type: text/plain\r\n\r\nbody\r\n");
+    const Status done =
+        e.set_base64_content("application/pkcs7-mime", "", 100, [](Base64Encoder& b64) -> Status {
+            b64.write("partial");
+            return fail(Error::temp("encryption failed"));
+        });
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().reason, "encryption failed");
+    EXPECT_EQ(e.body(), "");
+}
+
 TEST(Entity, ReplaceContentOnHeaderOnlyMessage) {
     Entity e = parsed("Subject: x");
     e.replace_content({Field{"Content-Type", "Content-Type: text/plain"}}, "b");
