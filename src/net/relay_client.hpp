@@ -52,7 +52,11 @@ struct RelayConfig {
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(30);
     std::chrono::milliseconds command_timeout = std::chrono::minutes(5);
     std::chrono::milliseconds data_timeout = std::chrono::minutes(10);
-    std::size_t max_idle = 4;
+    // Kept connections. A new one is opened only when every kept one is busy, so this bounds
+    // what stays open after a burst, not the concurrency. Postfix delivers to a content filter
+    // with up to 20 connections (default_destination_concurrency_limit); with fewer kept, a
+    // steady load of that many closes and reopens connections to the reinjection smtpd.
+    std::size_t max_idle = 20;
 };
 
 struct RelayResult {
