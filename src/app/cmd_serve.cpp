@@ -144,8 +144,9 @@ Status serve(Cli& cli, const ServeArgs& args) {
     };
     hup.async_wait(on_hup);
 
-    std::printf("sealgate: listening on %s:%u, next hop %s\n", listen->host.c_str(),
-                static_cast<unsigned>((*server)->port()), cfg.next_hop.c_str());
+    std::printf("sealgate: listening on %s:%u, next hop %s, %zu pipeline thread%s\n",
+                listen->host.c_str(), static_cast<unsigned>((*server)->port()),
+                cfg.next_hop.c_str(), gateway.workers(), gateway.workers() == 1 ? "" : "s");
     std::fflush(stdout);
     io.run();
     std::fprintf(stderr, "sealgate: stopped\n");

@@ -61,6 +61,8 @@ class Gateway final : public net::MessageHandler {
     // Write the buffered mail log records now (one transaction).
     void flush_log();
     void stop() { stopping_ = true; }
+    // Pipeline threads (after start()).
+    std::size_t workers() const { return workers_ ? workers_->size() : 0; }
     // SIGHUP: a new next hop from a re-read configuration.
     void set_relay(net::RelayConfig relay);
 

@@ -428,10 +428,11 @@ class Gateway:
                 raise AssertionError(f"{self.name}: serve exited: {self.serve_log()}")
             line += chunk
         sel.close()
-        m = re.match(rb"sealgate: listening on 127\.0\.0\.1:(\d+), next hop (\S+)", line)
+        m = re.match(rb"sealgate: listening on 127\.0\.0\.1:(\d+), next hop ([^\s,]+)", line)
         if not m:
             raise AssertionError(f"{self.name}: unexpected first line {line!r}")
         self.port = int(m.group(1))
+        self.started_line = line.decode().strip()
         return self
 
     def serve_log(self) -> str:
