@@ -73,12 +73,17 @@ source_rate() {  # PORT FROM TO LF_FILE: msg/s of smtp-source (-d: reused connec
     t1=$(date +%s.%N)
     python3 -c "print(round($n / ($t1 - $t0), 1))"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of a PID
+per_msg_us() {  # TICKS_BEFORE TICKS_AFTER: CPU microseconds per smtp-source message
+    python3 -c "import os, sys; n = min($MESSAGES, 3000); t = (int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf('SC_CLK_TCK'); print(round(t / n * 1e6))" "$1" "$2"
+}
 field() { python3 -c "import json, sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 
 # --- The sink.
 SINK=$(free_port)
 smtp-sink -u nobody "127.0.0.1:$SINK" 1024 </dev/null >/dev/null 2>&1 &
-PIDS+=($!)
+SINK_PID=$!
+PIDS+=("$SINK_PID")
 wait_port "$SINK"
 
 # --- The gateway's store (S) and a partner gateway's store (P) that makes inbound mail.
@@ -139,7 +144,9 @@ tr -d '\r' < inbound.eml > inbound.lf
 # --- Ceiling.
 say "ceiling: driver -> smtp-sink (load $(load))"
 CEIL=$(drive "$SINK" alice@example.com bob@plain.example --message plain.eml)
+k0=$(cpu_ticks "$SINK_PID")
 CEIL_SRC=$(source_rate "$SINK" alice@example.com bob@plain.example plain.lf)
+CEIL_SINK_CPU=$(per_msg_us "$k0" "$(cpu_ticks "$SINK_PID")")
 
 # --- The gateway.
 start_gateway() {  # prints the PID; the port goes to gw.port
@@ -164,12 +171,15 @@ declare -A FROM=([pass]=alice@example.com [smime-enc]=alice@example.com [pgp-enc
 declare -A TO=([pass]=bob@plain.example [smime-enc]=bob@smime.example [pgp-enc]=bob@pgp.example [smime-dec]=alice@example.com)
 declare -A MSG=([pass]=plain.eml [smime-enc]=plain.eml [pgp-enc]=plain.eml [smime-dec]=inbound.eml)
 declare -A LF=([pass]=plain.lf [smime-enc]=plain.lf [pgp-enc]=plain.lf [smime-dec]=inbound.lf)
-declare -A RESULT SRC_RESULT LOGLINE LOADS
+declare -A RESULT SRC_RESULT LOGLINE LOADS GW_CPU SINK_CPU
 for s in pass smime-enc pgp-enc smime-dec; do
     say "$s (load $(load))"
     LOADS[$s]=$(load)
     RESULT[$s]=$(drive "$GW" "${FROM[$s]}" "${TO[$s]}" --message "${MSG[$s]}")
+    g0=$(cpu_ticks "$GW_PID"); k0=$(cpu_ticks "$SINK_PID")
     SRC_RESULT[$s]=$(source_rate "$GW" "${FROM[$s]}" "${TO[$s]}" "${LF[$s]}")
+    g1=$(cpu_ticks "$GW_PID"); k1=$(cpu_ticks "$SINK_PID")
+    GW_CPU[$s]=$(per_msg_us "$g0" "$g1"); SINK_CPU[$s]=$(per_msg_us "$k0" "$k1")
     LOGLINE[$s]=$(S log --last 1 | sed 's/^[^ ]* [^ ]* [^ ]* //' | cut -c1-110)
 done
 GW_HWM=$(awk '/VmHWM/ {print $2, $3}' "/proc/$GW_PID/status")
@@ -179,12 +189,12 @@ ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]);
 echo
 echo "Load average at the start: $(load | cut -d' ' -f1-3) (ceiling runs: see each row)"
 echo
-echo "| run | driver msg/s | ratio to ceiling | p50 ms | p99 ms | failed | smtp-source msg/s | ratio | load avg | what the gateway did (last log record) |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-echo "| driver -> smtp-sink (ceiling) | $(field "$CEIL" msg_per_s) | 100% | $(field "$CEIL" p50_ms) | $(field "$CEIL" p99_ms) | $(field "$CEIL" failed) | $CEIL_SRC | 100% | | |"
+echo "| run | driver msg/s | ratio to ceiling | p50 ms | p99 ms | failed | smtp-source msg/s | ratio | sealgate CPU µs/msg | sink CPU µs/msg | load avg | what the gateway did (last log record) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+echo "| driver -> smtp-sink (ceiling) | $(field "$CEIL" msg_per_s) | 100% | $(field "$CEIL" p50_ms) | $(field "$CEIL" p99_ms) | $(field "$CEIL" failed) | $CEIL_SRC | 100% | — | $CEIL_SINK_CPU | | |"
 for s in pass smime-enc pgp-enc smime-dec; do
     r=${RESULT[$s]}
-    echo "| $s | $(field "$r" msg_per_s) | $(ratio "$(field "$r" msg_per_s)" "$(field "$CEIL" msg_per_s)") | $(field "$r" p50_ms) | $(field "$r" p99_ms) | $(field "$r" failed) | ${SRC_RESULT[$s]} | $(ratio "${SRC_RESULT[$s]}" "$CEIL_SRC") | ${LOADS[$s]} | ${LOGLINE[$s]} |"
+    echo "| $s | $(field "$r" msg_per_s) | $(ratio "$(field "$r" msg_per_s)" "$(field "$CEIL" msg_per_s)") | $(field "$r" p50_ms) | $(field "$r" p99_ms) | $(field "$r" failed) | ${SRC_RESULT[$s]} | $(ratio "${SRC_RESULT[$s]}" "$CEIL_SRC") | ${GW_CPU[$s]} | ${SINK_CPU[$s]} | ${LOADS[$s]} | ${LOGLINE[$s]} |"
 done
 echo
 echo "sealgate serve VmHWM after the 10 KB runs: $GW_HWM"
