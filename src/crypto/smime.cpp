@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "crypto/cms_detach.hpp"
 #include "crypto/ossl.hpp"
 
 namespace sealgate::crypto {
@@ -292,12 +293,22 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
 }
 
 Result<Envelope> Envelope::parse(std::string_view ber) {
+    return parse_in_place(std::string(ber));
+}
+
+Result<Envelope> Envelope::parse_in_place(std::string ber) {
     if (ber.size() > static_cast<std::size_t>(LONG_MAX)) {
         return fail(Error::bad_input("CMS message too large"));
     }
-    // Decode straight from the caller's buffer: d2i_CMS_bio would first copy it into a BIO.
-    const auto* p = reinterpret_cast<const unsigned char*>(ber.data());
-    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(ber.size())));
+    // d2i on the whole encoding would copy the encrypted content into the structure, gathering
+    // BER pieces by regrowth: the content stays where it is and CMS_decrypt reads it from there.
+    auto detached = detach_encrypted_content(ber);
+    SEALGATE_TRY(detached);
+    if (detached->size > static_cast<std::size_t>(INT_MAX))  // BIO_new_mem_buf's limit
+        return fail(Error::bad_input("CMS encrypted content too large"));
+    const std::string& structure = detached->structure;
+    const auto* p = reinterpret_cast<const unsigned char*>(structure.data());
+    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(structure.size())));
     if (!cms)
         return fail(Error::bad_input(ossl::reason("not a CMS structure (truncated or corrupt)")));
     const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
@@ -305,9 +316,13 @@ Result<Envelope> Envelope::parse(std::string_view ber) {
         return fail(Error::bad_input(std::string("CMS content is not (Auth)EnvelopedData but ") +
                                      OBJ_nid2ln(type)));
     }
-    std::string alg = cipher_name(content_cipher_nid(ber));
+    std::string alg = cipher_name(content_cipher_nid(structure));
+    auto buffer = std::make_shared<const std::string>(std::move(ber));
+    const std::string_view content =
+        std::string_view(*buffer).substr(detached->offset, detached->size);
     return Envelope(std::shared_ptr<CMS_ContentInfo>(cms.release(), CMS_ContentInfo_free),
-                    type == NID_id_smime_ct_authEnvelopedData, std::move(alg));
+                    std::move(buffer), content, type == NID_id_smime_ct_authEnvelopedData,
+                    std::move(alg));
 }
 
 bool Envelope::auth_enveloped() const {
@@ -348,19 +363,18 @@ Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& 
     // is checked only after the last byte, with CBC the padding only at the end.
     std::string plain;
     // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
-    if (ASN1_OCTET_STRING** content = CMS_get0_content(cms_.get());
-        content != nullptr && *content != nullptr)
-        plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
+    plain.reserve(content_.size());
     const ByteSink append = [&plain](std::string_view piece) {
         plain.append(piece);
         return true;
     };
     ossl::Sink sink{append};
     const auto out = ossl::sink_bio(&sink);
-    if (!out)
+    const auto in = ossl::mem_reader(content_);
+    if (!out || !in)
         return fail(Error::temp(ossl::reason("out of memory")));
     const bool decrypted =
-        CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) == 1;
+        CMS_decrypt(cms_.get(), key.get(), cert.get(), in.get(), out.get(), CMS_BINARY) == 1;
     if (!decrypted || sink.failed) {
         OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
         if (sink.failed) {

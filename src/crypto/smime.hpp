@@ -71,8 +71,11 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
 class Envelope {
   public:
     // Parse the BER (or DER) of a ContentInfo holding EnvelopedData or AuthEnvelopedData;
-    // anything else, a truncated or corrupt structure, fails with a reason.
+    // anything else, a truncated or corrupt structure, fails with a reason. The encrypted
+    // content stays in the buffer (crypto/cms_detach.hpp), so parse() copies `ber` once;
+    // parse_in_place() takes the caller's buffer instead and rearranges it: for large messages.
     static Result<Envelope> parse(std::string_view ber);
+    static Result<Envelope> parse_in_place(std::string ber);
 
     bool auth_enveloped() const;
     std::string content_algorithm()
@@ -84,9 +87,18 @@ class Envelope {
     Result<std::string> decrypt(const PrivateKey& key, const Certificate& cert) const;
 
   private:
-    Envelope(std::shared_ptr<CMS_ContentInfo> cms, bool auth, std::string alg)
-        : cms_(std::move(cms)), auth_(auth), content_algorithm_(std::move(alg)) {}
+    Envelope(std::shared_ptr<CMS_ContentInfo> cms, std::shared_ptr<const std::string> buffer,
+             std::string_view content, bool auth, std::string alg)
+        : cms_(std::move(cms)),
+          buffer_(std::move(buffer)),
+          content_(content),
+          auth_(auth),
+          content_algorithm_(std::move(alg)) {}
+    // The structure without its encrypted content; the content is read from content_, which
+    // points into buffer_ (CMS_decrypt's detached-content BIO).
     std::shared_ptr<CMS_ContentInfo> cms_;
+    std::shared_ptr<const std::string> buffer_;
+    std::string_view content_;
     bool auth_ = false;
     std::string content_algorithm_;
 };
