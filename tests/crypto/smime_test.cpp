@@ -235,6 +235,22 @@ TEST(Smime, FlippedByteInGcmCiphertextFails) {
     }
 }
 
+TEST(Smime, GcmTagIsCheckedEvenForAnEmptyEntity) {
+    // No ciphertext at all: the tag must still be checked at the end of the (empty) stream.
+    const auto enc = cms_encrypt("", {rsa().cert}, CmsProfile::modern);
+    ASSERT_TRUE(enc) << enc.error().reason;
+    const auto env = Envelope::parse(enc->ber);
+    ASSERT_TRUE(env) << env.error().reason;
+    EXPECT_EQ(env->decrypt(rsa().key, rsa().cert).value_or("failed"), "");
+    std::string ber = enc->ber;
+    const std::size_t tag = ber.size() - 16;
+    ASSERT_EQ(ber.substr(tag - 2, 2), std::string("\x04\x10", 2));
+    ber[tag] = static_cast<char>(ber[tag] ^ 0x01);
+    const auto tampered = Envelope::parse(ber);
+    ASSERT_TRUE(tampered) << tampered.error().reason;
+    EXPECT_FALSE(tampered->decrypt(rsa().key, rsa().cert));
+}
+
 TEST(Smime, Rfc4134Example53TripleDes) {
     const std::string der = test::eml_body_der(read_file(testdata("vectors/rfc4134/5.3.eml")));
     const auto env = Envelope::parse(der);
