@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
 #include "crypto/cms_detach.hpp"
 #include "crypto/ossl.hpp"
@@ -317,7 +318,7 @@ Result<Envelope> Envelope::parse_in_place(std::string ber) {
                                      OBJ_nid2ln(type)));
     }
     std::string alg = cipher_name(content_cipher_nid(structure));
-    auto buffer = std::make_shared<const std::string>(std::move(ber));
+    auto buffer = std::make_shared<std::string>(std::move(ber));
     const std::string_view content =
         std::string_view(*buffer).substr(detached->offset, detached->size);
     return Envelope(std::shared_ptr<CMS_ContentInfo>(cms.release(), CMS_ContentInfo_free),
@@ -358,18 +359,26 @@ bool Envelope::addressed_to(const Certificate& cert) const {
     return found;
 }
 
-Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
-    // CMS_decrypt() would do this, but OpenSSL 3.0.22 holds the plaintext of AuthEnvelopedData in
-    // a memory BIO that grows by copying until the tag is checked, and only then writes it out:
-    // a 50 MB message costs ~110 MB more. The same public steps, with the plaintext read straight
-    // into its final place, which we hand out only if the cipher reports success: with GCM the
-    // tag is checked only after the last byte, with CBC the padding only at the end.
+namespace {
+
+// Decrypts `content` into `out` (room for content.size() octets) and returns the plaintext's
+// length. `out` may lie over `content` as long as it does not start after it: the cipher BIO
+// copies the ciphertext out of the memory BIO before it decrypts, and decryption never produces
+// more plaintext than it has read ciphertext. On failure `out` holds unauthenticated plaintext.
+//
+// CMS_decrypt() would do this, but OpenSSL 3.0.22 holds the plaintext of AuthEnvelopedData in a
+// memory BIO that grows by copying until the tag is checked, and only then writes it out: a
+// 50 MB message costs ~110 MB more. These are its public steps, with the plaintext read straight
+// into its final place, which the callers hand out only if the cipher reports success: with GCM
+// the tag is checked only after the last byte, with CBC the padding only at the end.
+Result<std::size_t> decrypt_to(CMS_ContentInfo* cms, std::string_view content,
+                               const PrivateKey& key, const Certificate& cert, char* out) {
     ossl::drain_errors();
     // With a certificate, a key that does not fit is not an error here (OpenSSL decrypts with a
     // random key instead, against Bleichenbacher-style oracles): decryption fails at the end.
-    if (CMS_decrypt_set1_pkey(cms_.get(), key.get(), cert.get()) != 1)
+    if (CMS_decrypt_set1_pkey(cms, key.get(), cert.get()) != 1)
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
-    const auto in = ossl::mem_reader(content_);
+    const auto in = ossl::mem_reader(content);
     if (!in)
         return fail(Error::temp(ossl::reason("out of memory")));
     // The cipher BIO on top of `in`; freeing it must leave `in` to its owner.
@@ -380,33 +389,57 @@ Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& 
             top = next;
         }
     };
-    const std::unique_ptr<BIO, decltype(pop_free)> chain(CMS_dataInit(cms_.get(), in.get()),
-                                                         pop_free);
+    const std::unique_ptr<BIO, decltype(pop_free)> chain(CMS_dataInit(cms, in.get()), pop_free);
     if (!chain || BIO_method_type(chain.get()) != BIO_TYPE_CIPHER)
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
 
-    // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
-    std::string plain(content_.size(), '\0');
-    char extra_byte = 0;
+    char extra = 0;
     std::size_t have = 0;
     int n = 0;
     for (;;) {
         // Read on to the end (CBC holds the last block back until then, GCM checks the tag
         // there), even for no content; past the ciphertext's length there must be nothing.
-        char* const to = have < plain.size() ? plain.data() + have : &extra_byte;
+        char* const to = have < content.size() ? out + have : &extra;
         const std::size_t want =
-            have < plain.size() ? std::min<std::size_t>(plain.size() - have, 1U << 20) : 1;
+            have < content.size() ? std::min<std::size_t>(content.size() - have, 1U << 20) : 1;
         n = BIO_read(chain.get(), to, static_cast<int>(want));
-        if (n <= 0 || to == &extra_byte)
+        if (n <= 0 || to == &extra)
             break;
         have += static_cast<std::size_t>(n);
     }
-    if (n != 0 || BIO_get_cipher_status(chain.get()) != 1) {
-        OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
+    if (n != 0 || BIO_get_cipher_status(chain.get()) != 1)
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
+    return have;
+}
+
+}  // namespace
+
+Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
+    // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
+    std::string plain(content_.size(), '\0');
+    const auto n = decrypt_to(cms_.get(), content_, key, cert, plain.data());
+    if (!n) {
+        OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
+        return fail(n.error());
     }
-    plain.resize(have);
+    plain.resize(*n);
     return plain;
+}
+
+Result<std::string> Envelope::decrypt_in_place(const PrivateKey& key, const Certificate& cert) && {
+    if (buffer_.use_count() != 1)
+        return decrypt(key, cert);
+    // The plaintext goes to the start of the buffer, at or before the content: writing trails
+    // reading (decrypt_to()).
+    std::shared_ptr<std::string> buffer = std::move(buffer_);
+    const std::string_view content = std::exchange(content_, std::string_view());
+    const auto n = decrypt_to(cms_.get(), content, key, cert, buffer->data());
+    if (!n) {
+        OPENSSL_cleanse(buffer->data(), buffer->size());
+        return fail(n.error());
+    }
+    buffer->resize(*n);
+    return std::move(*buffer);
 }
 
 }  // namespace sealgate::crypto

@@ -100,8 +100,9 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     }
 
     // Memory, for large messages: the encoded body stays in `message` (it passes unchanged if it
-    // is not for us), the decoded CMS moves into the envelope, which decrypts from it, and the
-    // envelope goes before the plaintext is parsed into the new body.
+    // is not for us); the decoded CMS moves into the envelope and the key store, which decrypts
+    // it in place, so that the plaintext takes its buffer: one message-sized buffer besides the
+    // message until the plaintext replaces the body.
     std::optional<keystore::SmimeDecrypted> decrypted;
     {
         auto der = decoded_body(message);
@@ -116,7 +117,7 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
         }
         if (!envelope)
             return fail(std::move(envelope.error()).with_context("S/MIME"));
-        auto result = keys.smime_decrypt(*envelope);
+        auto result = keys.smime_decrypt(std::move(*envelope));
         SEALGATE_TRY(result);
         decrypted = std::move(*result);
     }

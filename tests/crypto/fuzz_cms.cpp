@@ -1,10 +1,10 @@
 // libFuzzer entry point for the S/MIME decryption input path: detach_encrypted_content() (the
 // BER walker that rearranges the buffer in place) → Envelope::parse() → addressed_to() and
-// decrypt() with RFC 4134's Bob, to whom the seeds in tests/data/crypto/cms_corpus are
-// encrypted (openssl cms, DER and -stream BER, CBC and GCM, plus hand-made BER). Invariants abort
-// the process so that the fuzzer reports them; the saved corpus replays through this same
-// function in ctest (fuzz_cms_replay_test.cpp). Build for fuzzing with clang:
-// -DSEALGATE_FUZZ=ON, then build/tests/crypto/crypto_fuzz_cms tests/data/crypto/cms_corpus.
+// decrypt() / decrypt_in_place() with RFC 4134's Bob, to whom the seeds in
+// tests/data/crypto/cms_corpus are encrypted (openssl cms, DER and -stream BER, CBC and GCM, plus
+// hand-made BER). Invariants abort the process so that the fuzzer reports them; the saved corpus
+// replays through this same function in ctest (fuzz_cms_replay_test.cpp). Build for fuzzing with
+// clang: -DSEALGATE_FUZZ=ON, then build/tests/crypto/crypto_fuzz_cms tests/data/crypto/cms_corpus.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -72,6 +72,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     if (envelope->addressed_to(bob().cert)) {
         const auto plain = envelope->decrypt(bob().key, bob().cert);
         check(plain.has_value() ? plain->size() <= detached->size : !plain.error().reason.empty());
+        // Over its own buffer: the same outcome, the same bytes.
+        auto own = sealgate::crypto::Envelope::parse_in_place(input);
+        check(own.has_value());
+        const auto in_place = std::move(*own).decrypt_in_place(bob().key, bob().cert);
+        check(in_place.has_value() == plain.has_value());
+        check(!plain.has_value() || *in_place == *plain);
     }
     return 0;
 }
