@@ -72,12 +72,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     if (envelope->addressed_to(bob().cert)) {
         const auto plain = envelope->decrypt(bob().key, bob().cert);
         check(plain.has_value() ? plain->size() <= detached->size : !plain.error().reason.empty());
-        // Over its own buffer: the same outcome, the same bytes.
+        // Over its own buffer: the same bytes. Only when the outcome is deterministic: with a
+        // corrupt encrypted key OpenSSL decrypts with a random one (no padding oracle), and CBC
+        // padding then passes now and then.
+        const auto again = envelope->decrypt(bob().key, bob().cert);
         auto own = sealgate::crypto::Envelope::parse_in_place(input);
         check(own.has_value());
         const auto in_place = std::move(*own).decrypt_in_place(bob().key, bob().cert);
-        check(in_place.has_value() == plain.has_value());
-        check(!plain.has_value() || *in_place == *plain);
+        if (plain.has_value() && again.has_value() && *plain == *again)
+            check(in_place.has_value() && *in_place == *plain);
     }
     return 0;
 }
