@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
+#include "crypto/cms_detach.hpp"
 #include "crypto/ossl.hpp"
 
 namespace sealgate::crypto {
@@ -292,12 +294,22 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
 }
 
 Result<Envelope> Envelope::parse(std::string_view ber) {
+    return parse_in_place(std::string(ber));
+}
+
+Result<Envelope> Envelope::parse_in_place(std::string ber) {
     if (ber.size() > static_cast<std::size_t>(LONG_MAX)) {
         return fail(Error::bad_input("CMS message too large"));
     }
-    // Decode straight from the caller's buffer: d2i_CMS_bio would first copy it into a BIO.
-    const auto* p = reinterpret_cast<const unsigned char*>(ber.data());
-    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(ber.size())));
+    // d2i on the whole encoding would copy the encrypted content into the structure, gathering
+    // BER pieces by regrowth: the content stays where it is and CMS_decrypt reads it from there.
+    auto detached = detach_encrypted_content(ber);
+    SEALGATE_TRY(detached);
+    if (detached->size > static_cast<std::size_t>(INT_MAX))  // BIO_new_mem_buf's limit
+        return fail(Error::bad_input("CMS encrypted content too large"));
+    const std::string& structure = detached->structure;
+    const auto* p = reinterpret_cast<const unsigned char*>(structure.data());
+    ossl::CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(structure.size())));
     if (!cms)
         return fail(Error::bad_input(ossl::reason("not a CMS structure (truncated or corrupt)")));
     const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
@@ -305,9 +317,13 @@ Result<Envelope> Envelope::parse(std::string_view ber) {
         return fail(Error::bad_input(std::string("CMS content is not (Auth)EnvelopedData but ") +
                                      OBJ_nid2ln(type)));
     }
-    std::string alg = cipher_name(content_cipher_nid(ber));
+    std::string alg = cipher_name(content_cipher_nid(structure));
+    auto buffer = std::make_shared<std::string>(std::move(ber));
+    const std::string_view content =
+        std::string_view(*buffer).substr(detached->offset, detached->size);
     return Envelope(std::shared_ptr<CMS_ContentInfo>(cms.release(), CMS_ContentInfo_free),
-                    type == NID_id_smime_ct_authEnvelopedData, std::move(alg));
+                    std::move(buffer), content, type == NID_id_smime_ct_authEnvelopedData,
+                    std::move(alg));
 }
 
 bool Envelope::auth_enveloped() const {
@@ -343,33 +359,87 @@ bool Envelope::addressed_to(const Certificate& cert) const {
     return found;
 }
 
-Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
-    // Decrypt into memory and hand out nothing unless OpenSSL reports success: with GCM the tag
-    // is checked only after the last byte, with CBC the padding only at the end.
-    std::string plain;
-    // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
-    if (ASN1_OCTET_STRING** content = CMS_get0_content(cms_.get());
-        content != nullptr && *content != nullptr)
-        plain.reserve(static_cast<std::size_t>(ASN1_STRING_length(*content)));
-    const ByteSink append = [&plain](std::string_view piece) {
-        plain.append(piece);
-        return true;
-    };
-    ossl::Sink sink{append};
-    const auto out = ossl::sink_bio(&sink);
-    if (!out)
-        return fail(Error::temp(ossl::reason("out of memory")));
-    const bool decrypted =
-        CMS_decrypt(cms_.get(), key.get(), cert.get(), nullptr, out.get(), CMS_BINARY) == 1;
-    if (!decrypted || sink.failed) {
-        OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
-        if (sink.failed) {
-            ossl::drain_errors();
-            return fail(Error::temp("out of memory for the decrypted message"));
-        }
+namespace {
+
+// Decrypts `content` into `out` (room for content.size() octets) and returns the plaintext's
+// length. `out` may lie over `content` as long as it does not start after it: the cipher BIO
+// copies the ciphertext out of the memory BIO before it decrypts, and decryption never produces
+// more plaintext than it has read ciphertext. On failure `out` holds unauthenticated plaintext.
+//
+// CMS_decrypt() would do this, but OpenSSL 3.0.22 holds the plaintext of AuthEnvelopedData in a
+// memory BIO that grows by copying until the tag is checked, and only then writes it out: a
+// 50 MB message costs ~110 MB more. These are its public steps, with the plaintext read straight
+// into its final place, which the callers hand out only if the cipher reports success: with GCM
+// the tag is checked only after the last byte, with CBC the padding only at the end.
+Result<std::size_t> decrypt_to(CMS_ContentInfo* cms, std::string_view content,
+                               const PrivateKey& key, const Certificate& cert, char* out) {
+    ossl::drain_errors();
+    // With a certificate, a key that does not fit is not an error here (OpenSSL decrypts with a
+    // random key instead, against Bleichenbacher-style oracles): decryption fails at the end.
+    if (CMS_decrypt_set1_pkey(cms, key.get(), cert.get()) != 1)
         return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
+    const auto in = ossl::mem_reader(content);
+    if (!in)
+        return fail(Error::temp(ossl::reason("out of memory")));
+    // The cipher BIO on top of `in`; freeing it must leave `in` to its owner.
+    const auto pop_free = [&in](BIO* top) {
+        while (top != nullptr && top != in.get()) {
+            BIO* next = BIO_pop(top);
+            BIO_free(top);
+            top = next;
+        }
+    };
+    const std::unique_ptr<BIO, decltype(pop_free)> chain(CMS_dataInit(cms, in.get()), pop_free);
+    if (!chain || BIO_method_type(chain.get()) != BIO_TYPE_CIPHER)
+        return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
+
+    char extra = 0;
+    std::size_t have = 0;
+    int n = 0;
+    for (;;) {
+        // Read on to the end (CBC holds the last block back until then, GCM checks the tag
+        // there), even for no content; past the ciphertext's length there must be nothing.
+        char* const to = have < content.size() ? out + have : &extra;
+        const std::size_t want =
+            have < content.size() ? std::min<std::size_t>(content.size() - have, 1U << 20) : 1;
+        n = BIO_read(chain.get(), to, static_cast<int>(want));
+        if (n <= 0 || to == &extra)
+            break;
+        have += static_cast<std::size_t>(n);
     }
+    if (n != 0 || BIO_get_cipher_status(chain.get()) != 1)
+        return fail(Error::bad_input(ossl::reason("S/MIME decryption failed")));
+    return have;
+}
+
+}  // namespace
+
+Result<std::string> Envelope::decrypt(const PrivateKey& key, const Certificate& cert) const {
+    // The plaintext is at most as long as the ciphertext: one allocation, no regrowth copies.
+    std::string plain(content_.size(), '\0');
+    const auto n = decrypt_to(cms_.get(), content_, key, cert, plain.data());
+    if (!n) {
+        OPENSSL_cleanse(plain.data(), plain.size());  // unauthenticated plaintext: leave none
+        return fail(n.error());
+    }
+    plain.resize(*n);
     return plain;
+}
+
+Result<std::string> Envelope::decrypt_in_place(const PrivateKey& key, const Certificate& cert) && {
+    if (buffer_.use_count() != 1)
+        return decrypt(key, cert);
+    // The plaintext goes to the start of the buffer, at or before the content: writing trails
+    // reading (decrypt_to()).
+    std::shared_ptr<std::string> buffer = std::move(buffer_);
+    const std::string_view content = std::exchange(content_, std::string_view());
+    const auto n = decrypt_to(cms_.get(), content, key, cert, buffer->data());
+    if (!n) {
+        OPENSSL_cleanse(buffer->data(), buffer->size());
+        return fail(n.error());
+    }
+    buffer->resize(*n);
+    return std::move(*buffer);
 }
 
 }  // namespace sealgate::crypto

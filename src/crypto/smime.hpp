@@ -10,8 +10,10 @@
 // its encoding ever exists whole (a 50 MB message would otherwise be held three times). Smaller
 // entities are encrypted whole and written as DER in one piece: streaming costs a fixed ~3 µs
 // more and pays off only from about 32 KB (bench/RESULTS.md). gpgsm 2.2, NSS 3.87 cmsutil and
-// openssl cms read both forms (tests/crypto/interop_*). The MIME wrapping (base64 with CRLF) is
-// the pipeline's job.
+// openssl cms read both forms (tests/crypto/interop_*). Decryption reads BER and DER alike
+// without a second copy of the encrypted content (Envelope, crypto/cms_detach.hpp): a 50 MB
+// message needs its decoded CMS and the plaintext, nothing more. The MIME wrapping (base64 with
+// CRLF) is the pipeline's job.
 #pragma once
 
 #include <cstddef>
@@ -71,8 +73,11 @@ Result<Encrypted> cms_encrypt(std::string_view entity, const std::vector<Certifi
 class Envelope {
   public:
     // Parse the BER (or DER) of a ContentInfo holding EnvelopedData or AuthEnvelopedData;
-    // anything else, a truncated or corrupt structure, fails with a reason.
+    // anything else, a truncated or corrupt structure, fails with a reason. The encrypted
+    // content stays in the buffer (crypto/cms_detach.hpp), so parse() copies `ber` once;
+    // parse_in_place() takes the caller's buffer instead and rearranges it: for large messages.
     static Result<Envelope> parse(std::string_view ber);
+    static Result<Envelope> parse_in_place(std::string ber);
 
     bool auth_enveloped() const;
     std::string content_algorithm()
@@ -82,11 +87,26 @@ class Envelope {
     // Decrypt with our key. Fails (never returns partial plaintext) on a wrong key, a corrupt
     // ciphertext or a failed GCM tag.
     Result<std::string> decrypt(const PrivateKey& key, const Certificate& cert) const;
+    // decrypt() for the last key to try: the plaintext is written over the envelope's own buffer
+    // (it is never longer than the encrypted content, and each octet is written only after the
+    // ciphertext octet at that place has been read), so no second message-sized buffer exists.
+    // The envelope is used up whatever the outcome. One that shares its buffer with a copy
+    // decrypts as decrypt() does.
+    Result<std::string> decrypt_in_place(const PrivateKey& key, const Certificate& cert) &&;
 
   private:
-    Envelope(std::shared_ptr<CMS_ContentInfo> cms, bool auth, std::string alg)
-        : cms_(std::move(cms)), auth_(auth), content_algorithm_(std::move(alg)) {}
+    Envelope(std::shared_ptr<CMS_ContentInfo> cms, std::shared_ptr<std::string> buffer,
+             std::string_view content, bool auth, std::string alg)
+        : cms_(std::move(cms)),
+          buffer_(std::move(buffer)),
+          content_(content),
+          auth_(auth),
+          content_algorithm_(std::move(alg)) {}
+    // The structure without its encrypted content; decrypt() reads the content from content_,
+    // which points into buffer_, as detached content (RFC 5652 §6.1: encryptedContent OPTIONAL).
     std::shared_ptr<CMS_ContentInfo> cms_;
+    std::shared_ptr<std::string> buffer_;
+    std::string_view content_;
     bool auth_ = false;
     std::string content_algorithm_;
 };

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <vector>
+
 namespace sealgate::keystore {
 
 KeyStore::KeyStore(Store& store, MasterKey master) : store_(store), master_(std::move(master)) {}
@@ -88,21 +90,29 @@ Status KeyStore::refresh() {
     return load();
 }
 
-Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(const crypto::Envelope& envelope) {
+Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(crypto::Envelope envelope) {
     if (!loaded_generation_)
         SEALGATE_TRY(load());
     // Mail to a partner in the middle of a rotation is addressed to our old and new certificate:
-    // try each one it names, and report the last failure only if none works.
-    std::optional<Error> failure;
+    // try each one it names, and report the last failure only if none works. Only the last try
+    // may use the envelope up (a failed in-place decryption leaves no ciphertext to try again).
+    std::vector<const HeldKey*> named;
     for (const auto& held : smime_keys_) {
-        if (!envelope.addressed_to(held.cert))
-            continue;
-        auto entity = envelope.decrypt(held.key, held.cert);
+        if (envelope.addressed_to(held.cert))
+            named.push_back(&held);
+    }
+    const std::string algorithm = envelope.content_algorithm();
+    std::optional<Error> failure;
+    for (std::size_t i = 0; i < named.size(); ++i) {
+        const HeldKey& held = *named[i];
+        auto entity = i + 1 < named.size()
+                          ? envelope.decrypt(held.key, held.cert)
+                          : std::move(envelope).decrypt_in_place(held.key, held.cert);
         if (!entity) {
             failure = std::move(entity.error());
             continue;
         }
-        return SmimeDecrypted{std::move(*entity), held.cert.sha256(), envelope.content_algorithm()};
+        return SmimeDecrypted{std::move(*entity), held.cert.sha256(), algorithm};
     }
     if (failure)
         return fail(std::move(*failure));

@@ -51,7 +51,8 @@ class KeyStore {
     Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
                                           std::string_view sealed) const;
 
-    Result<std::optional<SmimeDecrypted>> smime_decrypt(const crypto::Envelope& envelope);
+    // Takes the envelope: the last key it tries decrypts in place (Envelope::decrypt_in_place).
+    Result<std::optional<SmimeDecrypted>> smime_decrypt(crypto::Envelope envelope);
     // The same for an OpenPGP message (armored or binary) and our OpenPGP secret keys.
     Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view message);
 

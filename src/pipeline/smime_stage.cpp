@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "core/text.hpp"
 #include "crypto/smime.hpp"
 #include "mime/base64.hpp"
@@ -97,33 +99,38 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
         return out;
     }
 
-    auto der = decoded_body(message);
-    if (!der)
-        return fail(std::move(der.error()).with_context("S/MIME body"));
-    auto envelope = crypto::Envelope::parse(*der);
-    if (!envelope && smime_type.empty()) {
-        // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
-        // ours to decrypt, the message passes as it is.
-        out.detail = "not encrypted";
-        return out;
+    // Memory, for large messages: the encoded body stays in `message` (it passes unchanged if it
+    // is not for us); the decoded CMS moves into the envelope and the key store, which decrypts
+    // it in place, so that the plaintext takes its buffer: one message-sized buffer besides the
+    // message until the plaintext replaces the body.
+    std::optional<keystore::SmimeDecrypted> decrypted;
+    {
+        auto der = decoded_body(message);
+        if (!der)
+            return fail(std::move(der.error()).with_context("S/MIME body"));
+        auto envelope = crypto::Envelope::parse_in_place(std::move(*der));
+        if (!envelope && smime_type.empty()) {
+            // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
+            // ours to decrypt, the message passes as it is.
+            out.detail = "not encrypted";
+            return out;
+        }
+        if (!envelope)
+            return fail(std::move(envelope.error()).with_context("S/MIME"));
+        auto result = keys.smime_decrypt(std::move(*envelope));
+        SEALGATE_TRY(result);
+        decrypted = std::move(*result);
     }
-    if (!envelope)
-        return fail(std::move(envelope.error()).with_context("S/MIME"));
-    der->clear();
-    der->shrink_to_fit();
-
-    auto decrypted = keys.smime_decrypt(*envelope);
-    SEALGATE_TRY(decrypted);
-    if (!*decrypted) {
+    if (!decrypted) {
         out.method = "smime";
         out.detail = "not encrypted to a key we hold";
         return out;
     }
-    SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->entity)));
+    SEALGATE_TRY(restore_inner_entity(message, std::move(decrypted->entity)));
     out.action = "decrypted";
     out.method = "smime";
-    out.keys = (*decrypted)->cert_sha256;
-    out.algorithm = (*decrypted)->algorithm;
+    out.keys = decrypted->cert_sha256;
+    out.algorithm = decrypted->algorithm;
     return out;
 }
 

@@ -235,6 +235,65 @@ TEST(Smime, FlippedByteInGcmCiphertextFails) {
     }
 }
 
+TEST(Smime, DecryptInPlaceGivesTheSameBytes) {
+    const Identity other = make(KeyAlgorithm::rsa2048, "other@partner.example");
+    for (const CmsProfile p : {CmsProfile::compat, CmsProfile::modern}) {
+        // DER (written whole) and BER (streamed, the pieces gathered first), and no content.
+        for (const std::size_t n : {std::size_t{0}, std::size_t{300}, std::size_t{100000}}) {
+            std::string entity(n, 'i');
+            for (std::size_t i = 0; i < n; i += 7)
+                entity[i] = static_cast<char>(i);
+            const auto enc = cms_encrypt(entity, {rsa().cert, other.cert}, p);
+            ASSERT_TRUE(enc) << enc.error().reason;
+            auto env = Envelope::parse_in_place(enc->ber);
+            ASSERT_TRUE(env) << env.error().reason;
+            // A failed try leaves the envelope as it was (the key store tries the next key).
+            EXPECT_FALSE(env->decrypt(other.key, rsa().cert)) << n;
+            {
+                // A copy shares the buffer: decrypting in place must not spoil it for the other.
+                const Envelope copy = *env;
+                EXPECT_TRUE(Envelope(copy).decrypt_in_place(rsa().key, rsa().cert).value_or("-") ==
+                            entity)
+                    << n;
+                EXPECT_TRUE(copy.decrypt(other.key, other.cert).value_or("-") == entity) << n;
+            }
+            // The last one: over its own buffer.
+            EXPECT_TRUE(std::move(*env).decrypt_in_place(other.key, other.cert).value_or("-") ==
+                        entity)
+                << n;
+        }
+    }
+}
+
+TEST(Smime, FailedDecryptInPlaceIsAnError) {
+    const std::string entity(100000, 'p');
+    const auto enc = cms_encrypt(entity, {rsa().cert}, CmsProfile::modern);
+    ASSERT_TRUE(enc);
+    std::string ber = enc->ber;
+    ber[ber.size() - 6 - 1] ^= 0x01;  // the last octet of the GCM tag
+    auto env = Envelope::parse_in_place(std::move(ber));
+    ASSERT_TRUE(env) << env.error().reason;
+    const auto plain = std::move(*env).decrypt_in_place(rsa().key, rsa().cert);
+    ASSERT_FALSE(plain);
+    EXPECT_THAT(plain.error().reason, HasSubstr("S/MIME decryption failed"));
+}
+
+TEST(Smime, GcmTagIsCheckedEvenForAnEmptyEntity) {
+    // No ciphertext at all: the tag must still be checked at the end of the (empty) stream.
+    const auto enc = cms_encrypt("", {rsa().cert}, CmsProfile::modern);
+    ASSERT_TRUE(enc) << enc.error().reason;
+    const auto env = Envelope::parse(enc->ber);
+    ASSERT_TRUE(env) << env.error().reason;
+    EXPECT_EQ(env->decrypt(rsa().key, rsa().cert).value_or("failed"), "");
+    std::string ber = enc->ber;
+    const std::size_t tag = ber.size() - 16;
+    ASSERT_EQ(ber.substr(tag - 2, 2), std::string("\x04\x10", 2));
+    ber[tag] = static_cast<char>(ber[tag] ^ 0x01);
+    const auto tampered = Envelope::parse(ber);
+    ASSERT_TRUE(tampered) << tampered.error().reason;
+    EXPECT_FALSE(tampered->decrypt(rsa().key, rsa().cert));
+}
+
 TEST(Smime, Rfc4134Example53TripleDes) {
     const std::string der = test::eml_body_der(read_file(testdata("vectors/rfc4134/5.3.eml")));
     const auto env = Envelope::parse(der);
