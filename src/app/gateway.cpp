@@ -101,7 +101,8 @@ void Gateway::set_relay(net::RelayConfig relay) {
 Status Gateway::start() {
     SEALGATE_TRY(reload());
     // The SMTP thread is busy too (both sides, the relay, the log): by default it keeps a core
-    // of its own. On 2 cores one worker relayed S/MIME 18% faster than two (bench/RESULTS.md).
+    // of its own. On 2 cores one worker encrypted up to 11% faster than two and decrypted ~13%
+    // slower (bench/RESULTS.md, 15:57).
     std::size_t threads = context_.config().workers;
     if (threads == 0)
         threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
