@@ -22,6 +22,8 @@ function(sealgate_test name)
   add_executable(${name} ${T_SOURCES})
   target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  # Helpers shared by the test folders (tests/fuzz_replay.hpp).
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data"
     SEALGATE_BINARY="$<TARGET_FILE:sealgate>")
