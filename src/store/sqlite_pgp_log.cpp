@@ -7,6 +7,8 @@
 
 namespace sealgate {
 
+using sqlite::Query;
+
 // --- OpenPGP keys -------------------------------------------------------------------------
 
 namespace {
@@ -24,22 +26,18 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
             return fail(std::move(q).error());
         for (const auto p : params)
             q->bind_text(p);
-        std::vector<PgpKeyRecord> out;
-        while (true) {
-            auto row = q->step();
-            if (!row)
-                return fail(std::move(row).error());
-            if (!*row)
-                break;
+        auto out = sqlite::collect<PgpKeyRecord>(*q, [](Query& r) -> Result<PgpKeyRecord> {
             PgpKeyRecord k;
-            k.fingerprint = q->text(0);
-            k.public_key = q->blob(1);
-            k.sealed_secret = q->blob(2);
-            k.trusted = q->boolean(3);
-            k.added = static_cast<std::time_t>(q->integer(4));
-            out.push_back(std::move(k));
-        }
-        for (auto& k : out) {
+            k.fingerprint = r.text(0);
+            k.public_key = r.blob(1);
+            k.sealed_secret = r.blob(2);
+            k.trusted = r.boolean(3);
+            k.added = static_cast<std::time_t>(r.integer(4));
+            return k;
+        });
+        if (!out)
+            return out;
+        for (auto& k : *out) {
             auto domains = child_list(kPgpDomains, k.fingerprint);
             if (!domains)
                 return fail(std::move(domains).error());
@@ -198,42 +196,35 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
         q->bind_int(limit);
         if (!query.message_id.empty())
             q->bind_text(query.message_id);
-        std::vector<LogRecord> out;
-        while (true) {
-            auto row = q->step();
-            if (!row)
-                return fail(std::move(row).error());
-            if (!*row)
-                break;
+        auto out = sqlite::collect<LogRecord>(*q, [](Query& row) -> Result<LogRecord> {
             LogRecord r;
-            r.id = q->integer(0);
-            r.time = static_cast<std::time_t>(q->integer(1));
-            r.queue_id = q->text(2);
-            r.message_id = q->text(3);
-            r.sender = q->text(4);
-            r.direction = q->text(5);
-            r.action = q->text(6);
-            r.method = q->text(7);
-            r.keys = q->text(8);
-            r.algorithm = q->text(9);
-            r.detail = q->text(10);
-            out.push_back(std::move(r));
-        }
-        std::reverse(out.begin(), out.end());  // newest `last` records, returned oldest first
-        for (auto& r : out) {
+            r.id = row.integer(0);
+            r.time = static_cast<std::time_t>(row.integer(1));
+            r.queue_id = row.text(2);
+            r.message_id = row.text(3);
+            r.sender = row.text(4);
+            r.direction = row.text(5);
+            r.action = row.text(6);
+            r.method = row.text(7);
+            r.keys = row.text(8);
+            r.algorithm = row.text(9);
+            r.detail = row.text(10);
+            return r;
+        });
+        if (!out)
+            return out;
+        std::reverse(out->begin(), out->end());  // newest `last` records, returned oldest first
+        for (auto& r : *out) {
             auto rq = impl_->db.query(
                 "SELECT address FROM mail_log_recipients WHERE log_id = ?1 ORDER BY position");
             if (!rq)
                 return fail(std::move(rq).error());
             rq->bind_int(r.id);
-            while (true) {
-                auto row = rq->step();
-                if (!row)
-                    return fail(std::move(row).error());
-                if (!*row)
-                    break;
-                r.recipients.push_back(rq->text(0));
-            }
+            auto recipients = sqlite::collect<std::string>(
+                *rq, [](Query& row) -> Result<std::string> { return row.text(0); });
+            if (!recipients)
+                return fail(std::move(recipients).error());
+            r.recipients = std::move(*recipients);
         }
         return out;
     });
