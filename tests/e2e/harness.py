@@ -507,6 +507,13 @@ class E2ETestCase(unittest.TestCase):
         cls._gateways.append(g)
         return g
 
+    @classmethod
+    def running_gateway(cls, name, config="", next_hop=None) -> Gateway:
+        """A gateway on a new store (`sealgate init`), started; next_hop None: the config's."""
+        g = cls.gateway(name, config)
+        g.cli("init")
+        return g.start(next_hop)
+
 
 def message(sender, to, subject, body: bytes, extra_headers=b"", message_id=None) -> bytes:
     """A test message with CRLF line ends and an 8-bit body."""

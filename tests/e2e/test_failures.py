@@ -22,9 +22,7 @@ def two_copies(subject):
 
 class NextHopDown(E2ETestCase):
     def test_deferred_when_nothing_listens(self):
-        g = self.gateway("g")
-        g.cli("init")
-        g.start(f"127.0.0.1:{free_port()}")
+        g = self.running_gateway("g", next_hop=f"127.0.0.1:{free_port()}")
         rcpts, final = send(g.port, SENDER, [TO], message(SENDER, f"<{TO}>", "down", b"x\n"))
         self.assertEqual([r.code for r in rcpts], [250])
         self.assertEqual(final.code // 100, 4, final)
@@ -39,9 +37,7 @@ class NextHopRefuses(E2ETestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sink_ = cls.sink()
-        cls.g = cls.gateway("g")
-        cls.g.cli("init")
-        cls.g.start(cls.sink_.address)
+        cls.g = cls.running_gateway("g", next_hop=cls.sink_.address)
 
     def setUp(self):
         self.sink_.take()
@@ -90,9 +86,7 @@ class NextHopRefuses(E2ETestCase):
 class ClientDisconnects(E2ETestCase):
     def test_disconnect_mid_data_delivers_nothing(self):
         sink = self.sink()
-        g = self.gateway("g")
-        g.cli("init")
-        g.start(sink.address)
+        g = self.running_gateway("g", next_hop=sink.address)
         c = Client(g.port)
         c.cmd("EHLO client.test")
         self.assertEqual(c.cmd(f"MAIL FROM:<{SENDER}>").code, 250)
@@ -118,9 +112,7 @@ class GracefulStop(E2ETestCase):
     def test_sigterm_finishes_the_transaction_in_flight(self):
         sink = self.sink()
         sink.hold = threading.Event()
-        g = self.gateway("g")
-        g.cli("init")
-        g.start(sink.address)
+        g = self.running_gateway("g", next_hop=sink.address)
         result = {}
 
         def client():

@@ -16,9 +16,7 @@ class Pipelining(E2ETestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sink_ = cls.sink()
-        cls.g = cls.gateway("g")
-        cls.g.cli("init")
-        cls.g.start(cls.sink_.address)
+        cls.g = cls.running_gateway("g", next_hop=cls.sink_.address)
 
     def test_mail_rcpt_rcpt_data_in_one_write(self):
         c = Client(self.g.port)
@@ -49,9 +47,8 @@ class SizeLimit(E2ETestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sink_ = cls.sink()
-        cls.g = cls.gateway("g", f"[smtp]\nmax_message_size = {LIMIT}\n")
-        cls.g.cli("init")
-        cls.g.start(cls.sink_.address)
+        cls.g = cls.running_gateway("g", f"[smtp]\nmax_message_size = {LIMIT}\n",
+                                    next_hop=cls.sink_.address)
 
     @staticmethod
     def sized(n):
@@ -95,9 +92,7 @@ class SizeLimit(E2ETestCase):
 class MalformedCommands(E2ETestCase):
     def test_errors_and_the_session_survives(self):
         sink = self.sink()
-        g = self.gateway("g")
-        g.cli("init")
-        g.start(sink.address)
+        g = self.running_gateway("g", next_hop=sink.address)
         c = Client(g.port)
         self.assertEqual(c.cmd("EHLO").code, 501)
         self.assertEqual(c.cmd("EHLO client.test").code, 250)

@@ -41,12 +41,9 @@ class StartTlsListener(E2ETestCase):
         super().setUpClass()
         cert, key = make_tls_files(cls.w, "listener")
         cls.sink_ = cls.sink()
-        cls.tls_gw = cls.gateway("tls", tls_config(cert, key))
-        cls.tls_gw.cli("init")
-        cls.tls_gw.start(cls.sink_.address)
-        cls.plain_gw = cls.gateway("plain")
-        cls.plain_gw.cli("init")
-        cls.plain_gw.start(cls.sink_.address)
+        cls.tls_gw = cls.running_gateway("tls", tls_config(cert, key),
+                                         next_hop=cls.sink_.address)
+        cls.plain_gw = cls.running_gateway("plain", next_hop=cls.sink_.address)
 
     def setUp(self):
         self.sink_.take()
@@ -183,9 +180,8 @@ class SighupNextHop(E2ETestCase):
                    f"the SIGHUP reload to {hop}")
 
     def test_next_message_goes_to_the_new_next_hop(self):
-        g = self.gateway("g", self.config(self.first.address))
-        g.cli("init")
-        g.start()  # the next hop from the config file
+        # The next hop from the config file.
+        g = self.running_gateway("g", self.config(self.first.address))
         one = message(SENDER, "<bob@y.example>", "before hup", b"one\n")
         self.assertEqual(send(g.port, SENDER, ["bob@y.example"], one)[1].code, 250)
         self.assertEqual(strip_info(self.first.wait_messages(1)[0].data), one)
@@ -198,9 +194,7 @@ class SighupNextHop(E2ETestCase):
         self.assertEqual(g.stop(), 0)
 
     def test_reload_while_a_transaction_is_in_flight(self):
-        g = self.gateway("h", self.config(self.first.address))
-        g.cli("init")
-        g.start()
+        g = self.running_gateway("h", self.config(self.first.address))
         self.first.hold = threading.Event()
         self.first.data_received.clear()
         result = {}
