@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# relay-cpu.sh — one smtp-source run through `sealgate serve` to smtp-sink, with the CPU each
+# process used per message. For A/B comparisons of two binaries or two configurations, run it
+# alternately (the machine's noise is larger than most single changes).
+#
+# usage: bench/relay-cpu.sh STORE_DIR TO LF_MESSAGE [FROM] [MESSAGES]
+#   STORE_DIR   a directory kept by `KEEP=1 bench/run-smtp-bench.sh` (its gw.db, sealgate.toml and
+#               the messages plain.lf / inbound.lf)
+#   TO, FROM    envelope: bob@smime.example (S/MIME encrypt), bob@plain.example (pass),
+#               bob@pgp.example (OpenPGP); FROM bob@smime.example TO alice@example.com with
+#               inbound.lf (S/MIME decrypt). FROM defaults to alice@example.com.
+#   MESSAGES    timed messages (default 12000), after 1,000 untimed ones.
+# environment:  SEALGATE (binary; default ./build/src/app/sealgate), SRCOPT (default -d: reuse
+#               connections; empty: a new connection per message), CONFIG (default
+#               STORE_DIR/sealgate.toml), PORT (first of two free loopback ports, default 29025).
+# output: "rate N msg/s; CPU us/msg: sealgate N, sink N, source N; sealgate cores N"
+set -euo pipefail
+W=$1 TO=$2 LF=$3 FROM=${4:-alice@example.com} N=${5:-12000}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SG=${SEALGATE:-$HERE/../build/src/app/sealgate}
+SRCOPT=${SRCOPT--d}
+CONFIG=${CONFIG:-$W/sealgate.toml}
+PORT=${PORT:-29025}
+cd "$W"
+smtp-sink -u nobody "127.0.0.1:$PORT" 1024 </dev/null >/dev/null 2>&1 &
+SINK=$!
+"$SG" --config "$CONFIG" --store "$W/gw.db" serve --listen "127.0.0.1:$((PORT + 1))" \
+    --next-hop "127.0.0.1:$PORT" > relay-cpu.out 2> relay-cpu.err &
+GW=$!
+trap 'kill $GW $SINK 2>/dev/null; wait 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "listening on" relay-cpu.out 2>/dev/null && break; sleep 0.1; done
+# shellcheck disable=SC2086
+smtp-source -s 10 -m 1000 $SRCOPT -f "$FROM" -t "$TO" -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+g0=$(ticks $GW) k0=$(ticks $SINK) t0=$(date +%s.%N)
+# shellcheck disable=SC2086
+/usr/bin/time -f "%U %S" -o relay-cpu.time smtp-source -s 10 -m "$N" $SRCOPT -f "$FROM" -t "$TO" \
+    -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
+t1=$(date +%s.%N) g1=$(ticks $GW) k1=$(ticks $SINK)
+read -r su ss < relay-cpu.time
+python3 -c "
+import os
+n, dt, hz = $N, $t1 - $t0, os.sysconf('SC_CLK_TCK')
+us = lambda s: s / n * 1e6
+print(f'rate {n / dt:.0f} msg/s; CPU us/msg: sealgate {us(($g1 - $g0) / hz):.0f}, '
+      f'sink {us(($k1 - $k0) / hz):.0f}, source {us($su + $ss):.0f}; '
+      f'sealgate cores {($g1 - $g0) / hz / dt:.2f}')"
