@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "address/address.hpp"
 #include "smtp/syntax.hpp"
 
 namespace sealgate::smtp {
@@ -54,6 +55,10 @@ bool valid_orcpt(std::string_view value) {
               c == '-'))
             return false;
     return semi + 1 < value.size() && is_xtext(value.substr(semi + 1));
+}
+
+address::Charset charset(const Envelope& e) {
+    return e.smtputf8 ? address::Charset::utf8 : address::Charset::ascii;
 }
 
 bool has_duplicate(const std::vector<Param>& params) {
@@ -193,27 +198,34 @@ bool Session::process_data(Actions& out) {
     if (nl == std::string_view::npos) {
         if (pending.size() <= kMaxFragment)
             return false;
-        const std::size_t take = pending.size() - 1;  // keep a possible '\r' for the next read
-        append_data(pending.substr(0, take));
-        data_line_start_ = false;
-        pos_ += take;
+        // Keep the last byte: a '\r' there may be the first half of a CRLF. Every '\r' before
+        // it is followed by something other than '\n': a bare CR.
+        const std::string_view take = pending.substr(0, pending.size() - 1);
+        if (take.find('\r') != std::string_view::npos)
+            data_bad_newline_ = true;
+        append_data(take);
+        data_after_crlf_ = false;
+        pos_ += take.size();
         return false;
     }
     std::string_view line = pending.substr(0, nl);
     pos_ += nl + 1;
     const bool crlf = !line.empty() && line.back() == '\r';
-    if (crlf) {
+    if (crlf)
         line.remove_suffix(1);
-    } else {
-        data_bare_lf_ = true;
-    }
-    if (crlf && data_line_start_ && line == ".") {
+    if (!crlf || line.find('\r') != std::string_view::npos)
+        data_bad_newline_ = true;
+    // RFC 5321 §4.1.1.4: only CRLF "." CRLF ends the data. "<LF>.<CRLF>" or "<CR>.<CRLF>" does
+    // not: a client that meant it as the end would have the rest read as new commands (SMTP
+    // smuggling), so it stays data, and the message is refused at the real end.
+    if (crlf && data_after_crlf_ && data_line_start_ && line == ".") {
         end_of_data(out);
         return true;
     }
     append_data(line);
     append_data("\r\n");
     data_line_start_ = true;
+    data_after_crlf_ = crlf;
     return true;
 }
 
@@ -232,10 +244,14 @@ void Session::append_data(std::string_view fragment) {
 }
 
 void Session::end_of_data(Actions& out) {
+    if (data_bad_newline_) {
+        // The client and we may disagree on where this message ended; whatever it sends next
+        // must not run as commands.
+        return close(out, 550, "5.6.0",
+                     "Error: bare <CR> or <LF> in message data (RFC 5321 2.3.8); closing");
+    }
     if (data_size_ > config_.limits.max_message_size) {
         reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
-    } else if (data_bare_lf_) {
-        reply(out, 550, "5.6.0", "Error: bare LF line ends in message (RFC 5321 2.3.8)");
     } else {
         out.push_back(action::Deliver{envelope_, std::move(data_)});
         data_.clear();
@@ -292,7 +308,8 @@ void Session::reset_transaction() {
     data_.clear();
     data_size_ = 0;
     data_line_start_ = true;
-    data_bare_lf_ = false;
+    data_after_crlf_ = true;
+    data_bad_newline_ = false;
 }
 
 void Session::cmd_helo(std::string_view args, Actions& out) {
@@ -375,6 +392,12 @@ void Session::cmd_mail(std::string_view args, Actions& out) {
     }
     if (has_non_ascii(parsed->address) && !e.smtputf8)
         return error(out, 553, "5.6.7", "Error: non-ASCII address needs SMTPUTF8");
+    if (!parsed->address.empty()) {
+        const auto sender = address::parse_path(parsed->address, charset(e));
+        if (!sender)
+            return error(out, 501, "5.1.7", "Error: bad sender address syntax");
+        parsed->address = sender->address();
+    }
     if (e.size && *e.size > config_.limits.max_message_size)
         return reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     e.sender = std::move(parsed->address);
@@ -396,7 +419,6 @@ void Session::cmd_rcpt(std::string_view args, Actions& out) {
     if (has_duplicate(parsed->params))
         return error(out, 501, "5.5.4", "Error: duplicate parameter");
     Recipient rcpt;
-    rcpt.address = std::move(parsed->address);
     for (const Param& p : parsed->params) {
         const std::string value = p.value.value_or("");
         if (p.keyword == "NOTIFY") {
@@ -411,8 +433,18 @@ void Session::cmd_rcpt(std::string_view args, Actions& out) {
             return error(out, 555, "5.5.4", "Error: unsupported parameter " + p.keyword);
         }
     }
-    if (has_non_ascii(rcpt.address) && !envelope_.smtputf8)
+    if (has_non_ascii(parsed->address) && !envelope_.smtputf8)
         return error(out, 553, "5.6.7", "Error: non-ASCII address needs SMTPUTF8");
+    if (iequals(parsed->address, "postmaster")) {
+        rcpt.address = std::move(parsed->address);  // RFC 5321 §4.5.1: ours, without a domain
+    } else {
+        // By the grammar, never by the last '@' (address/address.hpp): a spelling that another
+        // MTA resolves to a partner's domain must not reach the policy as some other domain.
+        auto mailbox = address::parse_path(parsed->address, charset(envelope_));
+        if (!mailbox)
+            return error(out, 501, "5.1.3", "Error: bad recipient address syntax");
+        rcpt.address = mailbox->address();
+    }
     rcpt_attempted_ = true;
     if (envelope_.recipients.size() >= config_.limits.max_recipients)
         return reply(out, 452, "4.5.3", "Error: too many recipients");
@@ -435,7 +467,8 @@ void Session::cmd_data(std::string_view args, Actions& out) {
     data_.clear();
     data_size_ = 0;
     data_line_start_ = true;
-    data_bare_lf_ = false;
+    data_after_crlf_ = true;
+    data_bad_newline_ = false;
     state_ = State::Data;
     reply(out, 354, "", "End data with <CR><LF>.<CR><LF>");
 }

@@ -11,10 +11,16 @@
 //    configured and not yet active) and XFORWARD (when enabled).
 //  - Command lines end in CRLF; a bare LF is tolerated on command lines. A line longer than
 //    limits.max_line (including CRLF) is discarded up to its end and answered 500 5.5.2.
-//  - DATA ends only at CRLF "." CRLF. Leading dots are unstuffed (RFC 5321 §4.5.2). A bare LF
-//    inside DATA is REFUSED: the message is read to its end and answered 550 5.6.0, never
-//    delivered. Postfix (our only intended client) always sends CRLF, and accepting bare LF is
-//    what makes SMTP smuggling possible (RFC 5321 §2.3.8 forbids it).
+//  - DATA ends only at CRLF "." CRLF: "<LF>.<CRLF>" and "<CR>.<CRLF>" are data. Leading dots
+//    are unstuffed (RFC 5321 §4.5.2). A bare LF or a bare CR anywhere in DATA is REFUSED: the
+//    data is read to its real end, answered 550 5.6.0, never delivered, and the connection is
+//    closed, so that nothing a client sent after what it may have meant as the end runs as a
+//    command (SMTP smuggling). Postfix (our intended client) always sends CRLF; RFC 5321 §2.3.8
+//    forbids bare CR and LF.
+//  - MAIL and RCPT paths are parsed by the grammar (address/address.hpp): a path that is not
+//    one (a comment, a quoted domain, an empty label, ...) gets 501 5.1.7 (MAIL) or 501 5.1.3
+//    (RCPT) and never reaches the Policy. A source route is dropped; "<postmaster>" is taken
+//    as it is (RFC 5321 §4.5.1).
 //  - Size: a declared SIZE= above limits.max_message_size gets 552 5.3.4 at MAIL; data above the
 //    limit (the unstuffed bytes, line ends included) is read and discarded to the end of DATA,
 //    then answered 552 5.3.4. Exactly max_message_size bytes are accepted.
@@ -154,8 +160,9 @@ class Session {
     bool rcpt_attempted_ = false;
     std::string data_;
     std::uint64_t data_size_ = 0;
-    bool data_line_start_ = true;
-    bool data_bare_lf_ = false;
+    bool data_line_start_ = true;    // at the start of a line (for dot-unstuffing)
+    bool data_after_crlf_ = true;    // the previous line ended in CRLF (or DATA just began)
+    bool data_bad_newline_ = false;  // a bare LF or bare CR was seen
 };
 
 }  // namespace sealgate::smtp
