@@ -81,12 +81,17 @@ const Session::Command Session::kCommands[] = {
 };
 
 Session::Session(SessionConfig config, Policy& policy, std::string client_address,
-                 std::optional<Reply> refuse)
+                 std::optional<Reply> refuse, DataBudget* budget)
     : config_(std::move(config)),
       policy_(policy),
       client_address_(std::move(client_address)),
-      refuse_(std::move(refuse)) {
+      refuse_(std::move(refuse)),
+      budget_(budget) {
     envelope_.client_address = client_address_;
+}
+
+Session::~Session() {
+    release_data();
 }
 
 Actions Session::start() {
@@ -116,6 +121,7 @@ Actions Session::delivered(const Reply& final_reply) {
     out.push_back(action::Send{final_reply});
     reset_transaction();
     state_ = State::Ready;
+    junk_commands_ = 0;
     process(out);
     return out;
 }
@@ -138,6 +144,14 @@ Actions Session::timeout() {
     Actions out;
     if (state_ != State::Closed)
         close(out, 421, "4.4.2", config_.hostname + " Error: timeout exceeded");
+    return out;
+}
+
+Actions Session::time_limit(std::string_view what) {
+    Actions out;
+    if (state_ != State::Closed)
+        close(out, 421, "4.4.2",
+              config_.hostname + " Error: " + std::string(what) + " time limit exceeded");
     return out;
 }
 
@@ -235,12 +249,29 @@ void Session::append_data(std::string_view fragment) {
         fragment.remove_prefix(1);
     data_line_start_ = false;
     data_size_ += fragment.size();
+    if (data_over_budget_)
+        return;
     if (data_size_ > config_.limits.max_message_size) {
-        data_.clear();
-        data_.shrink_to_fit();
+        release_data();
         return;
     }
+    if (budget_ != nullptr) {
+        if (!budget_->take(fragment.size())) {
+            release_data();
+            data_over_budget_ = true;
+            return;
+        }
+        reserved_ += fragment.size();
+    }
     data_.append(fragment);
+}
+
+void Session::release_data() {
+    data_.clear();
+    data_.shrink_to_fit();
+    if (budget_ != nullptr)
+        budget_->give(reserved_);
+    reserved_ = 0;
 }
 
 void Session::end_of_data(Actions& out) {
@@ -252,9 +283,11 @@ void Session::end_of_data(Actions& out) {
     }
     if (data_size_ > config_.limits.max_message_size) {
         reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
+    } else if (data_over_budget_) {
+        reply(out, 452, "4.3.1", "Error: insufficient system storage, try again later");
     } else {
         out.push_back(action::Deliver{envelope_, std::move(data_)});
-        data_.clear();
+        release_data();
         state_ = State::Delivering;
         return;
     }
@@ -288,7 +321,13 @@ void Session::reply(Actions& out, int code, std::string status, std::string_view
 void Session::error(Actions& out, int code, std::string status, std::string_view text) {
     reply(out, code, std::move(status), text);
     if (++bad_commands_ >= config_.limits.max_bad_commands)
-        close(out, 421, "4.7.0", config_.hostname + " Error: too many errors");
+        return close(out, 421, "4.7.0", config_.hostname + " Error: too many errors");
+    junk(out);
+}
+
+void Session::junk(Actions& out) {
+    if (++junk_commands_ > config_.limits.max_junk_commands)
+        close(out, 421, "4.7.0", config_.hostname + " Error: too many junk commands");
 }
 
 void Session::close(Actions& out, int code, std::string status, std::string_view text) {
@@ -305,11 +344,12 @@ void Session::reset_transaction() {
     fresh.tls = tls_;
     envelope_ = std::move(fresh);
     rcpt_attempted_ = false;
-    data_.clear();
+    release_data();
     data_size_ = 0;
     data_line_start_ = true;
     data_after_crlf_ = true;
     data_bad_newline_ = false;
+    data_over_budget_ = false;
 }
 
 void Session::cmd_helo(std::string_view args, Actions& out) {
@@ -464,11 +504,14 @@ void Session::cmd_data(std::string_view args, Actions& out) {
             return reply(out, 554, "5.5.1", "Error: no valid recipients");
         return error(out, 503, "5.5.1", "Error: need RCPT command");
     }
-    data_.clear();
+    if (budget_ != nullptr && !budget_->may_start(envelope_.size.value_or(0)))
+        return reply(out, 452, "4.3.1", "Error: insufficient system storage, try again later");
+    release_data();
     data_size_ = 0;
     data_line_start_ = true;
     data_after_crlf_ = true;
     data_bad_newline_ = false;
+    data_over_budget_ = false;
     state_ = State::Data;
     reply(out, 354, "", "End data with <CR><LF>.<CR><LF>");
 }
@@ -480,10 +523,12 @@ void Session::cmd_rset(std::string_view args, Actions& out) {
     if (state_ == State::Mail)
         state_ = State::Ready;
     reply(out, 250, "2.0.0", "Ok");
+    junk(out);
 }
 
 void Session::cmd_noop(std::string_view, Actions& out) {
     reply(out, 250, "2.0.0", "Ok");
+    junk(out);
 }
 
 void Session::cmd_quit(std::string_view, Actions& out) {
@@ -494,11 +539,13 @@ void Session::cmd_vrfy(std::string_view args, Actions& out) {
     if (args.empty())
         return error(out, 501, "5.5.4", "Syntax: VRFY address");
     reply(out, 252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    junk(out);
 }
 
 void Session::cmd_help(std::string_view, Actions& out) {
     reply(out, 214, "2.0.0",
           "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS XFORWARD");
+    junk(out);
 }
 
 void Session::cmd_starttls(std::string_view args, Actions& out) {

@@ -35,6 +35,15 @@
 //    502 5.5.1 STARTTLS without TLS configured, 503 5.5.1 bad sequence, 504 5.5.4 unsupported
 //    parameter value, 555 5.5.4 unknown MAIL/RCPT parameter (RFC 5321 §4.1.1.11). Every error
 //    reply counts; after limits.max_bad_commands of them: 421 4.7.0 and close.
+//  - Junk: NOOP, RSET, VRFY, HELP and error replies count as junk; after
+//    limits.max_junk_commands of them without a message delivered in between: 421 4.7.0 and
+//    close. A finished delivery starts the count again (a kept connection says RSET between
+//    messages).
+//  - Memory: with a DataBudget (smtp/budget.hpp), the data a session keeps is taken from it.
+//    DATA while too little of it is free (DataBudget::may_start, with the declared SIZE) gets
+//    452 4.3.1; a message that would exceed it is read to
+//    its end, discarded and answered 452 4.3.1. The budget is given back when the transaction
+//    ends, and at Deliver (the network layer accounts for the message while it is delivered).
 //  - A refused client (Config::refuse set, e.g. not in the permitted networks) is greeted with
 //    that reply and, as RFC 5321 §3.1 demands, gets 503 to everything but QUIT.
 #pragma once
@@ -47,6 +56,7 @@
 #include <variant>
 #include <vector>
 
+#include "smtp/budget.hpp"
 #include "smtp/envelope.hpp"
 #include "smtp/reply.hpp"
 
@@ -57,6 +67,9 @@ struct Limits {
     std::uint64_t max_message_size = 50 * 1024 * 1024;
     std::size_t max_recipients = 1000;
     unsigned max_bad_commands = 20;
+    // NOOP, RSET, VRFY, HELP and errors between two messages (Postfix's
+    // smtpd_junk_command_limit): a client that only keeps its connection busy loses it.
+    unsigned max_junk_commands = 100;
 };
 
 struct SessionConfig {
@@ -94,14 +107,19 @@ class Session {
     // client_address is recorded in every envelope; refuse, when set, is the greeting that
     // refuses the client (e.g. 554 5.7.1).
     Session(SessionConfig config, Policy& policy, std::string client_address,
-            std::optional<Reply> refuse = std::nullopt);
+            std::optional<Reply> refuse = std::nullopt, DataBudget* budget = nullptr);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     Actions start();  // the greeting
     Actions receive(std::string_view bytes);
     Actions delivered(const Reply& reply);  // the final answer to the DATA last delivered
     Actions tls_started();                  // the TLS handshake after StartTls succeeded
     Actions timeout();                      // 421 4.4.2 and close
-    Actions shutdown();                     // 421 4.3.2 and close
+    // A deadline of the network layer passed (what: "session", "DATA"): 421 4.4.2 and close.
+    Actions time_limit(std::string_view what);
+    Actions shutdown();  // 421 4.3.2 and close
 
     bool closed() const { return state_ == State::Closed; }
     bool in_data() const { return state_ == State::Data; }
@@ -127,6 +145,8 @@ class Session {
     void dispatch(std::string_view line, Actions& out);
     void reply(Actions& out, int code, std::string status, std::string_view text);
     void error(Actions& out, int code, std::string status, std::string_view text);
+    void junk(Actions& out);
+    void release_data();
     void close(Actions& out, int code, std::string status, std::string_view text);
     void reset_transaction();
     bool params_allowed() const { return envelope_.esmtp; }
@@ -148,6 +168,7 @@ class Session {
     Policy& policy_;
     const std::string client_address_;
     const std::optional<Reply> refuse_;
+    DataBudget* const budget_;
 
     State state_ = State::Fresh;
     bool tls_ = false;
@@ -155,6 +176,7 @@ class Session {
     std::size_t pos_ = 0;
     bool discarding_line_ = false;
     unsigned bad_commands_ = 0;
+    unsigned junk_commands_ = 0;
 
     Envelope envelope_;
     bool rcpt_attempted_ = false;
@@ -163,6 +185,8 @@ class Session {
     bool data_line_start_ = true;    // at the start of a line (for dot-unstuffing)
     bool data_after_crlf_ = true;    // the previous line ended in CRLF (or DATA just began)
     bool data_bad_newline_ = false;  // a bare LF or bare CR was seen
+    bool data_over_budget_ = false;  // the DataBudget ran out: discarding to the end
+    std::uint64_t reserved_ = 0;     // bytes of data_ taken from the budget
 };
 
 }  // namespace sealgate::smtp

@@ -286,6 +286,80 @@ TEST_F(SessionTest, BadSenderSyntax) {
     EXPECT_EQ(codes(session.receive("MAIL FROM:<>\r\n")), (std::vector<int>{250}));
 }
 
+TEST_F(SessionTest, JunkCommandsCloseTheSessionUntilAMessageIsDelivered) {
+    SessionConfig c = make_config();
+    c.limits.max_junk_commands = 3;
+    FakePolicy p;
+    Session s(c, p, "192.0.2.1");
+    s.start();
+    s.receive("EHLO c\r\n");
+    EXPECT_EQ(codes(s.receive("NOOP\r\nRSET\r\nVRFY x\r\n")), (std::vector<int>{250, 250, 252}));
+    // A delivered message starts the count again (a kept connection says RSET between them).
+    s.receive("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nx\r\n.\r\n");
+    s.delivered(Reply::make(250, "2.0.0", "Ok"));
+    EXPECT_EQ(codes(s.receive("NOOP\r\nHELP\r\nNOOP\r\n")), (std::vector<int>{250, 214, 250}));
+    const Actions a = s.receive("NOOP\r\n");
+    EXPECT_EQ(sent(a), "250 2.0.0 Ok\r\n421 4.7.0 gw.example Error: too many junk commands\r\n");
+    EXPECT_TRUE(has_close(a));
+}
+
+TEST_F(SessionTest, UnknownCommandsAreJunkToo) {
+    SessionConfig c = make_config();
+    c.limits.max_junk_commands = 2;
+    FakePolicy p;
+    Session s(c, p, "192.0.2.1");
+    s.start();
+    const Actions a = s.receive("EHLO c\r\nFOO\r\nBAR\r\nBAZ\r\n");
+    EXPECT_EQ(codes(a), (std::vector<int>{250, 500, 500, 500, 421}));
+    EXPECT_TRUE(has_close(a));
+}
+
+TEST(SessionBudget, DataBeyondTheBudgetIsDiscardedAndAnswered452) {
+    DataBudget budget(50, 0);
+    SessionConfig c;
+    c.limits.max_message_size = 1000;
+    FakePolicy p;
+    Session a(c, p, "192.0.2.1", std::nullopt, &budget);
+    Session b(c, p, "192.0.2.2", std::nullopt, &budget);
+    a.start();
+    b.start();
+    a.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    a.receive(std::string(40, 'a') + "\r\n");
+    EXPECT_EQ(budget.used(), 42u);
+    // b fits 8 bytes, then runs out: it keeps nothing and reads on to its end.
+    b.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    b.receive(std::string(20, 'b') + "\r\n");
+    EXPECT_EQ(budget.used(), 42u);
+    EXPECT_EQ(sent(b.receive(".\r\n")),
+              "452 4.3.1 Error: insufficient system storage, try again later\r\n");
+    // a delivers: the session gives its bytes back at Deliver.
+    EXPECT_TRUE(find_deliver(a.receive(".\r\n")));
+    EXPECT_EQ(budget.used(), 0u);
+    a.delivered(Reply::make(250, "2.0.0", "Ok"));
+    // DATA while too little is free for the declared SIZE, or nothing at all, is refused.
+    budget.force(10);
+    EXPECT_EQ(codes(a.receive("MAIL FROM:<a@x> SIZE=41\r\nRCPT TO:<b@y>\r\nDATA\r\nRSET\r\n")),
+              (std::vector<int>{250, 250, 452, 250}));
+    budget.give(10);
+    budget.force(50);
+    EXPECT_EQ(codes(a.receive("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n")),
+              (std::vector<int>{250, 250, 452}));
+    budget.give(50);
+    EXPECT_EQ(codes(a.receive("DATA\r\n")), (std::vector<int>{354}));
+}
+
+TEST(SessionBudget, ADroppedSessionGivesItsBytesBack) {
+    DataBudget budget(1000);
+    FakePolicy p;
+    {
+        Session s(SessionConfig{}, p, "192.0.2.1", std::nullopt, &budget);
+        s.start();
+        s.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nhello\r\n");
+        EXPECT_EQ(budget.used(), 7u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
+}
+
 TEST_F(SessionTest, BareLfTerminatedCommandsAreTolerated) {
     session.start();
     EXPECT_EQ(codes(session.receive("EHLO c\nNOOP\n")), (std::vector<int>{250, 250}));
