@@ -7,7 +7,9 @@ in clear, "not on a crash, not on a bug". This run holds the daemon to it under 
   Upstream  plays the upstream MTA (Postfix's smtp client): several connections, each reused for
             many transactions; it keeps every recipient of every message until it got 250 for
             it, and retries on 4xx, a lost connection or no reply, with a bounded backoff
-            (Postfix's queue manager, compressed to milliseconds). 5xx is a bounce.
+            (Postfix's queue manager, compressed to milliseconds). 5xx is a bounce. A refused
+            connection suspends all delivery for a backoff, as Postfix's "delivery temporarily
+            suspended" does for a dead destination, instead of failing the whole queue at once.
   Sink      the next hop (harness.Sink in this process, on a fixed port): it records every
             message it accepted, in memory, before it answers; the sink outlives every chaos
             event, so its record is durable for the test.
@@ -136,7 +138,10 @@ class Upstream:
         self.accepted_messages = 0  # every recipient answered 250
         self.transactions = 0  # ends of DATA sent
         self.deferrals = 0  # 4xx at any step
-        self.connection_failures = 0  # refused, lost, or no reply
+        self.connection_failures = 0  # lost or no reply during a transaction
+        self.refused = 0  # connection attempts that failed (refused, no greeting)
+        self.suspended_until = 0.0  # no delivery before, after refused connections
+        self.consecutive_refusals = 0
         self.bounces = 0  # 5xx: recipients
         self.gave_up = 0  # messages past MAX_ATTEMPTS
         self.errors = []  # exceptions in a thread: a bug in this test
@@ -163,15 +168,24 @@ class Upstream:
                 if self.unsettled == 0 or self.abort:
                     return None
                 now = time.monotonic()
+                if now < self.suspended_until:
+                    self.cond.wait(self.suspended_until - now)
+                    continue
                 if self.queue and self.queue[0][0] <= now:
                     return self.mails[heapq.heappop(self.queue)[1]]
                 # The retry schedule, or another thread's outcome (which may settle the run).
                 self.cond.wait(self.queue[0][0] - now if self.queue else None)
 
-    def _settle(self, mail: Mail, deferred: bool, connection_failed: bool):
+    def _settle(self, mail: Mail, deferred: bool = False, connection_failed: bool = False,
+                refused: bool = False):
         with self.cond:
             self.deferrals += deferred
             self.connection_failures += connection_failed
+            self.refused += refused
+            if refused:
+                self.consecutive_refusals += 1
+                backoff = RETRY_FIRST * 2 ** min(self.consecutive_refusals - 1, 10)
+                self.suspended_until = time.monotonic() + min(backoff, RETRY_MAX)
             if not mail.pending:
                 self.unsettled -= 1
                 self.accepted_messages += not mail.bounced
@@ -189,16 +203,20 @@ class Upstream:
         client = None
         try:
             while (mail := self._next()) is not None:
-                try:
-                    if client is None:
+                if client is None:
+                    try:
                         client = self._connect()
-                    deferred = self._transaction(client, mail)
-                    self._settle(mail, deferred, False)
-                except OSError:  # refused, reset, closed, or no reply within the timeout
-                    if client is not None:
-                        client.close()
+                    except OSError:
+                        self._settle(mail, refused=True)
+                        continue
+                    with self.cond:
+                        self.consecutive_refusals = 0
+                try:
+                    self._settle(mail, deferred=self._transaction(client, mail))
+                except OSError:  # reset, closed, or no reply within the timeout
+                    client.close()
                     client = None
-                    self._settle(mail, False, True)
+                    self._settle(mail, connection_failed=True)
             if client is not None:
                 try:
                     client.cmd("QUIT")
@@ -316,13 +334,14 @@ class Chaos(E2ETestCase):
                                 f"no progress to {goal} accepted messages: "
                                 f"{self.figures(upstream, kills)}")
                 # How many failures the outage lasts for (a bound of WAIT in case they are few).
-                need = self.rng.randint(1, 4 * CONNECTIONS)
+                need = self.rng.randint(1, 2 * CONNECTIONS)
                 if event == "kill":
                     crashes += self.g.proc.poll() is not None
-                    before = upstream.connection_failures
+                    before = upstream.connection_failures + upstream.refused
                     self.g.kill()
                     kills += 1
-                    upstream.wait(lambda: upstream.connection_failures >= before + need, WAIT)
+                    upstream.wait(lambda: upstream.connection_failures + upstream.refused
+                                  >= before + need, WAIT)
                     self.g.start(self.sink_.address, port=self.port)
                 else:
                     before = upstream.deferrals
@@ -403,6 +422,7 @@ class Chaos(E2ETestCase):
             "bounced": upstream.bounces, "gave_up": upstream.gave_up,
             "transactions": upstream.transactions, "deferrals": upstream.deferrals,
             "connection_failures": upstream.connection_failures,
+            "refused_connections": upstream.refused,
             "kills": kills, "next_hop_restarts": self.sink_.restarts, "crashes": crashes,
             "wall_seconds": round(wall, 1),
         }
