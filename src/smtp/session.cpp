@@ -255,13 +255,21 @@ void Session::append_data(std::string_view fragment) {
         release_data();
         return;
     }
-    if (budget_ != nullptr) {
-        if (!budget_->take(fragment.size())) {
-            release_data();
-            data_over_budget_ = true;
-            return;
+    // The buffer grows in steps chosen here, so that what the budget counts is what is
+    // allocated (a string's own growth would double it behind the budget's back).
+    const std::size_t need = data_.size() + fragment.size();
+    if (need > data_.capacity()) {
+        const std::size_t cap = static_cast<std::size_t>(config_.limits.max_message_size);
+        const std::size_t want = std::max(need, std::min(2 * data_.capacity(), cap));
+        if (budget_ != nullptr) {
+            if (!budget_->take(want - std::min<std::uint64_t>(want, reserved_))) {
+                release_data();
+                data_over_budget_ = true;
+                return;
+            }
+            reserved_ = std::max<std::uint64_t>(reserved_, want);
         }
-        reserved_ += fragment.size();
+        data_.reserve(want);
     }
     data_.append(fragment);
 }

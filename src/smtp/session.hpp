@@ -186,7 +186,7 @@ class Session {
     bool data_after_crlf_ = true;    // the previous line ended in CRLF (or DATA just began)
     bool data_bad_newline_ = false;  // a bare LF or bare CR was seen
     bool data_over_budget_ = false;  // the DataBudget ran out: discarding to the end
-    std::uint64_t reserved_ = 0;     // bytes of data_ taken from the budget
+    std::uint64_t reserved_ = 0;     // bytes of data_'s capacity taken from the budget
 };
 
 }  // namespace sealgate::smtp
