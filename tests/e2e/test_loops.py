@@ -13,10 +13,9 @@
 
 import re
 import signal
-import subprocess
 import unittest
 
-from harness import (E2ETestCase, WAIT, free_port, message, sealgate_fields, send, strip_info,
+from harness import (E2ETestCase, free_port, message, sealgate_fields, send, strip_info,
                      wait_until)
 
 SENDER = "alice@a.example"
