@@ -129,15 +129,18 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(check_keys(*s, file, "next_hop_tls",
                                 {"level", "ca_file", "server_name", "fingerprints"}));
         auto& t = cfg.next_hop_tls;
-        if (s->contains("level") && root["smtp"]["relay_starttls"])
-            return fail(config_error(file,
-                                     "[smtp] relay_starttls and [next_hop_tls] level both "
-                                     "set: keep level only"));
         std::string level = std::string(to_string(t.level));
         SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "level", level));
         const auto parsed_level = parse_tls_level(level);
         if (!parsed_level)
             return fail(config_error(file, "[next_hop_tls] level: none, may, encrypt or verify"));
+        // relay_starttls is the old spelling: both may stand only when they say the same.
+        const bool old_spelling_none = t.level == TlsLevel::none;
+        if (root["smtp"]["relay_starttls"] && s->contains("level") &&
+            old_spelling_none != (*parsed_level == TlsLevel::none))
+            return fail(config_error(file,
+                                     "[smtp] relay_starttls contradicts [next_hop_tls] level "
+                                     "(keep level only)"));
         t.level = *parsed_level;
         SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "ca_file", t.ca_file));
         SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "server_name", t.server_name));

@@ -14,6 +14,7 @@
                    in clear.
 """
 
+import os
 import subprocess
 import unittest
 
@@ -136,17 +137,30 @@ class NextHopVerify(E2ETestCase):
         (record,) = g.wait_log_records("wrong-name@test")
         self.assertIn("mismatch", record["detail"])
 
+    def test_example_config_loads(self):
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "examples", "sealgate.toml")
+        with open(example) as f:
+            text = f.read()
+        self.assertIn("[next_hop_tls]", text)
+        g = self.gateway("example", text)
+        p = g.cli("init", check=False)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
     def test_bad_settings_stop_the_start(self):
-        for section, complaint in (('level = "sometimes"\n', "level"),
-                                   ('fingerprints = ["abcd"]\n', "fingerprint"),
-                                   ('ca_file = "/nonexistent/ca.pem"\n', "CA file")):
-            g = self.gateway(f"bad{len(self._gateways)}",
-                             f'[smtp]\nnext_hop = "{self.sink_.address}"\n[next_hop_tls]\n'
-                             + section)
-            g.cli("init", check=False)
+        hop = f'[smtp]\nnext_hop = "{self.sink_.address}"\n'
+        for config, complaint in (
+                (hop + '[next_hop_tls]\nlevel = "sometimes"\n', "level"),
+                (hop + '[next_hop_tls]\nfingerprints = ["abcd"]\n', "fingerprint"),
+                (hop + '[next_hop_tls]\nca_file = "/nonexistent/ca.pem"\n', "CA file"),
+                (hop + 'relay_starttls = false\n[next_hop_tls]\nlevel = "verify"\n',
+                 "contradicts"),
+                (hop + 'hopcount_limit = 0\n', "hopcount_limit")):
+            g = self.gateway(f"bad{len(self._gateways)}", config)
+            g.cli("init", check=False)  # a bad config fails here already, a missing file later
             p = g.cli("serve", "--listen", "127.0.0.1:0", check=False)
-            self.assertNotEqual(p.returncode, 0, section)
-            self.assertIn(complaint, p.stderr.decode(), section)
+            self.assertNotEqual(p.returncode, 0, config)
+            self.assertIn(complaint, p.stderr.decode(), config)
 
 
 class NeverInClear(E2ETestCase):
