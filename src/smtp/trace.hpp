@@ -17,7 +17,8 @@
 //
 // new_queue_id() is unique across threads, processes and restarts: 14 hex digits of the time in
 // microseconds (strictly increasing within the process) and 8 hex digits from the kernel's
-// CSPRNG (getrandom(2)); 22 upper-case hex digits that sort by time.
+// CSPRNG (getrandom(2), fetched 64 at a time per thread); 22 upper-case hex digits that sort by
+// time.
 #pragma once
 
 #include <cstddef>
