@@ -47,6 +47,7 @@ Result<std::string> read_file(const std::string& path);  // "-" is stdin
 Result<std::string> read_stdin(std::size_t limit);
 Status write_output(std::string_view data, const std::string& path);  // empty path: stdout
 std::string format_time(std::time_t t);                               // "2026-11-29 12:00 UTC"
+std::string format_timestamp(std::time_t t);  // "2026-11-29 12:00:05 UTC": the logs
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
 // A thumbprint given by the administrator: full or a unique prefix of >= 8 hex digits,

@@ -49,6 +49,8 @@ Status show(Cli& cli, const std::string& text) {
                 d->name == *name ? "" : ("  matched by " + d->name).c_str());
     std::printf("Local:           %s%s\n", d->local ? "yes (inbound mail is decrypted)" : "no",
                 from.c_str());
+    std::printf("TLS to next hop: %s%s%s\n", std::string(to_string(d->tls)).c_str(),
+                d->tls == TlsLevel::none ? " (the next hop's setting applies)" : "", from.c_str());
     if (d->local)
         return ok();
     std::printf("Encrypt mode:    %s%s\n", std::string(to_string(d->encrypt_mode)).c_str(),
@@ -56,7 +58,6 @@ Status show(Cli& cli, const std::string& text) {
     std::printf("Methods:         %s%s\n", methods_to_string(d->methods).c_str(), from.c_str());
     std::printf("S/MIME profile:  %s%s\n", std::string(to_string(d->smime_profile)).c_str(),
                 from.c_str());
-    std::printf("Require TLS:     %s%s\n", d->require_tls ? "yes" : "no", from.c_str());
     std::printf("S/MIME certs:    %s\n", d->smime_certs.empty() ? "(none)" : "");
     for (const auto& sha : d->smime_certs) {
         const auto* stored = (*snap)->find_certificate(sha);
@@ -116,12 +117,22 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         if (!m)
             return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
         rec->methods = *m;
+    } else if (key == "tls") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        const auto level = parse_tls_level(*v);
+        if (!level)
+            return fail(Error::usage("tls: none, may, encrypt or verify"));
+        rec->tls = *level;
     } else if (key == "require-tls" || key == "local") {
         auto v = one();
         SEALGATE_TRY(v);
         if (*v != "yes" && *v != "no")
             return fail(Error::usage(key + ": yes or no"));
-        (key == "local" ? rec->local : rec->require_tls) = *v == "yes";
+        if (key == "local")
+            rec->local = *v == "yes";
+        else  // the old spelling of `tls encrypt` / `tls may`
+            rec->tls = *v == "yes" ? TlsLevel::encrypt : TlsLevel::may;
     } else if (key == "smime-cert") {
         // The whole list: several certificates are the rotation case (encrypt to each usable).
         std::vector<std::string> certs;
@@ -136,7 +147,7 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         rec->smime_certs = std::move(certs);
     } else {
         return fail(Error::usage("unknown setting " + key +
-                                 " (encrypt-mode, smime-cert, smime-profile, method, "
+                                 " (encrypt-mode, smime-cert, smime-profile, method, tls, "
                                  "require-tls, local)"));
     }
     SEALGATE_TRY(store.put_domain(*rec));
@@ -215,7 +226,8 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     auto values = std::make_shared<std::vector<std::string>>();
     st->add_option("NAME", *sn)->required();
     st->add_option("KEY", *key,
-                   "encrypt-mode | smime-cert | smime-profile | method | require-tls | local")
+                   "encrypt-mode | smime-cert | smime-profile | method | tls | require-tls | "
+                   "local")
         ->required();
     st->add_option("VALUE", *values)->required();
     cli.on(st, [&cli, sn, key, values] { return set(cli, *sn, *key, *values); });

@@ -13,6 +13,7 @@
 
 #include "app/cli.hpp"
 #include "app/gateway.hpp"
+#include "net/self_check.hpp"
 #include "net/tls.hpp"
 
 namespace sealgate::app {
@@ -57,10 +58,38 @@ Result<net::RelayConfig> relay_config(const Config& cfg) {
     relay.host = hop->host;
     relay.port = hop->port;
     relay.helo_name = cfg.hostname;
-    relay.tls = cfg.relay_starttls ? net::TlsPolicy::Opportunistic : net::TlsPolicy::Never;
+    const auto& tls = cfg.next_hop_tls;
+    relay.tls = tls.level;
+    // Always made: a partner domain may ask for verify whatever the next hop's own level.
+    auto context = net::make_client_tls(tls.ca_file);
+    SEALGATE_TRY(context);
+    relay.tls_context = std::move(*context);
+    relay.tls_server_name = tls.server_name;
+    relay.tls_fingerprints = tls.fingerprints;
     relay.command_timeout = std::chrono::seconds(cfg.command_timeout_s);
     relay.data_timeout = std::chrono::seconds(cfg.data_timeout_s);
     return relay;
+}
+
+// A next hop that is this listener makes every message loop (issue: 200 nested connections
+// for one message). Checked with the port actually bound (port 0 picks one). A next hop that
+// does not resolve now is not refused: DNS may come back, and relaying defers meanwhile.
+Status check_not_self(const net::RelayConfig& relay, const std::string& listen_host,
+                      std::uint16_t listen_port) {
+    asio::error_code ec;
+    const auto listen_addr = asio::ip::make_address(listen_host, ec);
+    if (ec)
+        return ok();  // a listen name: the listener resolved it itself
+    auto hop = net::resolve_now(relay.host, relay.port);
+    if (!hop)
+        return ok();
+    if (net::points_at_self({listen_addr, listen_port}, *hop, net::local_addresses()))
+        return fail(Error::usage("next hop " + relay.host + ":" + std::to_string(relay.port) +
+                                 " is this gateway's own listen address " + listen_host + ":" +
+                                 std::to_string(listen_port) +
+                                 ": every message would loop; set [smtp] next_hop to the MTA "
+                                 "that takes mail back"));
+    return ok();
 }
 
 Status serve(Cli& cli, const ServeArgs& args) {
@@ -104,10 +133,13 @@ Status serve(Cli& cli, const ServeArgs& args) {
     // One thread runs the io_context (the workers only post results to it): asio's hint for
     // that case skips waking other threads (S/MIME relay +3-8%, bench/RESULTS.md 16:06).
     asio::io_context io(1);
-    Gateway gateway(io, **ctx, std::move(*relay));
+    const net::RelayConfig first_relay = *relay;
+    Gateway gateway(io, **ctx, std::move(*relay), cfg.hostname, cfg.hopcount_limit);
     SEALGATE_TRY(gateway.start());
     auto server = net::Server::listen(io, server_cfg, gateway);
     SEALGATE_TRY(server);
+    const std::uint16_t bound_port = (*server)->port();
+    SEALGATE_TRY(check_not_self(first_relay, listen->host, bound_port));
     (*server)->start();
     asio::co_spawn(io, gateway.watch_store(), asio::detached);
 
@@ -137,7 +169,12 @@ Status serve(Cli& cli, const ServeArgs& args) {
             Config next = *fresh;
             if (!args.next_hop.empty())
                 next.next_hop = args.next_hop;
-            if (auto r = relay_config(next)) {
+            auto r = relay_config(next);
+            if (r) {
+                if (auto self = check_not_self(*r, listen->host, bound_port); !self)
+                    r = fail(self.error());
+            }
+            if (r) {
                 gateway.set_relay(std::move(*r));
                 std::fprintf(
                     stderr, "sealgate: SIGHUP: configuration re-read, next hop %s%s\n",
@@ -180,17 +217,32 @@ Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool 
                                 {"method", r.method},
                                 {"keys", r.keys},
                                 {"algorithm", r.algorithm},
-                                {"detail", r.detail}};
+                                {"detail", r.detail},
+                                {"tls",
+                                 {{"level", r.tls_level},
+                                  {"protocol", r.tls_protocol},
+                                  {"cipher", r.tls_cipher},
+                                  {"peer_sha256", r.tls_peer},
+                                  {"verified", r.tls_verified}}}};
             std::printf("%s\n", j.dump().c_str());
             continue;
         }
-        std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s (%s)\n", format_time(r.time).c_str(),
+        // How the copy went to the next hop; nothing for a record of a refusal before relaying.
+        std::string tls;
+        if (!r.tls_level.empty())
+            tls = " tls=" +
+                  (r.tls_protocol.empty() ? std::string("none")
+                                          : r.tls_protocol + " " + r.tls_cipher +
+                                                " peer=" + (r.tls_peer.empty() ? "-" : r.tls_peer) +
+                                                (r.tls_verified ? " verified" : " unverified")) +
+                  " (required " + r.tls_level + ")";
+        std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
                     r.queue_id.empty() ? "-" : r.queue_id.c_str(), r.direction.c_str(),
                     r.sender.c_str(), join(r.recipients, ",").c_str(), r.action.c_str(),
                     r.method.c_str(), r.keys.empty() ? "" : (" " + r.keys).c_str(),
                     r.algorithm.empty() ? "" : (" " + r.algorithm).c_str(),
                     r.message_id.empty() ? "" : (" msgid=<" + r.message_id + ">").c_str(),
-                    r.detail.c_str());
+                    tls.c_str(), r.detail.c_str());
     }
     return ok();
 }
@@ -222,7 +274,7 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
     net::RelayConfig relay;
     relay.host = hp->host;
     relay.port = hp->port;
-    relay.tls = net::TlsPolicy::Never;
+    relay.tls = TlsLevel::none;
     relay.connect_timeout = std::chrono::seconds(10);
     asio::io_context io;
     net::RelayClient client(io.get_executor(), relay);

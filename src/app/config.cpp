@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/hex.hpp"
+
 namespace sealgate::app {
 
 namespace {
@@ -106,7 +108,7 @@ Result<Config> load_config(const std::string& path) {
                                            std::to_string(err.source().begin.line) + ")"));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(check_keys(root, file, "", {"store", "smtp", "tls", "limits"}));
+    SEALGATE_TRY(check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -120,7 +122,7 @@ Result<Config> load_config(const std::string& path) {
                        {"listen", "next_hop", "hostname", "relay_networks", "max_message_size",
                         "max_recipients", "max_connections", "command_timeout", "data_timeout",
                         "relay_starttls", "workers", "max_connections_per_ip", "session_deadline",
-                        "data_deadline", "max_junk_commands"}));
+                        "data_deadline", "max_junk_commands", "hopcount_limit"}));
         SEALGATE_TRY(read_value(*s, file, "smtp", "listen", cfg.listen));
         SEALGATE_TRY(read_value(*s, file, "smtp", "next_hop", cfg.next_hop));
         SEALGATE_TRY(read_value(*s, file, "smtp", "hostname", cfg.hostname));
@@ -130,13 +132,50 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "smtp", "max_connections", cfg.max_connections));
         SEALGATE_TRY(read_value(*s, file, "smtp", "command_timeout", cfg.command_timeout_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "data_timeout", cfg.data_timeout_s));
-        SEALGATE_TRY(read_value(*s, file, "smtp", "relay_starttls", cfg.relay_starttls));
         SEALGATE_TRY(read_value(*s, file, "smtp", "workers", cfg.workers));
         SEALGATE_TRY(
             read_value(*s, file, "smtp", "max_connections_per_ip", cfg.max_connections_per_ip));
         SEALGATE_TRY(read_value(*s, file, "smtp", "session_deadline", cfg.session_deadline_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "data_deadline", cfg.data_deadline_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "max_junk_commands", cfg.max_junk_commands));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "hopcount_limit", cfg.hopcount_limit));
+        if (cfg.hopcount_limit == 0)
+            return fail(config_error(file, "[smtp] hopcount_limit: at least 1"));
+        bool starttls = true;
+        SEALGATE_TRY(read_value(*s, file, "smtp", "relay_starttls", starttls));
+        if (!starttls)
+            cfg.next_hop_tls.level = TlsLevel::none;
+    }
+    if (const auto* s = root["next_hop_tls"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "next_hop_tls",
+                                {"level", "ca_file", "server_name", "fingerprints"}));
+        auto& t = cfg.next_hop_tls;
+        std::string level = std::string(to_string(t.level));
+        SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "level", level));
+        const auto parsed_level = parse_tls_level(level);
+        if (!parsed_level)
+            return fail(config_error(file, "[next_hop_tls] level: none, may, encrypt or verify"));
+        // relay_starttls is the old spelling: both may stand only when they say the same.
+        const bool old_spelling_none = t.level == TlsLevel::none;
+        if (root["smtp"]["relay_starttls"] && s->contains("level") &&
+            old_spelling_none != (*parsed_level == TlsLevel::none))
+            return fail(config_error(file,
+                                     "[smtp] relay_starttls contradicts [next_hop_tls] level "
+                                     "(keep level only)"));
+        t.level = *parsed_level;
+        SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "ca_file", t.ca_file));
+        SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "server_name", t.server_name));
+        std::vector<std::string> pins;
+        SEALGATE_TRY(read_value(*s, file, "next_hop_tls", "fingerprints", pins));
+        for (const auto& pin : pins) {
+            const auto hex = normalize_hex(pin);
+            if (!hex || hex->size() != 64)
+                return fail(config_error(file,
+                                         "[next_hop_tls] fingerprints: not a SHA-256 "
+                                         "fingerprint: " +
+                                             pin));
+            t.fingerprints.push_back(*hex);
+        }
     }
     if (const auto* s = root["tls"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "tls", {"certificate", "private_key"}));

@@ -14,12 +14,21 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/tls_level.hpp"
 
 namespace sealgate::app {
 
 struct TlsConfig {
     std::string certificate;  // PEM chain for STARTTLS on the listener
     std::string private_key;
+};
+
+// [next_hop_tls]: TLS toward the next hop (core/tls_level.hpp).
+struct NextHopTlsConfig {
+    TlsLevel level = TlsLevel::may;  // [smtp] relay_starttls = false is the old spelling of none
+    std::string ca_file;             // verify: trust anchors (PEM); empty: the system CA store
+    std::string server_name;  // verify: the name to match (and SNI); empty: the next-hop host
+    std::vector<std::string> fingerprints;  // verify: pinned SHA-256, lower-case hex
 };
 
 struct Config {
@@ -41,12 +50,17 @@ struct Config {
     std::size_t command_timeout_s = 300;
     std::size_t data_timeout_s = 600;
     TlsConfig tls;
-    bool relay_starttls = true;
     std::size_t workers = 0;  // pipeline threads; 0: one per CPU core beyond the first
     std::size_t max_connections_per_ip = 100;
     std::size_t session_deadline_s = 3600;
     std::size_t data_deadline_s = 1800;
     std::size_t max_junk_commands = 100;
+    // A message that already has this many Received: fields is refused (554 5.4.6): relaying
+    // it would exceed the limit. Postfix's hopcount_limit, same default.
+    std::size_t hopcount_limit = 50;
+
+    // [next_hop_tls]
+    NextHopTlsConfig next_hop_tls;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

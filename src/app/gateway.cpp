@@ -9,6 +9,7 @@
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
+#include "smtp/trace.hpp"
 
 namespace sealgate::app {
 
@@ -45,12 +46,12 @@ std::string message_id_of(std::string_view data) {
 
 // One structured line per event on stderr (journald/syslog pick it up).
 void log_line(const std::string& text) {
-    // format_time() has minute resolution: format once per second, not once per line.
+    // Format the time once per second, not once per line.
     thread_local std::time_t formatted_at = -1;
     thread_local std::string stamp;
     const std::time_t now = std::time(nullptr);
     if (now != formatted_at) {
-        stamp = format_time(now);
+        stamp = format_timestamp(now);
         formatted_at = now;
     }
     std::fprintf(stderr, "%s sealgate: %s\n", stamp.c_str(), text.c_str());
@@ -82,8 +83,9 @@ Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Sna
 
 }  // namespace
 
-Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay)
-    : io_(io), context_(context) {
+Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
+                 std::string hostname, std::size_t hopcount_limit)
+    : io_(io), context_(context), hostname_(std::move(hostname)), hopcount_limit_(hopcount_limit) {
     set_relay(std::move(relay));
 }
 
@@ -92,10 +94,16 @@ Gateway::~Gateway() {
 }
 
 void Gateway::set_relay(net::RelayConfig relay) {
-    net::RelayConfig strict = relay;
-    strict.tls = net::TlsPolicy::Require;
-    relay_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(relay));
-    relay_tls_ = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(strict));
+    next_hop_level_ = relay.tls;
+    for (const auto level : {TlsLevel::none, TlsLevel::may, TlsLevel::encrypt, TlsLevel::verify}) {
+        auto& client = relays_[static_cast<std::size_t>(level)];
+        client.reset();
+        if (level < next_hop_level_)
+            continue;
+        net::RelayConfig at = relay;
+        at.tls = level;
+        client = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(at));
+    }
 }
 
 Status Gateway::start() {
@@ -204,15 +212,6 @@ asio::awaitable<void> Gateway::watch_store() {
     }
 }
 
-std::string Gateway::next_queue_id() {
-    // Unique per process run: start time and a sequence number, in hex.
-    static const std::time_t started = std::time(nullptr);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%08llX%06llX", static_cast<unsigned long long>(started),
-                  static_cast<unsigned long long>(++sequence_ & 0xffffff));
-    return buf;
-}
-
 smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
                                      const smtp::Recipient& recipient) {
     auto t =
@@ -240,7 +239,7 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
 void Gateway::log_copy(const std::string& queue_id, const std::string& message_id,
                        const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
                        const pipeline::Outcome& outcome, const std::string& action,
-                       const std::string& detail) {
+                       const std::string& detail, const Relayed* relayed) {
     LogRecord rec;
     rec.queue_id = queue_id;
     rec.message_id = message_id;
@@ -252,16 +251,30 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
     rec.keys = outcome.keys;
     rec.algorithm = outcome.algorithm;
     rec.detail = detail;
+    std::string tls;
+    if (relayed != nullptr) {
+        rec.tls_level = std::string(to_string(relayed->level));
+        rec.tls_protocol = relayed->tls.protocol;
+        rec.tls_cipher = relayed->tls.cipher;
+        rec.tls_peer = relayed->tls.peer_sha256;
+        rec.tls_verified = relayed->tls.verified;
+        tls = " tls_level=" + rec.tls_level + " tls=" +
+              (relayed->tls.active() ? rec.tls_protocol + " cipher=" + rec.tls_cipher +
+                                           " peer=" + (rec.tls_peer.empty() ? "-" : rec.tls_peer) +
+                                           " verified=" + (rec.tls_verified ? "yes" : "no")
+                                     : "none");
+    }
     log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
              "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
-             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + " detail=\"" + detail + "\"");
+             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls + " detail=\"" + detail +
+             "\"");
     record(std::move(rec));
 }
 
 asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
-    const std::string queue_id = next_queue_id();
+    const std::string queue_id = smtp::new_queue_id();
     const std::string message_id = message_id_of(data);
     // Keep the snapshot this message started with, whatever a reload does meanwhile.
     const auto snapshot = snapshot_;
@@ -283,6 +296,15 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
         return smtp::Reply::from_error(e);
     };
+    // RFC 5321 §6.3: a loop is detected by counting trace fields. Ours would be one more.
+    if (const std::size_t hops = smtp::count_received(data); hops >= hopcount_limit_) {
+        pipeline::Outcome none;
+        log_copy(queue_id, message_id, envelope, penv.recipients, none, "rejected",
+                 "too many hops: " + std::to_string(hops) + " Received: fields, limit " +
+                     std::to_string(hopcount_limit_) + " (mail loop?)");
+        co_return smtp::Reply::make(554, "5.4.6", "Too many hops; is mail looping?");
+    }
+
     // Stages 1–4 on a worker thread, and 5–6 for every copy too, unless together the copies
     // would be large (many Bcc recipients of a big message): then they are rendered one at a
     // time between the relays below, and a copy that fails after others were relayed defers
@@ -299,6 +321,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
 
     std::size_t permanent = 0;
     std::optional<smtp::Reply> failure;
+    bool our_refusal = false;  // failure is our TLS refusal, to be answered as it is
     for (std::size_t i = 0; i < ncopies; ++i) {
         pipeline::Copy copy;
         if (up_front) {
@@ -330,31 +353,45 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 }
         // The copy changed size: the SIZE declared for the original does not apply.
         out.size.reset();
-        // Any recipient's domain asking for TLS makes the whole copy go over TLS.
-        bool require_tls = false;
-        if (copy.outcome.direction == policy::Direction::outbound) {
-            for (const auto& rcpt : copy.recipients) {
-                const auto* dom = snapshot->find_domain(policy::domain_of(rcpt));
-                require_tls = require_tls || (dom != nullptr && dom->require_tls);
-            }
-        }
-        // A copy, not a reference: a SIGHUP during the send replaces relay_/relay_tls_, and the
-        // suspended send() still uses its client (it returns the connection to the pool).
-        const std::shared_ptr<net::RelayClient> client = require_tls ? relay_tls_ : relay_;
+        // Every recipient's domain may raise the level, whatever the direction: a bounce, a
+        // forwarded message and a decrypted inbound copy are held to it as much as outbound mail.
+        TlsLevel level = next_hop_level_;
+        for (const auto& rcpt : copy.recipients)
+            if (const auto* dom = snapshot->find_domain(policy::domain_of(rcpt)))
+                level = strongest(level, dom->tls);
+        const bool domain_wants_tls = level > next_hop_level_;
+        // After the pipeline: what it encrypted or decrypted goes out byte for byte behind it.
+        const std::string received =
+            smtp::received_field(out, hostname_, queue_id, std::time(nullptr));
+        // A copy, not a reference: a SIGHUP during the send replaces relays_, and the suspended
+        // send() still uses its client (it returns the connection to the pool).
+        const std::shared_ptr<net::RelayClient> client = relays_[static_cast<std::size_t>(level)];
         // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
         // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
-        auto sending = client->send(out, copy.data);
+        auto sending = client->send(out, copy.data, received);
         net::RelayResult result;
         result = co_await std::move(sending);
         const std::string action = result.accepted() ? copy.outcome.action : "deferred";
+        const Relayed relayed{level, result.tls};
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
-                 "next hop: " + result.reply.summary());
+                 "next hop: " + result.reply.summary() +
+                     (result.reason.empty() ? "" : " (" + result.reason + ")"),
+                 &relayed);
         copy.data.clear();
         copy.data.shrink_to_fit();
         if (result.accepted() && result.accepted_recipients() == out.recipients.size())
             continue;
         if (result.reply.permanent())
             ++permanent;
+        if (!failure && result.tls_refused) {
+            // Ours, not the next hop's: say that we would not send in clear.
+            our_refusal = true;
+            failure = smtp::Reply::make(
+                451, "4.7.5",
+                domain_wants_tls
+                    ? "TLS to the next hop is required for this domain and was not available"
+                    : "TLS to the next hop is required and was not available");
+        }
         if (!failure)
             failure = result.reply;
         if (result.accepted() && failure->positive()) {
@@ -369,15 +406,23 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                                     "Ok: " + std::to_string(ncopies) +
                                         (ncopies == 1 ? " copy" : " copies") + " relayed as " +
                                         queue_id);
+    // Our own words from here on: the next hop's text stays in the log. Its code and enhanced
+    // status are short and tell the upstream MTA's log what happened.
+    const std::string next_hop_code =
+        std::to_string(failure->code) + (failure->status.empty() ? "" : " " + failure->status);
     if (permanent == ncopies && failure->permanent())
+        co_return smtp::Reply::make(failure->code,
+                                    failure->status.starts_with("5.") ? failure->status : "5.0.0",
+                                    "Next hop refused the message (" + next_hop_code + ")");
+    if (our_refusal)
         co_return *failure;
-    // A temporary failure keeps its enhanced status (4.7.0 "TLS required", 4.4.1 "not
-    // reachable"): RFC 3463's subject and detail tell the upstream MTA's log why. A 5.x.x
-    // cannot go with a 4xx reply, so a permanent refusal among temporary ones becomes 4.4.0.
+    // A temporary failure keeps its enhanced status (4.4.1 "not reachable"): RFC 3463's subject
+    // and detail tell the upstream MTA's log why. A 5.x.x cannot go with a 4xx reply, so a
+    // permanent refusal among temporary ones becomes 4.4.0.
     const bool keep_status = failure->transient() && failure->status.starts_with("4.");
     co_return smtp::Reply::make(
         451, keep_status ? failure->status : "4.4.0",
-        "Next hop did not accept the message (" + failure->summary() + "); try again later");
+        "Next hop did not accept the message (" + next_hop_code + "); try again later");
 }
 
 }  // namespace sealgate::app

@@ -4,12 +4,20 @@
 // Contract (DESIGN.md §2):
 //   - check_recipient(): 550 5.7.1 for a mandatory-encryption recipient without a usable key
 //     (the detail goes to the log), 451 4.3.0 when the policy cannot be decided; otherwise 250.
-//   - deliver(): 250 only after the next hop accepted every copy. A pipeline error is answered
-//     with its own code; a copy refused permanently by the next hop yields that 5xx only when
-//     every copy was refused permanently, otherwise 4xx (upstream keeps the message and retries;
-//     duplicates are acceptable, loss is not) with the enhanced status of the first temporary
-//     failure (4.7.0 when a require-tls next hop offers no TLS), 4.4.0 otherwise.
-//   - A partner domain with require-tls is relayed over a client that refuses to send in clear.
+//   - deliver(): 250 only after the next hop accepted every copy. A message that already has
+//     hopcount_limit Received: fields is refused 554 5.4.6 before anything else (loops end
+//     there). A pipeline error is answered with its own code; a copy refused permanently by
+//     the next hop yields a 5xx only when every copy was refused permanently, otherwise 4xx
+//     (upstream keeps the message and retries; duplicates are acceptable, loss is not) with the
+//     enhanced status of the first temporary failure, 4.4.0 otherwise. The reply text is always
+//     our own short text with at most the next hop's code and enhanced status: never the next
+//     hop's text (through a loop of gateways that nested into kilobytes).
+//   - Each copy is relayed with our Received: field in front (smtp/trace.hpp), added after the
+//     pipeline, so that what was encrypted or decrypted is exactly what the pipeline produced.
+//   - Each copy goes to the next hop at the strongest TLS level of the next hop's configuration
+//     and of every recipient's domain, whatever the direction (core/tls_level.hpp). A level that
+//     cannot be met is our refusal: 451 4.7.5, nothing sent. The daemon log line and the mail
+//     log record of every copy say how it went (level, protocol, cipher, peer certificate).
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
 //   - The mail log is written in batches (one store transaction per record cost more than
@@ -24,6 +32,7 @@
 //     and so does every member of this class.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -46,7 +55,9 @@ namespace sealgate::app {
 
 class Gateway final : public net::MessageHandler {
   public:
-    Gateway(asio::io_context& io, Context& context, net::RelayConfig relay);
+    // relay.tls is the next hop's own level; hostname names us in Received: fields.
+    Gateway(asio::io_context& io, Context& context, net::RelayConfig relay, std::string hostname,
+            std::size_t hopcount_limit);
     // Writes the buffered mail log records.
     ~Gateway() override;
     Gateway(const Gateway&) = delete;
@@ -74,22 +85,28 @@ class Gateway final : public net::MessageHandler {
     Status reload();
     void warn_expiring();
     void record(LogRecord rec);
+    // `relayed`: the copy was handed to the next hop at that level, over that session.
+    struct Relayed {
+        TlsLevel level = TlsLevel::none;
+        net::TlsSession tls;
+    };
     void log_copy(const std::string& queue_id, const std::string& message_id,
                   const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
                   const pipeline::Outcome& outcome, const std::string& action,
-                  const std::string& detail);
-    std::string next_queue_id();
+                  const std::string& detail, const Relayed* relayed = nullptr);
 
     asio::io_context& io_;
     Context& context_;
-    // Shared: set_relay() (SIGHUP) replaces them while copies may still be in flight; each
+    // One client per TLS level, indexed by TlsLevel; those below the next hop's own level are
+    // null. Shared: set_relay() (SIGHUP) replaces them while copies may still be in flight; each
     // deliver() holds the client it sends with until that send has finished.
-    std::shared_ptr<net::RelayClient> relay_;
-    std::shared_ptr<net::RelayClient> relay_tls_;  // TlsPolicy::Require, for require-tls domains
+    std::array<std::shared_ptr<net::RelayClient>, 4> relays_;
+    TlsLevel next_hop_level_ = TlsLevel::may;
+    const std::string hostname_;
+    const std::size_t hopcount_limit_;
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
-    std::uint64_t sequence_ = 0;
     std::vector<LogRecord> log_buffer_;
     bool stopping_ = false;
     // Last: destroyed first, joining the threads (serve has finished the transactions by then).

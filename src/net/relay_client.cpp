@@ -1,5 +1,8 @@
 #include "net/relay_client.hpp"
 
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
 #include <asio.hpp>
 
 #include "net/tls.hpp"
@@ -16,6 +19,7 @@ struct RelayClient::Connection {
     std::shared_ptr<Transport> transport;
     smtp::ReplyParser parser;
     smtp::Capabilities caps;
+    TlsSession tls;
 };
 
 namespace {
@@ -96,8 +100,11 @@ std::size_t RelayResult::accepted_recipients() const {
 
 RelayClient::RelayClient(asio::any_io_executor executor, RelayConfig config)
     : executor_(std::move(executor)), config_(std::move(config)) {
-    if (!config_.tls_context && config_.tls != TlsPolicy::Never)
-        config_.tls_context = *make_client_tls();  // no CA file: cannot fail
+    if (!config_.tls_context && config_.tls != TlsLevel::none) {
+        // Without a context open() fails every connection that needs TLS (fail closed).
+        if (auto ctx = make_client_tls())
+            config_.tls_context = std::move(*ctx);
+    }
 }
 
 RelayClient::~RelayClient() {
@@ -124,7 +131,15 @@ std::unique_ptr<RelayClient::Connection> RelayClient::take_idle() {
     return nullptr;
 }
 
-asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::open() {
+asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::open(
+    TlsSession& tls, bool& tls_refused) {
+    const TlsLevel level = config_.tls;
+    // Our own refusal to send: the TLS requirement is not met.
+    const auto refuse = [&](std::string reason) {
+        tls_refused = true;
+        return Error::temp("4.7.5", "TLS to the next hop is required and was not available",
+                           std::move(reason));
+    };
     auto c = std::make_unique<Connection>();
     c->transport = Transport::client(executor_);
     const auto ec =
@@ -163,37 +178,73 @@ asio::awaitable<Result<std::unique_ptr<RelayClient::Connection>>> RelayClient::o
     if (!said_hello)
         co_return fail(said_hello.error());
 
-    if (config_.tls != TlsPolicy::Never && c->caps.starttls) {
+    if (level != TlsLevel::none && c->caps.starttls) {
+        if (!config_.tls_context)
+            co_return fail(refuse("no TLS client context"));
         auto r = co_await command(*c, "STARTTLS\r\n", config_.command_timeout);
         if (!r)
             co_return fail(r.error());
         if (r->code == 220) {
             // RFC 3207 §6: nothing may be read before the handshake; bytes here are an attack.
-            if (!c->parser.empty())
-                co_return fail(Error::temp("4.7.0", "TLS negotiation with next hop failed",
+            if (!c->parser.empty()) {
+                tls_refused = requires_tls(level);
+                co_return fail(Error::temp("4.7.5", "TLS negotiation with next hop failed",
                                            "plaintext bytes after 220 to STARTTLS"));
-            auto hs = co_await c->transport->handshake(
-                *config_.tls_context, asio::ssl::stream_base::client, config_.command_timeout,
-                config_.tls_server_name);
-            if (hs)
+            }
+            std::string name = config_.tls_server_name;
+            if (name.empty())
+                name = config_.host;
+            asio::error_code not_ip;
+            asio::ip::make_address(name, not_ip);
+            // Named strings, not temporaries, across the co_await (see the top of this file).
+            std::string sni;
+            if (not_ip)
+                sni = name;
+            std::string verify_name;
+            if (level == TlsLevel::verify)
+                verify_name = name;
+            auto hs = co_await c->transport->handshake(*config_.tls_context,
+                                                       asio::ssl::stream_base::client,
+                                                       config_.command_timeout, sni, verify_name);
+            if (hs) {
+                // Not retried in clear: an attacker who breaks the handshake must not win that.
+                tls_refused = requires_tls(level);
                 co_return fail(Error::temp("4.7.5", "TLS negotiation with next hop failed",
                                            "TLS handshake with next hop: " + hs.message()));
+            }
+            c->tls = c->transport->tls_session();
+            tls = c->tls;
+            if (level == TlsLevel::verify) {
+                const bool chain = c->tls.verify_result == X509_V_OK && !c->tls.peer_sha256.empty();
+                const auto& pins = config_.tls_fingerprints;
+                const bool pinned =
+                    !c->tls.peer_sha256.empty() &&
+                    std::find(pins.begin(), pins.end(), c->tls.peer_sha256) != pins.end();
+                if (!chain && !pinned) {
+                    c->transport->close();
+                    co_return fail(refuse(
+                        "certificate of " + name + " not verified (" + c->tls.verify_error +
+                        ") and its SHA-256 " +
+                        (c->tls.peer_sha256.empty() ? "-" : c->tls.peer_sha256) +
+                        (pins.empty() ? " is not pinned" : " matches no pinned fingerprint")));
+                }
+                c->tls.verified = true;
+                tls.verified = true;
+            }
             said_hello = co_await hello();  // RFC 3207 §4.2: forget and ask again
             if (!said_hello)
                 co_return fail(said_hello.error());
-        } else if (config_.tls == TlsPolicy::Require) {
-            co_return fail(
-                Error::temp("4.7.0", "TLS required but refused by next hop", r->summary()));
+        } else if (requires_tls(level)) {
+            co_return fail(refuse("next hop refused STARTTLS: " + r->summary()));
         }
     }
-    if (config_.tls == TlsPolicy::Require && !c->transport->tls())
-        co_return fail(Error::temp("4.7.0", "TLS required but not offered by next hop",
-                                   config_.host + " does not offer STARTTLS"));
+    if (requires_tls(level) && !c->transport->tls())
+        co_return fail(refuse(config_.host + " does not offer STARTTLS"));
     co_return std::move(c);
 }
 
 asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
-                                               std::string_view data) {
+                                               std::string_view data, std::string_view trace) {
     const std::size_t n = envelope.recipients.size();
     if (n == 0)
         co_return failed(smtp::Reply::make(554, "5.5.1", "No recipients"), 0);
@@ -215,9 +266,15 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
         c = take_idle();
         const bool kept = c != nullptr;
         if (!c) {
-            auto opened = co_await open();
-            if (!opened)
-                co_return failed(opened.error(), n);
+            TlsSession tls;
+            bool tls_refused = false;
+            auto opened = co_await open(tls, tls_refused);
+            if (!opened) {
+                RelayResult r = failed(opened.error(), n);
+                r.tls = std::move(tls);
+                r.tls_refused = tls_refused;
+                co_return r;
+            }
             c = std::move(*opened);
         }
         const auto& caps = c->caps;
@@ -225,7 +282,7 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
         // The command batch: XFORWARD, MAIL, RCPT..., and DATA when pipelining.
         commands = smtp::format_xforward(envelope, caps);
         xforward_count = commands.size();
-        commands.push_back(smtp::format_mail(envelope, caps, data.size()));
+        commands.push_back(smtp::format_mail(envelope, caps, trace.size() + data.size()));
         for (const auto& r : envelope.recipients)
             commands.push_back(smtp::format_rcpt(r, caps));
         commands.push_back("DATA\r\n");
@@ -277,15 +334,21 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     }
     if (broken) {
         c->transport->close();
-        co_return failed(failure, n, failure_reason);
+        RelayResult r = failed(failure, n, failure_reason);
+        r.tls = c->tls;
+        co_return r;
     }
 
     RelayResult result;
+    result.tls = c->tls;
     // XFORWARD refused: a configuration mismatch, never a reason to bounce mail.
     for (std::size_t i = 0; i < xforward_count; ++i) {
         if (!replies[i].positive()) {
             c->transport->close();
-            co_return failed(temp("4.5.0", "Next hop refused XFORWARD: " + replies[i].text()), n);
+            RelayResult r =
+                failed(temp("4.5.0", "Next hop refused XFORWARD"), n, replies[i].summary());
+            r.tls = c->tls;
+            co_return r;
         }
     }
     const smtp::Reply& mail = replies[xforward_count];
@@ -321,7 +384,10 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
     } else if (replies[data_at].code != 354) {
         result.reply = replies[data_at];
     } else {
-        const auto stuffed = smtp::dot_stuff(data);
+        // Trace fields start with a name, never with '.': they need no stuffing.
+        auto stuffed = smtp::dot_stuff(data);
+        if (!trace.empty())
+            stuffed.insert(stuffed.begin(), trace);
         auto w = co_await write(*c, stuffed, config_.data_timeout);
         Result<smtp::Reply> final_reply = fail(Error::temp("unset"));
         if (w) {
@@ -331,7 +397,9 @@ asio::awaitable<RelayResult> RelayClient::send(const smtp::Envelope& envelope,
         }
         if (!final_reply) {
             c->transport->close();
-            co_return failed(final_reply.error(), n);
+            RelayResult r = failed(final_reply.error(), n);
+            r.tls = c->tls;
+            co_return r;
         }
         result.reply = std::move(*final_reply);
     }

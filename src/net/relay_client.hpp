@@ -14,8 +14,14 @@
 //    connection is lost, or 421, before the first command is answered) nothing was accepted,
 //    and the transaction starts again on another kept connection or a new one. Concurrent
 //    send()s use separate connections.
-//  - STARTTLS is used when offered (TlsPolicy::Opportunistic) or demanded (Require: no STARTTLS
-//    or a failed handshake → 451 4.7.x). A failed handshake is not retried in plain text.
+//  - TLS at the configured level (core/tls_level.hpp): none never says STARTTLS; may uses it
+//    when offered; encrypt and verify demand it, and verify accepts the certificate only when
+//    OpenSSL verified its chain to the CA file (or the system store) and its name (tls_server_name,
+//    else host), or when its SHA-256 is one of tls_fingerprints. A requirement that is not met
+//    (no STARTTLS, STARTTLS refused, failed handshake, certificate not verified) is our refusal
+//    to send: 451 4.7.5 with tls_refused set and the reason; nothing of the message was sent. A
+//    failed handshake is never retried in plain text. Every result says what the connection
+//    was (tls: protocol, cipher, peer certificate fingerprint, verified), for the mail log.
 //  - MAIL/RCPT/DATA (and XFORWARD) are sent in one write when PIPELINING is offered
 //    (RFC 2920). Parameters travel only when offered: SIZE, BODY, SMTPUTF8, DSN's RET/ENVID/
 //    NOTIFY/ORCPT, XFORWARD attributes. Data is dot-stuffed; 8-bit data is sent as is even when
@@ -35,20 +41,26 @@
 #include <asio/ssl/context.hpp>
 
 #include "core/result.hpp"
+#include "core/tls_level.hpp"
+#include "net/tls.hpp"
 #include "smtp/envelope.hpp"
 #include "smtp/reply.hpp"
 
 namespace sealgate::net {
 
-enum class TlsPolicy { Never, Opportunistic, Require };
-
 struct RelayConfig {
     std::string host = "127.0.0.1";
     std::uint16_t port = 10026;
     std::string helo_name = "localhost";
-    TlsPolicy tls = TlsPolicy::Opportunistic;
-    std::shared_ptr<asio::ssl::context> tls_context;  // null: an unverified client context
-    std::string tls_server_name;                      // SNI; empty: none
+    TlsLevel tls = TlsLevel::may;
+    // null: make_client_tls() with the system CA store (net/tls.hpp).
+    std::shared_ptr<asio::ssl::context> tls_context;
+    // SNI and the name a verified certificate must match; empty: host (SNI only for a name,
+    // not for an IP address).
+    std::string tls_server_name;
+    // TlsLevel::verify: SHA-256 fingerprints (lower-case hex) of next-hop certificates accepted
+    // without a verified chain.
+    std::vector<std::string> tls_fingerprints;
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(30);
     std::chrono::milliseconds command_timeout = std::chrono::minutes(5);
     std::chrono::milliseconds data_timeout = std::chrono::minutes(10);
@@ -63,6 +75,8 @@ struct RelayResult {
     smtp::Reply reply;                    // the final answer for this copy
     std::vector<smtp::Reply> recipients;  // one per envelope recipient, in order
     std::string reason;                   // why a local failure happened: for the log only
+    TlsSession tls;                       // the connection the copy went over (or was refused on)
+    bool tls_refused = false;             // we did not send: the TLS requirement was not met
 
     bool accepted() const { return reply.positive(); }
     std::size_t accepted_recipients() const;
@@ -75,7 +89,10 @@ class RelayClient {
     RelayClient(const RelayClient&) = delete;
     RelayClient& operator=(const RelayClient&) = delete;
 
-    asio::awaitable<RelayResult> send(const smtp::Envelope& envelope, std::string_view data);
+    // `trace` (header fields ending in CRLF, e.g. our Received: field) goes out in front of
+    // `data` without copying the message; both must outlive the call.
+    asio::awaitable<RelayResult> send(const smtp::Envelope& envelope, std::string_view data,
+                                      std::string_view trace = {});
 
     // Say QUIT on and close the pooled connections.
     asio::awaitable<void> close_idle();
@@ -87,7 +104,8 @@ class RelayClient {
 
   private:
     std::unique_ptr<Connection> take_idle();
-    asio::awaitable<Result<std::unique_ptr<Connection>>> open();
+    // `tls` and `tls_refused` say what the connection turned out to be, also when it failed.
+    asio::awaitable<Result<std::unique_ptr<Connection>>> open(TlsSession& tls, bool& tls_refused);
 
     asio::any_io_executor executor_;
     RelayConfig config_;

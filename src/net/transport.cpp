@@ -124,17 +124,25 @@ asio::awaitable<asio::error_code> Transport::write(std::span<const std::string_v
 asio::awaitable<asio::error_code> Transport::handshake(asio::ssl::context& context,
                                                        asio::ssl::stream_base::handshake_type type,
                                                        std::chrono::milliseconds timeout,
-                                                       const std::string& server_name) {
+                                                       const std::string& server_name,
+                                                       const std::string& verify_name) {
     tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(plain_), context);
     if (type == asio::ssl::stream_base::client && !server_name.empty()) {
         // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
         SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(server_name.c_str()));
     }
+    if (type == asio::ssl::stream_base::client && !verify_name.empty() &&
+        !set_verify_name(tls_->native_handle(), verify_name))
+        co_return asio::error::invalid_argument;
     asio::error_code ec;
     arm(timeout);
     co_await tls_->async_handshake(type, asio::redirect_error(asio::use_awaitable, ec));
     co_return disarm(ec);
+}
+
+TlsSession Transport::tls_session() const {
+    return tls_ ? describe_session(tls_->native_handle()) : TlsSession{};
 }
 
 void Transport::cancel() {

@@ -18,6 +18,8 @@
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
+#include "net/tls.hpp"
+
 namespace sealgate::net {
 
 class Transport : public std::enable_shared_from_this<Transport> {
@@ -38,16 +40,21 @@ class Transport : public std::enable_shared_from_this<Transport> {
     // The pieces in order, as one gather write (nothing is copied into one buffer).
     asio::awaitable<asio::error_code> write(std::span<const std::string_view> pieces,
                                             std::chrono::milliseconds timeout);
-    // Upgrade to TLS. For a client, server_name (when not empty) is sent as SNI.
+    // Upgrade to TLS. For a client, server_name (when not empty) is sent as SNI, and
+    // verify_name (when not empty) is the name the certificate is checked against (the result
+    // is in tls_session().verify_result; see net/tls.hpp).
     asio::awaitable<asio::error_code> handshake(asio::ssl::context& context,
                                                 asio::ssl::stream_base::handshake_type type,
                                                 std::chrono::milliseconds timeout,
-                                                const std::string& server_name = {});
+                                                const std::string& server_name = {},
+                                                const std::string& verify_name = {});
 
     void cancel();
     void close();
     bool is_open() const;
     bool tls() const { return tls_ != nullptr; }
+    // Protocol, cipher and peer certificate of the TLS session; inactive in clear.
+    TlsSession tls_session() const;
     const std::string& remote_address() const { return remote_address_; }
 
     explicit Transport(asio::ip::tcp::socket socket);

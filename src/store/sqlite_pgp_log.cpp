@@ -135,8 +135,10 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                 for (const auto& record : records) {
                     auto q = impl_->db.query(
                         "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
-                        "action, method, keys, algorithm, detail) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                        "action, method, keys, algorithm, detail, tls_level, tls_protocol, "
+                        "tls_cipher, tls_peer, tls_verified) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                        "?15)");
                     if (!q)
                         return fail(std::move(q).error());
                     q->bind_int(or_now(record.time))
@@ -148,7 +150,12 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         .bind_text(record.method)
                         .bind_text(record.keys)
                         .bind_text(record.algorithm)
-                        .bind_text(record.detail);
+                        .bind_text(record.detail)
+                        .bind_text(record.tls_level)
+                        .bind_text(record.tls_protocol)
+                        .bind_text(record.tls_cipher)
+                        .bind_text(record.tls_peer)
+                        .bind_int(record.tls_verified ? 1 : 0);
                     SEALGATE_TRY(q->run());
                     id = impl_->db.last_insert_rowid();
                     std::int64_t position = 0;
@@ -186,7 +193,8 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
     return impl_->read([&]() -> Result<std::vector<LogRecord>> {
         constexpr std::string_view columns =
             "SELECT id, time, queue_id, message_id, sender, direction, action, method, keys, "
-            "algorithm, detail FROM mail_log ";
+            "algorithm, detail, tls_level, tls_protocol, tls_cipher, tls_peer, tls_verified "
+            "FROM mail_log ";
         auto q = query.message_id.empty()
                      ? impl_->db.query(std::string(columns) + "ORDER BY id DESC LIMIT ?1")
                      : impl_->db.query(std::string(columns) +
@@ -209,6 +217,11 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
             r.keys = row.text(8);
             r.algorithm = row.text(9);
             r.detail = row.text(10);
+            r.tls_level = row.text(11);
+            r.tls_protocol = row.text(12);
+            r.tls_cipher = row.text(13);
+            r.tls_peer = row.text(14);
+            r.tls_verified = row.boolean(15);
             return r;
         });
         if (!out)

@@ -106,8 +106,25 @@ CREATE TABLE mail_log_recipients (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: next-hop TLS. A domain's TLS level (core/tls_level.hpp) replaces the require_tls
+// flag, which becomes its old spelling: require_tls = 1 is "encrypt". require_tls stays (written
+// as tls >= encrypt) so that the column keeps its meaning for anyone reading it. Each mail log
+// record says how its copy went to the next hop: the level required, and the TLS session
+// (protocol empty: in clear or not relayed).
+constexpr const char* kSchema2 = R"sql(
+ALTER TABLE domains ADD COLUMN tls TEXT NOT NULL DEFAULT 'none';
+UPDATE domains SET tls = 'encrypt' WHERE require_tls <> 0;
+
+ALTER TABLE mail_log ADD COLUMN tls_level    TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_log ADD COLUMN tls_protocol TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_log ADD COLUMN tls_cipher   TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_log ADD COLUMN tls_peer     TEXT NOT NULL DEFAULT '';
+ALTER TABLE mail_log ADD COLUMN tls_verified INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},
+    Migration{2, kSchema2},
 };
 
 }  // namespace

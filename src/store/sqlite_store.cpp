@@ -185,7 +185,7 @@ Result<std::vector<std::string>> SqliteStore::Impl::child_list(std::string_view 
 
 namespace {
 constexpr const char* kDomainColumns =
-    "SELECT name, local, encrypt_mode, smime_profile, methods, require_tls FROM domains ";
+    "SELECT name, local, encrypt_mode, smime_profile, methods, tls FROM domains ";
 constexpr const char* kDomainCerts =
     "SELECT sha256 FROM domain_smime_certs WHERE domain = ?1 ORDER BY position";
 }  // namespace
@@ -212,7 +212,11 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     } else {
         return fail(corrupt("domains", "methods", methods));
     }
-    d.require_tls = q.boolean(5);
+    const auto tls = q.text(5);
+    const auto parsed_tls = parse_tls_level(tls);
+    if (!parsed_tls)
+        return fail(corrupt("domains", "tls", tls));
+    d.tls = *parsed_tls;
     auto certs = child_list(kDomainCerts, d.name);
     if (!certs)
         return fail(std::move(certs).error());
@@ -265,10 +269,10 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
         ->write([&]() -> Result<bool> {
             auto q = impl_->db.query(
                 "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
-                "require_tls) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET "
-                "local = excluded.local, encrypt_mode = excluded.encrypt_mode, "
+                "require_tls, tls) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO "
+                "UPDATE SET local = excluded.local, encrypt_mode = excluded.encrypt_mode, "
                 "smime_profile = excluded.smime_profile, methods = excluded.methods, "
-                "require_tls = excluded.require_tls");
+                "require_tls = excluded.require_tls, tls = excluded.tls");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(name)
@@ -276,7 +280,8 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
                 .bind_text(to_string(domain.encrypt_mode))
                 .bind_text(to_string(domain.smime_profile))
                 .bind_text(methods_to_string(domain.methods))
-                .bind_int(domain.require_tls ? 1 : 0);
+                .bind_int(requires_tls(domain.tls) ? 1 : 0)
+                .bind_text(to_string(domain.tls));
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM domain_smime_certs WHERE domain = ?1", name));
             std::int64_t position = 0;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/tls_level.hpp"
 
 namespace sealgate {
 
@@ -47,7 +48,9 @@ struct DomainRecord {
     EncryptMode encrypt_mode = EncryptMode::none;
     SmimeProfile smime_profile = SmimeProfile::compat;
     std::vector<Method> methods{Method::smime, Method::pgp};
-    bool require_tls = false;
+    // TLS to the next hop for every copy to this domain, whatever its direction; none: no
+    // requirement of its own (the next hop's setting applies). `require-tls yes` is encrypt.
+    TlsLevel tls = TlsLevel::none;
     std::vector<std::string> smime_certs;  // SHA-256 thumbprints chosen for this domain
 };
 
@@ -97,6 +100,13 @@ struct LogRecord {
     std::string keys;       // thumbprints / fingerprints used, comma separated
     std::string algorithm;
     std::string detail;  // next-hop reply or reason
+    // How the copy went to the next hop. tls_level empty: not relayed (refused before);
+    // tls_protocol empty: in clear.
+    std::string tls_level;     // none, may, encrypt, verify: what the copy required
+    std::string tls_protocol;  // "TLSv1.3"
+    std::string tls_cipher;    // "TLS_AES_256_GCM_SHA384"
+    std::string tls_peer;      // SHA-256 of the next hop's certificate, lower-case hex
+    bool tls_verified = false;
 };
 
 struct LogQuery {

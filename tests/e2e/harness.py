@@ -42,16 +42,27 @@ def crlf(data: bytes) -> bytes:
     return re.sub(rb"\r?\n", b"\r\n", data)
 
 
+def sealgate_fields(message: bytes, name: str):
+    """The unfolded header fields NAME that a sealgate added: X-Sealgate-*, or the Received:
+    fields "by ... (sealgate)"."""
+    head = message.partition(b"\r\n\r\n")[0].decode("latin-1")
+    head = re.sub(r"\r\n[ \t]+", " ", head)
+    return [f for f in head.split("\r\n") if f.lower().startswith(name.lower() + ":")
+            and (name.lower() != "received" or " (sealgate) with " in f)]
+
+
 def strip_info(message: bytes) -> bytes:
-    """The message without its X-Sealgate-* header fields (and their continuation lines)."""
+    """The message without its X-Sealgate-* header fields and the Received: fields a sealgate
+    added (and their continuation lines)."""
     head, sep, body = message.partition(b"\r\n\r\n")
     out, skip = [], False
-    for line in head.split(b"\r\n"):
-        if line[:1] in (b" ", b"\t") and skip:
-            continue
-        skip = line.lower().startswith(b"x-sealgate-")
+    fields = re.split(rb"\r\n(?![ \t])", head)
+    for field in fields:
+        lower = field.lower()
+        skip = lower.startswith(b"x-sealgate-") or (
+            lower.startswith(b"received:") and b" (sealgate) with " in field)
         if not skip:
-            out.append(line)
+            out.append(field)
     return b"\r\n".join(out) + sep + body
 
 

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -82,18 +85,34 @@ inline std::uint16_t free_port() {
     return a.local_endpoint().port();
 }
 
-// A self-signed P-256 certificate for "localhost", made with the openssl CLI.
+// A self-signed P-256 certificate for `name` (CN and DNS subjectAltName), made with the openssl
+// CLI; sha256 is its fingerprint, lower-case hex (what `openssl x509 -fingerprint -sha256` shows).
 struct TestCert {
     std::string cert;
     std::string key;
+    std::string sha256;
 };
-inline TestCert make_test_cert(const std::filesystem::path& dir) {
-    TestCert c{(dir / "cert.pem").string(), (dir / "key.pem").string()};
+inline TestCert make_test_cert(const std::filesystem::path& dir,
+                               const std::string& name = "localhost") {
+    TestCert c{(dir / "cert.pem").string(), (dir / "key.pem").string(), {}};
     const std::string cmd =
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=localhost -keyout '" +
-        c.key + "' -out '" + c.cert + "' >/dev/null 2>&1";
+        "-subj /CN=" +
+        name + " -addext subjectAltName=DNS:" + name + " -keyout '" + c.key + "' -out '" + c.cert +
+        "' >/dev/null 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
+    const std::string fp = "openssl x509 -noout -fingerprint -sha256 -in '" + c.cert + "'";
+    if (FILE* p = popen(fp.c_str(), "r")) {
+        char line[256] = {};
+        if (std::fgets(line, sizeof line, p) != nullptr) {
+            const std::string text(line);
+            for (const char ch : text.substr(text.find('=') + 1))
+                if (std::isxdigit(static_cast<unsigned char>(ch)))
+                    c.sha256 += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        pclose(p);
+    }
+    EXPECT_EQ(c.sha256.size(), 64u);
     return c;
 }
 
@@ -150,6 +169,9 @@ struct SinkBehaviour {
     bool close_after_message = false;    // close after answering the end of DATA
     bool silent_after_data = false;      // never answer the end of DATA
     bool closing_after_message = false;  // answer the command after a message 421, then close
+    // Offer STARTTLS (RFC 3207) with this server context; refuse_starttls answers it 454.
+    std::shared_ptr<asio::ssl::context> tls;
+    bool refuse_starttls = false;
 };
 
 class Sink {
@@ -169,7 +191,9 @@ class Sink {
 
     std::vector<std::string> lines;     // command lines, without CRLF
     std::vector<std::string> messages;  // DATA as on the wire (still dot-stuffed), without ".\r\n"
+    std::vector<bool> over_tls;         // per message: it came inside STARTTLS
     int connections = 0;
+    int tls_sessions = 0;  // handshakes that succeeded
 
   private:
     awaitable<void> accept_loop() {
@@ -189,83 +213,107 @@ class Sink {
     awaitable<void> serve(std::shared_ptr<asio::ip::tcp::socket> s) {
         try {
             std::string buf;
-            auto say = [&](std::string text) -> awaitable<void> {
-                co_await asio::async_write(*s, asio::buffer(text), use_awaitable);
-            };
-            co_await say("220 sink ESMTP\r\n");
-            int rcpts = 0;
-            bool had_message = false;
-            while (true) {
-                auto n = co_await asio::async_read_until(*s, asio::dynamic_buffer(buf), "\r\n",
-                                                         use_awaitable);
-                const std::string line = buf.substr(0, n - 2);
-                buf.erase(0, n);
-                lines.push_back(line);
-                const std::string verb = line.substr(0, 4);
-                if (had_message && behaviour_.closing_after_message) {
-                    co_await say("421 4.3.2 Service shutting down\r\n");
-                    s->close();
-                    co_return;
-                }
-                if (verb == "EHLO") {
-                    std::string r = "250-sink\r\n";
-                    for (std::size_t i = 0; i < behaviour_.ehlo.size(); ++i)
-                        r += (i + 1 < behaviour_.ehlo.size() ? "250-" : "250 ") +
-                             behaviour_.ehlo[i] + "\r\n";
-                    if (behaviour_.ehlo.empty())
-                        r = "250 sink\r\n";
-                    co_await say(r);
-                } else if (verb == "MAIL") {
-                    rcpts = 0;
-                    co_await say("250 2.1.0 Ok\r\n");
-                } else if (verb == "RCPT") {
-                    if (!behaviour_.refuse_rcpt.empty() &&
-                        line.find("<" + behaviour_.refuse_rcpt + ">") != std::string::npos) {
-                        co_await say("550 5.1.1 No such user\r\n");
-                    } else {
-                        ++rcpts;
-                        co_await say("250 2.1.5 Ok\r\n");
-                    }
-                } else if (verb == "DATA") {
-                    if (rcpts == 0) {
-                        co_await say("554 5.5.1 No valid recipients\r\n");
-                        continue;
-                    }
-                    co_await say("354 go ahead\r\n");
-                    if (behaviour_.drop_in_data) {
-                        co_await asio::async_read(*s, asio::dynamic_buffer(buf),
-                                                  asio::transfer_at_least(1), use_awaitable);
-                        s->close();
-                        co_return;
-                    }
-                    buf.insert(0, "\r\n");  // so that an empty message also ends in CRLF.CRLF
-                    auto m = co_await asio::async_read_until(*s, asio::dynamic_buffer(buf),
-                                                             "\r\n.\r\n", use_awaitable);
-                    messages.push_back(buf.substr(2, m - 2 - 3));
-                    buf.erase(0, m);
-                    if (behaviour_.silent_after_data) {
-                        co_await asio::async_read(*s, asio::dynamic_buffer(buf),
-                                                  asio::transfer_at_least(1), use_awaitable);
-                        co_return;  // the client gave up and closed
-                    }
-                    co_await say(behaviour_.data_reply + "\r\n");
-                    had_message = true;
-                    if (behaviour_.close_after_message) {
-                        s->close();
-                        co_return;
-                    }
-                } else if (verb == "QUIT") {
-                    co_await say("221 2.0.0 Bye\r\n");
-                    s->close();
-                    co_return;
-                } else if (verb == "RSET" || verb == "XFOR" || verb == "HELO" || verb == "NOOP") {
-                    co_await say("250 2.0.0 Ok\r\n");
-                } else {
-                    co_await say("500 5.5.1 Unknown\r\n");
-                }
+            const bool upgrade = co_await converse(*s, buf, false);
+            if (!upgrade) {
+                s->close();
+                co_return;
             }
+            // RFC 3207 §4.2: after the handshake the session starts afresh.
+            asio::ssl::stream<asio::ip::tcp::socket&> tls(*s, *behaviour_.tls);
+            co_await tls.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+            ++tls_sessions;
+            buf.clear();
+            co_await converse(tls, buf, true);
+            s->close();
         } catch (const std::exception&) {
-            // the client went away
+            // the client went away (or broke off the handshake)
+        }
+    }
+
+    // One SMTP conversation on a plain or TLS stream; true when STARTTLS was accepted and the
+    // caller is to upgrade the connection.
+    template <class Stream>
+    awaitable<bool> converse(Stream& s, std::string& buf, bool in_tls) {
+        auto say = [&](std::string text) -> awaitable<void> {
+            co_await asio::async_write(s, asio::buffer(text), use_awaitable);
+        };
+        if (!in_tls)
+            co_await say("220 sink ESMTP\r\n");
+        int rcpts = 0;
+        bool had_message = false;
+        while (true) {
+            auto n = co_await asio::async_read_until(s, asio::dynamic_buffer(buf), "\r\n",
+                                                     use_awaitable);
+            const std::string line = buf.substr(0, n - 2);
+            buf.erase(0, n);
+            lines.push_back(line);
+            const std::string verb = line.substr(0, 4);
+            if (had_message && behaviour_.closing_after_message) {
+                co_await say("421 4.3.2 Service shutting down\r\n");
+                co_return false;
+            }
+            if (verb == "EHLO") {
+                auto ehlo = behaviour_.ehlo;
+                if (behaviour_.tls && !in_tls)
+                    ehlo.push_back("STARTTLS");
+                std::string r = "250-sink\r\n";
+                for (std::size_t i = 0; i < ehlo.size(); ++i)
+                    r += (i + 1 < ehlo.size() ? "250-" : "250 ") + ehlo[i] + "\r\n";
+                if (ehlo.empty())
+                    r = "250 sink\r\n";
+                co_await say(r);
+            } else if (verb == "STAR" && behaviour_.tls && !in_tls) {
+                if (behaviour_.refuse_starttls) {
+                    co_await say("454 4.7.0 TLS not available due to temporary reason\r\n");
+                    continue;
+                }
+                co_await say("220 2.0.0 Ready to start TLS\r\n");
+                co_return true;
+            } else if (verb == "MAIL") {
+                rcpts = 0;
+                co_await say("250 2.1.0 Ok\r\n");
+            } else if (verb == "RCPT") {
+                if (!behaviour_.refuse_rcpt.empty() &&
+                    line.find("<" + behaviour_.refuse_rcpt + ">") != std::string::npos) {
+                    co_await say("550 5.1.1 No such user\r\n");
+                } else {
+                    ++rcpts;
+                    co_await say("250 2.1.5 Ok\r\n");
+                }
+            } else if (verb == "DATA") {
+                if (rcpts == 0) {
+                    co_await say("554 5.5.1 No valid recipients\r\n");
+                    continue;
+                }
+                co_await say("354 go ahead\r\n");
+                if (behaviour_.drop_in_data) {
+                    co_await asio::async_read(s, asio::dynamic_buffer(buf),
+                                              asio::transfer_at_least(1), use_awaitable);
+                    co_return false;
+                }
+                buf.insert(0, "\r\n");  // so that an empty message also ends in CRLF.CRLF
+                auto m = co_await asio::async_read_until(s, asio::dynamic_buffer(buf), "\r\n.\r\n",
+                                                         use_awaitable);
+                messages.push_back(buf.substr(2, m - 2 - 3));
+                over_tls.push_back(in_tls);
+                buf.erase(0, m);
+                if (behaviour_.silent_after_data) {
+                    co_await asio::async_read(s, asio::dynamic_buffer(buf),
+                                              asio::transfer_at_least(1), use_awaitable);
+                    co_return false;  // the client gave up and closed
+                }
+                co_await say(behaviour_.data_reply + "\r\n");
+                had_message = true;
+                if (behaviour_.close_after_message)
+                    co_return false;
+            } else if (verb == "QUIT") {
+                co_await say("221 2.0.0 Bye\r\n");
+                co_return false;
+            } else if (verb == "RSET" || verb == "XFOR" || verb == "HELO" || verb == "NOOP") {
+                co_await say("250 2.0.0 Ok\r\n");
+            } else {
+                co_await say("500 5.5.1 Unknown\r\n");
+            }
         }
     }
 

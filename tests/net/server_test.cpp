@@ -153,7 +153,7 @@ TEST(Server, StartTlsBothWays) {
         auto server = std::move(*Server::listen(io, config, *handler));
         server->start();
         auto rc = relay_to(server->port());
-        rc.tls = TlsPolicy::Require;
+        rc.tls = TlsLevel::encrypt;
         rc.tls_server_name = "localhost";
         RelayClient client(io.get_executor(), rc);
         auto r1 = co_await client.send(test_envelope(), "secret\r\n");
@@ -184,6 +184,8 @@ TEST(Server, UnverifiableNextHopCertificateIsTemporaryTlsFailure) {
         auto server = std::move(*Server::listen(io, config, *handler));
         server->start();
         auto rc = relay_to(server->port());
+        rc.tls = TlsLevel::verify;
+        rc.tls_server_name = "localhost";
         rc.tls_context = *make_client_tls(other_cert.cert);  // trusts a different certificate
         RelayClient client(io.get_executor(), rc);
         result = co_await client.send(test_envelope(), "x\r\n");
@@ -192,7 +194,8 @@ TEST(Server, UnverifiableNextHopCertificateIsTemporaryTlsFailure) {
     ASSERT_TRUE(result);
     EXPECT_EQ(result->reply.code, 451);
     EXPECT_EQ(result->reply.status, "4.7.5");
-    EXPECT_NE(result->reason.find("TLS handshake"), std::string::npos) << result->reason;
+    EXPECT_TRUE(result->tls_refused);
+    EXPECT_NE(result->reason.find("not verified"), std::string::npos) << result->reason;
     EXPECT_TRUE(handler->deliveries.empty());
 }
 
@@ -220,12 +223,13 @@ TEST(Server, RequiredTlsWithoutStartTlsIsTemporaryFailure) {
         auto server = std::move(*Server::listen(io, test_config(), *handler));
         server->start();
         auto rc = relay_to(server->port());
-        rc.tls = TlsPolicy::Require;
+        rc.tls = TlsLevel::encrypt;
         RelayClient client(io.get_executor(), rc);
         auto r = co_await client.send(test_envelope(), "x\r\n");
         EXPECT_FALSE(r.accepted());
         EXPECT_EQ(r.reply.code, 451);
-        EXPECT_EQ(r.reply.status, "4.7.0");
+        EXPECT_EQ(r.reply.status, "4.7.5");
+        EXPECT_TRUE(r.tls_refused);
         co_await server->stop();
     });
     EXPECT_TRUE(handler->deliveries.empty());

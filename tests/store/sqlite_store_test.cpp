@@ -69,6 +69,45 @@ TEST(SqliteStore, MigratesAFreshFile) {
               std::to_string(SqliteStore::schema_version()));
 }
 
+// Schema 2 (next-hop TLS) on a store made by schema 1: require_tls becomes the encrypt level,
+// old mail log records read as "not relayed / unknown TLS".
+TEST(SqliteStore, MigratesRequireTlsToTheTlsLevel) {
+    test::TempDir dir;
+    const auto path = dir.file("v1.db");
+    ASSERT_NE(open_or_fail(path, OpenMode::create), nullptr);
+    // Back to what a version 1 store holds.
+    raw_exec(path,
+             "ALTER TABLE domains DROP COLUMN tls;"
+             "ALTER TABLE mail_log DROP COLUMN tls_level;"
+             "ALTER TABLE mail_log DROP COLUMN tls_protocol;"
+             "ALTER TABLE mail_log DROP COLUMN tls_cipher;"
+             "ALTER TABLE mail_log DROP COLUMN tls_peer;"
+             "ALTER TABLE mail_log DROP COLUMN tls_verified;"
+             "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+             "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, require_tls) "
+             "VALUES ('strict.example', 0, 'none', 'compat', 'smime', 1),"
+             " ('lax.example', 0, 'none', 'compat', 'smime', 0);"
+             "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, action, method,"
+             " keys, algorithm, detail) VALUES (1, 'Q', 'm@x', 's@x', 'outbound', 'passed', '',"
+             " '', '', 'old');");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
+    EXPECT_EQ(value_of(store->find_domain("strict.example"))->tls, TlsLevel::encrypt);
+    EXPECT_EQ(value_of(store->find_domain("lax.example"))->tls, TlsLevel::none);
+    const auto log = value_of(store->query_log(LogQuery{10, ""}));
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].detail, "old");
+    EXPECT_EQ(log[0].tls_level, "");
+    EXPECT_FALSE(log[0].tls_verified);
+    // The old column keeps its meaning for the new levels.
+    DomainRecord d = *value_of(store->find_domain("lax.example"));
+    d.tls = TlsLevel::verify;
+    ASSERT_OK(store->put_domain(d));
+    EXPECT_EQ(raw_value(path, "SELECT require_tls FROM domains WHERE name = 'lax.example'"), "1");
+}
+
 TEST(SqliteStore, ReopenKeepsData) {
     test::TempDir dir;
     const auto path = dir.file("keep.db");

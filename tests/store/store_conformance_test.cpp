@@ -48,7 +48,7 @@ DomainRecord partner() {
     d.encrypt_mode = EncryptMode::mandatory;
     d.smime_profile = SmimeProfile::modern;
     d.methods = {Method::pgp, Method::smime};
-    d.require_tls = true;
+    d.tls = TlsLevel::verify;
     d.smime_certs = {kSha3, kSha1, kSha2};  // deliberately not sorted: order is the choice
     return d;
 }
@@ -66,7 +66,7 @@ TEST_P(StoreConformance, DomainLookupNotFoundThenFound) {
     EXPECT_EQ(found->encrypt_mode, EncryptMode::mandatory);
     EXPECT_EQ(found->smime_profile, SmimeProfile::modern);
     EXPECT_EQ(found->methods, (std::vector<Method>{Method::pgp, Method::smime}));
-    EXPECT_TRUE(found->require_tls);
+    EXPECT_EQ(found->tls, TlsLevel::verify);
     EXPECT_EQ(found->smime_certs, (std::vector<std::string>{kSha3, kSha1, kSha2}));
 }
 
@@ -317,6 +317,11 @@ LogRecord log_record(int n, std::string message_id) {
     r.keys = kSha1;
     r.algorithm = "aes256-cbc";
     r.detail = "250 2.0.0 Ok: queued as " + std::to_string(n);
+    r.tls_level = "verify";
+    r.tls_protocol = "TLSv1.3";
+    r.tls_cipher = "TLS_AES_256_GCM_SHA384";
+    r.tls_peer = kSha2;
+    r.tls_verified = n % 2 == 0;
     return r;
 }
 
@@ -338,6 +343,12 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_EQ(last3[2].keys, kSha1);
     EXPECT_EQ(last3[2].algorithm, "aes256-cbc");
     EXPECT_EQ(last3[2].detail, "250 2.0.0 Ok: queued as 10");
+    EXPECT_EQ(last3[2].tls_level, "verify");
+    EXPECT_EQ(last3[2].tls_protocol, "TLSv1.3");
+    EXPECT_EQ(last3[2].tls_cipher, "TLS_AES_256_GCM_SHA384");
+    EXPECT_EQ(last3[2].tls_peer, kSha2);
+    EXPECT_TRUE(last3[2].tls_verified);
+    EXPECT_FALSE(last3[1].tls_verified);
 
     const auto odd = value_of(store().query_log(LogQuery{2, "<odd@x>"}));
     ASSERT_EQ(odd.size(), 2u);
