@@ -16,6 +16,7 @@
 
 #include "app/context.hpp"
 #include "core/result.hpp"
+#include "policy/admin_rules.hpp"
 #include "store/store.hpp"
 
 namespace sealgate::app {
@@ -46,9 +47,16 @@ void add_pgp_commands(CLI::App& app, Cli& cli);
 Result<std::string> read_file(const std::string& path);  // "-" is stdin
 Result<std::string> read_stdin(std::size_t limit);
 Status write_output(std::string_view data, const std::string& path);  // empty path: stdout
+// The same for a secret (a private key): the file is 0600 before a byte of it is written.
+Status write_secret_output(std::string_view data, const std::string& path);
 std::string format_time(std::time_t t);                               // "2026-11-29 12:00 UTC"
 std::string format_timestamp(std::time_t t);  // "2026-11-29 12:00:05 UTC": the logs
 std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+// The administrator's change against the rules of policy/admin_rules.hpp: a finding that needs
+// force refuses the change (with every reason) unless `force`; warnings, and the findings that
+// force overrode, are printed as "warning: ..." lines on standard output.
+Status confirm(const policy::Verdict& verdict, bool force);
 
 // A thumbprint given by the administrator: full or a unique prefix of >= 8 hex digits,
 // with or without colons, any case.

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,40 @@ Status write_output(std::string_view data, const std::string& path) {
     return ok();
 }
 
+Status write_secret_output(std::string_view data, const std::string& path) {
+    if (path.empty() || path == "-")
+        return write_output(data, path);
+    const auto failed = [&](const char* what) {
+        return fail(
+            Error::usage(std::string("cannot ") + what + " " + path + ": " + std::strerror(errno)));
+    };
+    // Created 0600; a file that exists already is made 0600 before it is emptied and the
+    // secret written, so the secret is never readable by others, not even for a moment.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return failed("create");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    if (::fchmod(fd, 0600) != 0)
+        return failed("chmod 600");
+    if (::ftruncate(fd, 0) != 0)
+        return failed("truncate");
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return failed("write");
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0)
+        return failed("write");
+    return ok();
+}
+
 std::string format_time(std::time_t t) {
     std::tm tm{};
     gmtime_r(&t, &tm);
@@ -89,6 +124,14 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
         out += items[i];
     }
     return out;
+}
+
+Status confirm(const policy::Verdict& verdict, bool force) {
+    if (verdict.needs_force() && !force)
+        return fail(Error::usage(verdict.forced_text() + " (give --force to do it anyway)"));
+    for (const auto& f : verdict.findings)
+        std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
+    return ok();
 }
 
 Result<std::string> normalize_thumbprint(std::string_view text) {

@@ -5,6 +5,7 @@
 #include "address/address.hpp"
 #include "app/cli.hpp"
 #include "core/text.hpp"
+#include "policy/admin_rules.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::app {
@@ -76,21 +77,44 @@ Status show(Cli& cli, const std::string& text) {
         std::printf("  %s  %s (%s)\n", k->fingerprint.c_str(), u.usable ? "usable" : "NOT usable",
                     u.reason.c_str());
     }
+    // The decision the daemon would take for the next message, by the same function.
     auto t = policy::decide(**snap, "postmaster@localhost", "postmaster@" + *name,
                             policy::Mode::outbound);
     SEALGATE_TRY(t);
     std::printf("Outbound now:    %s (%s)\n", std::string(policy::to_string(t->action)).c_str(),
                 t->reason.c_str());
+    if (t->action == policy::Action::encrypt) {
+        std::vector<std::string> used;
+        for (const auto& c : t->certificates)
+            used.push_back(c.sha256());
+        for (const auto& k : t->pgp_keys)
+            used.push_back(k.fingerprint);
+        const bool smime = t->method == Method::smime;
+        std::printf("Next message:    %s to %s %s%s\n", smime ? "S/MIME" : "OpenPGP",
+                    smime ? (used.size() == 1 ? "certificate" : "certificates")
+                          : (used.size() == 1 ? "key" : "keys"),
+                    join(used, ", ").c_str(),
+                    smime ? (t->profile == crypto::CmsProfile::modern ? " (profile modern)"
+                                                                      : " (profile compat)")
+                          : "");
+    } else {
+        std::printf("Next message:    %s\n", t->action == policy::Action::refuse
+                                                 ? "refused (550 5.7.1), never sent in clear"
+                                                 : "sent in clear");
+    }
+    for (const auto& w : policy::check_domain_coverage(**snap, *d).warnings())
+        std::printf("warning: %s\n", w.c_str());
     return ok();
 }
 
 Status set(Cli& cli, const std::string& text, const std::string& key,
-           const std::vector<std::string>& values) {
+           const std::vector<std::string>& values, bool force) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Store& store = (*ctx)->store();
     auto rec = existing(store, text);
     SEALGATE_TRY(rec);
+    std::string shown = join(values, " ");  // what the setting is now, as the store holds it
     const auto one = [&]() -> Result<std::string> {
         if (values.size() != 1)
             return fail(Error::usage(key + " takes one value"));
@@ -117,6 +141,7 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         if (!m)
             return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
         rec->methods = *m;
+        shown = methods_to_string(*m);
     } else if (key == "tls") {
         auto v = one();
         SEALGATE_TRY(v);
@@ -144,14 +169,27 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
             if (std::find(certs.begin(), certs.end(), c->sha256) == certs.end())
                 certs.push_back(c->sha256);
         }
+        // The rules judge what this change adds; a certificate bound already was judged then.
+        auto snap = (*ctx)->snapshot();
+        SEALGATE_TRY(snap);
+        policy::Verdict verdict;
+        for (const auto& sha : certs) {
+            if (std::find(rec->smime_certs.begin(), rec->smime_certs.end(), sha) !=
+                rec->smime_certs.end())
+                continue;
+            auto v = policy::check_smime_binding(**snap, *rec, sha);
+            verdict.findings.insert(verdict.findings.end(), v.findings.begin(), v.findings.end());
+        }
+        SEALGATE_TRY(confirm(verdict, force));
         rec->smime_certs = std::move(certs);
+        shown = rec->smime_certs.empty() ? "none" : join(rec->smime_certs, " ");
     } else {
         return fail(Error::usage("unknown setting " + key +
                                  " (encrypt-mode, smime-cert, smime-profile, method, tls, "
                                  "require-tls, local)"));
     }
     SEALGATE_TRY(store.put_domain(*rec));
-    std::printf("%s: %s = %s\n", rec->name.c_str(), key.c_str(), join(values, " ").c_str());
+    std::printf("%s: %s = %s\n", rec->name.c_str(), key.c_str(), shown.c_str());
     return ok();
 }
 
@@ -230,7 +268,10 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
                    "local")
         ->required();
     st->add_option("VALUE", *values)->required();
-    cli.on(st, [&cli, sn, key, values] { return set(cli, *sn, *key, *values); });
+    auto force = std::make_shared<bool>(false);
+    st->add_flag("--force", *force,
+                 "Bind a certificate even though it is our own or names another domain");
+    cli.on(st, [&cli, sn, key, values, force] { return set(cli, *sn, *key, *values, *force); });
 }
 
 }  // namespace sealgate::app

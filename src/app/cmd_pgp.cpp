@@ -273,7 +273,8 @@ Status set_trust(Cli& cli, const std::string& text, bool trusted) {
     return ok();
 }
 
-Status bind_domain(Cli& cli, const std::string& text, const std::string& domain, bool add) {
+Status bind_domain(Cli& cli, const std::string& text, const std::string& domain, bool add,
+                   bool force) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Store& store = (*ctx)->store();
@@ -290,6 +291,9 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
         if (at != doms.end())
             return fail(
                 Error::usage("domain " + name + " is bound to " + rec->fingerprint + " already"));
+        auto verdict = policy::check_pgp_binding(**found, *rec);
+        SEALGATE_TRY(verdict);
+        SEALGATE_TRY(confirm(*verdict, force));
         doms.push_back(name);
     } else {
         if (at == doms.end())
@@ -370,7 +374,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(key);
         auto data = openpgp::export_secret(*key, enc);
         SEALGATE_TRY(data);
-        return write_output(*data, *out);
+        return write_secret_output(*data, *out);
     });
 
     auto* lst = pgp->add_subcommand("list", "List OpenPGP keys");
@@ -396,14 +400,18 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     auto adom = std::make_shared<std::string>();
     addd->add_option("FINGERPRINT", *afpr)->required();
     addd->add_option("DOMAIN", *adom)->required();
-    cli.on(addd, [&cli, afpr, adom] { return bind_domain(cli, *afpr, *adom, true); });
+    auto aforce = std::make_shared<bool>(false);
+    addd->add_flag("--force", *aforce,
+                   "Bind the key even though it is our own or names another domain");
+    cli.on(addd,
+           [&cli, afpr, adom, aforce] { return bind_domain(cli, *afpr, *adom, true, *aforce); });
 
     auto* rmd = pgp->add_subcommand("remove-domain", "Unbind a key from a domain");
     auto rfpr = std::make_shared<std::string>();
     auto rdom = std::make_shared<std::string>();
     rmd->add_option("FINGERPRINT", *rfpr)->required();
     rmd->add_option("DOMAIN", *rdom)->required();
-    cli.on(rmd, [&cli, rfpr, rdom] { return bind_domain(cli, *rfpr, *rdom, false); });
+    cli.on(rmd, [&cli, rfpr, rdom] { return bind_domain(cli, *rfpr, *rdom, false, false); });
 
     auto* rm = pgp->add_subcommand("remove", "Remove a key (and its secret key)");
     auto xfpr = std::make_shared<std::string>();

@@ -295,10 +295,21 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
     io.run();
     if (!result)
         return fail(Error::temp("send-test: no result"));
-    std::printf("sent <%s> to %s: %s\n", id, args.server.c_str(), result->reply.summary().c_str());
-    if (!result->accepted())
-        return fail(
-            Error::temp("the gateway did not accept the test message: " + result->reply.summary()));
+    const smtp::Reply& reply = result->reply;
+    if (!result->accepted()) {
+        // The exit status tells a script what a sending MTA would do: 1 for a permanent
+        // refusal (it bounces), 75 (EX_TEMPFAIL) only when it would try again.
+        const bool permanent = reply.permanent();
+        std::printf("refused <%s> by %s: %s (%s)\n", id, args.server.c_str(),
+                    reply.summary().c_str(),
+                    permanent ? "permanent: a sender would bounce it"
+                              : "temporary: a sender would try again");
+        const std::string why = "the gateway refused the test message: " + reply.summary();
+        if (permanent)
+            return fail(Error::perm(reply.code, reply.status, "refused", why));
+        return fail(Error::temp(why));
+    }
+    std::printf("sent <%s> to %s: %s\n", id, args.server.c_str(), reply.summary().c_str());
 
     // What the gateway did, from its mail log (the same store).
     auto ctx = cli.open();

@@ -49,7 +49,9 @@ void add_ctl(CLI::App& app, Cli& cli) {
     auto* t = add->add_flag("--trust", *trust, "Trust this certificate");
     auto* b = add->add_flag("--block", *block, "Block it (beats every other kind of trust)");
     t->excludes(b);
-    cli.on(add, [&cli, thumb, trust, block]() -> Status {
+    auto force = std::make_shared<bool>(false);
+    add->add_flag("--force", *force, "Trust a certificate even though it is blocked");
+    cli.on(add, [&cli, thumb, trust, block, force]() -> Status {
         if (!*trust && !*block)
             return fail(Error::usage("ctl add: give --trust or --block"));
         auto ctx = cli.open();
@@ -57,6 +59,9 @@ void add_ctl(CLI::App& app, Cli& cli) {
         auto sha = ctl_target((*ctx)->store(), *thumb);
         SEALGATE_TRY(sha);
         const CtlAction action = *block ? CtlAction::block : CtlAction::trust;
+        auto snap = (*ctx)->snapshot();
+        SEALGATE_TRY(snap);
+        SEALGATE_TRY(confirm(policy::check_ctl_change(**snap, *sha, action), *force));
         SEALGATE_TRY((*ctx)->store().put_ctl(CtlEntry{*sha, action, std::time(nullptr)}));
         std::printf("%s %s\n", std::string(to_string(action)).c_str(), sha->c_str());
         return ok();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "core/hex.hpp"
 
@@ -74,6 +75,44 @@ Status check_keys(const toml::table& tbl, const std::string& file, std::string_v
     return ok();
 }
 
+std::string trimmed(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos)
+        return {};
+    const auto e = s.find_last_not_of(" \t\r");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+// toml++ says what it tried to read ("Error while parsing time" for an unquoted
+// `listen = 127.0.0.1:10025`), not which key: name the key and its section from the line.
+std::string parse_error(const std::string& file, const toml::parse_error& err) {
+    const std::size_t at = err.source().begin.line;
+    const std::string toml_says(err.description());
+    std::ifstream in(file);
+    std::string line;
+    std::string section;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+        const std::string t = trimmed(line);
+        if (n < at) {
+            if (t.starts_with("[") && t.find(']') != std::string::npos)
+                section = t.substr(0, t.find(']') + 1);
+            continue;
+        }
+        const auto eq = t.find('=');
+        if (eq == std::string::npos || t.starts_with("#"))
+            break;
+        const std::string key = trimmed(t.substr(0, eq));
+        const std::string value = trimmed(t.substr(eq + 1));
+        std::string hint;
+        if (!value.empty() && value.front() != '"' && value.front() != '\'' && value.front() != '[')
+            hint = "; a text value needs quotes: " + key + " = \"" + value + "\"";
+        return "line " + std::to_string(at) + ": cannot read the value of " +
+               (section.empty() ? "" : section + " ") + key + " (" + value + ")" + hint +
+               " (toml: " + toml_says + ")";
+    }
+    return toml_says + " (line " + std::to_string(at) + ")";
+}
+
 }  // namespace
 
 std::uint64_t Config::buffered_bytes_limit() const {
@@ -103,9 +142,7 @@ Result<Config> load_config(const std::string& path) {
 
     toml::parse_result parsed = toml::parse_file(file);
     if (!parsed) {
-        const auto& err = parsed.error();
-        return fail(config_error(file, std::string(err.description()) + " (line " +
-                                           std::to_string(err.source().begin.line) + ")"));
+        return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
     SEALGATE_TRY(check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls"}));

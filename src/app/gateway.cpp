@@ -286,9 +286,14 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
 
     // A pipeline error before anything was relayed is answered as what it is.
     const auto refuse = [&](const Error& e) {
-        pipeline::Outcome none;
-        log_copy(queue_id, message_id, envelope, penv.recipients, none,
-                 e.temporary() ? "deferred" : "rejected", e.reason);
+        // No copy was made: the log names each recipient's direction as the policy sees it.
+        for (auto& [direction, recipients] :
+             policy::by_direction(*snapshot, envelope.sender, penv.recipients)) {
+            pipeline::Outcome none;
+            none.direction = direction;
+            log_copy(queue_id, message_id, envelope, recipients, none,
+                     e.temporary() ? "deferred" : "rejected", e.reason);
+        }
         // RCPT accepted these recipients: a refusal decided now (the policy changed since, or
         // a certificate expired) is answered 451, so that the retry meets the 550 at RCPT for
         // that recipient only instead of bouncing every recipient.
@@ -335,6 +340,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 co_return refuse(next.error());
             if (!next) {
                 pipeline::Outcome none;
+                none.direction =
+                    policy::direction(*snapshot, envelope.sender, plan.recipients(i).front());
                 log_copy(queue_id, message_id, envelope, plan.recipients(i), none, "deferred",
                          next.error().reason);
                 failure = smtp::Reply::make(451, "4.3.0",

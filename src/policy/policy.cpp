@@ -198,10 +198,39 @@ bool is_postmaster(std::string_view address) {
 
 }  // namespace
 
+Direction direction(const Snapshot& snap, std::string_view sender, std::string_view recipient) {
+    // RFC 5321 §4.5.1: <postmaster> without a domain is ours.
+    if (is_postmaster(recipient))
+        return Direction::inbound;
+    const std::string rdomain = domain_of(recipient);
+    if (snap.is_local(rdomain))
+        return Direction::inbound;
+    // A partner domain's policy applies whoever the sender is: a bounce (MAIL FROM:<>) of a
+    // decrypted message or a forward from outside must not reach a mandatory domain in clear.
+    const DomainRecord* record = snap.find_domain(rdomain);
+    if (snap.is_local(domain_of(sender)) ||
+        (record != nullptr && record->encrypt_mode != EncryptMode::none))
+        return Direction::outbound;
+    return Direction::relay;
+}
+
+std::vector<std::pair<Direction, std::vector<std::string>>> by_direction(
+    const Snapshot& snap, std::string_view sender, const std::vector<std::string>& recipients) {
+    std::vector<std::pair<Direction, std::vector<std::string>>> out;
+    for (const auto& r : recipients) {
+        const Direction d = direction(snap, sender, r);
+        auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == d; });
+        if (it == out.end())
+            it = out.insert(out.end(), {d, {}});
+        it->second.push_back(r);
+    }
+    return out;
+}
+
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode) {
     if (mode == Mode::automatic && is_postmaster(recipient)) {
-        // RFC 5321 §4.5.1: <postmaster> without a domain is ours.
+        // Inbound, as direction() says; it has no domain for the checks below.
         Treatment t;
         t.direction = Direction::inbound;
         t.action = Action::decrypt;
@@ -230,14 +259,14 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
         case Mode::automatic:
             break;
     }
-    if (snap.is_local(rdomain))
-        return decide(snap, sender, recipient, Mode::inbound);
-    // A partner domain's policy applies whoever the sender is: a bounce (MAIL FROM:<>) of a
-    // decrypted message or a forward from outside must not reach a mandatory domain in clear.
-    const DomainRecord* record = snap.find_domain(rdomain);
-    if (snap.is_local(domain_of(sender)) ||
-        (record != nullptr && record->encrypt_mode != EncryptMode::none))
-        return outbound(snap, rdomain);
+    switch (direction(snap, sender, recipient)) {
+        case Direction::inbound:
+            return decide(snap, sender, recipient, Mode::inbound);
+        case Direction::outbound:
+            return outbound(snap, rdomain);
+        case Direction::relay:
+            break;
+    }
     Treatment relay;
     relay.direction = Direction::relay;
     relay.reason = "neither sender nor recipient is local";

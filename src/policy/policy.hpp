@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
@@ -69,5 +70,12 @@ crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& ke
 
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode);
+
+// The direction decide() gives a recipient in Mode::automatic, for what must name one without
+// a decision: the log record of a message refused before its copies were made.
+Direction direction(const Snapshot& snap, std::string_view sender, std::string_view recipient);
+// The recipients grouped by that direction, in the order each direction first appears.
+std::vector<std::pair<Direction, std::vector<std::string>>> by_direction(
+    const Snapshot& snap, std::string_view sender, const std::vector<std::string>& recipients);
 
 }  // namespace sealgate::policy

@@ -102,10 +102,9 @@ bool Query::is_null(int column) const {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Result<Connection> Connection::open(const std::string& path, bool create) {
+Result<Connection> Connection::open(const std::string& path) {
     // NOMUTEX: the caller serialises every use of the connection with its own mutex.
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
-                      (create ? SQLITE_OPEN_CREATE : 0);
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     DbPtr db(raw);  // sqlite3_open_v2 may return a handle even on failure: it must be closed

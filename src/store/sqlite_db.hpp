@@ -69,8 +69,8 @@ class Query {
 
 class Connection {
   public:
-    // create: make the file if missing; otherwise a missing file is an error from SQLite.
-    static Result<Connection> open(const std::string& path, bool create);
+    // Open an existing file: SQLite never creates one (SqliteStore::open decides that).
+    static Result<Connection> open(const std::string& path);
 
     // Run SQL text (several statements allowed, no parameters): schema and pragmas.
     Status exec(const char* sql);
@@ -78,6 +78,8 @@ class Connection {
     Result<Query> query(std::string_view sql);
 
     std::int64_t changes() const { return sqlite3_changes64(db_.get()); }
+    // The primary result code of the last failed call (SQLITE_NOTADB, ...).
+    int error_code() const { return sqlite3_errcode(db_.get()); }
     std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 
   private:

@@ -2,9 +2,15 @@
 #include "store/sqlite_store.hpp"
 #include "core/text.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <system_error>
@@ -67,6 +73,40 @@ Result<int> SqliteStore::Impl::stored_schema_version() {
     return static_cast<int>(std::clamp<std::int64_t>(v, 0, std::numeric_limits<int>::max()));
 }
 
+namespace {
+
+// Not temporary: waiting does not turn this file into a store. And never repaired by creating
+// a schema in it: a store that lost its content must be restored, not silently replaced by an
+// empty one (no domains: a mandatory partner's mail would be relayed in clear).
+Error refuse_file(const std::string& path, const std::string& what) {
+    return Error::usage("store " + path + " " + what +
+                        ": refusing to use it (check the path, or restore the store from a "
+                        "backup; only `sealgate init` creates a store, where no file is)");
+}
+
+}  // namespace
+
+Status SqliteStore::Impl::check_existing(const std::string& path) {
+    auto version = stored_schema_version();
+    if (!version) {
+        if (db.error_code() == SQLITE_NOTADB)
+            return fail(refuse_file(path, "is not a sealgate store (not an SQLite database)"));
+        return fail(std::move(version).error().with_context(path));
+    }
+    const int latest = sqlite::migrations().back().version;
+    if (*version > latest)
+        return fail(Error::usage("store " + path + " has schema version " +
+                                 std::to_string(*version) + ", newer than this sealgate (" +
+                                 std::to_string(latest) + "): upgrade sealgate"));
+    if (*version == 0) {
+        std::error_code ec;
+        const bool empty = std::filesystem::file_size(path, ec) == 0 && !ec;
+        return fail(refuse_file(path, empty ? "is not a sealgate store (an empty file, 0 bytes)"
+                                            : "is not a sealgate store (no sealgate schema)"));
+    }
+    return ok();
+}
+
 Status SqliteStore::Impl::migrate(const std::string& path) {
     const auto all = sqlite::migrations();
     const int latest = all.back().version;
@@ -112,6 +152,28 @@ Status SqliteStore::Impl::migrate(const std::string& path) {
     return ok();
 }
 
+Status SqliteStore::create_file(const std::string& path) {
+    // O_EXCL: `init` never takes over a file that exists, even one created a moment ago by
+    // another process. 0600 from the first byte: the store holds the mail log and sealed keys,
+    // and SQLite gives the -wal and -shm files the mode of the database file.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        const int err = errno;
+        if (err == EEXIST)
+            return fail(Error::usage("a store exists already at " + path));
+        return fail(Error::usage("cannot create store " + path + ": " + std::strerror(err)));
+    }
+    // The umask may have removed bits from 0600 (SQLite needs to write): make the mode exact.
+    const int rc = ::fchmod(fd, 0600);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+        ::unlink(path.c_str());
+        return fail(Error::usage("cannot chmod store " + path + ": " + std::strerror(err)));
+    }
+    return ok();
+}
+
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
@@ -128,9 +190,25 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     if (mode == OpenMode::existing) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec))
-            return fail(Error::temp("no store at " + path + " (run `sealgate init`)"));
+            return fail(Error::usage("no store at " + path + " (run `sealgate init`)"));
+    } else {
+        SEALGATE_TRY(create_file(path));
     }
-    auto conn = Connection::open(path, mode == OpenMode::create);
+    auto store = open_file(path, mode, options);
+    if (!store && store.error().reason.find(path) == std::string::npos)
+        store = fail(std::move(store).error().with_context("store " + path));
+    if (!store && mode == OpenMode::create) {
+        // Half a store is worse than none: every later command would refuse it. The file is
+        // ours (O_EXCL above), and so are the journal files beside it.
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            ::unlink((path + suffix).c_str());
+    }
+    return store;
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open_file(const std::string& path, OpenMode mode,
+                                                            const Options& options) {
+    auto conn = Connection::open(path);
     if (!conn)
         return fail(std::move(conn).error());
     Options opts = options;
@@ -139,6 +217,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     auto& db = impl->db;
 
     SEALGATE_TRY(db.exec(("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)).c_str()));
+    if (mode == OpenMode::existing)
+        SEALGATE_TRY(impl->check_existing(path));
     {
         auto q = db.query("PRAGMA journal_mode = WAL");
         if (!q)

@@ -1,10 +1,15 @@
 // store/sqlite_store.hpp — the embedded Store: one SQLite file in WAL mode.
 //
 // Contract (in addition to store.hpp):
-//   - open() applies the schema migrations that the file lacks, each in its own transaction, and
-//     refuses a file whose schema is newer than this binary or that is not a sealgate store.
-//     OpenMode::existing refuses a missing file ("no store at PATH (run `sealgate init`)");
-//     OpenMode::create makes it.
+//   - OpenMode::create makes a new file (mode 0600, and so are its -wal and -shm) and refuses a
+//     path where one exists; if the store cannot be completed the file is removed again.
+//   - OpenMode::existing never creates or replaces a store: it refuses a missing file ("no store
+//     at PATH (run `sealgate init`)"), a file that is not SQLite, an empty (0-byte) file or an
+//     SQLite database without the sealgate schema, and a schema newer than this binary, each
+//     with an error that names the path and is not temporary (no retry makes it a store).
+//     These checks only read: nothing is written to a file that is refused.
+//   - open() applies the schema migrations that a sealgate store lacks, each in its own
+//     transaction.
 //   - Connection settings: journal_mode=WAL (readers never block the writer), busy_timeout 5 s
 //     (a CLI write waits for the gateway instead of failing), foreign_keys=ON,
 //     synchronous=NORMAL (WAL stays consistent on power loss; the last commits may be lost).
@@ -89,6 +94,9 @@ class SqliteStore final : public Store {
 
   private:
     struct Impl;  // the connection, its statement cache and the mutex (sqlite_store.cpp)
+    static Status create_file(const std::string& path);
+    static Result<std::unique_ptr<SqliteStore>> open_file(const std::string& path, OpenMode mode,
+                                                          const Options& options);
     explicit SqliteStore(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

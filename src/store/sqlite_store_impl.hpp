@@ -104,6 +104,9 @@ struct SqliteStore::Impl {
     }
 
     Result<int> stored_schema_version();
+    // OpenMode::existing: the file must hold a sealgate schema this binary knows. Reads only:
+    // runs before anything (the WAL switch, a migration) could write to a file that is not ours.
+    Status check_existing(const std::string& path);
     Status migrate(const std::string& path);
 
     Result<std::vector<std::string>> child_list(std::string_view sql, std::string_view key);

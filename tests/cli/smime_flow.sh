@@ -53,7 +53,7 @@ expect "refusal says why" grep -q "self-signed" refused.err
 A ctl add "$B_CERT" --block > /dev/null
 expect_not "blocked certificate refuses" A encrypt --from alice@a.example --to bob@b.example < ascii.eml > blocked.out 2> blocked.err
 expect "block reason" grep -q "blocked" blocked.err
-A ctl add "$B_CERT" --trust > /dev/null
+A ctl add "$B_CERT" --trust --force > /dev/null   # lifts the block: needs --force
 A cert show "$B_CERT" | grep -q "Encryption: *usable" && pass "trusted on the CTL: usable" || flunk "trusted on the CTL: usable"
 
 for profile in compat modern; do

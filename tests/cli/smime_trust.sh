@@ -22,7 +22,7 @@ for c in ee viainter inter badku badeku revoked stranger expired; do A cert impo
 
 # refused_for NAME REASON: a mandatory domain with only that certificate refuses with REASON.
 refused_for() {
-    local name=$1 reason=$2 d="$1.example"
+    local name=$1 reason=$2 d="$1.partner.example"
     A domain add "$d" > /dev/null
     A domain set "$d" smime-cert "$(fpr $name.crt)" > /dev/null
     A domain set "$d" encrypt-mode mandatory > /dev/null
@@ -33,7 +33,7 @@ refused_for() {
     expect "$name: reason on stderr" grep -q "$reason" $name.err
 }
 usable_for() {
-    local name=$1 how=$2 d="$1.example"
+    local name=$1 how=$2 d="$1.partner.example"
     A domain add "$d" > /dev/null 2>&1 || true
     A domain set "$d" smime-cert "$(fpr $name.crt)" > /dev/null
     A domain set "$d" encrypt-mode mandatory > /dev/null
@@ -56,7 +56,7 @@ usable_for revoked "chains to"
 A crl import ca.crl > crl.out
 expect "crl import names the issuer" grep -q "Sealgate Test Root" crl.out
 expect "crl list shows it" grep -q "Sealgate Test Root" <(A crl list)
-A domain remove revoked.example > /dev/null
+A domain remove revoked.partner.example > /dev/null
 refused_for revoked "revoked"
 # A block beats the root: ee chains fine, blocked it is refused.
 A ctl add "$(fpr ee.crt)" --block > /dev/null

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -137,7 +140,75 @@ TEST(SqliteStore, ExistingModeRefusesMissingFile) {
     const auto store = SqliteStore::open(path, OpenMode::existing);
     ASSERT_FALSE(store.has_value());
     EXPECT_EQ(store.error().reason, "no store at " + path + " (run `sealgate init`)");
+    EXPECT_FALSE(store.error().temporary());      // no retry makes it appear
     EXPECT_FALSE(std::filesystem::exists(path));  // and it did not create one
+}
+
+std::uintmax_t size_of(const std::string& path) {
+    return std::filesystem::file_size(path);
+}
+
+// A store file left empty by a crashed copy or a full disk is not a new store: it is refused,
+// and it stays as it was (nothing written, no schema created in it).
+TEST(SqliteStore, ExistingModeRefusesEmptyFile) {
+    test::TempDir dir;
+    const auto path = dir.file("empty.db");
+    std::ofstream(path).close();
+    const auto store = SqliteStore::open(path, OpenMode::existing);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_FALSE(store.error().temporary());
+    EXPECT_NE(store.error().reason.find("store " + path +
+                                        " is not a sealgate store (an empty "
+                                        "file, 0 bytes)"),
+              std::string::npos)
+        << store.error().reason;
+    EXPECT_EQ(size_of(path), 0u);
+    EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST(SqliteStore, ExistingModeRefusesAFileThatIsNotSqlite) {
+    test::TempDir dir;
+    const auto path = dir.file("text.db");
+    std::ofstream(path) << "this is a text file, not a database, and long enough to have a header"
+                        << std::string(200, '.') << "\n";
+    const auto before = size_of(path);
+    const auto store = SqliteStore::open(path, OpenMode::existing);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_FALSE(store.error().temporary());
+    EXPECT_NE(store.error().reason.find("store " + path +
+                                        " is not a sealgate store (not an SQLite database)"),
+              std::string::npos)
+        << store.error().reason;
+    EXPECT_EQ(size_of(path), before);
+}
+
+TEST(SqliteStore, CreateRefusesAnExistingFile) {
+    test::TempDir dir;
+    const auto path = dir.file("there.db");
+    std::ofstream(path).close();
+    const auto store = SqliteStore::open(path, OpenMode::create);
+    ASSERT_FALSE(store.has_value());
+    EXPECT_EQ(store.error().reason, "a store exists already at " + path);
+    EXPECT_EQ(size_of(path), 0u);  // and left alone
+}
+
+// The store holds the mail log and sealed keys: 0600 from creation, whatever the umask, and
+// SQLite gives its -wal and -shm files the same mode.
+TEST(SqliteStore, CreatedFilesAreOwnerOnly) {
+    test::TempDir dir;
+    const auto path = dir.file("private.db");
+    const mode_t old = ::umask(0);
+    auto store = SqliteStore::open(path, OpenMode::create);
+    ::umask(old);
+    ASSERT_TRUE(store.has_value()) << store.error().reason;
+    DomainRecord d;
+    d.name = "partner.example";
+    ASSERT_OK((*store)->put_domain(d));
+    for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat(f.c_str(), &st), 0) << f;
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+    }
 }
 
 TEST(SqliteStore, RefusesNewerSchema) {
@@ -147,9 +218,11 @@ TEST(SqliteStore, RefusesNewerSchema) {
     raw_exec(path, "UPDATE meta SET value = '999' WHERE key = 'schema_version'");
     const auto store = SqliteStore::open(path, OpenMode::existing);
     ASSERT_FALSE(store.has_value());
-    EXPECT_NE(store.error().reason.find("schema version 999, newer than this sealgate"),
+    EXPECT_NE(store.error().reason.find("store " + path +
+                                        " has schema version 999, newer than this sealgate"),
               std::string::npos)
         << store.error().reason;
+    EXPECT_FALSE(store.error().temporary());
 }
 
 TEST(SqliteStore, RefusesForeignDatabase) {
@@ -158,7 +231,12 @@ TEST(SqliteStore, RefusesForeignDatabase) {
     raw_exec(path, "CREATE TABLE accounts (id INTEGER)");
     const auto store = SqliteStore::open(path, OpenMode::existing);
     ASSERT_FALSE(store.has_value());
-    EXPECT_NE(store.error().reason.find("is not a sealgate store"), std::string::npos);
+    EXPECT_NE(store.error().reason.find("store " + path +
+                                        " is not a sealgate store (no sealgate "
+                                        "schema)"),
+              std::string::npos)
+        << store.error().reason;
+    EXPECT_FALSE(store.error().temporary());
 }
 
 TEST(SqliteStore, TwoConnectionsSeeEachOthersWrites) {
