@@ -220,9 +220,13 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "tls", "private_key", cfg.tls.private_key));
     }
     if (const auto* s = root["limits"].as_table()) {
-        SEALGATE_TRY(check_keys(*s, file, "limits", {"max_header_bytes", "max_buffered_bytes"}));
+        SEALGATE_TRY(check_keys(*s, file, "limits",
+                                {"max_header_bytes", "max_buffered_bytes", "log_queue"}));
         SEALGATE_TRY(read_value(*s, file, "limits", "max_header_bytes", cfg.max_header_bytes));
         SEALGATE_TRY(read_value(*s, file, "limits", "max_buffered_bytes", cfg.max_buffered_bytes));
+        SEALGATE_TRY(read_value(*s, file, "limits", "log_queue", cfg.log_queue));
+        if (cfg.log_queue == 0)
+            return fail(config_error(file, "[limits] log_queue: at least 1"));
     }
     return cfg;
 }

@@ -67,6 +67,8 @@ struct Config {
     // DATA held by all sessions and messages being delivered; 0: a quarter of the physical
     // memory, at least twice max_message_size (see buffered_bytes_limit()).
     std::size_t max_buffered_bytes = 0;
+    // Mail log records waiting for the store (locked, unwritable) before new mail gets 451.
+    std::size_t log_queue = 100000;
 
     std::uint64_t buffered_bytes_limit() const;
 

@@ -39,6 +39,13 @@ Result<std::unique_ptr<keystore::KeyStore>> Context::open_keystore() const {
     return std::make_unique<keystore::KeyStore>(*store_, std::move(*master));
 }
 
+Result<std::unique_ptr<Store>> Context::open_store() const {
+    auto store = SqliteStore::open(config_.store_path, OpenMode::existing,
+                                   SqliteStore::Options{config_.log_retention});
+    SEALGATE_TRY(store);
+    return std::unique_ptr<Store>(std::move(*store));
+}
+
 Result<std::unique_ptr<Context>> Context::create(const GlobalOptions& opts) {
     auto cfg = resolve_config(opts);
     SEALGATE_TRY(cfg);

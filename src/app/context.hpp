@@ -36,6 +36,8 @@ class Context {
     // Another KeyStore on the same store and master key, for a thread of its own (a KeyStore
     // is not thread-safe).
     Result<std::unique_ptr<keystore::KeyStore>> open_keystore() const;
+    // Another connection to the same store, for a thread that must not wait for this one.
+    Result<std::unique_ptr<Store>> open_store() const;
     Result<std::shared_ptr<const policy::Snapshot>> snapshot() {
         return policy::Snapshot::load(*store_);
     }

@@ -20,12 +20,11 @@
 //     log record of every copy say how it went (level, protocol, cipher, peer certificate).
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
-//   - The mail log is written in batches (one store transaction per record cost more than
-//     relaying the message): records are buffered and written every 100 ms by watch_store(),
-//     at once when 256 are waiting, by flush_log() and when the Gateway is destroyed (after
-//     serve's io_context has finished the transactions in flight). A record therefore reaches
-//     the store up to ~100 ms after the reply to the client. A failed log write is reported
-//     on stderr and the batch is dropped; it never changes a reply to the client.
+//   - The mail log is written by a thread of its own, on its own store connection, in batches
+//     (app/log_writer.hpp): a locked or unwritable store delays the log, never the SMTP thread.
+//     A record reaches the store ~100 ms after the reply to the client, or once the store can
+//     be written again; when [limits] log_queue records are waiting, new recipients get
+//     451 4.3.0 until the log catches up. The Gateway's destructor writes what is waiting.
 //   - The pipeline (parse, policy, encryption, decryption) runs on a pool of worker threads
 //     (config `workers`, default one per CPU core beyond the first), each with its own keys
 //     (app/worker.hpp); the SMTP sides, the relay and the mail log stay on the io_context's thread,
@@ -45,6 +44,7 @@
 #include <asio/io_context.hpp>
 
 #include "app/context.hpp"
+#include "app/log_writer.hpp"
 #include "app/worker.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
@@ -69,7 +69,7 @@ class Gateway final : public net::MessageHandler {
     // Flush the mail log every 100 ms and poll the store generation every second, until
     // stop() is called.
     asio::awaitable<void> watch_store();
-    // Write the buffered mail log records now (one transaction).
+    // Wait until the mail log records so far are written (or failed once).
     void flush_log();
     void stop() { stopping_ = true; }
     // Pipeline threads (after start()).
@@ -107,7 +107,7 @@ class Gateway final : public net::MessageHandler {
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
-    std::vector<LogRecord> log_buffer_;
+    std::unique_ptr<MailLogWriter> log_writer_;
     bool stopping_ = false;
     // Last: destroyed first, joining the threads (serve has finished the transactions by then).
     std::unique_ptr<net::WorkerPool<Worker>> workers_;
