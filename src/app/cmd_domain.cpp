@@ -1,8 +1,8 @@
 // `sealgate domain ...`: our local domains and the partner domains with their policy.
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
+#include "address/address.hpp"
 #include "app/cli.hpp"
 #include "core/text.hpp"
 #include "policy/policy.hpp"
@@ -11,20 +11,14 @@ namespace sealgate::app {
 
 namespace {
 
+// A domain record's name: a domain, or "*." and a domain for its subdomains, normalised as the
+// recipient domains that are looked up (address/address.hpp): a U-label becomes its A-label.
 Result<std::string> domain_name(std::string_view text) {
-    std::string name = ascii_lower(std::string(text));
-    std::string_view rest = name;
-    if (rest.rfind("*.", 0) == 0)
-        rest.remove_prefix(2);
-    const bool valid =
-        !rest.empty() && rest.front() != '.' && rest.back() != '.' &&
-        rest.find("..") == std::string_view::npos &&
-        std::all_of(rest.begin(), rest.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-        });
-    if (!valid)
-        return fail(Error::usage("not a domain name: " + std::string(text)));
-    return name;
+    const bool wildcard = text.starts_with("*.");
+    auto name = address::normalize_domain(wildcard ? text.substr(2) : text, address::Charset::utf8);
+    if (!name)
+        return fail(Error::usage("not a domain name: " + name.error().reason));
+    return (wildcard ? "*." : "") + *name;
 }
 
 Result<DomainRecord> existing(Store& store, std::string_view text) {

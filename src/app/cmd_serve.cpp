@@ -88,6 +88,11 @@ Status serve(Cli& cli, const ServeArgs& args) {
     server_cfg.session.hostname = cfg.hostname;
     server_cfg.session.limits.max_message_size = cfg.max_message_size;
     server_cfg.session.limits.max_recipients = cfg.max_recipients;
+    server_cfg.session.limits.max_junk_commands = static_cast<unsigned>(cfg.max_junk_commands);
+    server_cfg.max_connections_per_ip = cfg.max_connections_per_ip;
+    server_cfg.session_deadline = std::chrono::seconds(cfg.session_deadline_s);
+    server_cfg.data_deadline = std::chrono::seconds(cfg.data_deadline_s);
+    server_cfg.max_buffered_bytes = cfg.buffered_bytes_limit();
     server_cfg.permitted = std::move(*networks);
     if (!cfg.tls.certificate.empty()) {
         auto tls = net::make_server_tls(cfg.tls.certificate, cfg.tls.private_key);

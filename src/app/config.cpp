@@ -1,6 +1,9 @@
 #include "app/config.hpp"
 
 #include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -163,6 +166,18 @@ Status check_toml_characters(std::string_view text, const std::string& file) {
 
 }  // namespace
 
+std::uint64_t Config::buffered_bytes_limit() const {
+    if (max_buffered_bytes != 0)
+        return max_buffered_bytes;
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page_size = ::sysconf(_SC_PAGE_SIZE);
+    const std::uint64_t memory =
+        pages > 0 && page_size > 0
+            ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)
+            : std::uint64_t{4} << 30;
+    return std::max<std::uint64_t>(memory / 4, 2 * std::uint64_t{max_message_size});
+}
+
 Result<Config> load_config(const std::string& path) {
     std::string file = path;
     if (file.empty()) {
@@ -199,10 +214,12 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "store", "log_retention", cfg.log_retention));
     }
     if (const auto* s = root["smtp"].as_table()) {
-        SEALGATE_TRY(check_keys(*s, file, "smtp",
-                                {"listen", "next_hop", "hostname", "relay_networks",
-                                 "max_message_size", "max_recipients", "max_connections",
-                                 "command_timeout", "data_timeout", "relay_starttls", "workers"}));
+        SEALGATE_TRY(
+            check_keys(*s, file, "smtp",
+                       {"listen", "next_hop", "hostname", "relay_networks", "max_message_size",
+                        "max_recipients", "max_connections", "command_timeout", "data_timeout",
+                        "relay_starttls", "workers", "max_connections_per_ip", "session_deadline",
+                        "data_deadline", "max_junk_commands"}));
         SEALGATE_TRY(read_value(*s, file, "smtp", "listen", cfg.listen));
         SEALGATE_TRY(read_value(*s, file, "smtp", "next_hop", cfg.next_hop));
         SEALGATE_TRY(read_value(*s, file, "smtp", "hostname", cfg.hostname));
@@ -214,6 +231,11 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "smtp", "data_timeout", cfg.data_timeout_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "relay_starttls", cfg.relay_starttls));
         SEALGATE_TRY(read_value(*s, file, "smtp", "workers", cfg.workers));
+        SEALGATE_TRY(
+            read_value(*s, file, "smtp", "max_connections_per_ip", cfg.max_connections_per_ip));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "session_deadline", cfg.session_deadline_s));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "data_deadline", cfg.data_deadline_s));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "max_junk_commands", cfg.max_junk_commands));
     }
     if (const auto* s = root["tls"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "tls", {"certificate", "private_key"}));
@@ -221,8 +243,9 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "tls", "private_key", cfg.tls.private_key));
     }
     if (const auto* s = root["limits"].as_table()) {
-        SEALGATE_TRY(check_keys(*s, file, "limits", {"max_header_bytes"}));
+        SEALGATE_TRY(check_keys(*s, file, "limits", {"max_header_bytes", "max_buffered_bytes"}));
         SEALGATE_TRY(read_value(*s, file, "limits", "max_header_bytes", cfg.max_header_bytes));
+        SEALGATE_TRY(read_value(*s, file, "limits", "max_buffered_bytes", cfg.max_buffered_bytes));
     }
     return cfg;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,9 +43,18 @@ struct Config {
     TlsConfig tls;
     bool relay_starttls = true;
     std::size_t workers = 0;  // pipeline threads; 0: one per CPU core beyond the first
+    std::size_t max_connections_per_ip = 100;
+    std::size_t session_deadline_s = 3600;
+    std::size_t data_deadline_s = 1800;
+    std::size_t max_junk_commands = 100;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;
+    // DATA held by all sessions and messages being delivered; 0: a quarter of the physical
+    // memory, at least twice max_message_size (see buffered_bytes_limit()).
+    std::size_t max_buffered_bytes = 0;
+
+    std::uint64_t buffered_bytes_limit() const;
 
     std::string master_key() const {
         return master_key_path.empty() ? store_path + ".key" : master_key_path;

@@ -1,7 +1,15 @@
 #include "net/server.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <deque>
 #include <exception>
+#include <map>
 #include <set>
 
 #include <asio.hpp>
@@ -11,10 +19,34 @@
 namespace sealgate::net {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // Bugs crash: an exception escaping a connection coroutine is rethrown from io_context::run().
 void rethrow(const std::exception_ptr& e) {
     if (e)
         std::rethrow_exception(e);
+}
+
+// A reply to a client that is not kept: written without waiting (a new connection's send
+// buffer is empty), then closed.
+void answer_and_close(int fd, const smtp::Reply& reply) {
+    const std::string wire = reply.wire();
+    [[maybe_unused]] const auto sent =
+        ::send(fd, wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::close(fd);
+}
+
+void answer_and_close(asio::ip::tcp::socket& socket, const smtp::Reply& reply) {
+    const std::string wire = reply.wire();
+    asio::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(wire), ignored);
+    socket.close(ignored);
+}
+
+bool out_of_descriptors(const asio::error_code& ec) {
+    return ec == asio::error::no_descriptors ||
+           (ec.category() == asio::system_category() && ec.value() == ENFILE);
 }
 
 }  // namespace
@@ -23,17 +55,36 @@ class Connection;
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Impl(asio::io_context& io, ServerConfig c, MessageHandler& h)
-        : config(std::move(c)), handler(h), acceptor(io), drained(io) {}
+        : config(std::move(c)),
+          handler(h),
+          acceptor(io),
+          drained(io),
+          backoff(io),
+          budget(config.max_buffered_bytes),
+          reserve_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+    ~Impl() {
+        if (reserve_fd >= 0)
+            ::close(reserve_fd);
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> refuse(std::shared_ptr<Transport> transport);
+    void admit(asio::ip::tcp::socket socket);
+    void shed_one();
     void finished(const std::shared_ptr<Connection>& connection);
 
     ServerConfig config;
     MessageHandler& handler;
     asio::ip::tcp::acceptor acceptor;
     asio::steady_timer drained;  // cancelled when the last connection ends during stop()
+    asio::steady_timer backoff;  // accepting paused: out of descriptors
+    smtp::DataBudget budget;
+    int reserve_fd;  // given up to answer one client when accept() runs out of descriptors
     std::set<std::shared_ptr<Connection>> connections;
+    std::size_t permitted_active = 0;
+    std::size_t refused_active = 0;
+    std::map<std::string, std::size_t, std::less<>> per_address;  // permitted sessions
     std::size_t accepted = 0;
     std::uint16_t port = 0;
     bool stopping = false;
@@ -42,23 +93,24 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 // One client connection: feeds the Session and performs its actions.
 class Connection : public std::enable_shared_from_this<Connection>, private smtp::Policy {
   public:
-    Connection(std::shared_ptr<Server::Impl> server, std::shared_ptr<Transport> transport)
+    Connection(std::shared_ptr<Server::Impl> server, std::shared_ptr<Transport> transport,
+               bool permitted)
         : server_(std::move(server)),
           transport_(std::move(transport)),
+          permitted_(permitted),
           session_(server_->config.session, *this, transport_->remote_address(),
-                   refusal(*server_, *transport_)) {}
+                   permitted ? std::nullopt
+                             : std::optional(smtp::Reply::make(
+                                   554, "5.7.1", "Access denied: relaying not permitted")),
+                   &server_->budget) {}
 
     asio::awaitable<void> run();
     void request_stop();
     void force_close() { transport_->close(); }
+    bool permitted() const { return permitted_; }
+    const std::string& address() const { return transport_->remote_address(); }
 
   private:
-    static std::optional<smtp::Reply> refusal(const Server::Impl& server, const Transport& t) {
-        if (server.config.permitted.contains(t.remote_address()))
-            return std::nullopt;
-        return smtp::Reply::make(554, "5.7.1", "Access denied: relaying not permitted");
-    }
-
     smtp::Reply check_recipient(const smtp::Envelope& envelope,
                                 const smtp::Recipient& recipient) override;
     asio::awaitable<bool> perform(smtp::Actions actions);
@@ -66,6 +118,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private smtp
 
     std::shared_ptr<Server::Impl> server_;
     std::shared_ptr<Transport> transport_;
+    const bool permitted_;
     smtp::Session session_;
     bool stopping_ = false;
     bool idle_read_ = false;  // waiting for a command, nothing in flight
@@ -108,6 +161,9 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
         } else if (auto* deliver = std::get_if<smtp::action::Deliver>(&next)) {
             if (!co_await flush(out))
                 co_return false;
+            // The message stays in memory (in the pipeline, its copies) until delivered.
+            const std::uint64_t held = deliver->data.size();
+            server_->budget.force(held);
             smtp::Reply reply;
             try {
                 reply = co_await server_->handler.deliver(std::move(deliver->envelope),
@@ -115,6 +171,7 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
             } catch (const std::exception&) {
                 reply = smtp::Reply::make(451, "4.3.0", "Temporary local problem, try again later");
             }
+            server_->budget.give(held);
             for (auto& a : session_.delivered(reply))
                 work.push_back(std::move(a));
         } else if (std::holds_alternative<smtp::action::StartTls>(next)) {
@@ -135,6 +192,10 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
 }
 
 asio::awaitable<void> Connection::run() {
+    const ServerConfig& config = server_->config;
+    const auto session_end =
+        Clock::now() + (permitted_ ? config.session_deadline : config.refused_deadline);
+    std::optional<Clock::time_point> data_end;
     std::string input;
     smtp::Actions greeting = session_.start();
     if (co_await perform(std::move(greeting))) {
@@ -144,14 +205,33 @@ asio::awaitable<void> Connection::run() {
                 co_await perform(std::move(bye));
                 break;
             }
+            if (!session_.in_data())
+                data_end.reset();
+            else if (!data_end)
+                data_end = Clock::now() + config.data_deadline;
+            // The read waits for the idle timeout or the nearer deadline, whichever is first.
+            const auto now = Clock::now();
+            auto wait = session_.in_data() ? config.data_timeout : config.command_timeout;
+            const char* deadline = nullptr;
+            const auto bound = [&](Clock::time_point end, const char* what) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(end - now);
+                if (left < wait) {
+                    wait = std::max(left, std::chrono::milliseconds(0));
+                    deadline = what;
+                }
+            };
+            bound(session_end, "session");
+            if (data_end)
+                bound(*data_end, "DATA");
             input.clear();
             idle_read_ = session_.idle();
-            const auto timeout =
-                session_.in_data() ? server_->config.data_timeout : server_->config.command_timeout;
-            auto ec = co_await transport_->read_some(input, timeout);
+            asio::error_code ec = asio::error::timed_out;
+            if (wait.count() > 0)
+                ec = co_await transport_->read_some(input, wait);
             idle_read_ = false;
             if (ec == asio::error::timed_out) {
-                smtp::Actions bye = session_.timeout();
+                smtp::Actions bye =
+                    deadline != nullptr ? session_.time_limit(deadline) : session_.timeout();
                 co_await perform(std::move(bye));
                 break;
             }
@@ -170,42 +250,117 @@ asio::awaitable<void> Connection::run() {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
     const auto self = shared_from_this();  // keep the state alive while accepting
+    auto pause = std::chrono::milliseconds(10);
     while (!stopping) {
         asio::error_code ec;
         auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            if (stopping || !acceptor.is_open())
-                co_return;
+        if (stopping || !acceptor.is_open())
+            co_return;
+        if (!ec) {
+            pause = std::chrono::milliseconds(10);
+            ++accepted;
+            admit(std::move(socket));
             continue;
         }
-        ++accepted;
-        auto transport = Transport::accepted(std::move(socket));
-        if (connections.size() >= config.max_connections) {
-            asio::co_spawn(acceptor.get_executor(), refuse(std::move(transport)), rethrow);
-            continue;
-        }
-        auto connection = std::make_shared<Connection>(self, std::move(transport));
-        connections.insert(connection);
-        asio::co_spawn(acceptor.get_executor(), connection->run(), rethrow);
+        if (ec == asio::error::connection_aborted)
+            continue;  // the client gave up before we accepted
+        // Out of descriptors (or another resource): the pending connection stays queued and
+        // accept() would fail again at once. Answer one waiting client, then pause.
+        if (out_of_descriptors(ec))
+            shed_one();
+        backoff.expires_after(pause);
+        co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        pause = std::min(pause * 2, std::chrono::milliseconds(1000));
     }
 }
 
-asio::awaitable<void> Server::Impl::refuse(std::shared_ptr<Transport> transport) {
-    const std::string reply =
-        smtp::Reply::make(421, "4.3.2", "Too many connections, try again later").wire();
-    co_await transport->write(reply, config.command_timeout);
-    transport->close();
+void Server::Impl::shed_one() {
+    if (reserve_fd < 0)
+        return;
+    ::close(reserve_fd);
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0)
+        answer_and_close(fd,
+                         smtp::Reply::make(421, "4.3.2", "Too many connections, try again later"));
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void Server::Impl::admit(asio::ip::tcp::socket socket) {
+    asio::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec)
+        return;  // already gone
+    const std::string address = endpoint.address().to_string();
+    const bool permitted = config.permitted.contains(address);
+    if (!permitted) {
+        // A refused client costs a greeting and a few seconds at most, and never a slot of a
+        // permitted one. A flood of them beyond max_connections is not greeted at all.
+        if (refused_active >= config.max_connections) {
+            socket.close(ec);
+            return;
+        }
+        ++refused_active;
+    } else if (permitted_active >= config.max_connections) {
+        answer_and_close(socket,
+                         smtp::Reply::make(421, "4.3.2", "Too many connections, try again later"));
+        return;
+    } else if (auto it = per_address.find(address);
+               it != per_address.end() && it->second >= config.max_connections_per_ip) {
+        answer_and_close(socket,
+                         smtp::Reply::make(421, "4.7.0", "Too many connections from your address"));
+        return;
+    } else {
+        ++permitted_active;
+        ++per_address[address];
+    }
+    auto connection = std::make_shared<Connection>(
+        shared_from_this(), Transport::accepted(std::move(socket)), permitted);
+    connections.insert(connection);
+    asio::co_spawn(acceptor.get_executor(), connection->run(), rethrow);
 }
 
 void Server::Impl::finished(const std::shared_ptr<Connection>& connection) {
-    connections.erase(connection);
+    if (connections.erase(connection) == 0)
+        return;
+    if (!connection->permitted()) {
+        --refused_active;
+    } else {
+        --permitted_active;
+        if (auto it = per_address.find(connection->address()); it != per_address.end()) {
+            if (--it->second == 0)
+                per_address.erase(it);
+        }
+    }
     if (stopping && connections.empty())
         drained.cancel();
+}
+
+std::uint64_t Server::descriptors_needed(std::size_t max_connections) {
+    // Per session a client and a next-hop connection; as many refused clients at most; the
+    // kept next-hop connections, the store, the key files, stdio and what libraries open.
+    return 3 * static_cast<std::uint64_t>(max_connections) + 64;
 }
 
 Result<std::unique_ptr<Server>> Server::listen(asio::io_context& io, ServerConfig config,
                                                MessageHandler& handler) {
     config.session.tls_available = config.tls != nullptr;
+    // A descriptor limit below what max_connections needs would show as clients answered by
+    // silence under load: raise the soft limit, or refuse to start.
+    const std::uint64_t needed = descriptors_needed(config.max_connections);
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        limit.rlim_cur < needed) {
+        if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max >= needed) {
+            limit.rlim_cur = needed;
+            ::setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < needed)
+            return fail(Error::usage(
+                "max_connections = " + std::to_string(config.max_connections) + " needs " +
+                std::to_string(needed) + " file descriptors, but the limit is " +
+                std::to_string(limit.rlim_cur) +
+                ": raise it (ulimit -n, systemd LimitNOFILE=) or lower [smtp] max_connections"));
+    }
     auto impl = std::make_shared<Impl>(io, std::move(config), handler);
     asio::error_code ec;
     const auto address = asio::ip::make_address(impl->config.host, ec);
@@ -233,6 +388,7 @@ Server::~Server() {
     impl_->stopping = true;
     asio::error_code ignored;
     impl_->acceptor.close(ignored);
+    impl_->backoff.cancel();
     for (const auto& c : impl_->connections)
         c->force_close();
 }
@@ -250,6 +406,7 @@ asio::awaitable<void> Server::stop() {
     impl->stopping = true;
     asio::error_code ec;
     impl->acceptor.close(ec);
+    impl->backoff.cancel();
     for (const auto& c : impl->connections)
         c->request_stop();
     if (!impl->connections.empty()) {
@@ -270,6 +427,10 @@ std::size_t Server::active_connections() const {
 
 std::size_t Server::accepted_connections() const {
     return impl_->accepted;
+}
+
+std::uint64_t Server::buffered_bytes() const {
+    return impl_->budget.used();
 }
 
 }  // namespace sealgate::net

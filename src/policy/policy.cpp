@@ -1,5 +1,6 @@
 #include "policy/policy.hpp"
 
+#include "address/address.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
@@ -176,20 +177,17 @@ crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& ke
 
 namespace {
 
-// Addresses whose final destination is not the domain after the last '@' (RFC 5321 §3.6.1
-// source routes, the "%" hack, bang paths, a quoted local part holding an '@') or that name no
-// domain (address literals): an MTA may route them elsewhere than the domain policy sealgate
-// would apply. They are refused, never passed in clear.
-std::optional<Error> routing_syntax(std::string_view address) {
-    address = strip_angle_brackets(address);
-    const auto at = address.rfind('@');
-    const std::string_view local = address.substr(0, at == std::string_view::npos ? 0 : at);
-    if (local.find_first_of("@%!") != std::string_view::npos || address.starts_with("@"))
+// Addresses whose final destination is not their domain (the "%" hack, bang paths, a quoted
+// local part holding an '@') or that name no domain (address literals): an MTA may route them
+// elsewhere than the domain policy sealgate would apply. They are refused, never passed in
+// clear. Source routes never get here: the grammar drops them (address/address.hpp).
+std::optional<Error> routing_syntax(const address::Mailbox& mailbox) {
+    if (mailbox.local.find_first_of("@%!") != std::string::npos)
         return Error::perm(553, "5.1.3", "Routing syntax in recipient addresses is not accepted",
-                           "routing syntax in " + std::string(address));
-    if (at != std::string_view::npos && address.substr(at + 1).starts_with("["))
+                           "routing syntax in " + mailbox.address());
+    if (mailbox.literal)
         return Error::perm(553, "5.1.3", "Address literals are not accepted",
-                           "address literal in " + std::string(address));
+                           "address literal in " + mailbox.address());
     return std::nullopt;
 }
 
@@ -209,14 +207,15 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
         t.action = Action::decrypt;
         return t;
     }
+    auto mailbox = address::parse_path(strip_angle_brackets(recipient), address::Charset::utf8);
     if (mode != Mode::inbound) {
-        if (auto e = routing_syntax(recipient))
+        if (!mailbox)
+            return fail(
+                Error::perm(501, "5.1.3", "Bad recipient address syntax", mailbox.error().reason));
+        if (auto e = routing_syntax(*mailbox))
             return fail(std::move(*e));
     }
-    const std::string rdomain = domain_of(recipient);
-    if (rdomain.empty() && mode != Mode::inbound)
-        return fail(Error::perm(501, "5.1.3", "Bad recipient address syntax",
-                                "recipient without a valid domain: " + std::string(recipient)));
+    const std::string rdomain = mailbox ? mailbox->domain : std::string();
     switch (mode) {
         case Mode::inbound: {
             Treatment t;

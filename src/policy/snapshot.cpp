@@ -1,43 +1,18 @@
 #include "policy/snapshot.hpp"
+
+#include "address/address.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
-
-#include <idn2.h>
 
 #include "openpgp/key.hpp"
 
 namespace sealgate::policy {
 
-namespace {}  // namespace
-
 std::string domain_of(std::string_view address) {
-    // The part after the last '@' of the address, without the brackets of a path ("<a@b>").
-    address = strip_angle_brackets(address);
-    const auto at = address.rfind('@');
-    if (at == std::string_view::npos)
-        return {};
-    std::string_view domain = address.substr(at + 1);
-    // "partner.example." is partner.example for every MTA: match it so.
-    if (!domain.empty() && domain.back() == '.')
-        domain.remove_suffix(1);
-    if (domain.empty())
-        return {};
-    const bool ascii = std::all_of(domain.begin(), domain.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii)
-        return ascii_lower(domain);
-    // SMTPUTF8 (RFC 6531): a U-label domain is the same domain as its A-label, which is how
-    // domain records are written. IDNA2008 with the TR46 mapping (what the next hop will do).
-    char* alabel = nullptr;
-    const std::string ulabel(domain);
-    if (idn2_to_ascii_8z(ulabel.c_str(), &alabel, IDN2_NONTRANSITIONAL) != IDN2_OK) {
-        idn2_free(alabel);
-        return {};
-    }
-    std::string out = ascii_lower(alabel);
-    idn2_free(alabel);
-    return out;
+    // By the grammar, with the one normalisation that domain records are written in.
+    auto mailbox = address::parse_path(strip_angle_brackets(address), address::Charset::utf8);
+    return mailbox ? mailbox->domain : std::string();
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::load(Store& store) {

@@ -74,7 +74,8 @@ class Snapshot {
 };
 
 // "user@Example.COM" → "example.com", "user@example.com." → "example.com", an IDN domain →
-// its lower-case A-label; empty for an address without '@' or a domain that is not valid.
+// its lower-case A-label, an address literal → itself in lower case (address/address.hpp);
+// empty for anything that is not an address by the grammar.
 std::string domain_of(std::string_view address);
 
 }  // namespace sealgate::policy

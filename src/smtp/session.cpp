@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "address/address.hpp"
 #include "smtp/syntax.hpp"
 
 namespace sealgate::smtp {
@@ -56,6 +57,10 @@ bool valid_orcpt(std::string_view value) {
     return semi + 1 < value.size() && is_xtext(value.substr(semi + 1));
 }
 
+address::Charset charset(const Envelope& e) {
+    return e.smtputf8 ? address::Charset::utf8 : address::Charset::ascii;
+}
+
 bool has_duplicate(const std::vector<Param>& params) {
     for (std::size_t i = 0; i < params.size(); ++i)
         for (std::size_t j = i + 1; j < params.size(); ++j)
@@ -76,12 +81,17 @@ const Session::Command Session::kCommands[] = {
 };
 
 Session::Session(SessionConfig config, Policy& policy, std::string client_address,
-                 std::optional<Reply> refuse)
+                 std::optional<Reply> refuse, DataBudget* budget)
     : config_(std::move(config)),
       policy_(policy),
       client_address_(std::move(client_address)),
-      refuse_(std::move(refuse)) {
+      refuse_(std::move(refuse)),
+      budget_(budget) {
     envelope_.client_address = client_address_;
+}
+
+Session::~Session() {
+    release_data();
 }
 
 Actions Session::start() {
@@ -111,6 +121,7 @@ Actions Session::delivered(const Reply& final_reply) {
     out.push_back(action::Send{final_reply});
     reset_transaction();
     state_ = State::Ready;
+    junk_commands_ = 0;
     process(out);
     return out;
 }
@@ -133,6 +144,14 @@ Actions Session::timeout() {
     Actions out;
     if (state_ != State::Closed)
         close(out, 421, "4.4.2", config_.hostname + " Error: timeout exceeded");
+    return out;
+}
+
+Actions Session::time_limit(std::string_view what) {
+    Actions out;
+    if (state_ != State::Closed)
+        close(out, 421, "4.4.2",
+              config_.hostname + " Error: " + std::string(what) + " time limit exceeded");
     return out;
 }
 
@@ -193,27 +212,34 @@ bool Session::process_data(Actions& out) {
     if (nl == std::string_view::npos) {
         if (pending.size() <= kMaxFragment)
             return false;
-        const std::size_t take = pending.size() - 1;  // keep a possible '\r' for the next read
-        append_data(pending.substr(0, take));
-        data_line_start_ = false;
-        pos_ += take;
+        // Keep the last byte: a '\r' there may be the first half of a CRLF. Every '\r' before
+        // it is followed by something other than '\n': a bare CR.
+        const std::string_view take = pending.substr(0, pending.size() - 1);
+        if (take.find('\r') != std::string_view::npos)
+            data_bad_newline_ = true;
+        append_data(take);
+        data_after_crlf_ = false;
+        pos_ += take.size();
         return false;
     }
     std::string_view line = pending.substr(0, nl);
     pos_ += nl + 1;
     const bool crlf = !line.empty() && line.back() == '\r';
-    if (crlf) {
+    if (crlf)
         line.remove_suffix(1);
-    } else {
-        data_bare_lf_ = true;
-    }
-    if (crlf && data_line_start_ && line == ".") {
+    if (!crlf || line.find('\r') != std::string_view::npos)
+        data_bad_newline_ = true;
+    // RFC 5321 §4.1.1.4: only CRLF "." CRLF ends the data. "<LF>.<CRLF>" or "<CR>.<CRLF>" does
+    // not: a client that meant it as the end would have the rest read as new commands (SMTP
+    // smuggling), so it stays data, and the message is refused at the real end.
+    if (crlf && data_after_crlf_ && data_line_start_ && line == ".") {
         end_of_data(out);
         return true;
     }
     append_data(line);
     append_data("\r\n");
     data_line_start_ = true;
+    data_after_crlf_ = crlf;
     return true;
 }
 
@@ -223,22 +249,53 @@ void Session::append_data(std::string_view fragment) {
         fragment.remove_prefix(1);
     data_line_start_ = false;
     data_size_ += fragment.size();
-    if (data_size_ > config_.limits.max_message_size) {
-        data_.clear();
-        data_.shrink_to_fit();
+    if (data_over_budget_)
         return;
+    if (data_size_ > config_.limits.max_message_size) {
+        release_data();
+        return;
+    }
+    // The buffer grows in steps chosen here, so that what the budget counts is what is
+    // allocated (a string's own growth would double it behind the budget's back).
+    const std::size_t need = data_.size() + fragment.size();
+    if (need > data_.capacity()) {
+        const std::size_t cap = static_cast<std::size_t>(config_.limits.max_message_size);
+        const std::size_t want = std::max(need, std::min(2 * data_.capacity(), cap));
+        if (budget_ != nullptr) {
+            if (!budget_->take(want - std::min<std::uint64_t>(want, reserved_))) {
+                release_data();
+                data_over_budget_ = true;
+                return;
+            }
+            reserved_ = std::max<std::uint64_t>(reserved_, want);
+        }
+        data_.reserve(want);
     }
     data_.append(fragment);
 }
 
+void Session::release_data() {
+    data_.clear();
+    data_.shrink_to_fit();
+    if (budget_ != nullptr)
+        budget_->give(reserved_);
+    reserved_ = 0;
+}
+
 void Session::end_of_data(Actions& out) {
+    if (data_bad_newline_) {
+        // The client and we may disagree on where this message ended; whatever it sends next
+        // must not run as commands.
+        return close(out, 550, "5.6.0",
+                     "Error: bare <CR> or <LF> in message data (RFC 5321 2.3.8); closing");
+    }
     if (data_size_ > config_.limits.max_message_size) {
         reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
-    } else if (data_bare_lf_) {
-        reply(out, 550, "5.6.0", "Error: bare LF line ends in message (RFC 5321 2.3.8)");
+    } else if (data_over_budget_) {
+        reply(out, 452, "4.3.1", "Error: insufficient system storage, try again later");
     } else {
         out.push_back(action::Deliver{envelope_, std::move(data_)});
-        data_.clear();
+        release_data();
         state_ = State::Delivering;
         return;
     }
@@ -272,7 +329,13 @@ void Session::reply(Actions& out, int code, std::string status, std::string_view
 void Session::error(Actions& out, int code, std::string status, std::string_view text) {
     reply(out, code, std::move(status), text);
     if (++bad_commands_ >= config_.limits.max_bad_commands)
-        close(out, 421, "4.7.0", config_.hostname + " Error: too many errors");
+        return close(out, 421, "4.7.0", config_.hostname + " Error: too many errors");
+    junk(out);
+}
+
+void Session::junk(Actions& out) {
+    if (++junk_commands_ > config_.limits.max_junk_commands)
+        close(out, 421, "4.7.0", config_.hostname + " Error: too many junk commands");
 }
 
 void Session::close(Actions& out, int code, std::string status, std::string_view text) {
@@ -289,10 +352,12 @@ void Session::reset_transaction() {
     fresh.tls = tls_;
     envelope_ = std::move(fresh);
     rcpt_attempted_ = false;
-    data_.clear();
+    release_data();
     data_size_ = 0;
     data_line_start_ = true;
-    data_bare_lf_ = false;
+    data_after_crlf_ = true;
+    data_bad_newline_ = false;
+    data_over_budget_ = false;
 }
 
 void Session::cmd_helo(std::string_view args, Actions& out) {
@@ -375,6 +440,12 @@ void Session::cmd_mail(std::string_view args, Actions& out) {
     }
     if (has_non_ascii(parsed->address) && !e.smtputf8)
         return error(out, 553, "5.6.7", "Error: non-ASCII address needs SMTPUTF8");
+    if (!parsed->address.empty()) {
+        const auto sender = address::parse_path(parsed->address, charset(e));
+        if (!sender)
+            return error(out, 501, "5.1.7", "Error: bad sender address syntax");
+        parsed->address = sender->address();
+    }
     if (e.size && *e.size > config_.limits.max_message_size)
         return reply(out, 552, "5.3.4", "Error: message size exceeds fixed limit");
     e.sender = std::move(parsed->address);
@@ -396,7 +467,6 @@ void Session::cmd_rcpt(std::string_view args, Actions& out) {
     if (has_duplicate(parsed->params))
         return error(out, 501, "5.5.4", "Error: duplicate parameter");
     Recipient rcpt;
-    rcpt.address = std::move(parsed->address);
     for (const Param& p : parsed->params) {
         const std::string value = p.value.value_or("");
         if (p.keyword == "NOTIFY") {
@@ -411,8 +481,18 @@ void Session::cmd_rcpt(std::string_view args, Actions& out) {
             return error(out, 555, "5.5.4", "Error: unsupported parameter " + p.keyword);
         }
     }
-    if (has_non_ascii(rcpt.address) && !envelope_.smtputf8)
+    if (has_non_ascii(parsed->address) && !envelope_.smtputf8)
         return error(out, 553, "5.6.7", "Error: non-ASCII address needs SMTPUTF8");
+    if (iequals(parsed->address, "postmaster")) {
+        rcpt.address = std::move(parsed->address);  // RFC 5321 §4.5.1: ours, without a domain
+    } else {
+        // By the grammar, never by the last '@' (address/address.hpp): a spelling that another
+        // MTA resolves to a partner's domain must not reach the policy as some other domain.
+        auto mailbox = address::parse_path(parsed->address, charset(envelope_));
+        if (!mailbox)
+            return error(out, 501, "5.1.3", "Error: bad recipient address syntax");
+        rcpt.address = mailbox->address();
+    }
     rcpt_attempted_ = true;
     if (envelope_.recipients.size() >= config_.limits.max_recipients)
         return reply(out, 452, "4.5.3", "Error: too many recipients");
@@ -432,10 +512,14 @@ void Session::cmd_data(std::string_view args, Actions& out) {
             return reply(out, 554, "5.5.1", "Error: no valid recipients");
         return error(out, 503, "5.5.1", "Error: need RCPT command");
     }
-    data_.clear();
+    if (budget_ != nullptr && !budget_->may_start(envelope_.size.value_or(0)))
+        return reply(out, 452, "4.3.1", "Error: insufficient system storage, try again later");
+    release_data();
     data_size_ = 0;
     data_line_start_ = true;
-    data_bare_lf_ = false;
+    data_after_crlf_ = true;
+    data_bad_newline_ = false;
+    data_over_budget_ = false;
     state_ = State::Data;
     reply(out, 354, "", "End data with <CR><LF>.<CR><LF>");
 }
@@ -447,10 +531,12 @@ void Session::cmd_rset(std::string_view args, Actions& out) {
     if (state_ == State::Mail)
         state_ = State::Ready;
     reply(out, 250, "2.0.0", "Ok");
+    junk(out);
 }
 
 void Session::cmd_noop(std::string_view, Actions& out) {
     reply(out, 250, "2.0.0", "Ok");
+    junk(out);
 }
 
 void Session::cmd_quit(std::string_view, Actions& out) {
@@ -461,11 +547,13 @@ void Session::cmd_vrfy(std::string_view args, Actions& out) {
     if (args.empty())
         return error(out, 501, "5.5.4", "Syntax: VRFY address");
     reply(out, 252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    junk(out);
 }
 
 void Session::cmd_help(std::string_view, Actions& out) {
     reply(out, 214, "2.0.0",
           "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS XFORWARD");
+    junk(out);
 }
 
 void Session::cmd_starttls(std::string_view args, Actions& out) {

@@ -11,10 +11,16 @@
 //    configured and not yet active) and XFORWARD (when enabled).
 //  - Command lines end in CRLF; a bare LF is tolerated on command lines. A line longer than
 //    limits.max_line (including CRLF) is discarded up to its end and answered 500 5.5.2.
-//  - DATA ends only at CRLF "." CRLF. Leading dots are unstuffed (RFC 5321 §4.5.2). A bare LF
-//    inside DATA is REFUSED: the message is read to its end and answered 550 5.6.0, never
-//    delivered. Postfix (our only intended client) always sends CRLF, and accepting bare LF is
-//    what makes SMTP smuggling possible (RFC 5321 §2.3.8 forbids it).
+//  - DATA ends only at CRLF "." CRLF: "<LF>.<CRLF>" and "<CR>.<CRLF>" are data. Leading dots
+//    are unstuffed (RFC 5321 §4.5.2). A bare LF or a bare CR anywhere in DATA is REFUSED: the
+//    data is read to its real end, answered 550 5.6.0, never delivered, and the connection is
+//    closed, so that nothing a client sent after what it may have meant as the end runs as a
+//    command (SMTP smuggling). Postfix (our intended client) always sends CRLF; RFC 5321 §2.3.8
+//    forbids bare CR and LF.
+//  - MAIL and RCPT paths are parsed by the grammar (address/address.hpp): a path that is not
+//    one (a comment, a quoted domain, an empty label, ...) gets 501 5.1.7 (MAIL) or 501 5.1.3
+//    (RCPT) and never reaches the Policy. A source route is dropped; "<postmaster>" is taken
+//    as it is (RFC 5321 §4.5.1).
 //  - Size: a declared SIZE= above limits.max_message_size gets 552 5.3.4 at MAIL; data above the
 //    limit (the unstuffed bytes, line ends included) is read and discarded to the end of DATA,
 //    then answered 552 5.3.4. Exactly max_message_size bytes are accepted.
@@ -29,6 +35,15 @@
 //    502 5.5.1 STARTTLS without TLS configured, 503 5.5.1 bad sequence, 504 5.5.4 unsupported
 //    parameter value, 555 5.5.4 unknown MAIL/RCPT parameter (RFC 5321 §4.1.1.11). Every error
 //    reply counts; after limits.max_bad_commands of them: 421 4.7.0 and close.
+//  - Junk: NOOP, RSET, VRFY, HELP and error replies count as junk; after
+//    limits.max_junk_commands of them without a message delivered in between: 421 4.7.0 and
+//    close. A finished delivery starts the count again (a kept connection says RSET between
+//    messages).
+//  - Memory: with a DataBudget (smtp/budget.hpp), the data a session keeps is taken from it.
+//    DATA while too little of it is free (DataBudget::may_start, with the declared SIZE) gets
+//    452 4.3.1; a message that would exceed it is read to
+//    its end, discarded and answered 452 4.3.1. The budget is given back when the transaction
+//    ends, and at Deliver (the network layer accounts for the message while it is delivered).
 //  - A refused client (Config::refuse set, e.g. not in the permitted networks) is greeted with
 //    that reply and, as RFC 5321 §3.1 demands, gets 503 to everything but QUIT.
 #pragma once
@@ -41,6 +56,7 @@
 #include <variant>
 #include <vector>
 
+#include "smtp/budget.hpp"
 #include "smtp/envelope.hpp"
 #include "smtp/reply.hpp"
 
@@ -51,6 +67,9 @@ struct Limits {
     std::uint64_t max_message_size = 50 * 1024 * 1024;
     std::size_t max_recipients = 1000;
     unsigned max_bad_commands = 20;
+    // NOOP, RSET, VRFY, HELP and errors between two messages (Postfix's
+    // smtpd_junk_command_limit): a client that only keeps its connection busy loses it.
+    unsigned max_junk_commands = 100;
 };
 
 struct SessionConfig {
@@ -88,14 +107,19 @@ class Session {
     // client_address is recorded in every envelope; refuse, when set, is the greeting that
     // refuses the client (e.g. 554 5.7.1).
     Session(SessionConfig config, Policy& policy, std::string client_address,
-            std::optional<Reply> refuse = std::nullopt);
+            std::optional<Reply> refuse = std::nullopt, DataBudget* budget = nullptr);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     Actions start();  // the greeting
     Actions receive(std::string_view bytes);
     Actions delivered(const Reply& reply);  // the final answer to the DATA last delivered
     Actions tls_started();                  // the TLS handshake after StartTls succeeded
     Actions timeout();                      // 421 4.4.2 and close
-    Actions shutdown();                     // 421 4.3.2 and close
+    // A deadline of the network layer passed (what: "session", "DATA"): 421 4.4.2 and close.
+    Actions time_limit(std::string_view what);
+    Actions shutdown();  // 421 4.3.2 and close
 
     bool closed() const { return state_ == State::Closed; }
     bool in_data() const { return state_ == State::Data; }
@@ -123,6 +147,8 @@ class Session {
     void dispatch(std::string_view line, Actions& out);
     void reply(Actions& out, int code, std::string status, std::string_view text);
     void error(Actions& out, int code, std::string status, std::string_view text);
+    void junk(Actions& out);
+    void release_data();
     void close(Actions& out, int code, std::string status, std::string_view text);
     void reset_transaction();
     bool params_allowed() const { return envelope_.esmtp; }
@@ -144,6 +170,7 @@ class Session {
     Policy& policy_;
     const std::string client_address_;
     const std::optional<Reply> refuse_;
+    DataBudget* const budget_;
 
     State state_ = State::Fresh;
     bool tls_ = false;
@@ -151,13 +178,17 @@ class Session {
     std::size_t pos_ = 0;
     bool discarding_line_ = false;
     unsigned bad_commands_ = 0;
+    unsigned junk_commands_ = 0;
 
     Envelope envelope_;
     bool rcpt_attempted_ = false;
     std::string data_;
     std::uint64_t data_size_ = 0;
-    bool data_line_start_ = true;
-    bool data_bare_lf_ = false;
+    bool data_line_start_ = true;    // at the start of a line (for dot-unstuffing)
+    bool data_after_crlf_ = true;    // the previous line ended in CRLF (or DATA just began)
+    bool data_bad_newline_ = false;  // a bare LF or bare CR was seen
+    bool data_over_budget_ = false;  // the DataBudget ran out: discarding to the end
+    std::uint64_t reserved_ = 0;     // bytes of data_'s capacity taken from the budget
 };
 
 }  // namespace sealgate::smtp

@@ -40,16 +40,8 @@ bool take_path(std::string_view& s, std::string& address) {
     }
     if (i >= s.size())
         return false;
-    std::string_view inner = s.substr(1, i - 1);
+    address.assign(s.substr(1, i - 1));
     s.remove_prefix(i + 1);
-    // RFC 5321 §4.1.2 / §C: a source route "@a,@b:" is accepted and ignored.
-    if (!inner.empty() && inner.front() == '@') {
-        const auto colon = inner.find(':');
-        if (colon == std::string_view::npos)
-            return false;
-        inner.remove_prefix(colon + 1);
-    }
-    address.assign(inner);
     return true;
 }
 

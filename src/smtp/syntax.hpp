@@ -2,8 +2,8 @@
 //
 // "FROM:<path> [SP param]*" and "TO:<path> [SP param]*": the prefix is matched case-insensitively,
 // one optional space after the colon is tolerated (common client habit), the path must be in
-// angle brackets, an RFC 5321 source route ("<@a,@b:user@c>") is dropped, quoted local parts are
-// kept as written. Parameters are "KEYWORD[=value]" separated by spaces; keywords are returned
+// angle brackets; what is inside them is returned as written, for address::parse_path() (which
+// checks the mailbox grammar and drops a source route). Parameters are "KEYWORD[=value]" separated by spaces; keywords are returned
 // upper-cased. Returns nullopt on any syntax error; semantic checks belong to the session.
 #pragma once
 

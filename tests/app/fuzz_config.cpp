@@ -33,7 +33,10 @@ bool same(const Config& a, const Config& b) {
            a.command_timeout_s == b.command_timeout_s && a.data_timeout_s == b.data_timeout_s &&
            a.tls.certificate == b.tls.certificate && a.tls.private_key == b.tls.private_key &&
            a.relay_starttls == b.relay_starttls && a.workers == b.workers &&
-           a.max_header_bytes == b.max_header_bytes;
+           a.max_connections_per_ip == b.max_connections_per_ip &&
+           a.session_deadline_s == b.session_deadline_s &&
+           a.data_deadline_s == b.data_deadline_s && a.max_junk_commands == b.max_junk_commands &&
+           a.max_header_bytes == b.max_header_bytes && a.max_buffered_bytes == b.max_buffered_bytes;
 }
 
 // One memory file for the whole run, rewritten for each input.

@@ -5,17 +5,20 @@
             message (in memory and as a file), and can be told to refuse a recipient or the end
             of DATA with any reply, or to hold its DATA reply until the test releases it.
             Given an ssl.SSLContext it offers STARTTLS (RFC 3207) and records per message
-            whether it arrived over TLS.
+            whether it arrived over TLS. stop() takes it down (connections refused, sessions
+            cut), start() brings it back on the same port.
   Client    a raw SMTP client: exact control over what is written when (pipelining, malformed
             commands, disconnecting mid-DATA), every reply returned as (code, text).
   Gateway   one sealgate store driven through the CLI, and `sealgate serve` started on
-            127.0.0.1:0; the port is read from the "listening on" line. stop() sends SIGTERM.
+            127.0.0.1:0 (or a given port); the port is read from the "listening on" line.
+            stop() sends SIGTERM, kill() SIGKILL.
 
 Nothing here sleeps to wait for something to happen: sink arrivals are waited for on a
 condition variable, daemon output by polling its log file within a bounded deadline.
 Standard library only (Debian 12's python3).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -68,6 +71,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stable_port() -> int:
+    """A free port below the kernel's ephemeral range, for a server that is stopped and started
+    again on the same port. A port from bind(0) is an ephemeral one: while its server is down, any
+    outgoing connection may take it as its source port, and a connect() to it may even connect
+    to itself (TCP simultaneous open), so the restart could not bind it. The scan starts at a
+    point derived from the process id, so that tests running in parallel start apart."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    low, high = 20000, min(ephemeral_low, 32768)
+    span = high - low
+    start = (os.getpid() * 7919) % span
+    for i in range(span):
+        port = low + (start + i) % span
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))  # without SO_REUSEADDR: TIME_WAIT counts as taken
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {low}-{high - 1}")
 
 
 def wait_until(predicate, what: str, timeout: float = WAIT, interval: float = 0.05):
@@ -137,10 +162,17 @@ class Sink:
     hold: a threading.Event; when set on the sink, the end-of-DATA reply waits for it
     (data_received is set as soon as a message body has been read).
     tls: an ssl.SSLContext (server side) makes the sink offer STARTTLS; tls_sessions counts
-    the handshakes that succeeded."""
+    the handshakes that succeeded.
+    port: listen there (stable_port() for a sink that is restarted) instead of a free one;
+    files: False keeps the messages in memory only (thousands of them in the chaos run).
+    A message counts as accepted once the sink has decided to answer 2xx to its end of DATA,
+    before the reply is written: a real MTA commits first too, so a reply lost on the way
+    (the sink stopped, the connection cut) means a duplicate, never a loss."""
 
-    def __init__(self, workdir: Workdir, name: str = "sink", tls: ssl.SSLContext = None):
+    def __init__(self, workdir: Workdir, name: str = "sink", tls: ssl.SSLContext = None,
+                 port: int = 0, files: bool = True):
         self.tls = tls
+        self.files = files
         self.tls_sessions = 0
         self.dir = workdir.file(name)
         os.mkdir(self.dir)
@@ -151,23 +183,56 @@ class Sink:
         self.data_reply = lambda recipients: "250 2.0.0 Ok: queued"
         self.hold = None
         self.data_received = threading.Event()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.address = f"127.0.0.1:{self.port}"
         self.conns = []
         self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.port = port
+        self.restarts = 0  # start() calls after the first
+        self.sock = None
+        self.start()
+        self.address = f"127.0.0.1:{self.port}"
 
-    def _accept(self):
+    def start(self):
+        """Listen (again) on the sink's port."""
+        if self.sock is not None:
+            self.restarts += 1
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        sock.listen(16)
+        self.port = sock.getsockname()[1]
+        self.sock = sock
+        threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+
+    def stop(self):
+        """Down, as a crashed or stopped MTA: new connections are refused, and every session
+        is cut wherever it is (a message whose end of DATA was accepted stays accepted)."""
+        try:
+            # close() alone would not wake the thread blocked in accept(), and the socket would
+            # go on listening until it returns; shutdown() ends the listening at once (Linux).
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        with self.cond:
+            conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+
+    def _accept(self, sock):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _ = sock.accept()
             except OSError:
                 return
-            self.conns.append(conn)
+            with self.cond:
+                if sock is not self.sock or sock.fileno() < 0:
+                    conn.close()  # accepted while stop() ran
+                    return
+                self.conns.append(conn)
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn):
@@ -195,9 +260,11 @@ class Sink:
                     # RFC 3207 §4.2: the client sends nothing before the handshake; whatever a
                     # buffered reader holds now would be plaintext injection, so start afresh.
                     rfile.close()
-                    idx = self.conns.index(conn)
+                    plain = conn
                     conn = self.tls.wrap_socket(conn, server_side=True)
-                    self.conns[idx] = conn
+                    with self.cond:
+                        if plain in self.conns:
+                            self.conns[self.conns.index(plain)] = conn
                     rfile = conn.makefile("rb")
                     in_tls = True
                     sender, rcpts = None, []
@@ -233,9 +300,10 @@ class Sink:
                         if reply.startswith("2"):
                             msg = Message(sender, list(rcpts), data, in_tls)
                             self.messages.append(msg)
-                            path = os.path.join(self.dir, f"{len(self.messages):03d}.eml")
-                            with open(path, "wb") as f:
-                                f.write(data)
+                            if self.files:
+                                path = os.path.join(self.dir, f"{len(self.messages):03d}.eml")
+                                with open(path, "wb") as f:
+                                    f.write(data)
                         self.cond.notify_all()
                     send(reply)
                     sender, rcpts = None, []
@@ -252,6 +320,9 @@ class Sink:
         except OSError:
             return
         finally:
+            with self.cond:
+                if conn in self.conns:
+                    self.conns.remove(conn)
             conn.close()
 
     @staticmethod
@@ -291,13 +362,7 @@ class Sink:
         self.closed = True
         if self.hold is not None:
             self.hold.set()
-        self.sock.close()
-        for c in self.conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            c.close()
+        self.stop()
 
 
 class Reply:
@@ -407,13 +472,13 @@ class Gateway:
     def out(self, *args) -> str:
         return self.cli(*args).stdout.decode().strip()
 
-    def start(self, next_hop: str = None):
-        """Start `sealgate serve` on a free loopback port; returns once it listens.
+    def start(self, next_hop: str = None, port: int = 0):
+        """Start `sealgate serve` on a loopback port (0: a free one); returns once it listens.
         next_hop None: the one in the config file (a command-line next hop outlives SIGHUP)."""
         log = open(self.log_path, "ab")
         hop = ["--next-hop", next_hop] if next_hop is not None else []
         self.proc = subprocess.Popen(
-            self.args() + ["serve", "--listen", "127.0.0.1:0"] + hop,
+            self.args() + ["serve", "--listen", f"127.0.0.1:{port}"] + hop,
             stdout=subprocess.PIPE, stderr=log, cwd=self.workdir.path)
         log.close()
         sel = selectors.DefaultSelector()
@@ -462,6 +527,13 @@ class Gateway:
         self.proc = None
         return rc
 
+    def kill(self):
+        """SIGKILL, as a crash: nothing is finished, nothing flushed; waits for the exit."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.proc = None
+
     def log_records(self):
         """`sealgate log --json`, oldest first as printed."""
         return [json.loads(l) for l in self.out("log", "--json", "--last", "1000").splitlines()
@@ -496,8 +568,8 @@ class E2ETestCase(unittest.TestCase):
         cls.w.remove()
 
     @classmethod
-    def sink(cls, name="sink", tls=None) -> Sink:
-        s = Sink(cls.w, name, tls)
+    def sink(cls, name="sink", tls=None, port=0, files=True) -> Sink:
+        s = Sink(cls.w, name, tls, port, files)
         cls._sinks.append(s)
         return s
 
@@ -525,6 +597,45 @@ def message(sender, to, subject, body: bytes, extra_headers=b"", message_id=None
     return head + extra_headers + b"\r\n" + crlf(body)
 
 
+def make_smime_cert(workdir: Workdir, name: str, email: str):
+    """A partner's self-signed RSA-2048 domain certificate and its key (PEM) made by the openssl
+    CLI, so that `openssl cms -decrypt` can read what the gateway encrypts to it; returns
+    (certificate path, key path, SHA-256 thumbprint in lower-case hex)."""
+    cert, key = workdir.file(f"{name}.crt"), workdir.file(f"{name}.key")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "30", "-subj", f"/CN={email}",
+                        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
+                        "-addext", "extendedKeyUsage=emailProtection",
+                        "-addext", f"subjectAltName=email:{email}"],
+                       capture_output=True, timeout=WAIT * 4)
+    if p.returncode != 0:
+        raise AssertionError(f"openssl req failed: {p.stderr.decode(errors='replace')}")
+    with open(cert) as f:
+        der = ssl.PEM_cert_to_DER_cert(f.read())
+    return cert, key, hashlib.sha256(der).hexdigest()
+
+
+def mandatory_smime_partner(g: Gateway, domain: str, pem: str, thumbprint: str):
+    """What G's administrator does with a partner's certificate: import it, trust it on the CTL,
+    and make it the mandatory S/MIME certificate of DOMAIN."""
+    g.cli("cert", "import", pem)
+    g.cli("ctl", "add", thumbprint, "--trust")
+    g.cli("domain", "add", domain)
+    g.cli("domain", "set", domain, "smime-cert", thumbprint)
+    g.cli("domain", "set", domain, "encrypt-mode", "mandatory")
+
+
+def mandatory_pgp_partner(g: Gateway, domain: str, key_file: str, fingerprint: str):
+    """The same with a partner's OpenPGP key: import, trust, bind to DOMAIN, method pgp,
+    mandatory."""
+    g.cli("pgp", "import", key_file)
+    g.cli("pgp", "trust", fingerprint)
+    g.cli("domain", "add", domain)
+    g.cli("pgp", "add-domain", fingerprint, domain)
+    g.cli("domain", "set", domain, "method", "pgp")
+    g.cli("domain", "set", domain, "encrypt-mode", "mandatory")
+
+
 def partner_setup(a: Gateway, b: Gateway):
     """Two administrators: A (a.example) and B (b.example). B creates its domain certificate,
     A imports it, trusts it on the CTL and makes it mandatory for b.example (S/MIME).
@@ -537,19 +648,10 @@ def partner_setup(a: Gateway, b: Gateway):
                    "b.example domain", "--key", "p256", "--days", "30")
     pem = a.workdir.file("b-cert.pem")
     b.cli("cert", "export", b_cert, "-o", pem)
-    a.cli("cert", "import", pem)
-    a.cli("ctl", "add", b_cert, "--trust")
-    a.cli("domain", "add", "b.example")
-    a.cli("domain", "set", "b.example", "smime-cert", b_cert)
-    a.cli("domain", "set", "b.example", "encrypt-mode", "mandatory")
+    mandatory_smime_partner(a, "b.example", pem, b_cert)
 
     a_key = a.out("pgp", "create", "--uid", "a.example domain <domain-cert@a.example>")
     pub = a.workdir.file("a-key.pgp")
     a.cli("pgp", "export", a_key, "-o", pub)
-    b.cli("pgp", "import", pub)
-    b.cli("pgp", "trust", a_key)
-    b.cli("domain", "add", "a.example")
-    b.cli("pgp", "add-domain", a_key, "a.example")
-    b.cli("domain", "set", "a.example", "method", "pgp")
-    b.cli("domain", "set", "a.example", "encrypt-mode", "mandatory")
+    mandatory_pgp_partner(b, "a.example", pub, a_key)
     return b_cert, a_key

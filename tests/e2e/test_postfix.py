@@ -9,7 +9,8 @@ import os
 import shutil
 import unittest
 
-from harness import (E2ETestCase, free_port, header, message, partner_setup, send)
+from harness import (E2ETestCase, free_port, header, message, partner_setup, send,
+                     wait_until)
 from postfix import Postfix, wait_ready
 
 
@@ -116,6 +117,84 @@ class PostfixContentFilter(PostfixCase):
         self.assertIn(f"relay=127.0.0.1[127.0.0.1]:{sink.port}", log)
         records = a.wait_log_records("through-postfix@test")
         self.assertEqual([r["action"] for r in records], ["encrypted"])
+
+
+# Spellings of a recipient at the mandatory domain z.example that Postfix's smtpd (with its
+# default strict_rfc821_envelopes = no) resolves to zed@z.example, or that an MTA could route
+# there. Whatever sealgate or Postfix answers to each, none may reach the Internet in clear.
+HOSTILE_SPELLINGS = [
+    "zed@z.example(comment)",
+    "zed@(c)z.example",
+    'zed@"z.example"',
+    "zed@z\\.example",
+    "zed@z.example..",
+    "zed@z.example.",
+    "ZED@Z.EXAMPLE",
+    "zed@[z.example]",
+    "@relay.example:zed@z.example",
+    "zed(c)@z.example",
+]
+
+
+class HostileSpellings:
+    """Mixed into a PostfixCase: Postfix in front of gateway A; z.example is mandatory on A
+    and its certificate is not trusted, so every message for it must be refused."""
+
+    before_queue = None
+
+    def test_no_spelling_of_a_mandatory_recipient_leaves_in_clear(self):
+        a, z = self.gateway("a"), self.gateway("z")
+        a.cli("init")
+        a.cli("domain", "add", "a.example", "--local")
+        z.cli("init")
+        z_cert = z.out("cert", "create", "--email", "domain-cert@z.example", "--key", "p256")
+        z.cli("cert", "export", z_cert, "-o", self.w.file("z.pem"))
+        a.cli("cert", "import", self.w.file("z.pem"))
+        a.cli("domain", "add", "z.example")
+        a.cli("domain", "set", "z.example", "smime-cert", z_cert)
+        a.cli("domain", "set", "z.example", "encrypt-mode", "mandatory")
+        sink = self.sink()
+        pf, smtp_port = self.start_postfix(a, sink, before_queue=self.before_queue)
+
+        accepted = {}
+        for i, rcpt in enumerate(HOSTILE_SPELLINGS):
+            token = f"secret-token-{i}"
+            original = message("alice@a.example", "<zed@z.example>", token,
+                               f"{token} must never leave in clear.\n".encode(),
+                               message_id=f"{token}@a.example")
+            rcpts, final = send(smtp_port, "alice@a.example", [rcpt], original)
+            if rcpts[0].code == 250 and final is not None and final.code == 250:
+                accepted[token] = rcpt
+        # What was accepted came back as a bounce to the sender, or (the hole) went out in
+        # clear: wait until every accepted token is somewhere at the sink.
+        def arrived():
+            data = b"".join(m.data for m in sink.messages)
+            return all(t.encode() in data for t in accepted)
+        try:
+            wait_until(arrived, "every accepted message at the sink", timeout=90)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; accepted {accepted}\n--- maillog:\n{pf.maillog()}"
+                                 f"\n--- sealgate:\n{a.serve_log()}") from None
+        for m in sink.messages:
+            for r in m.recipients:
+                self.assertNotIn("z.example", r.lower(), f"{m} reached the sink: {m.data[:600]}")
+            if b"secret-token" in m.data:
+                # Only the bounce to the sender may carry it.
+                self.assertEqual(m.sender, "", m)
+                self.assertEqual(m.recipients, ["alice@a.example"], m)
+        log = pf.maillog()
+        # Postfix's smtpd accepts the comment spelling itself; sealgate is what refuses it.
+        if self.before_queue:
+            self.assertIn("zed@z.example(comment)", log)
+            self.assertNotIn("zed@z.example(comment)", accepted.values())
+
+
+class PostfixProxyHostileSpellings(HostileSpellings, PostfixCase):
+    before_queue = True
+
+
+class PostfixContentFilterHostileSpellings(HostileSpellings, PostfixCase):
+    before_queue = False
 
 
 if __name__ == "__main__":

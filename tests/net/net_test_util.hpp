@@ -128,6 +128,7 @@ class RawClient {
         asio::error_code ec;
         socket_.close(ec);
     }
+    asio::ip::tcp::socket& socket() { return socket_; }
 
   private:
     asio::ip::tcp::socket socket_;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <optional>
 #include <stdexcept>
 
@@ -387,6 +391,264 @@ TEST(Server, CommandTimeout) {
         co_await server->stop();
     });
     EXPECT_EQ(reply.substr(0, 10), "421 4.4.2 ");
+}
+
+TEST(Server, RefusedClientIsClosedSoonAndTakesNoSlot) {
+    std::optional<FakeHandler> handler;
+    std::vector<std::string> refused;
+    std::string permitted_greeting, after_deadline;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.max_connections = 2;
+        // 127.0.0.2 is refused, 127.0.0.1 permitted.
+        config.permitted = *NetworkList::parse({"127.0.0.1/32"});
+        config.refused_deadline = std::chrono::milliseconds(100);
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        // Three refused clients that never say QUIT: more than max_connections.
+        std::vector<std::unique_ptr<asio::ip::tcp::socket>> hogs;
+        for (int i = 0; i < 3; ++i) {
+            auto sock = std::make_unique<asio::ip::tcp::socket>(io);
+            sock->open(asio::ip::tcp::v4());
+            sock->bind({asio::ip::make_address("127.0.0.2"), 0});
+            co_await sock->async_connect({asio::ip::make_address("127.0.0.1"), server->port()},
+                                         use_awaitable);
+            hogs.push_back(std::move(sock));
+        }
+        // A permitted client still gets in.
+        RawClient ok(io);
+        co_await ok.connect(server->port());
+        permitted_greeting = co_await ok.reply();
+        // The refused ones are greeted 554 (the third is beyond the cap: closed unanswered),
+        // then cut off after the short deadline.
+        for (auto& sock : hogs) {
+            std::string got;
+            asio::error_code ec;
+            while (!ec) {
+                char buf[512];
+                const auto n = co_await sock->async_read_some(
+                    asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+                got.append(buf, n);
+            }
+            refused.push_back(got);
+        }
+        co_await server->stop();
+    });
+    EXPECT_EQ(permitted_greeting.substr(0, 4), "220 ");
+    ASSERT_EQ(refused.size(), 3u);
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(refused[i].substr(0, 10), "554 5.7.1 ") << refused[i];
+        EXPECT_NE(refused[i].find("421 4.4.2 "), std::string::npos) << refused[i];
+    }
+    EXPECT_EQ(refused[2], "");
+}
+
+TEST(Server, ConnectionsPerAddressAreLimited) {
+    std::optional<FakeHandler> handler;
+    std::string first, second, third;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.max_connections = 10;
+        config.max_connections_per_ip = 1;
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        RawClient a(io), b(io);
+        co_await a.connect(server->port());
+        first = co_await a.reply();
+        co_await b.connect(server->port());
+        second = co_await b.reply();
+        // When the first leaves, the address may connect again.
+        co_await a.send("QUIT\r\n");
+        co_await a.reply();
+        co_await eventually([&] { return server->active_connections() == 0; });
+        RawClient c(io);
+        co_await c.connect(server->port());
+        third = co_await c.reply();
+        co_await server->stop();
+    });
+    EXPECT_EQ(first.substr(0, 4), "220 ");
+    EXPECT_EQ(second.substr(0, 10), "421 4.7.0 ");
+    EXPECT_EQ(third.substr(0, 4), "220 ");
+}
+
+TEST(Server, SessionDeadlineHoldsAgainstABusyClient) {
+    std::optional<FakeHandler> handler;
+    std::string replies;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.session_deadline = std::chrono::milliseconds(300);
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        RawClient raw(io);
+        co_await raw.connect(server->port());
+        co_await raw.reply();
+        // One NOOP every 20 ms: never idle long enough for the command timeout.
+        asio::steady_timer t(io);
+        for (int i = 0; i < 100; ++i) {
+            asio::error_code ec;
+            co_await raw.send("NOOP\r\n");
+            const std::string r = co_await raw.reply();
+            replies += r;
+            if (r.empty() || r.starts_with("421"))
+                break;
+            t.expires_after(std::chrono::milliseconds(20));
+            co_await t.async_wait(use_awaitable);
+        }
+        co_await server->stop();
+    });
+    EXPECT_NE(replies.find("421 4.4.2 sealgate.test Error: session time limit exceeded"),
+              std::string::npos)
+        << replies;
+}
+
+TEST(Server, DataDeadlineCutsATrickle) {
+    std::optional<FakeHandler> handler;
+    std::string last;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.data_deadline = std::chrono::milliseconds(300);
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        RawClient raw(io);
+        co_await raw.connect(server->port());
+        co_await raw.reply();
+        co_await raw.send("EHLO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n");
+        for (int i = 0; i < 4; ++i)
+            co_await raw.reply();
+        asio::steady_timer t(io);
+        for (int i = 0; i < 100; ++i) {
+            asio::error_code ec;
+            co_await asio::async_write(raw.socket(), asio::buffer("x", 1),
+                                       asio::redirect_error(use_awaitable, ec));
+            if (ec)
+                break;
+            t.expires_after(std::chrono::milliseconds(20));
+            co_await t.async_wait(use_awaitable);
+        }
+        last = co_await raw.reply();
+        co_await server->stop();
+    });
+    EXPECT_EQ(last.substr(0, 10), "421 4.4.2 ") << last;
+    EXPECT_NE(last.find("DATA time limit"), std::string::npos) << last;
+    EXPECT_TRUE(handler->deliveries.empty());
+}
+
+TEST(Server, BufferedDataIsBoundedAcrossSessions) {
+    std::optional<FakeHandler> handler;
+    std::string second_data, first_end, third_data;
+    std::uint64_t peak = 0;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.max_buffered_bytes = 100 * 1024;
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        RawClient a(io), b(io), c(io);
+        const std::string start =
+            "EHLO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n";
+        co_await a.connect(server->port());
+        co_await a.reply();
+        co_await a.send(start);
+        for (int i = 0; i < 4; ++i)
+            co_await a.reply();
+        // 150 KiB into DATA and no end: beyond the budget, the rest is discarded.
+        const std::string line(1000, 'y');
+        for (int i = 0; i < 150; ++i)
+            co_await a.send(line + "\r\n");
+        co_await eventually([&] { return server->buffered_bytes() == 0; }, 500);
+        peak = server->buffered_bytes();
+        // While a's over-budget message is still open, c may start (a holds nothing now) and
+        // holds 60 KB; then fewer than 64 KiB are free, and b is refused at DATA.
+        co_await c.connect(server->port());
+        co_await c.reply();
+        co_await c.send(start);
+        for (int i = 0; i < 4; ++i)
+            co_await c.reply();
+        for (int i = 0; i < 60; ++i)
+            co_await c.send(line + "\r\n");
+        co_await eventually([&] { return server->buffered_bytes() >= 60 * 1002; }, 2000);
+        co_await b.connect(server->port());
+        co_await b.reply();
+        co_await b.send("EHLO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n");
+        for (int i = 0; i < 3; ++i)
+            co_await b.reply();
+        second_data = co_await b.reply();
+        co_await a.send(".\r\n");
+        first_end = co_await a.reply();
+        co_await server->stop();
+    });
+    EXPECT_EQ(peak, 0u);
+    EXPECT_EQ(second_data.substr(0, 10), "452 4.3.1 ") << second_data;
+    EXPECT_EQ(first_end.substr(0, 10), "452 4.3.1 ") << first_end;
+    EXPECT_TRUE(handler->deliveries.empty());
+}
+
+TEST(Server, OutOfDescriptorsIsAnsweredAndDoesNotSpin) {
+    std::optional<FakeHandler> handler;
+    std::string shed, later;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto server = std::move(*Server::listen(io, test_config(), *handler));
+        server->start();
+        // Use up every descriptor under a low soft limit: the next accept() fails with EMFILE.
+        rlimit saved{};
+        ::getrlimit(RLIMIT_NOFILE, &saved);
+        rlimit low = saved;
+        low.rlim_cur = 512;
+        ::setrlimit(RLIMIT_NOFILE, &low);
+        std::vector<int> filler;
+        for (int fd = ::dup(0); fd >= 0; fd = ::dup(0))
+            filler.push_back(fd);
+        // The client's own socket needs a descriptor: give back two (one for it, one that the
+        // listener's reserve must not be able to take).
+        ::close(filler.back());
+        filler.pop_back();
+        RawClient raw(io);
+        co_await raw.connect(server->port());
+        shed = co_await raw.reply();
+        for (const int fd : filler)
+            ::close(fd);
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        RawClient fine(io);
+        co_await fine.connect(server->port());
+        later = co_await fine.reply();
+        co_await server->stop();
+    });
+    EXPECT_EQ(shed.substr(0, 10), "421 4.3.2 ") << shed;
+    EXPECT_EQ(later.substr(0, 4), "220 ") << later;
+}
+
+TEST(Server, DescriptorLimitIsCheckedAtListen) {
+    asio::io_context io;
+    FakeHandler handler(io);
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    low.rlim_max = 256;
+    // Lowering the hard limit cannot be undone without privilege: do it in a child.
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::setrlimit(RLIMIT_NOFILE, &low);
+        auto config = test_config();
+        config.max_connections = 1000;
+        const auto refused = Server::listen(io, config, handler);
+        config.max_connections = 50;
+        const auto fits = Server::listen(io, config, handler);
+        const bool right =
+            !refused &&
+            refused.error().reason.find("needs 3064 file descriptors") != std::string::npos &&
+            refused.error().reason.find("limit is 256") != std::string::npos && fits.has_value();
+        ::_exit(right ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(Server, ListenOnBadAddressIsAnError) {

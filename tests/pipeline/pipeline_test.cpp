@@ -188,10 +188,16 @@ TEST_F(PipelineTest, AddressFormsCannotDodgeThePolicy) {
                      "bob@b\xc3\xbc"
                      "cher.example"),
               "rejected");
+    // Upper-case non-ASCII is no valid U-label (IDNA2008): refused as syntax, never mapped to
+    // a domain that the next hop might not route to.
     EXPECT_EQ(action("alice@a.example",
                      "bob@B\xc3\x9c"
                      "CHER.example"),
-              "rejected");
+              "error 501");
+    // Spellings that a lenient MTA resolves to b.example: refused as syntax.
+    EXPECT_EQ(action("alice@a.example", "bob@b.example(comment)"), "error 501");
+    EXPECT_EQ(action("alice@a.example", "bob@b.example.."), "error 501");
+    EXPECT_EQ(action("alice@a.example", "bob@\"b.example\""), "error 501");
     // Not UTF-8: no valid domain, an error, never "no policy".
     EXPECT_EQ(action("alice@a.example",
                      "bob@b\xfc"

@@ -163,12 +163,205 @@ TEST_F(SessionTest, EmptyMessage) {
     EXPECT_EQ(d->data, "");
 }
 
-TEST_F(SessionTest, BareLfInDataIsRefusedAndNotDelivered) {
+TEST_F(SessionTest, BareLfInDataIsRefusedAndTheConnectionClosed) {
     ehlo();
     const Actions a = session.receive(
         "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nbad\n.\nstill\r\n.\r\nNOOP\r\n");
     EXPECT_FALSE(find_deliver(a));
-    EXPECT_EQ(codes(a), (std::vector<int>{250, 250, 354, 550, 250}));
+    EXPECT_EQ(codes(a), (std::vector<int>{250, 250, 354, 550}));
+    EXPECT_TRUE(has_close(a));
+    EXPECT_TRUE(session.closed());
+}
+
+// SMTP smuggling: "<LF>.<CRLF>" (or "<CR>.<CRLF>") is not the end of the data. A client that
+// meant it as one sends its second, forged transaction next; it must never run.
+struct Smuggle {
+    const char* name;
+    const char* data;
+};
+
+class SmugglingTest : public SessionTest, public ::testing::WithParamInterface<Smuggle> {};
+
+TEST_P(SmugglingTest, ForgedTransactionNeverRuns) {
+    ehlo();
+    const std::string stream = std::string("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n") +
+                               GetParam().data +
+                               "MAIL FROM:<ceo@x>\r\nRCPT TO:<victim@y>\r\nDATA\r\n"
+                               "forged\r\n.\r\nQUIT\r\n";
+    // Any chunking: one piece, and byte by byte.
+    for (const bool bytewise : {false, true}) {
+        FakePolicy p;
+        Session s(make_config(), p, "192.0.2.1");
+        s.start();
+        Actions all = s.receive("EHLO c\r\n");
+        if (bytewise) {
+            for (const char c : stream) {
+                Actions a = s.receive(std::string_view(&c, 1));
+                all.insert(all.end(), a.begin(), a.end());
+            }
+        } else {
+            all = s.receive(stream);
+        }
+        EXPECT_FALSE(find_deliver(all)) << GetParam().name;
+        EXPECT_TRUE(s.closed()) << GetParam().name;
+        EXPECT_EQ(p.calls, 1) << GetParam().name;  // only b@y: the forged RCPT never ran
+        const std::string text = sent(all);
+        EXPECT_NE(text.find("550 5.6.0"), std::string::npos) << text;
+        EXPECT_EQ(text.find("221"), std::string::npos) << text;  // QUIT never ran either
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Endings, SmugglingTest,
+                         ::testing::Values(Smuggle{"lf_dot_crlf", "hello\n.\r\n"},
+                                           Smuggle{"cr_dot_crlf", "hello\r.\r\n"},
+                                           Smuggle{"lf_dot_lf", "hello\n.\n"},
+                                           Smuggle{"crlf_dot_lf", "hello\r\n.\n"},
+                                           Smuggle{"crlf_dot_cr", "hello\r\n.\r"},
+                                           Smuggle{"bare_cr_in_line", "he\rllo\r\n.\r\n"}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST_F(SessionTest, BareCrInALongLineWithoutLfIsSeen) {
+    ehlo();
+    session.receive("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    // Longer than the 64 KiB fragment: consumed in pieces before any line end arrives.
+    std::string line(70 * 1024, 'x');
+    line[1000] = '\r';
+    EXPECT_TRUE(session.receive(line).empty());
+    const Actions end = session.receive("\r\n.\r\n");
+    EXPECT_FALSE(find_deliver(end));
+    EXPECT_TRUE(has_close(end));
+}
+
+TEST_F(SessionTest, CrLfSplitAtTheFragmentBoundaryIsNotBare) {
+    SessionConfig c = make_config();
+    c.limits.max_message_size = 1024 * 1024;
+    FakePolicy p;
+    Session s(c, p, "192.0.2.1");
+    s.start();
+    s.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    const std::string line = std::string(70 * 1024, 'x') + "\r";
+    EXPECT_TRUE(s.receive(line).empty());
+    const auto d = find_deliver(s.receive("\n.\r\n"));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->data, std::string(70 * 1024, 'x') + "\r\n");
+}
+
+// Spellings that Postfix's smtpd resolves to partner.example: never handed to the policy.
+class HostileRecipientTest : public SessionTest,
+                             public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(HostileRecipientTest, RefusedBeforeThePolicy) {
+    ehlo();
+    session.receive("MAIL FROM:<a@x.example>\r\n");
+    const Actions a = session.receive(std::string("RCPT TO:<") + GetParam() + ">\r\n");
+    EXPECT_EQ(sent(a), "501 5.1.3 Error: bad recipient address syntax\r\n") << GetParam();
+    EXPECT_EQ(policy.calls, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, HostileRecipientTest,
+                         ::testing::Values("bob@partner.example(comment)", "bob@(c)partner.example",
+                                           "bob@\"partner.example\"", "bob@partner\\.example",
+                                           "bob@partner.example..", "bob@partner..example",
+                                           "bob@.partner.example", "bob@-partner.example",
+                                           "bob@partner.example@x", "bob@[partner.example]", "bob@",
+                                           "bob", "@relay:bob@partner.example(c)"));
+
+TEST_F(SessionTest, RecipientIsPassedOnWithoutSourceRouteOrFinalDot) {
+    ehlo();
+    const Actions a = session.receive(
+        "MAIL FROM:<@relay.example:a@x.example>\r\nRCPT TO:<@r1.example,@r2.example:b@Y.example.>"
+        "\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\n");
+    const auto d = find_deliver(a);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->envelope.sender, "a@x.example");
+    ASSERT_EQ(d->envelope.recipients.size(), 2u);
+    EXPECT_EQ(d->envelope.recipients[0].address, "b@Y.example");
+    EXPECT_EQ(d->envelope.recipients[1].address, "Postmaster");
+}
+
+TEST_F(SessionTest, BadSenderSyntax) {
+    ehlo();
+    EXPECT_EQ(sent(session.receive("MAIL FROM:<a@x.example(comment)>\r\n")),
+              "501 5.1.7 Error: bad sender address syntax\r\n");
+    EXPECT_EQ(codes(session.receive("MAIL FROM:<>\r\n")), (std::vector<int>{250}));
+}
+
+TEST_F(SessionTest, JunkCommandsCloseTheSessionUntilAMessageIsDelivered) {
+    SessionConfig c = make_config();
+    c.limits.max_junk_commands = 3;
+    FakePolicy p;
+    Session s(c, p, "192.0.2.1");
+    s.start();
+    s.receive("EHLO c\r\n");
+    EXPECT_EQ(codes(s.receive("NOOP\r\nRSET\r\nVRFY x\r\n")), (std::vector<int>{250, 250, 252}));
+    // A delivered message starts the count again (a kept connection says RSET between them).
+    s.receive("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nx\r\n.\r\n");
+    s.delivered(Reply::make(250, "2.0.0", "Ok"));
+    EXPECT_EQ(codes(s.receive("NOOP\r\nHELP\r\nNOOP\r\n")), (std::vector<int>{250, 214, 250}));
+    const Actions a = s.receive("NOOP\r\n");
+    EXPECT_EQ(sent(a), "250 2.0.0 Ok\r\n421 4.7.0 gw.example Error: too many junk commands\r\n");
+    EXPECT_TRUE(has_close(a));
+}
+
+TEST_F(SessionTest, UnknownCommandsAreJunkToo) {
+    SessionConfig c = make_config();
+    c.limits.max_junk_commands = 2;
+    FakePolicy p;
+    Session s(c, p, "192.0.2.1");
+    s.start();
+    const Actions a = s.receive("EHLO c\r\nFOO\r\nBAR\r\nBAZ\r\n");
+    EXPECT_EQ(codes(a), (std::vector<int>{250, 500, 500, 500, 421}));
+    EXPECT_TRUE(has_close(a));
+}
+
+TEST(SessionBudget, DataBeyondTheBudgetIsDiscardedAndAnswered452) {
+    DataBudget budget(100, 0);
+    SessionConfig c;
+    c.limits.max_message_size = 1000;
+    FakePolicy p;
+    Session a(c, p, "192.0.2.1", std::nullopt, &budget);
+    Session b(c, p, "192.0.2.2", std::nullopt, &budget);
+    a.start();
+    b.start();
+    a.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    a.receive(std::string(40, 'a') + "\r\n");
+    // What is counted is what the buffer allocated: at least the data, at most twice it.
+    const std::uint64_t held = budget.used();
+    EXPECT_GE(held, 42u);
+    EXPECT_LE(held, 84u);
+    // b runs out: it gives back what it had, keeps nothing and reads on to its end.
+    b.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+    b.receive(std::string(60, 'b') + "\r\n");
+    EXPECT_EQ(budget.used(), held);
+    EXPECT_EQ(sent(b.receive("more\r\n.\r\n")),
+              "452 4.3.1 Error: insufficient system storage, try again later\r\n");
+    // a delivers: the session gives its bytes back at Deliver.
+    EXPECT_TRUE(find_deliver(a.receive(".\r\n")));
+    EXPECT_EQ(budget.used(), 0u);
+    a.delivered(Reply::make(250, "2.0.0", "Ok"));
+    // DATA while too little is free for the declared SIZE, or nothing at all, is refused.
+    budget.force(10);
+    EXPECT_EQ(codes(a.receive("MAIL FROM:<a@x> SIZE=91\r\nRCPT TO:<b@y>\r\nDATA\r\nRSET\r\n")),
+              (std::vector<int>{250, 250, 452, 250}));
+    budget.give(10);
+    budget.force(100);
+    EXPECT_EQ(codes(a.receive("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n")),
+              (std::vector<int>{250, 250, 452}));
+    budget.give(100);
+    EXPECT_EQ(codes(a.receive("DATA\r\n")), (std::vector<int>{354}));
+}
+
+TEST(SessionBudget, ADroppedSessionGivesItsBytesBack) {
+    DataBudget budget(1000);
+    FakePolicy p;
+    {
+        Session s(SessionConfig{}, p, "192.0.2.1", std::nullopt, &budget);
+        s.start();
+        s.receive("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n");
+        s.receive(std::string(100, 'h') + "\r\n");
+        EXPECT_GE(budget.used(), 102u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
 }
 
 TEST_F(SessionTest, BareLfTerminatedCommandsAreTolerated) {
