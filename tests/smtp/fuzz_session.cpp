@@ -6,6 +6,7 @@
 //   flag 0x01 STARTTLS offered   0x02 XFORWARD offered     0x04 client refused (554 greeting)
 //   flag 0x08 tiny limits        0x10 a 70000-octet line without LF after the first chunk
 //   flag 0x20 shutdown() at the end, else timeout()
+//   flag 0x40 a DataBudget of 300 octets (smtp/budget.hpp), else none
 // Deliver is answered 250, 451 or 554 in a cycle that starts at byte 1; StartTls is answered
 // with tls_started() at once. The fake policy refuses RCPT local parts starting with 'r' (550)
 // and 't' (451); each of its answers carries a serial number so the harness can find it among
@@ -16,7 +17,8 @@
 // "." CRLF line end in the bytes since then; the delivered data is CRLF-only (no bare CR or LF)
 // and ends in CRLF; its recipients are exactly those answered 2xx at RCPT since the last
 // accepted MAIL; nothing comes after Close or StartTls in a batch and nothing at all after
-// Close; input buffered by the session stays bounded.
+// Close; input buffered by the session stays bounded; a session gives back all it took from
+// the DataBudget once it is gone.
 // The saved corpus tests/data/smtp/session_corpus replays through this function in ctest.
 #include <algorithm>
 #include <cstdint>
@@ -42,8 +44,9 @@ constexpr std::size_t kMaxBuffered = 64 * 1024 + 1;
 
 class Harness final : public Policy {
   public:
-    Harness(std::uint8_t flags, std::string_view chunking)
-        : chunking_(chunking), session_(config(flags), *this, "192.0.2.1", refusal(flags)) {}
+    Harness(std::uint8_t flags, std::string_view chunking, DataBudget* budget)
+        : chunking_(chunking),
+          session_(config(flags), *this, "192.0.2.1", refusal(flags), budget) {}
 
     Reply check_recipient(const Envelope& envelope, const Recipient& recipient) override {
         check(!closed_ && !session_.closed());
@@ -92,6 +95,7 @@ class Harness final : public Policy {
             c.limits.max_message_size = 100;
             c.limits.max_recipients = 2;
             c.limits.max_bad_commands = 5;
+            c.limits.max_junk_commands = 7;
         }
         return c;
     }
@@ -225,7 +229,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         return 0;
     const std::string_view input(reinterpret_cast<const char*>(bytes), size);
     const std::uint8_t flags = bytes[0];
-    Harness h(flags, input.substr(1, 4));
-    h.run(input.substr(5), (flags & 0x10) != 0, (flags & 0x20) != 0);
+    DataBudget budget(300, 16);
+    {
+        Harness h(flags, input.substr(1, 4), (flags & 0x40) ? &budget : nullptr);
+        h.run(input.substr(5), (flags & 0x10) != 0, (flags & 0x20) != 0);
+    }
+    check(budget.used() == 0);
     return 0;
 }
