@@ -40,9 +40,16 @@ endfunction()
 #  - NAME: the real fuzzer, with -DSEALGATE_FUZZ=ON under clang (scripts/fuzz.sh runs it).
 function(sealgate_fuzz_target name)
   cmake_parse_arguments(F "" "CORPUS" "SOURCES;DEPS" ${ARGN})
-  sealgate_test(${name}_replay SOURCES ${F_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz_replay_main.cpp
-                DEPS ${F_DEPS})
-  target_compile_definitions(${name}_replay PRIVATE SEALGATE_FUZZ_CORPUS="${F_CORPUS}")
+  add_executable(${name}_replay ${F_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz_replay_main.cpp)
+  target_compile_options(${name}_replay PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion
+                         -Wno-sign-conversion)
+  target_link_libraries(${name}_replay PRIVATE ${F_DEPS} GTest::gtest_main)
+  target_include_directories(${name}_replay PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(${name}_replay PRIVATE
+    SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data" SEALGATE_FUZZ_CORPUS="${F_CORPUS}")
+  # Named after the target in ctest: every replay binary has the same one test.
+  gtest_discover_tests(${name}_replay TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60
+                       PROPERTIES TIMEOUT 600)
   sealgate_fuzzer(${name} SOURCES ${F_SOURCES} DEPS ${F_DEPS})
 endfunction()
 
