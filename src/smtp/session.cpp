@@ -601,7 +601,7 @@ void Session::cmd_xforward(std::string_view args, Actions& out) {
     }
     for (auto& [name, value] : attributes) {
         auto it = std::find_if(envelope_.xforward.begin(), envelope_.xforward.end(),
-                               [&](const auto& kv) { return kv.first == name; });
+                               [&wanted = name](const auto& kv) { return kv.first == wanted; });
         if (it != envelope_.xforward.end()) {
             it->second = std::move(value);
         } else {

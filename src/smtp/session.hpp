@@ -127,6 +127,8 @@ class Session {
     // Nothing in progress that a shutdown would cut: not in DATA, not delivering.
     bool idle() const { return !in_data() && !delivering() && state_ != State::TlsPending; }
     bool tls() const { return tls_; }
+    // Received bytes not yet processed (a partial line, or input held while delivering).
+    std::size_t buffered() const { return buffer_.size(); }
 
   private:
     enum class State { Fresh, Ready, Mail, Data, Delivering, TlsPending, Closed };
