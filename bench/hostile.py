@@ -11,6 +11,8 @@ usage: SEALGATE=build/src/app/sealgate python3 bench/hostile.py [--seconds N] [-
 2. Stalled DATA: STALLERS permitted connections each send STALL_MB of DATA and never the final
    dot; reported: the daemon's peak RSS (VmHWM) against its RSS before, with
    [limits] max_buffered_bytes as configured, and how DATA is answered meanwhile.
+3. Store locked: another process holds BEGIN EXCLUSIVE on the store while messages flow;
+   reported: how many were answered 250, and the NOOP round trip on an idle session.
 
 Uses the e2e harness (tests/e2e/harness.py): a fresh store in a temporary directory, a sink
 on a free port; everything is stopped and removed at the end.
@@ -95,7 +97,7 @@ def main():
     w = Workdir()
     sink = Sink(w)
     config = (f'[smtp]\nrelay_networks = ["127.0.0.1/32"]\nmax_connections = 50\n'
-              f'max_connections_per_ip = 50\nmax_message_size = {60 * 1024 * 1024}\n'
+              f'max_connections_per_ip = 50\nmax_junk_commands = 1000000\nmax_message_size = {60 * 1024 * 1024}\n'
               f'[limits]\nmax_buffered_bytes = {args.max_buffered_mb * 1024 * 1024}\n')
     g = Gateway(w, "gw", config)
     g.cli("init")
@@ -150,6 +152,33 @@ def main():
               f"`{answer.code} {answer.text}`.")
         for c in stallers + [probe]:
             c.close()
+
+        # 3. The store locked by another process while mail flows: NOOP round trips on an idle
+        # session between the messages.
+        import sqlite3
+        db = sqlite3.connect(g.store, timeout=5, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        idle = Client(g.port)
+        idle.cmd("EHLO idle.test")
+        noops, sent_ok = [], 0
+        data = message("alice@a.example", "<bob@plain.example>", "locked", b"x" * 2000)
+        end = time.monotonic() + args.seconds
+        while time.monotonic() < end:
+            c = Client(g.port)
+            _, _, final = c.send("alice@a.example", ["bob@plain.example"], data)
+            sent_ok += final is not None and final.code == 250
+            c.close()
+            t0 = time.monotonic()
+            idle.cmd("NOOP")
+            noops.append(time.monotonic() - t0)
+        db.rollback()
+        db.close()
+        idle.close()
+        noops.sort()
+        print(f"\nStore locked (BEGIN EXCLUSIVE by another process) for {args.seconds:.0f} s: "
+              f"{sent_ok} messages answered 250; NOOP on an idle session: median "
+              f"{statistics.median(noops) * 1000:.2f} ms, max {noops[-1] * 1000:.2f} ms "
+              f"({len(noops)} NOOPs).")
     finally:
         g.stop()
         sink.close()
