@@ -235,6 +235,12 @@ Result<std::string> normalize_domain(std::string_view domain, Charset charset) {
                 return fail(bad_domain(given, "non-ASCII domain without SMTPUTF8"));
             if (!valid_utf8(label))
                 return fail(bad_domain(given, "malformed UTF-8"));
+            // The ASCII in a U-label is LDH too; a control (a NUL above all: idn2 reads a C
+            // string and would stop there) never reaches the conversion.
+            for (const char c : label)
+                if (!is_non_ascii(c) && !is_alpha(c) && !is_digit(c) && c != '-')
+                    return fail(
+                        bad_domain(given, "character " + describe(c) + " not allowed in a domain"));
             auto alabel = to_alabel(given, label);
             SEALGATE_TRY(alabel);
             if (auto problem = ldh_problem(*alabel))

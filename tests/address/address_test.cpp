@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 namespace sealgate::address {
 namespace {
@@ -73,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "bob@[IPv6:2001:db8::1]"}));
 
 struct Refused {
-    const char* text;
+    std::string_view text;
     Charset charset;
 };
 
@@ -143,6 +144,8 @@ INSTANTIATE_TEST_SUITE_P(
                               "example",
                               Charset::utf8},
                       Refused{"bob@partner\x80.example", Charset::utf8},
+                      // A NUL inside a U-label: idn2 would read "partner" only.
+                      Refused{std::string_view("bob@partner\0\xc3\xa9.example", 22), Charset::utf8},
                       Refused{"@relay.example:", Charset::ascii},
                       Refused{"@relay.example,bob@partner.example", Charset::ascii},
                       Refused{"@(c)relay.example:bob@partner.example", Charset::ascii},
