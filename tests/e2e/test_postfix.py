@@ -30,6 +30,17 @@ class PostfixCase(E2ETestCase):
             cls.postfix.stop()
         super().tearDownClass()
 
+    def untrusted_mandatory_partner(self, a, z):
+        """z.example: mandatory on A, but its self-signed certificate is not on A's CTL, so
+        A must refuse every message for it."""
+        z.cli("init")
+        z_cert = z.out("cert", "create", "--email", "domain-cert@z.example", "--key", "p256")
+        z.cli("cert", "export", z_cert, "-o", self.w.file("z.pem"))
+        a.cli("cert", "import", self.w.file("z.pem"))
+        a.cli("domain", "add", "z.example")
+        a.cli("domain", "set", "z.example", "smime-cert", z_cert)
+        a.cli("domain", "set", "z.example", "encrypt-mode", "mandatory")
+
     def start_postfix(self, gateway, sink, before_queue):
         smtp_port, reinject_port = free_port(), free_port()
         gateway.start(f"127.0.0.1:{reinject_port}")
@@ -45,14 +56,7 @@ class PostfixProxyFilter(PostfixCase):
     def test_refusal_reaches_the_client_and_mail_leaves_encrypted(self):
         a, b, z = self.gateway("a"), self.gateway("b"), self.gateway("z")
         b_cert, _ = partner_setup(a, b)
-        # z.example: mandatory, but its self-signed certificate is not on A's CTL.
-        z.cli("init")
-        z_cert = z.out("cert", "create", "--email", "domain-cert@z.example", "--key", "p256")
-        z.cli("cert", "export", z_cert, "-o", self.w.file("z.pem"))
-        a.cli("cert", "import", self.w.file("z.pem"))
-        a.cli("domain", "add", "z.example")
-        a.cli("domain", "set", "z.example", "smime-cert", z_cert)
-        a.cli("domain", "set", "z.example", "encrypt-mode", "mandatory")
+        self.untrusted_mandatory_partner(a, z)
         sink = self.sink()
         pf, smtp_port = self.start_postfix(a, sink, before_queue=True)
 
@@ -146,13 +150,7 @@ class HostileSpellings:
         a, z = self.gateway("a"), self.gateway("z")
         a.cli("init")
         a.cli("domain", "add", "a.example", "--local")
-        z.cli("init")
-        z_cert = z.out("cert", "create", "--email", "domain-cert@z.example", "--key", "p256")
-        z.cli("cert", "export", z_cert, "-o", self.w.file("z.pem"))
-        a.cli("cert", "import", self.w.file("z.pem"))
-        a.cli("domain", "add", "z.example")
-        a.cli("domain", "set", "z.example", "smime-cert", z_cert)
-        a.cli("domain", "set", "z.example", "encrypt-mode", "mandatory")
+        self.untrusted_mandatory_partner(a, z)
         sink = self.sink()
         pf, smtp_port = self.start_postfix(a, sink, before_queue=self.before_queue)
 
