@@ -122,9 +122,20 @@ ALTER TABLE mail_log ADD COLUMN tls_peer     TEXT NOT NULL DEFAULT '';
 ALTER TABLE mail_log ADD COLUMN tls_verified INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: key strength. A domain's override of the minimum RSA/DSA/ElGamal key size; a row
+// only while the administrator sets one (no row: the default), so the domains table stays as it
+// is.
+constexpr const char* kSchemaKeyMinimum = R"sql(
+CREATE TABLE domain_key_minimum (
+    domain       TEXT PRIMARY KEY NOT NULL REFERENCES domains (name) ON DELETE CASCADE,
+    min_rsa_bits INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},
     Migration{2, kSchema2},
+    Migration{3, kSchemaKeyMinimum},
 };
 
 }  // namespace

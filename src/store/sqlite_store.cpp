@@ -268,6 +268,8 @@ constexpr const char* kDomainColumns =
     "SELECT name, local, encrypt_mode, smime_profile, methods, tls FROM domains ";
 constexpr const char* kDomainCerts =
     "SELECT sha256 FROM domain_smime_certs WHERE domain = ?1 ORDER BY position";
+constexpr const char* kDomainKeyMinimum =
+    "SELECT min_rsa_bits FROM domain_key_minimum WHERE domain = ?1";
 }  // namespace
 
 Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
@@ -301,6 +303,19 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     if (!certs)
         return fail(std::move(certs).error());
     d.smime_certs = std::move(*certs);
+    auto minimum = db.query(kDomainKeyMinimum);
+    if (!minimum)
+        return fail(std::move(minimum).error());
+    minimum->bind_text(d.name);
+    auto row = minimum->step();
+    if (!row)
+        return fail(std::move(row).error());
+    if (*row) {
+        const std::int64_t bits = minimum->integer(0);
+        if (bits <= 0 || bits > std::numeric_limits<unsigned>::max())
+            return fail(corrupt("domain_key_minimum", "min_rsa_bits", std::to_string(bits)));
+        d.min_rsa_bits = static_cast<unsigned>(bits);
+    }
     return d;
 }
 
@@ -373,6 +388,15 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
                     return fail(std::move(c).error());
                 c->bind_text(name).bind_int(position++).bind_text(ascii_lower(sha256));
                 SEALGATE_TRY(c->run());
+            }
+            SEALGATE_TRY(impl_->run("DELETE FROM domain_key_minimum WHERE domain = ?1", name));
+            if (domain.min_rsa_bits != 0) {
+                auto m = impl_->db.query(
+                    "INSERT INTO domain_key_minimum (domain, min_rsa_bits) VALUES (?1, ?2)");
+                if (!m)
+                    return fail(std::move(m).error());
+                m->bind_text(name).bind_int(domain.min_rsa_bits);
+                SEALGATE_TRY(m->run());
             }
             return true;
         })

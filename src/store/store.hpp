@@ -52,6 +52,9 @@ struct DomainRecord {
     // requirement of its own (the next hop's setting applies). `require-tls yes` is encrypt.
     TlsLevel tls = TlsLevel::none;
     std::vector<std::string> smime_certs;  // SHA-256 thumbprints chosen for this domain
+    // Minimum size of RSA, DSA and ElGamal keys for this domain; 0: the default
+    // (policy/key_strength.hpp judges keys and bounds the value).
+    unsigned min_rsa_bits = 0;
 };
 
 struct CertRecord {

@@ -59,7 +59,7 @@ TEST(SqliteStore, MigratesAFreshFile) {
     EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
     for (const char* table :
          {"domains", "domain_smime_certs", "certificates", "sealed_keys", "ctl", "roots", "crls",
-          "pgp_keys", "pgp_key_domains", "mail_log", "mail_log_recipients"}) {
+          "pgp_keys", "pgp_key_domains", "mail_log", "mail_log_recipients", "domain_key_minimum"}) {
         EXPECT_EQ(raw_value(path, std::string("SELECT count(*) FROM sqlite_schema WHERE "
                                               "type = 'table' AND name = '") +
                                       table + "'"),
@@ -80,6 +80,7 @@ TEST(SqliteStore, MigratesRequireTlsToTheTlsLevel) {
     ASSERT_NE(open_or_fail(path, OpenMode::create), nullptr);
     // Back to what a version 1 store holds.
     raw_exec(path,
+             "DROP TABLE domain_key_minimum;"
              "ALTER TABLE domains DROP COLUMN tls;"
              "ALTER TABLE mail_log DROP COLUMN tls_level;"
              "ALTER TABLE mail_log DROP COLUMN tls_protocol;"
@@ -109,6 +110,36 @@ TEST(SqliteStore, MigratesRequireTlsToTheTlsLevel) {
     d.tls = TlsLevel::verify;
     ASSERT_OK(store->put_domain(d));
     EXPECT_EQ(raw_value(path, "SELECT require_tls FROM domains WHERE name = 'lax.example'"), "1");
+}
+
+// Schema 3 (key strength) on a store made by schema 2: the domains keep their settings and have
+// no override.
+TEST(SqliteStore, KeyMinimumMigrationKeepsTheDomains) {
+    test::TempDir dir;
+    const auto path = dir.file("old.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+        DomainRecord d;
+        d.name = "partner.example";
+        d.encrypt_mode = EncryptMode::mandatory;
+        ASSERT_TRUE(store->put_domain(d));
+    }
+    raw_exec(path,
+             "DROP TABLE domain_key_minimum;"
+             "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    const auto found = value_of(store->find_domain("partner.example"));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->encrypt_mode, EncryptMode::mandatory);
+    EXPECT_EQ(found->min_rsa_bits, 0u);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
+    auto d = *found;
+    d.min_rsa_bits = 1024;
+    ASSERT_TRUE(store->put_domain(d));
+    EXPECT_EQ(raw_value(path, "SELECT min_rsa_bits FROM domain_key_minimum"), "1024");
 }
 
 TEST(SqliteStore, ReopenKeepsData) {

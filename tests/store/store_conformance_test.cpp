@@ -114,6 +114,30 @@ TEST_P(StoreConformance, DomainListAndRemove) {
     EXPECT_TRUE(value_of(store().find_domain("partner.example"))->smime_certs.empty());
 }
 
+TEST_P(StoreConformance, DomainKeyMinimumIsSetReplacedAndCleared) {
+    auto d = partner();
+    ASSERT_OK(store().put_domain(d));
+    EXPECT_EQ(value_of(store().find_domain("partner.example"))->min_rsa_bits, 0u) << "default";
+    d.min_rsa_bits = 1024;
+    ASSERT_OK(store().put_domain(d));
+    EXPECT_EQ(value_of(store().find_domain("partner.example"))->min_rsa_bits, 1024u);
+    EXPECT_EQ(value_of(store().list_domains()).front().min_rsa_bits, 1024u);
+    d.min_rsa_bits = 3072;
+    ASSERT_OK(store().put_domain(d));
+    EXPECT_EQ(value_of(store().find_domain("partner.example"))->min_rsa_bits, 3072u);
+    d.min_rsa_bits = 0;
+    ASSERT_OK(store().put_domain(d));
+    EXPECT_EQ(value_of(store().find_domain("partner.example"))->min_rsa_bits, 0u);
+    // Removing the domain takes its override: a new record starts at the default.
+    d.min_rsa_bits = 1024;
+    ASSERT_OK(store().put_domain(d));
+    ASSERT_EQ(value_of(store().remove_domain("partner.example")), true);
+    DomainRecord again;
+    again.name = "partner.example";
+    ASSERT_OK(store().put_domain(again));
+    EXPECT_EQ(value_of(store().find_domain("partner.example"))->min_rsa_bits, 0u);
+}
+
 TEST_P(StoreConformance, CertificateInsertKeepsDerAndUpgradesPrivateKeyFlag) {
     EXPECT_FALSE(value_of(store().find_certificate(kSha1)).has_value());
     ASSERT_OK(store().put_certificate(CertRecord{kSha1, kDer, false, 1000}));
