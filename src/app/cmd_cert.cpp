@@ -33,6 +33,35 @@ std::vector<std::string> domains_using(const policy::Snapshot& snap, const std::
     return out;
 }
 
+// The key-strength line of `cert show`: the verdict under the default minimum, and the domains
+// using the certificate whose own minimum (min-rsa-bits) accepts it nevertheless.
+std::string strength_line(const policy::Snapshot& snap, const crypto::Certificate& cert,
+                          const std::vector<std::string>& domains) {
+    const auto problem = policy::key_strength_problem(cert.key_strength(), policy::KeyMinimum{});
+    if (!problem)
+        return "acceptable";
+    std::string line = "NOT acceptable: " + *problem;
+    for (const auto& name : domains) {
+        const auto* dom = snap.find_domain(name);
+        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
+            !policy::key_strength_problem(cert.key_strength(), policy::key_minimum(dom)))
+            line += "; accepted for " + name + " (min-rsa-bits " +
+                    std::to_string(dom->min_rsa_bits) + ")";
+    }
+    return line;
+}
+
+// The warning `cert import` prints after a certificate whose key is refused under the default
+// minimum (it is kept: a domain may accept it with min-rsa-bits), or "".
+std::string import_warning(const crypto::Certificate& cert, bool own) {
+    const auto problem = policy::key_strength_problem(cert.key_strength(), policy::KeyMinimum{});
+    if (!problem)
+        return {};
+    const bool says_so = problem->starts_with("key not usable");
+    return "  warning: " + std::string(says_so ? "" : "not usable: ") + *problem +
+           (own ? " (our own certificate: replace it, `sealgate cert create`)" : "");
+}
+
 Status show(Cli& cli, const std::string& thumbprint) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
@@ -62,6 +91,7 @@ Status show(Cli& cli, const std::string& thumbprint) {
             ? ("  (expires in " + std::to_string(left / 86400) + " days: renew now)").c_str()
             : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
+    std::printf("Key strength:    %s\n", strength_line(**snap, c, doms).c_str());
     std::printf("Key usage:       %s\n", c.has_key_usage() ? join(ku, ", ").c_str() : "(any)");
     std::printf("Ext. key usage:  %s\n", c.has_ext_key_usage() ? join(eku, ", ").c_str() : "(any)");
     std::printf("Emails:          %s\n", join(c.emails(), ", ").c_str());
@@ -76,6 +106,10 @@ Status show(Cli& cli, const std::string& thumbprint) {
         std::printf("Encryption:      usable (%s)\n", st.usability.reason.c_str());
     else
         std::printf("Encryption:      NOT usable: %s\n", st.usability.reason.c_str());
+    if (stored->has_private_key && st.strength_problem)
+        std::printf(
+            "warning: our own key is too weak: partners encrypting to it are not safe; "
+            "replace it (`sealgate cert create`)\n");
     return ok();
 }
 
@@ -164,8 +198,9 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
                 SEALGATE_TRY((*ctx)->store().put_certificate(
                     CertRecord{c.sha256(), c.der(), false, std::time(nullptr)}));
             }
-            std::printf("%s  %s%s\n", c.sha256().c_str(), c.subject().c_str(),
-                        i == 0 && bundle->key ? "  (with private key)" : "");
+            const bool own = i == 0 && bundle->key;
+            std::printf("%s  %s%s%s\n", c.sha256().c_str(), c.subject().c_str(),
+                        own ? "  (with private key)" : "", import_warning(c, own).c_str());
         }
         return ok();
     });

@@ -59,6 +59,12 @@ Status show(Cli& cli, const std::string& text) {
     std::printf("Methods:         %s%s\n", methods_to_string(d->methods).c_str(), from.c_str());
     std::printf("S/MIME profile:  %s%s\n", std::string(to_string(d->smime_profile)).c_str(),
                 from.c_str());
+    const policy::KeyMinimum minimum = policy::key_minimum(d);
+    std::printf("Min RSA bits:    %u%s\n", minimum.rsa_bits,
+                minimum.origin.empty() ? " (default; RSA, DSA and ElGamal keys; ECC by curve)"
+                                       : (" (min-rsa-bits of " + minimum.origin + "; default " +
+                                          std::to_string(policy::kDefaultMinRsaBits) + ")")
+                                             .c_str());
     std::printf("S/MIME certs:    %s\n", d->smime_certs.empty() ? "(none)" : "");
     for (const auto& sha : d->smime_certs) {
         const auto* stored = (*snap)->find_certificate(sha);
@@ -66,14 +72,14 @@ Status show(Cli& cli, const std::string& text) {
             std::printf("  %s  NOT in the store\n", sha.c_str());
             continue;
         }
-        const auto st = policy::certificate_status(**snap, stored->cert);
+        const auto st = policy::certificate_status(**snap, stored->cert, minimum);
         std::printf("  %s  %s (%s)\n", sha.c_str(), st.usability.usable ? "usable" : "NOT usable",
                     st.usability.reason.c_str());
     }
     const auto keys = (*snap)->pgp_keys_for(d->name);
     std::printf("OpenPGP keys:    %s\n", keys.empty() ? "(none)" : "");
     for (const auto* k : keys) {
-        const auto u = policy::pgp_key_usability(**snap, *k);
+        const auto u = policy::pgp_key_usability(**snap, *k, minimum);
         std::printf("  %s  %s (%s)\n", k->fingerprint.c_str(), u.usable ? "usable" : "NOT usable",
                     u.reason.c_str());
     }
@@ -183,13 +189,23 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         SEALGATE_TRY(confirm(verdict, force));
         rec->smime_certs = std::move(certs);
         shown = rec->smime_certs.empty() ? "none" : join(rec->smime_certs, " ");
+    } else if (key == "min-rsa-bits") {
+        auto v = one();
+        SEALGATE_TRY(v);
+        auto bits = policy::parse_min_rsa_bits(*v);
+        SEALGATE_TRY(bits);
+        rec->min_rsa_bits = *bits;
     } else {
         return fail(Error::usage("unknown setting " + key +
                                  " (encrypt-mode, smime-cert, smime-profile, method, tls, "
-                                 "require-tls, local)"));
+                                 "require-tls, local, min-rsa-bits)"));
     }
     SEALGATE_TRY(store.put_domain(*rec));
     std::printf("%s: %s = %s\n", rec->name.c_str(), key.c_str(), shown.c_str());
+    if (key == "min-rsa-bits") {
+        if (auto weak = policy::key_minimum_warning(policy::key_minimum(&*rec)))
+            std::printf("warning: %s\n", weak->c_str());
+    }
     return ok();
 }
 
@@ -265,7 +281,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     st->add_option("NAME", *sn)->required();
     st->add_option("KEY", *key,
                    "encrypt-mode | smime-cert | smime-profile | method | tls | require-tls | "
-                   "local")
+                   "local | min-rsa-bits")
         ->required();
     st->add_option("VALUE", *values)->required();
     auto force = std::make_shared<bool>(false);

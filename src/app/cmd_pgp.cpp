@@ -16,6 +16,7 @@
 #include "core/hex.hpp"
 #include "core/text.hpp"
 #include "openpgp/key.hpp"
+#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
@@ -40,13 +41,21 @@ Result<PgpKeyRecord> resolve_key(Store& store, std::string_view text) {
     return std::move(found->front());
 }
 
-// Usable for encryption to the partner: the administrator's trust first (DESIGN.md §3), then
-// the openpgp module's checks (revocation, expiry, self-signatures, an encryption subkey).
-Result<openpgp::Usability> usability(const PgpKeyRecord& key) {
-    if (!key.trusted)
-        return openpgp::Usability{
-            false, "not trusted (compare fingerprints, then `sealgate pgp trust`)", ""};
-    return openpgp::encryption_usability(key.public_key);
+// The key-strength line of `pgp show`: the verdict under the default minimum, and the bound
+// domains whose own minimum (min-rsa-bits) accepts the key nevertheless.
+std::string strength_line(const policy::Snapshot& snap, const PgpKeyRecord& key) {
+    const auto problem = policy::pgp_strength_problem(snap, key);
+    if (!problem)
+        return "acceptable";
+    std::string line = "NOT acceptable: " + *problem;
+    for (const auto& name : key.domains) {
+        const auto* dom = snap.find_domain(name);
+        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
+            !policy::pgp_strength_problem(snap, key, policy::key_minimum(dom)))
+            line += "; accepted for " + name + " (min-rsa-bits " +
+                    std::to_string(dom->min_rsa_bits) + ")";
+    }
+    return line;
 }
 
 std::string primary_uid(const openpgp::KeyInfo& info) {
@@ -116,15 +125,26 @@ std::vector<std::string> changes(const openpgp::KeyInfo& before, const openpgp::
     return out;
 }
 
-// "<fingerprint>  <user id>  <what happened>[  warning: not usable: <reason>]"
+// "<fingerprint>  <user id>  <what happened>[  warning: not usable: <reason>]". A key too weak
+// under the default minimum is kept (a domain may accept it: `domain set ... min-rsa-bits`),
+// with the warning.
 Status report(const std::string& public_key, const std::string& fingerprint,
-              const std::string& what) {
+              const std::string& what, bool own) {
     auto info = openpgp::key_info(public_key);
     SEALGATE_TRY(info);
     auto u = openpgp::encryption_usability(public_key);
     SEALGATE_TRY(u);
+    const auto weak = policy::key_strength_problem(
+        policy::PgpKeyStrength{u->primary_strength, u->encryption_strength}, policy::KeyMinimum{});
+    std::string warning;
+    if (weak)
+        warning =
+            "  warning: " + std::string(weak->starts_with("key not usable") ? "" : "not usable: ") +
+            *weak + (own ? " (our own key: replace it, `sealgate pgp create`)" : "");
+    else if (!u->usable)
+        warning = "  warning: not usable: " + u->reason;
     std::printf("%s  %s  %s%s\n", fingerprint.c_str(), primary_uid(*info).c_str(), what.c_str(),
-                u->usable ? "" : ("  warning: not usable: " + u->reason).c_str());
+                warning.c_str());
     return ok();
 }
 
@@ -153,7 +173,7 @@ Status update_held(Context& ctx, PgpKeyRecord held, const std::string& update,
         line = "updated: " + join(what, ", ");
     else
         line = changed ? "updated" : "unchanged";
-    return report(held.public_key, held.fingerprint, line);
+    return report(held.public_key, held.fingerprint, line, !held.sealed_secret.empty());
 }
 
 Status import(Cli& cli, const std::string& file) {
@@ -197,7 +217,8 @@ Status import(Cli& cli, const std::string& file) {
         SEALGATE_TRY(report(rec.public_key, rec.fingerprint,
                             rec.trusted ? "new, with secret key (trusted)"
                                         : "new (untrusted: compare fingerprints, then "
-                                          "`sealgate pgp trust`)"));
+                                          "`sealgate pgp trust`)",
+                            !rec.sealed_secret.empty()));
     }
     return ok();
 }
@@ -209,8 +230,12 @@ Status show(Cli& cli, const std::string& text) {
     SEALGATE_TRY(rec);
     auto info = openpgp::key_info(rec->public_key);
     SEALGATE_TRY(info);
-    auto u = usability(*rec);
-    SEALGATE_TRY(u);
+    auto snap = (*ctx)->snapshot();
+    SEALGATE_TRY(snap);
+    const PgpKeyRecord* held = (*snap)->find_pgp_key(rec->fingerprint);
+    if (held == nullptr)
+        return fail(Error::temp("key vanished while reading"));
+    const auto u = policy::pgp_key_usability(**snap, *held);
     for (const auto& uid : info->user_ids)
         std::printf("User ID:         %s%s\n", uid.text.c_str(),
                     uid.revoked ? "  (revoked)" : (uid.valid ? "" : "  (not valid)"));
@@ -225,37 +250,39 @@ Status show(Cli& cli, const std::string& text) {
                 rec->sealed_secret.empty() ? "none" : "held (decrypts inbound mail)");
     std::printf("Trust:           %s\n", rec->trusted ? "trusted" : "not trusted");
     std::printf("Domains:         %s\n",
-                rec->domains.empty() ? "(none)" : join(rec->domains, ", ").c_str());
-    if (u->usable)
-        std::printf("Encryption:      usable (subkey %s)\n", u->encryption_key.c_str());
-    else if (rec->trusted)
-        std::printf("Encryption:      NOT usable: %s\n", u->reason.c_str());
-    else {
-        // Trust comes first, but an administrator about to trust a revoked or expired key
-        // must see that too.
-        auto own = openpgp::encryption_usability(rec->public_key);
-        SEALGATE_TRY(own);
-        std::printf("Encryption:      NOT usable: %s%s\n", u->reason.c_str(),
-                    own->usable ? "" : ("; also " + own->reason).c_str());
+                held->domains.empty() ? "(none)" : join(held->domains, ", ").c_str());
+    std::printf("Key strength:    %s\n", strength_line(**snap, *held).c_str());
+    const auto& verdict = (*snap)->pgp_verdict(held->fingerprint);
+    if (u.usable) {
+        std::printf("Encryption:      usable (%s)\n", u.reason.c_str());
+    } else {
+        // Trust comes after strength, but an administrator about to trust a revoked or expired
+        // key must see that too.
+        const bool also = !held->trusted && !verdict.usable && u.reason != verdict.reason;
+        std::printf("Encryption:      NOT usable: %s%s\n", u.reason.c_str(),
+                    also ? ("; also " + verdict.reason).c_str() : "");
     }
+    if (!held->sealed_secret.empty() && policy::pgp_strength_problem(**snap, *held))
+        std::printf(
+            "warning: our own key is too weak: partners encrypting to it are not safe; "
+            "replace it (`sealgate pgp create`)\n");
     return ok();
 }
 
 Status list(Cli& cli) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto all = (*ctx)->store().list_pgp_keys();
-    SEALGATE_TRY(all);
+    auto snap = (*ctx)->snapshot();
+    SEALGATE_TRY(snap);
     std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", "FINGERPRINT", "SECRET", "TRUST", "USABLE",
                 "DOMAINS", "USER ID");
-    for (const auto& k : *all) {
+    for (const auto& k : (*snap)->pgp_keys()) {
         // One unreadable blob must not hide the other keys: it is listed with the reason.
         const auto info = openpgp::key_info(k.public_key);
-        const auto u = usability(k);
+        const auto u = policy::pgp_key_usability(**snap, k);
         std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", k.fingerprint.c_str(),
                     k.sealed_secret.empty() ? "-" : "yes", k.trusted ? "trusted" : "-",
-                    u && u->usable ? "yes" : "no",
-                    k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
+                    u.usable ? "yes" : "no", k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
                     info ? primary_uid(*info).c_str()
                          : ("(unreadable: " + info.error().reason + ")").c_str());
     }

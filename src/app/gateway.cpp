@@ -219,8 +219,7 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
         record(std::move(rec));
         log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
                  "> action=rejected reason=\"" + t->reason + "\"");
-        return smtp::Reply::make(550, "5.7.1",
-                                 "Encryption to this recipient is required but not possible");
+        return smtp::Reply::make(550, "5.7.1", t->refusal_text);
     }
     return smtp::Reply::make(250, "2.1.5", "Ok");
 }

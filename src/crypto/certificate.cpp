@@ -1,11 +1,14 @@
 #include "crypto/certificate.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/dsa.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "core/hex.hpp"
@@ -106,15 +109,8 @@ std::string Certificate::key_type() const {
         case EVP_PKEY_RSA_PSS:
             return "RSA";
         case EVP_PKEY_EC: {
-            char group[64] = {};
-            size_t len = 0;
-            if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                               &len) != 1) {
-                ossl::drain_errors();
-                return "EC";
-            }
-            const char* nist = EC_curve_nid2nist(OBJ_sn2nid(group));
-            return std::string("EC ") + (nist != nullptr ? nist : group);
+            const KeyStrength s = key_strength();
+            return s.curve.empty() ? "EC (explicit parameters)" : "EC " + s.curve;
         }
         case EVP_PKEY_ED25519:
             return "Ed25519";
@@ -130,6 +126,74 @@ std::string Certificate::key_type() const {
 int Certificate::key_bits() const {
     const EVP_PKEY* k = X509_get0_pubkey(cert_.get());
     return k != nullptr ? EVP_PKEY_get_bits(k) : 0;
+}
+
+KeyStrength Certificate::key_strength() const {
+    KeyStrength s;
+    const EVP_PKEY* k = X509_get0_pubkey(cert_.get());
+    if (k == nullptr) {
+        ossl::drain_errors();
+        s.family = KeyFamily::other;
+        s.algorithm = "unreadable key";
+        s.unusable = "OpenSSL cannot read the public key";
+        return s;
+    }
+    s.bits = static_cast<unsigned>(std::max(EVP_PKEY_get_bits(k), 0));
+    const int id = EVP_PKEY_get_base_id(k);
+    switch (id) {
+        case EVP_PKEY_RSA:
+        case EVP_PKEY_RSA_PSS:
+            s.family = KeyFamily::rsa;
+            // OpenSSL refuses every operation with a larger modulus ("modulus too large"): such
+            // a certificate would fail each message, never once and for all.
+            if (s.bits > OPENSSL_RSA_MAX_MODULUS_BITS)
+                s.unusable = "an RSA modulus of " + std::to_string(s.bits) +
+                             " bits is more than OpenSSL uses (at most " +
+                             std::to_string(OPENSSL_RSA_MAX_MODULUS_BITS) + ")";
+            return s;
+        case EVP_PKEY_DSA:
+            s.family = KeyFamily::dsa;
+            if (s.bits > OPENSSL_DSA_MAX_MODULUS_BITS)
+                s.unusable = "a DSA prime of " + std::to_string(s.bits) +
+                             " bits is more than OpenSSL uses (at most " +
+                             std::to_string(OPENSSL_DSA_MAX_MODULUS_BITS) + ")";
+            return s;
+        case EVP_PKEY_EC: {
+            s.family = KeyFamily::ecc;
+            // Explicit curve parameters stay unnamed (curve empty) even where OpenSSL matches
+            // them to a named curve: what the certificate carries is not the named curve's OID.
+            char encoding[32] = {};
+            char group[64] = {};
+            size_t len = 0;
+            if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+                                               sizeof encoding, &len) != 1 ||
+                std::string_view(encoding) != OSSL_PKEY_EC_ENCODING_GROUP ||
+                EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                               &len) != 1) {
+                ossl::drain_errors();
+                return s;
+            }
+            const char* nist = EC_curve_nid2nist(OBJ_sn2nid(group));
+            s.curve = nist != nullptr ? nist : group;
+            return s;
+        }
+        case EVP_PKEY_X25519:
+        case EVP_PKEY_ED25519:
+        case EVP_PKEY_X448:
+        case EVP_PKEY_ED448:
+            s.family = KeyFamily::ecc;
+            s.curve = id == EVP_PKEY_X25519    ? "X25519"
+                      : id == EVP_PKEY_ED25519 ? "Ed25519"
+                      : id == EVP_PKEY_X448    ? "X448"
+                                               : "Ed448";
+            return s;
+        default: {
+            s.family = KeyFamily::other;
+            const char* sn = OBJ_nid2sn(id);
+            s.algorithm = sn != nullptr ? sn : "unknown";
+            return s;
+        }
+    }
 }
 
 bool Certificate::has_key_usage() const {

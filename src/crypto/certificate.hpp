@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/key_strength.hpp"
 #include "core/result.hpp"
 
 typedef struct x509_st X509;
@@ -33,6 +34,9 @@ class Certificate {
     std::time_t not_after() const;
     std::string key_type() const;  // "RSA", "EC P-256", ...
     int key_bits() const;
+    // The public key's family, size and curve as OpenSSL reads them, and whether OpenSSL can use
+    // it at all (core/key_strength.hpp); policy/key_strength.hpp judges it.
+    KeyStrength key_strength() const;
     bool has_key_usage() const;
     std::vector<std::string> key_usage() const;  // "digitalSignature", "keyEncipherment", ...
     bool has_ext_key_usage() const;

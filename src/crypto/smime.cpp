@@ -150,12 +150,13 @@ bool set_oaep_sha256(EVP_PKEY_CTX* pctx) {
 
 Result<std::string> add_recipient(CMS_ContentInfo* cms, const Certificate& cert,
                                   CmsProfile profile) {
-    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
-    if (pub == nullptr) {
-        return fail(Error::bad_input(ossl::reason("recipient certificate without a usable key")));
-    }
-    const int id = EVP_PKEY_get_base_id(pub);
     const std::string who = " (" + cert.subject() + ")";
+    // Permanent: the same key fails every message (the policy refuses it before it gets here).
+    if (const auto problem = recipient_key_problem(cert); !problem.empty())
+        return fail(Error::perm(550, "5.7.1", "Encryption to this recipient is not possible",
+                                "recipient key: " + problem + who));
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    const int id = EVP_PKEY_get_base_id(pub);
     if (id == EVP_PKEY_RSA) {
         if (profile == CmsProfile::compat) {
             if (CMS_add1_recipient_cert(cms, cert.get(), 0) == nullptr) {
@@ -171,22 +172,33 @@ Result<std::string> add_recipient(CMS_ContentInfo* cms, const Certificate& cert,
         }
         return std::string("rsa-oaep");
     }
-    if (id == EVP_PKEY_EC) {
-        // RFC 5753 ECDH; OpenSSL's default KDF hash is SHA-1 (dhSinglePass-stdDH-sha1kdf-scheme).
-        // RFC 8551 §2.3 and RFC 5008 use SHA-256: set it on the ephemeral key's context, from
-        // which OpenSSL picks the KDF when it finalises the KeyAgreeRecipientInfo.
-        CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms, cert.get(), CMS_KEY_PARAM);
-        EVP_PKEY_CTX* pctx = ri != nullptr ? CMS_RecipientInfo_get0_pkey_ctx(ri) : nullptr;
-        if (pctx == nullptr || EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0) {
-            return fail(Error::temp(ossl::reason("cannot add ECDH recipient" + who)));
-        }
-        return std::string("ecdh");
+    // EC (recipient_key_problem() let nothing else through): RFC 5753 ECDH; OpenSSL's default
+    // KDF hash is SHA-1 (dhSinglePass-stdDH-sha1kdf-scheme). RFC 8551 §2.3 and RFC 5008 use
+    // SHA-256: set it on the ephemeral key's context, from which OpenSSL picks the KDF when it
+    // finalises the KeyAgreeRecipientInfo.
+    CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms, cert.get(), CMS_KEY_PARAM);
+    EVP_PKEY_CTX* pctx = ri != nullptr ? CMS_RecipientInfo_get0_pkey_ctx(ri) : nullptr;
+    if (pctx == nullptr || EVP_PKEY_CTX_set_ecdh_kdf_md(pctx, EVP_sha256()) <= 0) {
+        return fail(Error::temp(ossl::reason("cannot add ECDH recipient" + who)));
     }
-    return fail(Error::bad_input(
-        "recipient key type not supported for S/MIME encryption: " + cert.key_type() + who));
+    return std::string("ecdh");
 }
 
 }  // namespace
+
+std::string recipient_key_problem(const Certificate& cert) {
+    const KeyStrength strength = cert.key_strength();
+    if (!strength.unusable.empty())
+        return strength.unusable;
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    const int id = pub != nullptr ? EVP_PKEY_get_base_id(pub) : EVP_PKEY_NONE;
+    ossl::drain_errors();
+    if (id == EVP_PKEY_RSA || id == EVP_PKEY_EC)
+        return {};
+    if (id == EVP_PKEY_RSA_PSS)
+        return "an RSA-PSS key is for signatures only";
+    return "key type not supported for S/MIME encryption: " + cert.key_type();
+}
 
 bool makes_auth_enveloped(CmsProfile profile) {
     return profile == CmsProfile::modern;

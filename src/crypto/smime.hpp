@@ -43,6 +43,11 @@ struct EncryptionInfo {
 // authEnveloped-data, RFC 8551 §3.4): known before encrypting, for the MIME header.
 bool makes_auth_enveloped(CmsProfile profile);
 
+// Why cms_encrypt() cannot encrypt to this certificate's key, whatever else is right with it;
+// empty when it can. RSA (not RSA-PSS, a signature-only key) up to OpenSSL's modulus limit, and
+// EC keys (ECDH); nothing else. crypto/verify.hpp refuses such a certificate for encryption.
+std::string recipient_key_problem(const Certificate& cert);
+
 // Receives the encoding in order, in pieces of any size. Returning false (or throwing) stops the
 // encryption, which then fails.
 using ByteSink = std::function<bool(std::string_view)>;

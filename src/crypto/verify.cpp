@@ -3,6 +3,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/ossl.hpp"
+#include "crypto/smime.hpp"
 
 namespace sealgate::crypto {
 
@@ -139,6 +140,11 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
     // A CTL block beats every other kind of trust (DESIGN.md §3).
     if (ctl == CtlStatus::blocked)
         return refuse("blocked on the certificate trust list");
+
+    // A key the library cannot encrypt to fails every message: refuse it once, here, so that a
+    // mandatory domain gets a permanent answer at RCPT instead of a temporary error per message.
+    if (const auto problem = recipient_key_problem(cert); !problem.empty())
+        return refuse("key not usable: " + problem);
 
     const std::time_t now = trust.now != 0 ? trust.now : std::time(nullptr);
     if (now < cert.not_before())

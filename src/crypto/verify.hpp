@@ -3,9 +3,12 @@
 // DESIGN.md §3: usable only if inside its validity period; key usage / extended key usage allow
 // email encryption (when present); not blocked on the CTL; either trusted on the CTL or chaining
 // to a trusted root; not revoked by an imported CRL. A CTL block beats every other kind of trust.
-// Every refusal carries a reason that the CLI shows and the log records.
+// Every refusal carries a reason that the CLI shows and the log records. Key strength (minimum
+// sizes, accepted curves) is the policy's judgement (policy/key_strength.hpp), not made here.
 //
-// Order of the checks (the first failing one is the reason): CTL block; validity ("not valid
+// Order of the checks (the first failing one is the reason): CTL block; a key that S/MIME
+// encryption cannot use at all ("key not usable: <smime.hpp recipient_key_problem>": an RSA
+// modulus above OpenSSL's limit, an Ed25519 or RSA-PSS key, ...); validity ("not valid
 // before <date>", "expired on <date>", dates as "YYYY-MM-DD HH:MM UTC"); keyUsage (RSA needs
 // keyEncipherment, EC keyAgreement); extendedKeyUsage (emailProtection or anyExtendedKeyUsage);
 // then trust: on the CTL ("trusted on the CTL", still revoked by a CRL of its issuer), or

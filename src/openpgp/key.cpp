@@ -65,6 +65,27 @@ Result<std::string> revocation_reason(rnp_key_handle_st* key) {
     return out;
 }
 
+// librnp reads no key it could not use (MPIs above 16384 bits, unknown curves fail the import),
+// so `unusable` stays empty here; the policy judges the size and the curve.
+KeyStrength strength_of(const KeyPart& p) {
+    KeyStrength s;
+    s.bits = p.bits;
+    if (p.algorithm == RNP_ALGNAME_RSA) {
+        s.family = KeyFamily::rsa;
+    } else if (p.algorithm == RNP_ALGNAME_DSA) {
+        s.family = KeyFamily::dsa;
+    } else if (p.algorithm == RNP_ALGNAME_ELGAMAL) {
+        s.family = KeyFamily::elgamal;
+    } else if (!p.curve.empty()) {
+        s.family = KeyFamily::ecc;
+        s.curve = p.curve;
+    } else {
+        s.family = KeyFamily::other;
+        s.algorithm = p.algorithm;
+    }
+    return s;
+}
+
 Result<KeyPart> read_part(rnp_key_handle_st* key) {
     KeyPart p;
     auto fp = detail::fingerprint(key);
@@ -80,6 +101,7 @@ Result<KeyPart> read_part(rnp_key_handle_st* key) {
         p.curve = detail::take_string(s);
     }
     SEALGATE_RNP("rnp_key_get_bits", rnp_key_get_bits(key, &p.bits));
+    p.strength = strength_of(p);
     std::uint32_t created = 0;
     std::uint32_t expiration = 0;
     SEALGATE_RNP("rnp_key_get_creation", rnp_key_get_creation(key, &created));
@@ -445,6 +467,7 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     auto primary = read_part(key);
     SEALGATE_CHECK(primary);
     Usability u;
+    u.primary_strength = primary->strength;
     // v3 keys (MD5 fingerprints, RFC 4880 §5.5.2) are obsolete and unsafe: never encrypt to one.
     if (primary->fingerprint.size() != 40) {
         u.reason = "unsupported v3 key";
@@ -473,6 +496,7 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     std::time_t best_created = -1;
     if (primary->can_encrypt) {
         u.encryption_key = primary->fingerprint;
+        u.encryption_strength = primary->strength;
         best_created = primary->created;
     }
     auto subs = subkeys(key);
@@ -486,6 +510,7 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
         if (part->created > best_created) {
             best_created = part->created;
             u.encryption_key = part->fingerprint;
+            u.encryption_strength = part->strength;
         }
     }
     if (u.encryption_key.empty()) {

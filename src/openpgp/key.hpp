@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/key_strength.hpp"
 #include "core/result.hpp"
 
 namespace sealgate::openpgp {
@@ -57,6 +58,11 @@ struct Usability {
     //                                        expired, invalid, or none has the encrypt flag
     std::string reason;
     std::string encryption_key;  // fingerprint of the (sub)key to use: the newest valid one
+    // What policy/key_strength.hpp judges: the primary key (it certifies the subkey binding and
+    // the user IDs: a forged binding could substitute the encryption subkey) and the encryption
+    // (sub)key above. Filled in whenever they are known, also for an unusable key.
+    KeyStrength primary_strength;
+    KeyStrength encryption_strength;  // family none when no encryption key was chosen
 };
 
 // A key as the store keeps it.
@@ -106,6 +112,7 @@ struct KeyPart {
     std::string revocation_reason;  // "compromised: text", "superseded: ...", "retired: ...",
                                     // "no reason given" — empty unless revoked
     bool valid = false;             // librnp's verdict at the time of the call
+    KeyStrength strength;           // family, size and curve as librnp reports them
 };
 
 struct UserIdInfo {

@@ -57,9 +57,7 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
         auto t = policy::decide(snap, env.sender, rcpt, mode);
         SEALGATE_TRY(t);
         if (t->action == policy::Action::refuse)
-            return fail(Error::perm(550, "5.7.1",
-                                    "Encryption to this recipient is required but not possible",
-                                    rcpt + ": " + t->reason));
+            return fail(Error::perm(550, "5.7.1", t->refusal_text, rcpt + ": " + t->reason));
         const bool bcc = !named_in(rcpt, visible) && env.recipients.size() > 1;
         const std::string key = t->group_key();
         if (!bcc) {
@@ -103,8 +101,7 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
             out.detail = t.reason;
             break;
         case policy::Action::refuse:
-            return fail(
-                Error::perm(550, "5.7.1", "Encryption required but not possible", t.reason));
+            return fail(Error::perm(550, "5.7.1", t.refusal_text, t.reason));
     }
     out.direction = t.direction;
     annotate(message, out);

@@ -1,4 +1,5 @@
 #include "policy/admin_rules.hpp"
+#include "policy/key_strength.hpp"
 
 #include <algorithm>
 
@@ -141,7 +142,11 @@ Verdict check_ctl_change(const Snapshot& snap, std::string_view sha256, CtlActio
 
 Verdict check_domain_coverage(const Snapshot& snap, const DomainRecord& domain) {
     Verdict v;
-    if (domain.local || domain.encrypt_mode == EncryptMode::none || domain.name.starts_with("*."))
+    if (domain.local)
+        return v;
+    if (auto weak = key_minimum_warning(key_minimum(&domain)))
+        v.findings.push_back({Finding::Kind::weak_keys_allowed, false, std::move(*weak)});
+    if (domain.encrypt_mode == EncryptMode::none || domain.name.starts_with("*."))
         return v;
     // The lookup the daemon makes for a subdomain: "_" is no label a domain record can have,
     // so only the wildcard records above the domain can answer.

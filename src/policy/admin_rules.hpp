@@ -16,7 +16,8 @@
 //   check_ctl_change     trusting a certificate that is blocked on the CTL lifts the block:
 //                        needs force.
 //   check_domain_coverage  a partner domain that needs encryption while its subdomains match no
-//                        domain record (no `*.partner.example`): a warning for `domain show`.
+//                        domain record (no `*.partner.example`): a warning for `domain show`;
+//                        so is a key minimum below the default (policy/key_strength.hpp).
 //
 // An email domain matches a domain record when it is the record's domain (without `*.`), lies
 // below it, or the record lies below it (`partner.example` ↔ `mail.partner.example`).
@@ -39,6 +40,7 @@ struct Finding {
         lifts_block,            // --trust on a certificate that the CTL blocks
         still_in_clear,         // a key bound to a domain whose encrypt-mode is none
         subdomains_uncovered,   // mail to a partner's subdomain matches no domain record
+        weak_keys_allowed,      // the domain's min-rsa-bits is below the default
     };
     Kind kind;
     bool needs_force = false;  // refused unless the administrator insists

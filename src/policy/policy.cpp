@@ -56,19 +56,38 @@ std::string Treatment::group_key() const {
     return key;
 }
 
-CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert) {
+namespace {
+
+// The verdict on a certificate: a CTL block beats everything (DESIGN.md §3), the key's strength
+// comes next (it is permanent: no trust decision changes it), then crypto's verdict.
+crypto::Usability combine(crypto::CtlStatus ctl, const std::optional<std::string>& strength,
+                          const crypto::Usability& verdict) {
+    if (ctl != crypto::CtlStatus::blocked && strength)
+        return {false, *strength};
+    return verdict;
+}
+
+}  // namespace
+
+CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
+                                     const KeyMinimum& minimum) {
     CertificateStatus st;
     st.ctl = snap.ctl_status(cert.sha256());
-    st.usability = crypto::encryption_usability(cert, st.ctl, snap.trust());
+    st.strength_problem = key_strength_problem(cert.key_strength(), minimum);
+    st.usability = combine(st.ctl, st.strength_problem,
+                           crypto::encryption_usability(cert, st.ctl, snap.trust()));
     return st;
 }
 
 namespace {
 
-// The S/MIME attempt for a domain: every chosen certificate that is usable now.
+// A method's attempt for a domain. The counts of refused keys tell a refusal for key strength
+// alone from one with other reasons.
 struct Attempt {
     bool found = false;
     std::string why_not;
+    int weak_keys = 0;   // refused for the key itself (too weak, unsupported)
+    int other_keys = 0;  // refused for another reason (trust, validity, not in the store, ...)
 };
 
 std::string utc_minutes(std::time_t t) {
@@ -82,20 +101,30 @@ std::string utc_minutes(std::time_t t) {
 Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
+    const KeyMinimum minimum = key_minimum(&dom);
     for (const auto& sha : dom.smime_certs) {
         const auto* stored = snap.find_certificate(sha);
         if (stored == nullptr) {
             reasons.push_back("certificate " + sha.substr(0, 16) + " is not in the store");
+            ++a.other_keys;
             continue;
         }
         // The verdict of the snapshot, unless the certificate expired since it was loaded.
-        crypto::Usability verdict = *snap.smime_verdict(sha);
+        const auto strength = key_strength_problem(stored->strength, minimum);
+        crypto::Usability verdict =
+            combine(snap.ctl_status(sha), strength, *snap.smime_verdict(sha));
         if (verdict.usable && std::time(nullptr) > stored->cert.not_after())
             verdict = {false, "expired on " + utc_minutes(stored->cert.not_after())};
-        if (verdict.usable)
+        if (verdict.usable) {
             t.certificates.push_back(stored->cert);
-        else
-            reasons.push_back("certificate " + sha.substr(0, 16) + ": " + verdict.reason);
+            continue;
+        }
+        reasons.push_back("certificate " + sha.substr(0, 16) + ": " + verdict.reason);
+        // The key itself is the reason: too weak, or one S/MIME cannot encrypt to (both come
+        // before every check but a CTL block).
+        const bool key_refused = strength || !crypto::recipient_key_problem(stored->cert).empty();
+        ++(key_refused && snap.ctl_status(sha) != crypto::CtlStatus::blocked ? a.weak_keys
+                                                                             : a.other_keys);
     }
     if (!t.certificates.empty()) {
         a.found = true;
@@ -114,12 +143,16 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
 Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
+    const KeyMinimum minimum = key_minimum(&dom);
     for (const auto* key : snap.pgp_keys_for(dom.name)) {
-        const auto u = pgp_key_usability(snap, *key);
-        if (u.usable)
+        const auto u = pgp_key_usability(snap, *key, minimum);
+        if (u.usable) {
             t.pgp_keys.push_back({key->fingerprint, key->public_key});
-        else
-            reasons.push_back("key " + key->fingerprint.substr(0, 16) + ": " + u.reason);
+            continue;
+        }
+        reasons.push_back("key " + key->fingerprint.substr(0, 16) + ": " + u.reason);
+        const auto strength = pgp_strength_problem(snap, *key, minimum);
+        ++(strength && u.reason == *strength ? a.weak_keys : a.other_keys);
     }
     if (!t.pgp_keys.empty()) {
         a.found = true;
@@ -147,6 +180,8 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
         return t;
     }
     std::string why_not;
+    int weak_keys = 0;
+    int other_keys = 0;
     for (const Method m : dom->methods) {
         Treatment candidate = t;
         const Attempt a =
@@ -160,16 +195,34 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
         if (!why_not.empty())
             why_not += "; ";
         why_not += std::string(m == Method::smime ? "S/MIME: " : "OpenPGP: ") + a.why_not;
+        weak_keys += a.weak_keys;
+        other_keys += a.other_keys;
     }
     t.reason = "no usable key for " + dom->name + " (" + why_not + ")";
-    if (dom->encrypt_mode == EncryptMode::mandatory)
+    if (dom->encrypt_mode == EncryptMode::mandatory) {
         t.action = Action::refuse;
+        // The sender learns that the partner's key is the problem, not a passing failure.
+        if (weak_keys > 0 && other_keys == 0)
+            t.refusal_text =
+                "Encryption to this recipient is required but its key is too weak or unsupported";
+    }
     return t;
 }
 
 }  // namespace
 
-crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key) {
+std::optional<std::string> pgp_strength_problem(const Snapshot& snap, const PgpKeyRecord& key,
+                                                const KeyMinimum& minimum) {
+    const PgpKeyStrength* s = snap.pgp_strength(key.fingerprint);
+    if (s == nullptr)
+        return std::nullopt;  // unreadable: pgp_verdict() says why
+    return key_strength_problem(*s, minimum);
+}
+
+crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key,
+                                    const KeyMinimum& minimum) {
+    if (auto weak = pgp_strength_problem(snap, key, minimum))
+        return {false, std::move(*weak)};
     if (!key.trusted)
         return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)"};
     return snap.pgp_verdict(key.fingerprint);

@@ -11,13 +11,16 @@
 //   mandatory     → the same, else refuse: 550 5.7.1 with a public text, the per-certificate
 //                   and per-key reasons in the internal reason.
 // S/MIME encrypts to every usable certificate chosen for the domain (the rotation case);
-// OpenPGP to every trusted, usable key bound to it.
+// OpenPGP to every trusted, usable key bound to it. Usable includes strong enough under the
+// domain's key minimum (policy/key_strength.hpp); a mandatory domain whose keys are all refused
+// for their strength alone gets a public text that says so.
 //
 // Contract: decide() never fails open. A missing snapshot piece is a bug; a crypto library
 // failure while evaluating a key is a temporary error, never "no usable key".
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/smime.hpp"
+#include "policy/key_strength.hpp"
 #include "policy/snapshot.hpp"
 
 namespace sealgate::policy {
@@ -49,6 +53,8 @@ struct Treatment {
     crypto::CmsProfile profile = crypto::CmsProfile::compat;
     std::vector<PgpRecipient> pgp_keys;  // OpenPGP recipients
     std::string reason;                  // why this treatment (e.g. why not encrypted, why refused)
+    // action == refuse: the public text of the 550 5.7.1 (the reason above goes to the log).
+    std::string refusal_text = "Encryption to this recipient is required but not possible";
 
     // Recipients with equal keys share one copy of the message.
     std::string group_key() const;
@@ -56,17 +62,30 @@ struct Treatment {
 
 enum class Mode { automatic, outbound, inbound };
 
-// Everything about a certificate that `cert show` and the policy need.
+// Everything about a certificate that `cert show` and the policy need, under a key minimum (the
+// default, or a domain's: key_minimum(domain record)).
 struct CertificateStatus {
     crypto::CtlStatus ctl = crypto::CtlStatus::none;
     crypto::Usability usability;
+    // Why the key is refused for its strength (also when the usability names another reason
+    // first); nullopt when it is strong enough.
+    std::optional<std::string> strength_problem;
 };
 
-CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert);
+// Order: a CTL block, then the key's strength, then crypto::encryption_usability's checks.
+CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
+                                     const KeyMinimum& minimum = {});
 
-// Is this OpenPGP key usable for encryption now: trusted by the administrator and, by the
-// openpgp module's checks, not revoked, not expired, with a valid encryption subkey.
-crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key);
+// Why this OpenPGP key is refused for its strength (primary key, then the encryption subkey
+// that would be used), or nullopt.
+std::optional<std::string> pgp_strength_problem(const Snapshot& snap, const PgpKeyRecord& key,
+                                                const KeyMinimum& minimum = {});
+
+// Is this OpenPGP key usable for encryption now: strong enough under the minimum, trusted by the
+// administrator and, by the openpgp module's checks, not revoked, not expired, with a valid
+// encryption subkey (in this order; the first failing check is the reason).
+crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key,
+                                    const KeyMinimum& minimum = {});
 
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode);

@@ -49,7 +49,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
             return fail(Error::temp("store holds an unreadable certificate " + rec.sha256 + ": " +
                                     cert.error().reason));
         snap->trust_.intermediates.push_back(*cert);
-        snap->certs_.emplace(rec.sha256, StoredCertificate{std::move(*cert), rec.has_private_key});
+        KeyStrength strength = cert->key_strength();
+        snap->certs_.emplace(rec.sha256, StoredCertificate{std::move(*cert), rec.has_private_key,
+                                                           std::move(strength)});
     }
 
     auto ctl = store.list_ctl();
@@ -91,6 +93,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
         if (u) {
             verdict.usable = u->usable;
             verdict.reason = u->usable ? "encrypt to subkey " + u->encryption_key : u->reason;
+            snap->pgp_strengths_.emplace(
+                k.fingerprint, PgpKeyStrength{u->primary_strength, u->encryption_strength});
         } else if (!u.error().temporary()) {
             verdict.reason = "unreadable key: " + u.error().reason;
         } else {
@@ -154,6 +158,11 @@ const crypto::Usability& Snapshot::pgp_verdict(std::string_view fingerprint) con
 const crypto::Usability* Snapshot::smime_verdict(std::string_view sha256) const {
     const auto it = smime_verdicts_.find(sha256);
     return it == smime_verdicts_.end() ? nullptr : &it->second;
+}
+
+const PgpKeyStrength* Snapshot::pgp_strength(std::string_view fingerprint) const {
+    const auto it = pgp_strengths_.find(fingerprint);
+    return it == pgp_strengths_.end() ? nullptr : &it->second;
 }
 
 std::vector<const PgpKeyRecord*> Snapshot::pgp_keys_for(std::string_view domain_record) const {

@@ -16,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "core/key_strength.hpp"
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/import.hpp"
 #include "crypto/verify.hpp"
+#include "policy/key_strength.hpp"
 #include "store/store.hpp"
 
 namespace sealgate::policy {
@@ -27,6 +29,7 @@ namespace sealgate::policy {
 struct StoredCertificate {
     crypto::Certificate cert;
     bool has_private_key = false;
+    KeyStrength strength;  // cert.key_strength(), read once at load
 };
 
 class Snapshot {
@@ -59,6 +62,9 @@ class Snapshot {
     // at load (a path check costs a signature verification per certificate in the chain).
     // nullptr for a certificate that is not stored.
     const crypto::Usability* smime_verdict(std::string_view sha256) const;
+    // The strength facts of an OpenPGP key at load; nullptr for a key that is not in the
+    // snapshot or could not be read.
+    const PgpKeyStrength* pgp_strength(std::string_view fingerprint) const;
 
   private:
     static Result<std::shared_ptr<const Snapshot>> load_once(Store& store);
@@ -71,6 +77,7 @@ class Snapshot {
     std::vector<PgpKeyRecord> pgp_keys_;
     std::map<std::string, crypto::Usability, std::less<>> pgp_verdicts_;
     std::map<std::string, crypto::Usability, std::less<>> smime_verdicts_;
+    std::map<std::string, PgpKeyStrength, std::less<>> pgp_strengths_;
 };
 
 // "user@Example.COM" → "example.com", "user@example.com." → "example.com", an IDN domain →

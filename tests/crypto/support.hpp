@@ -102,6 +102,26 @@ class Pki {
     TempDir dir_;
 };
 
+// The certificates of the key-strength table (make-key-table.sh) in their own directory.
+class KeyTable {
+  public:
+    KeyTable() {
+        const std::string script = std::string(SEALGATE_TEST_SOURCE_DIR) + "/make-key-table.sh";
+        const int rc = dir_.run("sh '" + script + "' .");
+        if (rc != 0)
+            ADD_FAILURE() << "make-key-table.sh failed:\n" << dir_.read("keys.log");
+    }
+    const TempDir& dir() const { return dir_; }
+    Certificate cert(const std::string& name) const {
+        auto c = Certificate::read(dir_.read(name + ".crt"));
+        EXPECT_TRUE(c) << name << ": " << c.error().reason;
+        return *c;
+    }
+
+  private:
+    TempDir dir_;
+};
+
 // PEM of an unencrypted PKCS#8 key, for handing our keys to openssl.
 inline std::string key_pem(const PrivateKey& key) {
     const std::string der = key.to_pkcs8_der();
