@@ -108,8 +108,11 @@ Verdict check_smime_binding(const Snapshot& snap, const DomainRecord& domain,
     // A local domain's mail is decrypted, never encrypted to a chosen certificate.
     if (domain.local || stored == nullptr)
         return v;
-    check_binding(v, domain, "certificate " + std::string(sha256.substr(0, 16)),
-                  stored->has_private_key, stored->cert.emails());
+    const std::string what = "certificate " + std::string(sha256.substr(0, 16));
+    check_binding(v, domain, what, stored->has_private_key, stored->cert.emails());
+    if (auto weak = key_strength_problem(stored->strength, key_minimum(&domain)))
+        v.findings.push_back({Finding::Kind::weak_key, false,
+                              what + ": " + *weak + ": not usable for " + domain.name});
     return v;
 }
 
@@ -123,8 +126,14 @@ Result<Verdict> check_pgp_binding(const DomainRecord& domain, const PgpKeyRecord
     for (const auto& uid : info->user_ids)
         if (auto e = uid_email(uid.text); !e.empty())
             emails.push_back(std::move(e));
-    check_binding(v, domain, "OpenPGP key " + key.fingerprint.substr(0, 16),
-                  !key.sealed_secret.empty(), emails);
+    const std::string what = "OpenPGP key " + key.fingerprint.substr(0, 16);
+    check_binding(v, domain, what, !key.sealed_secret.empty(), emails);
+    auto u = openpgp::encryption_usability(key.public_key);
+    SEALGATE_TRY(u);
+    const PgpKeyStrength strength{u->primary_strength, u->encryption_strength};
+    if (auto weak = key_strength_problem(strength, key_minimum(&domain)))
+        v.findings.push_back({Finding::Kind::weak_key, false,
+                              what + ": " + *weak + ": not usable for " + domain.name});
     return v;
 }
 

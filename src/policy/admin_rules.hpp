@@ -13,6 +13,8 @@
 //                        mail) and a certificate whose email domains do not match the partner
 //                        domain need force; a domain in mode `none` is a warning (still clear).
 //   check_pgp_binding    the same for binding an OpenPGP key (its user IDs' email domains).
+//                        Both warn when the key is too weak for the domain's key minimum
+//                        (policy/key_strength.hpp): it will not be used.
 //   check_ctl_change     trusting a certificate that is blocked on the CTL lifts the block:
 //                        needs force.
 //   check_domain_coverage  a partner domain that needs encryption while its subdomains match no
@@ -40,6 +42,7 @@ struct Finding {
         lifts_block,            // --trust on a certificate that the CTL blocks
         still_in_clear,         // a key bound to a domain whose encrypt-mode is none
         subdomains_uncovered,   // mail to a partner's subdomain matches no domain record
+        weak_key,               // the key bound is too weak for the domain: not used
         weak_keys_allowed,      // the domain's min-rsa-bits is below the default
     };
     Kind kind;

@@ -44,7 +44,8 @@ expect "cert list: RSA-1024 not usable" grep -q "^${W1024:0:16} .* no " <(A cert
 
 # A mandatory partner whose only certificate is RSA-1024.
 A domain add partner.example > /dev/null
-A domain set partner.example smime-cert "$W1024" --force > /dev/null
+A domain set partner.example smime-cert "$W1024" --force > bind.out
+expect "binding the RSA-1024 certificate warns that it will not be used" grep -q "^warning: certificate ${W1024:0:16}: key too weak: RSA 1024 bits is below the minimum of 2048 bits: not usable for partner.example$" bind.out
 A domain set partner.example encrypt-mode mandatory > /dev/null
 A domain show partner.example > dom.out
 expect "domain show: the default minimum" grep -q "^Min RSA bits: *2048 (default" dom.out
@@ -107,7 +108,8 @@ A pgp trust "$(cat pgp/ed25519.fpr)" > /dev/null
 expect "pgp show Ed25519/Cv25519: acceptable and usable" grep -q "^Encryption: *usable (encrypt to subkey" <(A pgp show "$(cat pgp/ed25519.fpr)")
 
 A domain add old.example > /dev/null
-A pgp add-domain "$ELG" old.example --force > /dev/null
+A pgp add-domain "$ELG" old.example --force > bindpgp.out
+expect "binding the ElGamal-1024 key warns that it will not be used" grep -q "^warning: OpenPGP key ${ELG:0:16}: key too weak: encryption subkey ElGamal 1024 bits is below the minimum of 2048 bits: not usable for old.example$" bindpgp.out
 A domain set old.example method pgp > /dev/null
 A domain set old.example encrypt-mode mandatory > /dev/null
 A domain show old.example > old.out

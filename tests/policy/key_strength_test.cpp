@@ -8,6 +8,7 @@
 #include "../crypto/support.hpp"
 #include "keystore/keystore.hpp"
 #include "pipeline/pipeline.hpp"
+#include "policy/admin_rules.hpp"
 #include "policy/key_strength.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
@@ -319,6 +320,52 @@ TEST_F(KeyStrengthPolicy, StatusShowsTheReasonAndTheOverrideOfTheDomain) {
     st = certificate_status(**snap, cert);
     EXPECT_EQ(st.usability.reason, "blocked on the certificate trust list");
     EXPECT_TRUE(st.strength_problem);
+}
+
+TEST_F(KeyStrengthPolicy, AdminRulesWarnOfAWeakBindingAndOfTheOverride) {
+    partner_with_cert("rsa1024");
+    auto snap = Snapshot::load(*store_);
+    ASSERT_TRUE(snap);
+    const DomainRecord* d = (*snap)->find_domain("partner.example");
+    ASSERT_NE(d, nullptr);
+    const std::string sha = certs_->cert("rsa1024").sha256();
+    auto has = [](const Verdict& v, Finding::Kind kind) {
+        for (const auto& f : v.findings)
+            if (f.kind == kind)
+                return !f.needs_force;  // a warning, never a refusal
+        return false;
+    };
+    EXPECT_TRUE(has(check_smime_binding(**snap, *d, sha), Finding::Kind::weak_key));
+    EXPECT_FALSE(has(check_domain_coverage(**snap, *d), Finding::Kind::weak_keys_allowed));
+
+    partner_with_cert("rsa1024", 1024);
+    snap = Snapshot::load(*store_);
+    ASSERT_TRUE(snap);
+    d = (*snap)->find_domain("partner.example");
+    EXPECT_FALSE(has(check_smime_binding(**snap, *d, sha), Finding::Kind::weak_key));
+    const auto coverage = check_domain_coverage(**snap, *d);
+    EXPECT_TRUE(has(coverage, Finding::Kind::weak_keys_allowed));
+    EXPECT_EQ(key_minimum_warning(key_minimum(d)).value_or(""),
+              "min-rsa-bits 1024 of partner.example is below the default 2048: keys down to "
+              "1024 bits are used; ask the partner for a new key, then `sealgate domain set "
+              "partner.example min-rsa-bits default`");
+    // Raising the minimum is no risk: no warning.
+    EXPECT_FALSE(key_minimum_warning(override_of(3072)));
+
+    // The same for an OpenPGP key bound to the domain.
+    std::string fpr = pgp_->read("elg1024.fpr");
+    fpr.pop_back();
+    PgpKeyRecord k;
+    k.fingerprint = fpr;
+    k.public_key = pgp_->read("elg1024.pgp");
+    DomainRecord strict = *d;
+    strict.min_rsa_bits = 0;
+    auto v = check_pgp_binding(strict, k);
+    ASSERT_TRUE(v) << v.error().reason;
+    EXPECT_TRUE(has(*v, Finding::Kind::weak_key));
+    v = check_pgp_binding(*d, k);
+    ASSERT_TRUE(v);
+    EXPECT_FALSE(has(*v, Finding::Kind::weak_key));
 }
 
 TEST_F(KeyStrengthPolicy, WildcardOverrideAppliesBelowIt) {
