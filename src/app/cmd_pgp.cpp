@@ -136,13 +136,13 @@ Status report(const std::string& public_key, const std::string& fingerprint,
     SEALGATE_TRY(u);
     const auto weak = policy::key_strength_problem(
         policy::PgpKeyStrength{u->primary_strength, u->encryption_strength}, policy::KeyMinimum{});
-    std::string warning;
+    // Both reasons when both apply (an old v3 key is weak too): the key's own state first.
+    std::vector<std::string> why;
+    if (!u->usable)
+        why.push_back(u->reason);
     if (weak)
-        warning =
-            "  warning: " + std::string(weak->starts_with("key not usable") ? "" : "not usable: ") +
-            *weak + (own ? " (our own key: replace it, `sealgate pgp create`)" : "");
-    else if (!u->usable)
-        warning = "  warning: not usable: " + u->reason;
+        why.push_back(*weak + (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
+    const std::string warning = why.empty() ? "" : "  warning: not usable: " + join(why, "; ");
     std::printf("%s  %s  %s%s\n", fingerprint.c_str(), primary_uid(*info).c_str(), what.c_str(),
                 warning.c_str());
     return ok();
@@ -256,9 +256,9 @@ Status show(Cli& cli, const std::string& text) {
     if (u.usable) {
         std::printf("Encryption:      usable (%s)\n", u.reason.c_str());
     } else {
-        // Trust comes after strength, but an administrator about to trust a revoked or expired
-        // key must see that too.
-        const bool also = !held->trusted && !verdict.usable && u.reason != verdict.reason;
+        // Strength and trust come first, but an administrator about to trust (or keep) a
+        // revoked or expired key must see that too.
+        const bool also = !verdict.usable && u.reason != verdict.reason;
         std::printf("Encryption:      NOT usable: %s%s\n", u.reason.c_str(),
                     also ? ("; also " + verdict.reason).c_str() : "");
     }
