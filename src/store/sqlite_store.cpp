@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +29,43 @@ using sqlite::Transaction;
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+
+// SQLite opens a store it may not write read-only without a word, and in WAL mode it must also
+// create PATH-wal and PATH-shm beside it; either way the first statement then fails with "unable
+// to open database file" or "attempt to write a readonly database". Every user of the store
+// writes (the daemon its mail log, every admin command at least the -shm index), so an
+// unwritable store is refused at open, saying which cause it is.
+Status check_writable(const std::string& path) {
+    auto dir = std::filesystem::path(path).parent_path();
+    if (dir.empty())
+        dir = ".";
+    struct statvfs fs {};
+    if (::statvfs(path.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0)
+        return fail(Error::usage("store " + path +
+                                 " is on a read-only filesystem: the gateway writes its mail "
+                                 "log there; mount it read-write or move the store"));
+    // The -wal and -shm files left by an earlier run must be writable too: SQLite gives them
+    // the mode of the store file as it was then, and a leftover read-only -shm fails every open.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string file = path + suffix;
+        if (*suffix != '\0' && ::faccessat(AT_FDCWD, file.c_str(), F_OK, AT_EACCESS) != 0)
+            continue;
+        if (::faccessat(AT_FDCWD, file.c_str(), R_OK | W_OK, AT_EACCESS) != 0) {
+            const int err = errno;
+            return fail(Error::usage("no write permission on " + file + " (" + std::strerror(err) +
+                                     "): the store and its -wal and -shm "
+                                     "files must be readable and writable by the user sealgate "
+                                     "runs as"));
+        }
+    }
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+        const int err = errno;
+        return fail(Error::usage("no write permission on directory " + dir.string() + " (" +
+                                 std::strerror(err) + "): SQLite creates " + path + "-wal and " +
+                                 path + "-shm beside the store"));
+    }
+    return ok();
+}
 
 }  // namespace
 
@@ -191,6 +229,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
         std::error_code ec;
         if (!std::filesystem::exists(path, ec))
             return fail(Error::usage("no store at " + path + " (run `sealgate init`)"));
+        SEALGATE_TRY(check_writable(path));
     } else {
         SEALGATE_TRY(create_file(path));
     }
