@@ -41,16 +41,20 @@ Result<std::optional<Reply>> ReplyParser::next() {
     std::vector<std::string_view> texts;
     while (true) {
         const auto nl = buffer_.find('\n', pos);
-        if (nl == std::string::npos) {
+        if (nl == std::string::npos || nl - pos > max_line_) {
             if (buffer_.size() - pos > max_line_)
                 return fail(Error::temp("4.5.0", "Next hop protocol error", "reply line too long"));
+            if (buffer_.size() > max_reply_)
+                return fail(Error::temp("4.5.0", "Next hop protocol error", "reply too long"));
             return std::optional<Reply>{};
         }
+        if (nl + 1 > max_reply_)
+            return fail(Error::temp("4.5.0", "Next hop protocol error", "reply too long"));
         std::string_view line = std::string_view(buffer_).substr(pos, nl - pos);
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
-        if (line.size() < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
-            (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
+        if (line.size() < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' ||
+            !is_digit(line[2]) || (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
             return fail(Error::temp("4.5.0", "Next hop protocol error",
                                     "malformed reply line: " + std::string(line.substr(0, 80))));
         const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');

@@ -22,9 +22,13 @@
 
 namespace sealgate::smtp {
 
+// A reply line longer than max_line, a reply (all its lines) longer than max_reply, and a code
+// outside RFC 5321 §4.2's 2yz–5yz with a second digit 0–5 are malformed: a next hop cannot make
+// the parser buffer without bound, and nothing but a real SMTP reply reaches the relay's logic.
 class ReplyParser {
   public:
-    explicit ReplyParser(std::size_t max_line = 4096) : max_line_(max_line) {}
+    explicit ReplyParser(std::size_t max_line = 4096, std::size_t max_reply = 64 * 1024)
+        : max_line_(max_line), max_reply_(max_reply) {}
 
     void feed(std::string_view bytes) { buffer_.append(bytes); }
     // A complete reply, nullopt when more bytes are needed, or an error for malformed input
@@ -34,6 +38,7 @@ class ReplyParser {
 
   private:
     std::size_t max_line_;
+    std::size_t max_reply_;
     std::string buffer_;
 };
 

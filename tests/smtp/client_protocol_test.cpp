@@ -72,6 +72,61 @@ TEST(ReplyParser, OverlongLineIsAnError) {
     EXPECT_FALSE(p.next());
 }
 
+TEST(ReplyParser, CompleteOverlongLineIsAnError) {
+    ReplyParser p(100);
+    p.feed("250 " + std::string(200, 'x') + "\r\n");
+    EXPECT_FALSE(p.next());
+}
+
+// A next hop that sends continuation lines for ever: the parser stops at max_reply, whether the
+// lines arrive at once or one by one.
+TEST(ReplyParser, EndlessMultiLineReplyIsAnError) {
+    ReplyParser p(4096, 1000);
+    bool failed = false;
+    for (int i = 0; i < 100 && !failed; ++i) {
+        p.feed("250-continuation line\r\n");
+        auto r = p.next();
+        if (!r) {
+            failed = true;
+            EXPECT_EQ(r.error().reason, "reply too long");
+            EXPECT_TRUE(r.error().temporary());
+        } else {
+            EXPECT_FALSE(*r);
+        }
+    }
+    EXPECT_TRUE(failed);
+
+    ReplyParser whole(4096, 1000);
+    std::string reply;
+    for (int i = 0; i < 60; ++i)
+        reply += "250-continuation line\r\n";
+    whole.feed(reply + "250 end\r\n");
+    EXPECT_FALSE(whole.next());
+
+    ReplyParser fits(4096, 1000);
+    fits.feed("250-a\r\n250 b\r\n");
+    auto r = fits.next();
+    ASSERT_TRUE(r && *r);
+    EXPECT_EQ((*r)->lines.size(), 2U);
+}
+
+// RFC 5321 §4.2: the first digit is 2 to 5, the second 0 to 5; anything else is not a reply.
+TEST(ReplyParser, CodesOutsideTheGrammarAreErrors) {
+    for (const char* line : {"100 continue\r\n", "199 ok\r\n", "600 odd\r\n", "999 x\r\n",
+                             "000 x\r\n", "260 x\r\n", "290 x\r\n", "5a0 x\r\n"}) {
+        ReplyParser p;
+        p.feed(line);
+        EXPECT_FALSE(p.next()) << line;
+    }
+    for (const char* line :
+         {"220 hi\r\n", "354 go\r\n", "421 bye\r\n", "559 no\r\n", "250 ok\r\n"}) {
+        ReplyParser p;
+        p.feed(line);
+        auto r = p.next();
+        EXPECT_TRUE(r && *r) << line;
+    }
+}
+
 TEST(Ehlo, ParsesCapabilities) {
     const Reply r{250,
                   "",
