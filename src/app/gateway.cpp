@@ -213,8 +213,8 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
         LogRecord rec;
         rec.sender = envelope.sender;
         rec.recipients = {recipient.address};
-        rec.direction = std::string(policy::to_string(t->direction));
-        rec.action = "rejected";
+        rec.direction = t->direction;
+        rec.action = CopyAction::rejected;
         rec.detail = t->reason;
         record(std::move(rec));
         log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
@@ -226,14 +226,14 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
 
 void Gateway::log_copy(const std::string& queue_id, const std::string& message_id,
                        const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
-                       const pipeline::Outcome& outcome, const std::string& action,
+                       const pipeline::Outcome& outcome, CopyAction action,
                        const std::string& detail, const Relayed* relayed) {
     LogRecord rec;
     rec.queue_id = queue_id;
     rec.message_id = message_id;
     rec.sender = envelope.sender;
     rec.recipients = recipients;
-    rec.direction = std::string(policy::to_string(outcome.direction));
+    rec.direction = outcome.direction;
     rec.action = action;
     rec.method = outcome.method;
     rec.keys = outcome.keys;
@@ -253,7 +253,8 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
                                      : "none");
     }
     log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
-             "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
+             "> msgid=<" + message_id + "> direction=" + std::string(to_string(rec.direction)) +
+             " action=" + std::string(to_string(action)) +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
              (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls + " detail=\"" + detail +
@@ -280,7 +281,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             pipeline::Outcome none;
             none.direction = direction;
             log_copy(queue_id, message_id, envelope, recipients, none,
-                     e.temporary() ? "deferred" : "rejected", e.reason);
+                     e.temporary() ? CopyAction::deferred : CopyAction::rejected, e.reason);
         }
         // RCPT accepted these recipients: a refusal decided now (the policy changed since, or
         // a certificate expired) is answered 451, so that the retry meets the 550 at RCPT for
@@ -292,7 +293,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     // RFC 5321 §6.3: a loop is detected by counting trace fields. Ours would be one more.
     if (const std::size_t hops = smtp::count_received(data); hops >= hopcount_limit_) {
         pipeline::Outcome none;
-        log_copy(queue_id, message_id, envelope, penv.recipients, none, "rejected",
+        log_copy(queue_id, message_id, envelope, penv.recipients, none, CopyAction::rejected,
                  "too many hops: " + std::to_string(hops) + " Received: fields, limit " +
                      std::to_string(hopcount_limit_) + " (mail loop?)");
         co_return smtp::Reply::make(554, "5.4.6", "Too many hops; is mail looping?");
@@ -330,8 +331,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 pipeline::Outcome none;
                 none.direction =
                     policy::direction(*snapshot, envelope.sender, plan.recipients(i).front());
-                log_copy(queue_id, message_id, envelope, plan.recipients(i), none, "deferred",
-                         next.error().reason);
+                log_copy(queue_id, message_id, envelope, plan.recipients(i), none,
+                         CopyAction::deferred, next.error().reason);
                 failure = smtp::Reply::make(451, "4.3.0",
                                             "Not every copy could be prepared; try again later");
                 break;
@@ -366,7 +367,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         auto sending = client->send(out, copy.data, received);
         net::RelayResult result;
         result = co_await std::move(sending);
-        const std::string action = result.accepted() ? copy.outcome.action : "deferred";
+        const CopyAction action = result.accepted() ? copy.outcome.action : CopyAction::deferred;
         const Relayed relayed{level, result.tls};
         log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
                  "next hop: " + result.reply.summary() +

@@ -92,8 +92,8 @@ class Gateway final : public net::MessageHandler {
     };
     void log_copy(const std::string& queue_id, const std::string& message_id,
                   const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
-                  const pipeline::Outcome& outcome, const std::string& action,
-                  const std::string& detail, const Relayed* relayed = nullptr);
+                  const pipeline::Outcome& outcome, CopyAction action, const std::string& detail,
+                  const Relayed* relayed = nullptr);
 
     asio::io_context& io_;
     Context& context_;

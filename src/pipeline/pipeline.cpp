@@ -81,7 +81,7 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
             // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
             auto r = decrypt_smime(message, keys);
             SEALGATE_TRY(r);
-            if (r->action == "passed" && r->method.empty()) {
+            if (r->action == CopyAction::passed && r->method.empty()) {
                 r = decrypt_pgp(message, keys);
                 SEALGATE_TRY(r);
             }
@@ -97,7 +97,7 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
         }
         case policy::Action::pass:
             out.direction = t.direction;
-            out.action = "passed";
+            out.action = CopyAction::passed;
             out.detail = t.reason;
             break;
         case policy::Action::refuse:

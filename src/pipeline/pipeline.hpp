@@ -26,6 +26,7 @@
 #include "core/result.hpp"
 #include "keystore/keystore.hpp"
 #include "mime/entity.hpp"
+#include "model/records.hpp"
 #include "openpgp/message.hpp"
 #include "policy/policy.hpp"
 #include "policy/snapshot.hpp"
@@ -39,12 +40,12 @@ struct Envelope {
 
 // What was done to one copy: the mail log record and the CLI's report are made from this.
 struct Outcome {
-    policy::Direction direction = policy::Direction::relay;
-    std::string action;     // encrypted, decrypted, passed
-    std::string method;     // smime, pgp, or empty
-    std::string keys;       // thumbprints / fingerprints, comma separated
-    std::string algorithm;  // e.g. aes256-cbc
-    std::string detail;     // why (policy reason, "not encrypted to a key we hold", ...)
+    Direction direction = Direction::relay;
+    CopyAction action = CopyAction::passed;  // encrypted, decrypted or passed
+    std::string method;                      // smime, pgp, or empty
+    std::string keys;                        // thumbprints / fingerprints, comma separated
+    std::string algorithm;                   // e.g. aes256-cbc
+    std::string detail;  // why (policy reason, "not encrypted to a key we hold", ...)
 };
 
 struct Copy {
