@@ -9,12 +9,13 @@
 //
 // The offline filters (`sealgate encrypt`, `sealgate decrypt`) and the SMTP daemon run this same
 // pipeline; the daemon relays each Copy to the next hop and answers 250 only when all of them
-// were accepted.
+// were accepted (the commit half, pipeline/delivery.hpp).
 //
 // Contract:
 //   - process() either returns every copy, complete, or an error; never a partial result.
 //   - A recipient whose treatment is `refuse` (mandatory encryption without a usable key) makes
-//     process() fail with that 550 5.7.1 error: such a message is never delivered in clear.
+//     plan() and process() fail with that 550 5.7.1 error (delivery.hpp: admissible(), the same
+//     answer as at RCPT): such a message is never delivered in clear.
 //   - Copies: one per (direction, action, keys); a Bcc recipient (not named in To/Cc) always gets
 //     a copy of its own.
 #pragma once
