@@ -65,7 +65,7 @@ struct Admission {
     };
     Verdict verdict = Verdict::accept;
     smtp::Reply reply;                       // what RCPT is answered
-    Direction direction = Direction::relay;  // refuse: the recipient's direction
+    Direction direction = Direction::relay;  // refuse: the recipient's direction (else relay)
     std::string reason;                      // refuse, error: why, for the log only
 };
 
