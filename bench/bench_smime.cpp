@@ -271,7 +271,7 @@ void BM_pipeline_encrypt(benchmark::State& state) {
     const sealgate::pipeline::Envelope env{"alice@example.com", {"bob@partner.example"}};
     for (auto _ : state) {
         auto copies = must(p.process(env, message), "process");
-        if (copies.size() != 1 || copies[0].outcome.action != "encrypted") {
+        if (copies.size() != 1 || copies[0].outcome.action != sealgate::CopyAction::encrypted) {
             state.SkipWithError("not encrypted");
             break;
         }
@@ -291,7 +291,7 @@ void BM_pipeline_decrypt(benchmark::State& state) {
     const sealgate::pipeline::Envelope env{"bob@partner.example", {"alice@example.com"}};
     for (auto _ : state) {
         auto copies = must(p.process(env, input), "process");
-        if (copies.size() != 1 || copies[0].outcome.action != "decrypted") {
+        if (copies.size() != 1 || copies[0].outcome.action != sealgate::CopyAction::decrypted) {
             state.SkipWithError("not decrypted");
             break;
         }

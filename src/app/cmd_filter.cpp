@@ -45,7 +45,8 @@ Status run(Cli& cli, const FilterArgs& args, policy::Mode mode) {
         // The daemon splits such a message into copies; a filter has one output.
         std::string groups;
         for (const auto& c : *copies)
-            groups += "\n  " + join(c.recipients, ", ") + ": " + c.outcome.action +
+            groups += "\n  " + join(c.recipients, ", ") + ": " +
+                      std::string(to_string(c.outcome.action)) +
                       (c.outcome.method.empty() ? "" : " (" + c.outcome.method + ")") +
                       (c.outcome.detail.empty() ? "" : " — " + c.outcome.detail);
         return fail(

@@ -212,8 +212,8 @@ Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool 
                                 {"message_id", r.message_id},
                                 {"sender", r.sender},
                                 {"recipients", r.recipients},
-                                {"direction", r.direction},
-                                {"action", r.action},
+                                {"direction", std::string(to_string(r.direction))},
+                                {"action", std::string(to_string(r.action))},
                                 {"method", r.method},
                                 {"keys", r.keys},
                                 {"algorithm", r.algorithm},
@@ -237,8 +237,9 @@ Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool 
                                                 (r.tls_verified ? " verified" : " unverified")) +
                   " (required " + r.tls_level + ")";
         std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
-                    r.queue_id.empty() ? "-" : r.queue_id.c_str(), r.direction.c_str(),
-                    r.sender.c_str(), join(r.recipients, ",").c_str(), r.action.c_str(),
+                    r.queue_id.empty() ? "-" : r.queue_id.c_str(),
+                    std::string(to_string(r.direction)).c_str(), r.sender.c_str(),
+                    join(r.recipients, ",").c_str(), std::string(to_string(r.action)).c_str(),
                     r.method.c_str(), r.keys.empty() ? "" : (" " + r.keys).c_str(),
                     r.algorithm.empty() ? "" : (" " + r.algorithm).c_str(),
                     r.message_id.empty() ? "" : (" msgid=<" + r.message_id + ">").c_str(),
@@ -322,8 +323,10 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
         SEALGATE_TRY(records);
         if (!records->empty()) {
             for (const auto& r : *records)
-                std::printf("gateway: %s %s%s%s -> %s (%s)\n", r.direction.c_str(),
-                            r.action.c_str(), r.method.empty() ? "" : (" " + r.method).c_str(),
+                std::printf("gateway: %s %s%s%s -> %s (%s)\n",
+                            std::string(to_string(r.direction)).c_str(),
+                            std::string(to_string(r.action)).c_str(),
+                            r.method.empty() ? "" : (" " + r.method).c_str(),
                             r.keys.empty() ? "" : (" " + r.keys).c_str(),
                             join(r.recipients, ",").c_str(), r.detail.c_str());
             return ok();

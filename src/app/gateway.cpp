@@ -9,6 +9,7 @@
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
+#include "pipeline/delivery.hpp"
 #include "smtp/trace.hpp"
 
 namespace sealgate::app {
@@ -200,40 +201,41 @@ asio::awaitable<void> Gateway::watch_store() {
 
 smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
                                      const smtp::Recipient& recipient) {
-    // Every copy is logged: while the log cannot keep up, take no new mail.
-    if (log_writer_ != nullptr && log_writer_->full())
-        return smtp::Reply::make(451, "4.3.0", "Mail log backlog, try again later");
-    auto t =
-        policy::decide(*snapshot_, envelope.sender, recipient.address, policy::Mode::automatic);
-    if (!t) {
-        log_line("rcpt=" + recipient.address + " deferred: " + t.error().reason);
-        return smtp::Reply::from_error(t.error());
+    const bool backlog = log_writer_ != nullptr && log_writer_->full();
+    auto admission = pipeline::admit(*snapshot_, envelope.sender, recipient.address, backlog);
+    switch (admission.verdict) {
+        case pipeline::Admission::Verdict::accept:
+        case pipeline::Admission::Verdict::backlog:
+            break;
+        case pipeline::Admission::Verdict::error:
+            log_line("rcpt=" + recipient.address + " deferred: " + admission.reason);
+            break;
+        case pipeline::Admission::Verdict::refuse: {
+            LogRecord rec;
+            rec.sender = envelope.sender;
+            rec.recipients = {recipient.address};
+            rec.direction = admission.direction;
+            rec.action = CopyAction::rejected;
+            rec.detail = admission.reason;
+            record(std::move(rec));
+            log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
+                     "> action=rejected reason=\"" + admission.reason + "\"");
+            break;
+        }
     }
-    if (t->action == policy::Action::refuse) {
-        LogRecord rec;
-        rec.sender = envelope.sender;
-        rec.recipients = {recipient.address};
-        rec.direction = std::string(policy::to_string(t->direction));
-        rec.action = "rejected";
-        rec.detail = t->reason;
-        record(std::move(rec));
-        log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
-                 "> action=rejected reason=\"" + t->reason + "\"");
-        return smtp::Reply::make(550, "5.7.1", t->refusal_text);
-    }
-    return smtp::Reply::make(250, "2.1.5", "Ok");
+    return std::move(admission.reply);
 }
 
 void Gateway::log_copy(const std::string& queue_id, const std::string& message_id,
                        const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
-                       const pipeline::Outcome& outcome, const std::string& action,
+                       const pipeline::Outcome& outcome, CopyAction action,
                        const std::string& detail, const Relayed* relayed) {
     LogRecord rec;
     rec.queue_id = queue_id;
     rec.message_id = message_id;
     rec.sender = envelope.sender;
     rec.recipients = recipients;
-    rec.direction = std::string(policy::to_string(outcome.direction));
+    rec.direction = outcome.direction;
     rec.action = action;
     rec.method = outcome.method;
     rec.keys = outcome.keys;
@@ -253,7 +255,8 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
                                      : "none");
     }
     log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
-             "> msgid=<" + message_id + "> direction=" + rec.direction + " action=" + action +
+             "> msgid=<" + message_id + "> direction=" + std::string(to_string(rec.direction)) +
+             " action=" + std::string(to_string(action)) +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
              (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls + " detail=\"" + detail +
@@ -261,6 +264,8 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
     record(std::move(rec));
 }
 
+// The decisions are the delivery stage's (pipeline/delivery.hpp); this is the loop around them:
+// the workers, the relay clients, the logs.
 asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
     const std::string queue_id = smtp::new_queue_id();
     const std::string message_id = message_id_of(data);
@@ -272,7 +277,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     for (const auto& r : envelope.recipients)
         penv.recipients.push_back(r.address);
 
-    // A pipeline error before anything was relayed is answered as what it is.
+    // A pipeline error before anything was relayed.
     const auto refuse = [&](const Error& e) {
         // No copy was made: the log names each recipient's direction as the policy sees it.
         for (auto& [direction, recipients] :
@@ -280,22 +285,14 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
             pipeline::Outcome none;
             none.direction = direction;
             log_copy(queue_id, message_id, envelope, recipients, none,
-                     e.temporary() ? "deferred" : "rejected", e.reason);
+                     pipeline::unrelayed_action(e), e.reason);
         }
-        // RCPT accepted these recipients: a refusal decided now (the policy changed since, or
-        // a certificate expired) is answered 451, so that the retry meets the 550 at RCPT for
-        // that recipient only instead of bouncing every recipient.
-        if (e.code == 550 && e.status == "5.7.1")
-            return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
-        return smtp::Reply::from_error(e);
+        return pipeline::unrelayed_reply(e);
     };
-    // RFC 5321 §6.3: a loop is detected by counting trace fields. Ours would be one more.
-    if (const std::size_t hops = smtp::count_received(data); hops >= hopcount_limit_) {
-        pipeline::Outcome none;
-        log_copy(queue_id, message_id, envelope, penv.recipients, none, "rejected",
-                 "too many hops: " + std::to_string(hops) + " Received: fields, limit " +
-                     std::to_string(hopcount_limit_) + " (mail loop?)");
-        co_return smtp::Reply::make(554, "5.4.6", "Too many hops; is mail looping?");
+    if (const auto looped = pipeline::hop_limit(smtp::count_received(data), hopcount_limit_)) {
+        log_copy(queue_id, message_id, envelope, penv.recipients, pipeline::Outcome{},
+                 CopyAction::rejected, looped->reason);
+        co_return smtp::Reply::from_error(*looped);
     }
 
     // Stages 1–4 on a worker thread, and 5–6 for every copy too, unless together the copies
@@ -312,9 +309,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     const std::size_t ncopies = plan.copies();
     const bool up_front = !prepared->rendered.empty();
 
-    std::size_t permanent = 0;
-    std::optional<smtp::Reply> failure;
-    bool our_refusal = false;  // failure is our TLS refusal, to be answered as it is
+    std::vector<pipeline::CopyResult> results;
     for (std::size_t i = 0; i < ncopies; ++i) {
         pipeline::Copy copy;
         if (up_front) {
@@ -330,94 +325,41 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 pipeline::Outcome none;
                 none.direction =
                     policy::direction(*snapshot, envelope.sender, plan.recipients(i).front());
-                log_copy(queue_id, message_id, envelope, plan.recipients(i), none, "deferred",
-                         next.error().reason);
-                failure = smtp::Reply::make(451, "4.3.0",
-                                            "Not every copy could be prepared; try again later");
-                break;
+                log_copy(queue_id, message_id, envelope, plan.recipients(i), none,
+                         CopyAction::deferred, next.error().reason);
+                break;  // fold() answers for the copies never relayed
             }
             copy = std::move(*next);
         }
-        smtp::Envelope out = envelope;
-        out.recipients.clear();
-        for (const auto& addr : copy.recipients)
-            for (const auto& r : envelope.recipients)
-                if (r.address == addr) {
-                    out.recipients.push_back(r);
-                    break;
-                }
-        // The copy changed size: the SIZE declared for the original does not apply.
-        out.size.reset();
-        // Every recipient's domain may raise the level, whatever the direction: a bounce, a
-        // forwarded message and a decrypted inbound copy are held to it as much as outbound mail.
-        TlsLevel level = next_hop_level_;
-        for (const auto& rcpt : copy.recipients)
-            if (const auto* dom = snapshot->find_domain(policy::domain_of(rcpt)))
-                level = strongest(level, dom->tls);
-        const bool domain_wants_tls = level > next_hop_level_;
+        const smtp::Envelope out = pipeline::copy_envelope(envelope, copy.recipients);
+        const pipeline::CopyTls tls =
+            pipeline::copy_tls(*snapshot, next_hop_level_, copy.recipients);
         // After the pipeline: what it encrypted or decrypted goes out byte for byte behind it.
         const std::string received =
             smtp::received_field(out, hostname_, queue_id, std::time(nullptr));
         // A copy, not a reference: a SIGHUP during the send replaces relays_, and the suspended
         // send() still uses its client (it returns the connection to the pool).
-        const std::shared_ptr<net::RelayClient> client = relays_[static_cast<std::size_t>(level)];
+        const std::shared_ptr<net::RelayClient> client =
+            relays_[static_cast<std::size_t>(tls.level)];
         // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
         // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
         auto sending = client->send(out, copy.data, received);
         net::RelayResult result;
         result = co_await std::move(sending);
-        const std::string action = result.accepted() ? copy.outcome.action : "deferred";
-        const Relayed relayed{level, result.tls};
-        log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome, action,
+        pipeline::CopyResult folded{result.reply, out.recipients.size(),
+                                    result.accepted_recipients(), result.tls_refused,
+                                    tls.domain_asked};
+        const Relayed relayed{tls.level, result.tls};
+        log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome,
+                 pipeline::logged_action(folded, copy.outcome.action),
                  "next hop: " + result.reply.summary() +
                      (result.reason.empty() ? "" : " (" + result.reason + ")"),
                  &relayed);
         copy.data.clear();
         copy.data.shrink_to_fit();
-        if (result.accepted() && result.accepted_recipients() == out.recipients.size())
-            continue;
-        if (result.reply.permanent())
-            ++permanent;
-        if (!failure && result.tls_refused) {
-            // Ours, not the next hop's: say that we would not send in clear.
-            our_refusal = true;
-            failure = smtp::Reply::make(
-                451, "4.7.5",
-                domain_wants_tls
-                    ? "TLS to the next hop is required for this domain and was not available"
-                    : "TLS to the next hop is required and was not available");
-        }
-        if (!failure)
-            failure = result.reply;
-        if (result.accepted() && failure->positive()) {
-            // Some recipients refused, the rest accepted: answering 250 would lose the refused
-            // ones, so the whole message is deferred (duplicates for the others are acceptable).
-            failure = smtp::Reply::make(451, "4.3.0",
-                                        "Next hop refused some recipients; try again later");
-        }
+        results.push_back(std::move(folded));
     }
-    if (!failure)
-        co_return smtp::Reply::make(250, "2.0.0",
-                                    "Ok: " + std::to_string(ncopies) +
-                                        (ncopies == 1 ? " copy" : " copies") + " relayed as " +
-                                        queue_id);
-    // Our own words from here on: the next hop's text stays in the log. Its code and enhanced
-    // status are short and tell the upstream MTA's log what happened.
-    const std::string next_hop_code =
-        std::to_string(failure->code) + (failure->status.empty() ? "" : " " + failure->status);
-    if (permanent == ncopies && failure->permanent())
-        co_return smtp::Reply::make(failure->code,
-                                    failure->status.starts_with("5.") ? failure->status : "5.0.0",
-                                    "Next hop refused the message (" + next_hop_code + ")");
-    if (our_refusal)
-        co_return *failure;
-    // A temporary failure keeps its enhanced status (4.4.1 "not reachable"): RFC 3463's subject
-    // and detail tell the upstream MTA's log why. A 5.x.x cannot go with a 4xx reply, so a
-    // permanent refusal among temporary ones becomes 4.4.0.
-    const bool keep_status = failure->transient() && failure->status.starts_with("4.");
-    co_return smtp::Reply::make(
-        451, keep_status ? failure->status : "4.4.0",
-        "Next hop did not accept the message (" + next_hop_code + "); try again later");
+    co_return pipeline::fold(results, ncopies, queue_id);
 }
 
 }  // namespace sealgate::app

@@ -2,22 +2,20 @@
 // DATA, every copy relayed to the next hop, the mail log.
 //
 // Contract (DESIGN.md §2):
-//   - check_recipient(): 550 5.7.1 for a mandatory-encryption recipient without a usable key
-//     (the detail goes to the log), 451 4.3.0 when the policy cannot be decided; otherwise 250.
-//   - deliver(): 250 only after the next hop accepted every copy. A message that already has
-//     hopcount_limit Received: fields is refused 554 5.4.6 before anything else (loops end
-//     there). A pipeline error is answered with its own code; a copy refused permanently by
-//     the next hop yields a 5xx only when every copy was refused permanently, otherwise 4xx
-//     (upstream keeps the message and retries; duplicates are acceptable, loss is not) with the
-//     enhanced status of the first temporary failure, 4.4.0 otherwise. The reply text is always
-//     our own short text with at most the next hop's code and enhanced status: never the next
-//     hop's text (through a loop of gateways that nested into kilobytes).
+//   - Every decision of the transaction is the delivery stage's (pipeline/delivery.hpp):
+//     check_recipient() answers what admit() decides (550 5.7.1 for a mandatory-encryption
+//     recipient without a usable key, the detail in the log; 451 4.3.0 when the policy cannot be
+//     decided or the mail log is backlogged; otherwise 250); deliver() refuses a looping message
+//     (hop_limit(), before anything else), relays each copy with the envelope and at the TLS
+//     level that copy_envelope() and copy_tls() give, and answers what fold() makes of the
+//     copies' results: 250 only after the next hop accepted every copy, never the next hop's
+//     text. This class runs the loop around them: the workers, the relay clients, the logs.
 //   - Each copy is relayed with our Received: field in front (smtp/trace.hpp), added after the
 //     pipeline, so that what was encrypted or decrypted is exactly what the pipeline produced.
-//   - Each copy goes to the next hop at the strongest TLS level of the next hop's configuration
-//     and of every recipient's domain, whatever the direction (core/tls_level.hpp). A level that
-//     cannot be met is our refusal: 451 4.7.5, nothing sent. The daemon log line and the mail
-//     log record of every copy say how it went (level, protocol, cipher, peer certificate).
+//   - Each copy goes to the relay client of its TLS level (one per level). A level that cannot
+//     be met is our refusal, nothing sent (net/relay_client.hpp). The daemon log line and the
+//     mail log record of every copy say how it went (level, protocol, cipher, peer
+//     certificate).
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
 //   - The mail log is written by a thread of its own, on its own store connection, in batches
@@ -92,8 +90,8 @@ class Gateway final : public net::MessageHandler {
     };
     void log_copy(const std::string& queue_id, const std::string& message_id,
                   const smtp::Envelope& envelope, const std::vector<std::string>& recipients,
-                  const pipeline::Outcome& outcome, const std::string& action,
-                  const std::string& detail, const Relayed* relayed = nullptr);
+                  const pipeline::Outcome& outcome, CopyAction action, const std::string& detail,
+                  const Relayed* relayed = nullptr);
 
     asio::io_context& io_;
     Context& context_;

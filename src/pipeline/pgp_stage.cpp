@@ -55,8 +55,8 @@ Result<std::string> transfer_decoded(const mime::Entity& part) {
 
 Outcome decrypted_outcome(const openpgp::Decrypted& d) {
     Outcome out;
-    out.direction = policy::Direction::inbound;
-    out.action = "decrypted";
+    out.direction = Direction::inbound;
+    out.action = CopyAction::decrypted;
     out.method = "pgp";
     out.keys = d.key;
     out.algorithm = d.algorithm;
@@ -102,7 +102,7 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
 
     Outcome out;
     out.direction = treatment.direction;
-    out.action = "encrypted";
+    out.action = CopyAction::encrypted;
     out.method = "pgp";
     for (const auto& k : encrypted->keys)
         out.keys += (out.keys.empty() ? "" : ",") + k;
@@ -113,8 +113,8 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
 
 Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
     Outcome out;
-    out.direction = policy::Direction::inbound;
-    out.action = "passed";
+    out.direction = Direction::inbound;
+    out.action = CopyAction::passed;
     out.detail = "not encrypted";
 
     auto ct = mime::parse_content_type(message.get("Content-Type").value_or("text/plain"));

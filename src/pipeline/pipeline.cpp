@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/text.hpp"
+#include "pipeline/delivery.hpp"
 #include "pipeline/stages.hpp"
 
 namespace sealgate::pipeline {
@@ -56,8 +57,9 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
     for (const auto& rcpt : env.recipients) {
         auto t = policy::decide(snap, env.sender, rcpt, mode);
         SEALGATE_TRY(t);
-        if (t->action == policy::Action::refuse)
-            return fail(Error::perm(550, "5.7.1", t->refusal_text, rcpt + ": " + t->reason));
+        // The daemon asked the same at RCPT (delivery.hpp: admit()); the policy may have changed
+        // since, and the offline filters have no RCPT.
+        SEALGATE_TRY(admissible(*t, rcpt));
         const bool bcc = !named_in(rcpt, visible) && env.recipients.size() > 1;
         const std::string key = t->group_key();
         if (!bcc) {
@@ -81,7 +83,7 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
             // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
             auto r = decrypt_smime(message, keys);
             SEALGATE_TRY(r);
-            if (r->action == "passed" && r->method.empty()) {
+            if (r->action == CopyAction::passed && r->method.empty()) {
                 r = decrypt_pgp(message, keys);
                 SEALGATE_TRY(r);
             }
@@ -97,11 +99,12 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
         }
         case policy::Action::pass:
             out.direction = t.direction;
-            out.action = "passed";
+            out.action = CopyAction::passed;
             out.detail = t.reason;
             break;
         case policy::Action::refuse:
-            return fail(Error::perm(550, "5.7.1", t.refusal_text, t.reason));
+            // classify() refuses such a message before any copy is made (admissible()).
+            return fail(refusal(t));
     }
     out.direction = t.direction;
     annotate(message, out);

@@ -9,12 +9,13 @@
 //
 // The offline filters (`sealgate encrypt`, `sealgate decrypt`) and the SMTP daemon run this same
 // pipeline; the daemon relays each Copy to the next hop and answers 250 only when all of them
-// were accepted.
+// were accepted (the commit half, pipeline/delivery.hpp).
 //
 // Contract:
 //   - process() either returns every copy, complete, or an error; never a partial result.
 //   - A recipient whose treatment is `refuse` (mandatory encryption without a usable key) makes
-//     process() fail with that 550 5.7.1 error: such a message is never delivered in clear.
+//     plan() and process() fail with that 550 5.7.1 error (delivery.hpp: admissible(), the same
+//     answer as at RCPT): such a message is never delivered in clear.
 //   - Copies: one per (direction, action, keys); a Bcc recipient (not named in To/Cc) always gets
 //     a copy of its own.
 #pragma once
@@ -26,6 +27,7 @@
 #include "core/result.hpp"
 #include "keystore/keystore.hpp"
 #include "mime/entity.hpp"
+#include "model/records.hpp"
 #include "openpgp/message.hpp"
 #include "policy/policy.hpp"
 #include "policy/snapshot.hpp"
@@ -39,12 +41,12 @@ struct Envelope {
 
 // What was done to one copy: the mail log record and the CLI's report are made from this.
 struct Outcome {
-    policy::Direction direction = policy::Direction::relay;
-    std::string action;     // encrypted, decrypted, passed
-    std::string method;     // smime, pgp, or empty
-    std::string keys;       // thumbprints / fingerprints, comma separated
-    std::string algorithm;  // e.g. aes256-cbc
-    std::string detail;     // why (policy reason, "not encrypted to a key we hold", ...)
+    Direction direction = Direction::relay;
+    CopyAction action = CopyAction::passed;  // encrypted, decrypted or passed
+    std::string method;                      // smime, pgp, or empty
+    std::string keys;                        // thumbprints / fingerprints, comma separated
+    std::string algorithm;                   // e.g. aes256-cbc
+    std::string detail;  // why (policy reason, "not encrypted to a key we hold", ...)
 };
 
 struct Copy {

@@ -62,7 +62,7 @@ Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& tr
 
     Outcome out;
     out.direction = treatment.direction;
-    out.action = "encrypted";
+    out.action = CopyAction::encrypted;
     out.method = "smime";
     for (const auto& c : treatment.certificates)
         out.keys += (out.keys.empty() ? "" : ",") + c.sha256();
@@ -81,8 +81,8 @@ Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
 
 Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     Outcome out;
-    out.direction = policy::Direction::inbound;
-    out.action = "passed";
+    out.direction = Direction::inbound;
+    out.action = CopyAction::passed;
 
     const auto ct_value = message.get("Content-Type");
     if (!ct_value) {
@@ -127,7 +127,7 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
         return out;
     }
     SEALGATE_TRY(restore_inner_entity(message, std::move(decrypted->entity)));
-    out.action = "decrypted";
+    out.action = CopyAction::decrypted;
     out.method = "smime";
     out.keys = decrypted->cert_sha256;
     out.algorithm = decrypted->algorithm;
@@ -135,12 +135,12 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
 }
 
 void annotate(mime::Entity& message, const Outcome& outcome) {
-    if (outcome.direction == policy::Direction::relay)
+    if (outcome.direction == Direction::relay)
         return;
-    const bool inbound = outcome.direction == policy::Direction::inbound;
+    const bool inbound = outcome.direction == Direction::inbound;
     const char* name = inbound ? "X-Sealgate-Decrypted" : "X-Sealgate-Encrypted";
     std::string value;
-    if (outcome.action == "encrypted" || outcome.action == "decrypted") {
+    if (outcome.action == CopyAction::encrypted || outcome.action == CopyAction::decrypted) {
         value = outcome.method + "; " + (outcome.method == "smime" ? "cert=" : "key=") +
                 outcome.keys + "; alg=" + outcome.algorithm;
     } else {

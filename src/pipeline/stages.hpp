@@ -21,7 +21,7 @@ namespace sealgate::pipeline {
 Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment);
 
 // Recognise S/MIME enveloped data addressed to one of our keys and restore the original entity.
-// Returns an Outcome with action "passed" when the message is not S/MIME encrypted or is
+// Returns an Outcome with action passed when the message is not S/MIME encrypted or is
 // addressed to no key we hold (message unchanged).
 Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
 

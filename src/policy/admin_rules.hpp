@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "model/records.hpp"
 #include "policy/snapshot.hpp"
-#include "store/store.hpp"
 
 namespace sealgate::policy {
 

@@ -29,7 +29,8 @@
 #include <string>
 
 #include "core/key_strength.hpp"
-#include "store/store.hpp"
+#include "core/result.hpp"
+#include "model/records.hpp"
 
 namespace sealgate::policy {
 

@@ -9,18 +9,6 @@
 
 namespace sealgate::policy {
 
-std::string_view to_string(Direction d) {
-    switch (d) {
-        case Direction::inbound:
-            return "inbound";
-        case Direction::outbound:
-            return "outbound";
-        case Direction::relay:
-            return "relay";
-    }
-    return "relay";
-}
-
 std::string_view to_string(Action a) {
     switch (a) {
         case Action::pass:

@@ -28,15 +28,16 @@
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/smime.hpp"
+#include "model/records.hpp"
 #include "policy/key_strength.hpp"
 #include "policy/snapshot.hpp"
 
 namespace sealgate::policy {
 
-enum class Direction { inbound, outbound, relay };
+// The direction is the model's (model/records.hpp): the mail log records it too.
+using sealgate::Direction;
 enum class Action { pass, encrypt, decrypt, refuse };
 
-std::string_view to_string(Direction d);
 std::string_view to_string(Action a);
 
 struct PgpRecipient {

@@ -145,8 +145,8 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         .bind_text(record.queue_id)
                         .bind_text(record.message_id)
                         .bind_text(record.sender)
-                        .bind_text(record.direction)
-                        .bind_text(record.action)
+                        .bind_text(to_string(record.direction))
+                        .bind_text(to_string(record.action))
                         .bind_text(record.method)
                         .bind_text(record.keys)
                         .bind_text(record.algorithm)
@@ -211,8 +211,16 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
             r.queue_id = row.text(2);
             r.message_id = row.text(3);
             r.sender = row.text(4);
-            r.direction = row.text(5);
-            r.action = row.text(6);
+            const auto direction = row.text(5);
+            const auto parsed_direction = parse_direction(direction);
+            if (!parsed_direction)
+                return fail(corrupt("mail_log", "direction", direction));
+            r.direction = *parsed_direction;
+            const auto action = row.text(6);
+            const auto parsed_action = parse_copy_action(action);
+            if (!parsed_action)
+                return fail(corrupt("mail_log", "action", action));
+            r.action = *parsed_action;
             r.method = row.text(7);
             r.keys = row.text(8);
             r.algorithm = row.text(9);

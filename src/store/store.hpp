@@ -2,7 +2,8 @@
 //
 // Holds domains and their settings, certificates (DER), sealed private keys (the store never sees
 // a key in clear: keystore/ seals them with the master key before they get here), CTL entries,
-// trust roots, CRLs, OpenPGP keys with their domain bindings and trust, and the mail log.
+// trust roots, CRLs, OpenPGP keys with their domain bindings and trust, and the mail log: the
+// records of model/records.hpp, which the store writes in its columns by their text forms.
 //
 // Contract:
 //   - Every call returns a Result. Lookups return Result<std::optional<T>>: found, not found,
@@ -10,112 +11,23 @@
 //   - Every write bumps generation(); a running gateway polls it to see an administrator's change
 //     (another process) and reloads its caches.
 //   - Names of domains are stored lower-case; thumbprints and fingerprints as lower-case hex.
+//   - A stored value that does not parse as its type (an enum's text, a TLS level) is a
+//     temporary error naming table, column and value, never a default.
 //   - Implementations: SQLite (sqlite_store.hpp, the embedded default). A PostgreSQL backend
 //     implements the same interface and runs the same conformance tests.
 #pragma once
 
 #include <cstdint>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
-#include "core/tls_level.hpp"
+#include "model/records.hpp"
 
 namespace sealgate {
-
-enum class EncryptMode { none, opportunistic, mandatory };
-enum class SmimeProfile { compat, modern };
-enum class Method { smime, pgp };
-enum class CtlAction { trust, block };
-
-std::string_view to_string(EncryptMode m);
-std::string_view to_string(SmimeProfile p);
-std::string_view to_string(Method m);
-std::string_view to_string(CtlAction a);
-std::optional<EncryptMode> parse_encrypt_mode(std::string_view s);
-std::optional<SmimeProfile> parse_smime_profile(std::string_view s);
-std::optional<CtlAction> parse_ctl_action(std::string_view s);
-// "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
-std::optional<std::vector<Method>> parse_methods(std::string_view s);
-std::string methods_to_string(const std::vector<Method>& methods);
-
-struct DomainRecord {
-    std::string name;  // "example.com" or "*.example.com"
-    bool local = false;
-    EncryptMode encrypt_mode = EncryptMode::none;
-    SmimeProfile smime_profile = SmimeProfile::compat;
-    std::vector<Method> methods{Method::smime, Method::pgp};
-    // TLS to the next hop for every copy to this domain, whatever its direction; none: no
-    // requirement of its own (the next hop's setting applies). `require-tls yes` is encrypt.
-    TlsLevel tls = TlsLevel::none;
-    std::vector<std::string> smime_certs;  // SHA-256 thumbprints chosen for this domain
-    // Minimum size of RSA, DSA and ElGamal keys for this domain; 0: the default
-    // (policy/key_strength.hpp judges keys and bounds the value).
-    unsigned min_rsa_bits = 0;
-};
-
-struct CertRecord {
-    std::string sha256;  // lower-case hex, primary key
-    std::string der;
-    bool has_private_key = false;
-    std::time_t added = 0;
-};
-
-struct CtlEntry {
-    std::string sha256;
-    CtlAction action = CtlAction::trust;
-    std::time_t added = 0;
-};
-
-struct RootRecord {
-    std::string sha256;
-    std::string der;
-};
-
-struct CrlRecord {
-    std::string issuer;  // issuer name (one line), for display
-    std::string der;
-    std::time_t added = 0;
-};
-
-struct PgpKeyRecord {
-    std::string fingerprint;    // primary key fingerprint, lower-case hex
-    std::string public_key;     // transferable public key, binary
-    std::string sealed_secret;  // secret key sealed by keystore/, empty when we hold none
-    bool trusted = false;
-    std::vector<std::string> domains;  // bound domains ("add domain to PGP key")
-    std::time_t added = 0;
-};
-
-struct LogRecord {
-    std::int64_t id = 0;
-    std::time_t time = 0;
-    std::string queue_id;
-    std::string message_id;
-    std::string sender;
-    std::vector<std::string> recipients;
-    std::string direction;  // inbound, outbound, relay
-    std::string action;     // encrypted, decrypted, passed, rejected, deferred
-    std::string method;     // smime, pgp, or empty
-    std::string keys;       // thumbprints / fingerprints used, comma separated
-    std::string algorithm;
-    std::string detail;  // next-hop reply or reason
-    // How the copy went to the next hop. tls_level empty: not relayed (refused before);
-    // tls_protocol empty: in clear.
-    std::string tls_level;     // none, may, encrypt, verify: what the copy required
-    std::string tls_protocol;  // "TLSv1.3"
-    std::string tls_cipher;    // "TLS_AES_256_GCM_SHA384"
-    std::string tls_peer;      // SHA-256 of the next hop's certificate, lower-case hex
-    bool tls_verified = false;
-};
-
-struct LogQuery {
-    std::size_t last = 50;
-    std::string message_id;  // empty: any
-};
 
 class Store {
   public:

@@ -121,11 +121,11 @@ void decrypt_mime(const std::string& data) {
         return;
     }
     const std::string after = message->serialize();
-    if (out->action == "decrypted") {
+    if (out->action == CopyAction::decrypted) {
         check(out->method == "pgp" && out->keys.find(bob().fingerprint) != std::string::npos);
         check(mime::Entity::parse(after).has_value());
     } else {
-        check(out->action == "passed" && after == before);
+        check(out->action == CopyAction::passed && after == before);
     }
 }
 

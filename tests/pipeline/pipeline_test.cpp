@@ -101,14 +101,14 @@ TEST_F(PipelineTest, GroupsCopiesAndKeepsBccApart) {
     ASSERT_TRUE(copies) << copies.error().reason;
     ASSERT_EQ(copies->size(), 3u);
     EXPECT_EQ((*copies)[0].recipients, std::vector<std::string>{"bob@b.example"});
-    EXPECT_EQ((*copies)[0].outcome.action, "encrypted");
+    EXPECT_EQ((*copies)[0].outcome.action, CopyAction::encrypted);
     EXPECT_EQ((*copies)[1].recipients, std::vector<std::string>{"carol@c.example"});
-    EXPECT_EQ((*copies)[1].outcome.action, "passed");
+    EXPECT_EQ((*copies)[1].outcome.action, CopyAction::passed);
     EXPECT_NE((*copies)[1].data.find("Gr\xfc\xdf"
                                      "e"),
               std::string::npos);
     EXPECT_EQ((*copies)[2].recipients, std::vector<std::string>{"dave@b.example"});
-    EXPECT_EQ((*copies)[2].outcome.action, "encrypted");
+    EXPECT_EQ((*copies)[2].outcome.action, CopyAction::encrypted);
     EXPECT_EQ((*copies)[0].data.find("Gr\xfc\xdf"
                                      "e"),
               std::string::npos)
@@ -124,13 +124,14 @@ TEST_F(PipelineTest, PlanRendersOneCopyAtATime) {
     ASSERT_TRUE(plan) << plan.error().reason;
     ASSERT_EQ(plan->copies(), 3u);
     EXPECT_EQ(plan->recipients(2), std::vector<std::string>{"dave@b.example"});
-    std::vector<std::string> actions;
+    std::vector<CopyAction> actions;
     for (std::size_t i = 0; i < 3; ++i) {
         auto copy = pipe.render(*plan);
         ASSERT_TRUE(copy) << copy.error().reason;
         actions.push_back(copy->outcome.action);
     }
-    EXPECT_EQ(actions, (std::vector<std::string>{"encrypted", "passed", "encrypted"}));
+    EXPECT_EQ(actions, (std::vector<CopyAction>{CopyAction::encrypted, CopyAction::passed,
+                                                CopyAction::encrypted}));
     EXPECT_FALSE(pipe.render(*plan)) << "a fourth copy does not exist";
 }
 
@@ -146,7 +147,7 @@ TEST_F(PipelineTest, EncryptThenDecryptRestoresTheMessage) {
     auto dec =
         pipe.process({"x@a.example", {"bob@b.example"}}, enc->front().data, policy::Mode::inbound);
     ASSERT_TRUE(dec) << dec.error().reason;
-    EXPECT_EQ(dec->front().outcome.action, "decrypted");
+    EXPECT_EQ(dec->front().outcome.action, CopyAction::decrypted);
     EXPECT_EQ(dec->front().outcome.keys, partner_);
     // The original, byte for byte, plus the info header at the end of the header section.
     std::string expected = kMessage;

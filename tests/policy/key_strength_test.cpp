@@ -428,7 +428,7 @@ TEST_F(KeyStrengthPolicy, PipelineNeverEncryptsToTheWeakKey) {
     copies = again.process({"alice@example.com", {"bob@partner.example"}}, message);
     ASSERT_TRUE(copies) << copies.error().reason;
     ASSERT_EQ(copies->size(), 1u);
-    EXPECT_EQ((*copies)[0].outcome.action, "encrypted");
+    EXPECT_EQ((*copies)[0].outcome.action, CopyAction::encrypted);
     EXPECT_EQ((*copies)[0].data.find("secret"), std::string::npos);
 }
 

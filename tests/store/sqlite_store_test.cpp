@@ -321,6 +321,36 @@ TEST(SqliteStore, FailedLookupIsAnErrorNotNotFound) {
     EXPECT_EQ(gone.error().reason.rfind("store: ", 0), 0u) << gone.error().reason;
 }
 
+TEST(SqliteStore, LogRecordsKeepTheirTextAndRefuseWhatDoesNotParse) {
+    test::TempDir dir;
+    const auto path = dir.file("log.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    LogRecord r;
+    r.message_id = "<a@b>";
+    r.direction = Direction::inbound;
+    r.action = CopyAction::deferred;
+    ASSERT_OK(store->append_log(r));
+    // The columns hold the text forms, as before the enums (no schema change).
+    EXPECT_EQ(raw_value(path, "SELECT direction || ' ' || action FROM mail_log"),
+              "inbound deferred");
+    const auto back = value_of(store->query_log(LogQuery{10, "<a@b>"}));
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].direction, Direction::inbound);
+    EXPECT_EQ(back[0].action, CopyAction::deferred);
+
+    for (const std::string column : {"direction", "action"}) {
+        raw_exec(path, "UPDATE mail_log SET direction = 'inbound', action = 'deferred'");
+        raw_exec(path, "UPDATE mail_log SET " + column + " = 'sideways'");
+        const auto bad = store->query_log(LogQuery{10, ""});
+        ASSERT_FALSE(bad.has_value()) << column;
+        EXPECT_TRUE(bad.error().temporary());
+        EXPECT_NE(bad.error().reason.find(column + " 'sideways' in table mail_log"),
+                  std::string::npos)
+            << bad.error().reason;
+    }
+}
+
 TEST(SqliteStore, ThumbprintsAreStoredLowerCase) {
     test::TempDir dir;
     const auto path = dir.file("case.db");

@@ -335,8 +335,8 @@ LogRecord log_record(int n, std::string message_id) {
     r.message_id = std::move(message_id);
     r.sender = "alice@example.com";
     r.recipients = {"bob@partner.example", "carol@partner.example"};
-    r.direction = "outbound";
-    r.action = "encrypted";
+    r.direction = Direction::outbound;
+    r.action = CopyAction::encrypted;
     r.method = "smime";
     r.keys = kSha1;
     r.algorithm = "aes256-cbc";
@@ -361,8 +361,8 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_EQ(last3[2].recipients,
               (std::vector<std::string>{"bob@partner.example", "carol@partner.example"}));
     EXPECT_EQ(last3[2].sender, "alice@example.com");
-    EXPECT_EQ(last3[2].direction, "outbound");
-    EXPECT_EQ(last3[2].action, "encrypted");
+    EXPECT_EQ(last3[2].direction, Direction::outbound);
+    EXPECT_EQ(last3[2].action, CopyAction::encrypted);
     EXPECT_EQ(last3[2].method, "smime");
     EXPECT_EQ(last3[2].keys, kSha1);
     EXPECT_EQ(last3[2].algorithm, "aes256-cbc");

@@ -1,5 +1,5 @@
-// store/store.cpp — text forms of the store's enums (CLI, config, database columns).
-#include "store/store.hpp"
+// model/records.cpp — text forms of the model's enums (CLI, config, database columns).
+#include "model/records.hpp"
 
 #include <string_view>
 
@@ -47,6 +47,34 @@ std::string_view to_string(CtlAction a) {
     return "trust";
 }
 
+std::string_view to_string(Direction d) {
+    switch (d) {
+        case Direction::inbound:
+            return "inbound";
+        case Direction::outbound:
+            return "outbound";
+        case Direction::relay:
+            return "relay";
+    }
+    return "relay";
+}
+
+std::string_view to_string(CopyAction a) {
+    switch (a) {
+        case CopyAction::encrypted:
+            return "encrypted";
+        case CopyAction::decrypted:
+            return "decrypted";
+        case CopyAction::passed:
+            return "passed";
+        case CopyAction::rejected:
+            return "rejected";
+        case CopyAction::deferred:
+            return "deferred";
+    }
+    return "deferred";
+}
+
 std::optional<EncryptMode> parse_encrypt_mode(std::string_view s) {
     for (const auto m : {EncryptMode::none, EncryptMode::opportunistic, EncryptMode::mandatory}) {
         if (s == to_string(m))
@@ -65,6 +93,23 @@ std::optional<SmimeProfile> parse_smime_profile(std::string_view s) {
 
 std::optional<CtlAction> parse_ctl_action(std::string_view s) {
     for (const auto a : {CtlAction::trust, CtlAction::block}) {
+        if (s == to_string(a))
+            return a;
+    }
+    return std::nullopt;
+}
+
+std::optional<Direction> parse_direction(std::string_view s) {
+    for (const auto d : {Direction::inbound, Direction::outbound, Direction::relay}) {
+        if (s == to_string(d))
+            return d;
+    }
+    return std::nullopt;
+}
+
+std::optional<CopyAction> parse_copy_action(std::string_view s) {
+    for (const auto a : {CopyAction::encrypted, CopyAction::decrypted, CopyAction::passed,
+                         CopyAction::rejected, CopyAction::deferred}) {
         if (s == to_string(a))
             return a;
     }

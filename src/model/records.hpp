@@ -1,0 +1,129 @@
+// model/records.hpp — sealgate's shared vocabulary: the records and enums that the store keeps,
+// the policy decides with, the pipeline reports and the interfaces (CLI, daemon, REST) show.
+//
+// Contract:
+//   - Plain values: no I/O, no validation beyond what the types say. The store persists them
+//     (store/store.hpp), the policy reads them (policy/snapshot.hpp).
+//   - Every enum has a text form (to_string) and its parser (parse_*), which accepts exactly the
+//     text forms and nothing else (nullopt). The text forms are what the CLI prints, the config
+//     and the CLI accept and the store writes in its columns: they never change.
+//   - Names of domains are lower-case; thumbprints and fingerprints lower-case hex.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tls_level.hpp"
+
+namespace sealgate {
+
+enum class EncryptMode { none, opportunistic, mandatory };
+enum class SmimeProfile { compat, modern };
+enum class Method { smime, pgp };
+enum class CtlAction { trust, block };
+
+// DESIGN.md §2: recipient in a local domain → inbound; sender local and recipient external →
+// outbound; anything else → relay.
+enum class Direction { inbound, outbound, relay };
+
+// What became of one copy of a message (and of a recipient refused at RCPT): the mail log's
+// action. encrypted, decrypted, passed: relayed (as the pipeline made it); rejected: refused
+// permanently (5xx); deferred: not relayed this time (4xx, the upstream MTA retries).
+enum class CopyAction { encrypted, decrypted, passed, rejected, deferred };
+
+std::string_view to_string(EncryptMode m);
+std::string_view to_string(SmimeProfile p);
+std::string_view to_string(Method m);
+std::string_view to_string(CtlAction a);
+std::string_view to_string(Direction d);
+std::string_view to_string(CopyAction a);
+std::optional<EncryptMode> parse_encrypt_mode(std::string_view s);
+std::optional<SmimeProfile> parse_smime_profile(std::string_view s);
+std::optional<CtlAction> parse_ctl_action(std::string_view s);
+std::optional<Direction> parse_direction(std::string_view s);
+std::optional<CopyAction> parse_copy_action(std::string_view s);
+// "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
+std::optional<std::vector<Method>> parse_methods(std::string_view s);
+std::string methods_to_string(const std::vector<Method>& methods);
+
+struct DomainRecord {
+    std::string name;  // "example.com" or "*.example.com"
+    bool local = false;
+    EncryptMode encrypt_mode = EncryptMode::none;
+    SmimeProfile smime_profile = SmimeProfile::compat;
+    std::vector<Method> methods{Method::smime, Method::pgp};
+    // TLS to the next hop for every copy to this domain, whatever its direction; none: no
+    // requirement of its own (the next hop's setting applies). `require-tls yes` is encrypt.
+    TlsLevel tls = TlsLevel::none;
+    std::vector<std::string> smime_certs;  // SHA-256 thumbprints chosen for this domain
+    // Minimum size of RSA, DSA and ElGamal keys for this domain; 0: the default
+    // (policy/key_strength.hpp judges keys and bounds the value).
+    unsigned min_rsa_bits = 0;
+};
+
+struct CertRecord {
+    std::string sha256;  // lower-case hex, primary key
+    std::string der;
+    bool has_private_key = false;
+    std::time_t added = 0;
+};
+
+struct CtlEntry {
+    std::string sha256;
+    CtlAction action = CtlAction::trust;
+    std::time_t added = 0;
+};
+
+struct RootRecord {
+    std::string sha256;
+    std::string der;
+};
+
+struct CrlRecord {
+    std::string issuer;  // issuer name (one line), for display
+    std::string der;
+    std::time_t added = 0;
+};
+
+struct PgpKeyRecord {
+    std::string fingerprint;    // primary key fingerprint, lower-case hex
+    std::string public_key;     // transferable public key, binary
+    std::string sealed_secret;  // secret key sealed by keystore/, empty when we hold none
+    bool trusted = false;
+    std::vector<std::string> domains;  // bound domains ("add domain to PGP key")
+    std::time_t added = 0;
+};
+
+struct LogRecord {
+    std::int64_t id = 0;
+    std::time_t time = 0;
+    std::string queue_id;
+    std::string message_id;
+    std::string sender;
+    std::vector<std::string> recipients;
+    Direction direction = Direction::relay;
+    CopyAction action = CopyAction::passed;
+    std::string method;  // smime, pgp, or empty
+    std::string keys;    // thumbprints / fingerprints used, comma separated
+    std::string algorithm;
+    std::string detail;  // next-hop reply or reason
+    // How the copy went to the next hop. tls_level empty: not relayed (refused before);
+    // tls_protocol empty: in clear.
+    std::string tls_level;     // none, may, encrypt, verify: what the copy required
+    std::string tls_protocol;  // "TLSv1.3"
+    std::string tls_cipher;    // "TLS_AES_256_GCM_SHA384"
+    std::string tls_peer;      // SHA-256 of the next hop's certificate, lower-case hex
+    bool tls_verified = false;
+};
+
+struct LogQuery {
+    std::size_t last = 50;
+    std::string message_id;  // empty: any
+};
+
+}  // namespace sealgate
