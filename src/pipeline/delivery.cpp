@@ -96,7 +96,7 @@ smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,
                  std::string_view queue_id) {
     std::size_t permanent = 0;  // copies the next hop refused with a 5xx
     std::optional<smtp::Reply> failure;
-    bool our_refusal = false;  // failure is our TLS refusal, to be answered as it is
+    bool ours = false;  // failure is our own reply (not the next hop's), answered as it is
     for (const auto& r : results) {
         if (r.complete())
             continue;
@@ -104,7 +104,7 @@ smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,
             ++permanent;
         if (!failure && r.tls_refused) {
             // Ours, not the next hop's: say that we would not send in clear.
-            our_refusal = true;
+            ours = true;
             failure = smtp::Reply::make(
                 451, "4.7.5",
                 r.domain_asked_tls
@@ -116,6 +116,7 @@ smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,
         if (r.reply.positive() && failure->positive()) {
             // Some recipients refused, the rest accepted: answering 250 would lose the refused
             // ones, so the whole message is deferred (duplicates for the others are acceptable).
+            ours = true;
             failure = smtp::Reply::make(451, "4.3.0",
                                         "Next hop refused some recipients; try again later");
         }
@@ -123,6 +124,7 @@ smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,
     if (results.size() < planned) {
         // A copy failed to render after others were relayed: defer the message (duplicates,
         // never loss).
+        ours = true;
         failure =
             smtp::Reply::make(451, "4.3.0", "Not every copy could be prepared; try again later");
     }
@@ -139,7 +141,7 @@ smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,
         return smtp::Reply::make(failure->code,
                                  failure->status.starts_with("5.") ? failure->status : "5.0.0",
                                  "Next hop refused the message (" + next_hop_code + ")");
-    if (our_refusal)
+    if (ours)
         return *failure;
     // A temporary failure keeps its enhanced status (4.4.1 "not reachable"): RFC 3463's subject
     // and detail tell the upstream MTA's log why. A 5.x.x cannot go with a 4xx reply, so a

@@ -140,14 +140,14 @@ CopyAction logged_action(const CopyResult& result, CopyAction done);
 //
 // The first failure F is made from the first copy that is not complete(): our TLS refusal is
 // 451 4.7.5 ("TLS to the next hop is required [for this domain] and was not available"), a copy
-// accepted with only some of its recipients 451 4.3.0, any other copy its reply. A copy that
-// could not be rendered replaces F with 451 4.3.0 ("Not every copy could be prepared").
+// accepted with only some of its recipients 451 4.3.0 ("Next hop refused some recipients"), any
+// other copy its reply. A copy that could not be rendered replaces F with 451 4.3.0 ("Not every
+// copy could be prepared").
 //
 //   no F: every planned copy complete()     250 2.0.0 "Ok: <N> copies relayed as <queue_id>"
 //   every planned copy refused with a 5xx   F's code and 5.x.x status (else 5.0.0), "Next hop
 //                                           refused the message (<code> <status>)"
-//   F is our TLS refusal                    F as it is (451 4.7.5, or 451 4.3.0 when a later
-//                                           copy could not be rendered)
+//   F is one of our own replies above       F as it is
 //   otherwise                               451 with F's status when F is a 4xx with a 4.x.x,
 //                                           else 4.4.0: "Next hop did not accept the message
 //                                           (<code> <status>); try again later"

@@ -81,6 +81,8 @@ class NextHopRefuses(E2ETestCase):
         rcpts, final = send(self.g.port, SENDER, [TO, "carol@y.example"],
                             message(SENDER, f"<{TO}>, <carol@y.example>", "one-rcpt", b"x\n"))
         self.assertEqual(final.code // 100, 4, final)
+        # Our words, not "did not accept": the next hop did take the message for the other one.
+        self.assertEqual(final.text, "4.3.0 Next hop refused some recipients; try again later")
 
 
 class ClientDisconnects(E2ETestCase):
