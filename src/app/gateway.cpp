@@ -208,7 +208,9 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
         case pipeline::Admission::Verdict::backlog:
             break;
         case pipeline::Admission::Verdict::error:
-            log_line("rcpt=" + recipient.address + " deferred: " + admission.reason);
+            log_line("rcpt=" + recipient.address +
+                     (admission.reply.permanent() ? " refused: " : " deferred: ") +
+                     admission.reason);
             break;
         case pipeline::Admission::Verdict::refuse: {
             LogRecord rec;

@@ -111,6 +111,11 @@ class MalformedCommands(E2ETestCase):
         self.assertEqual(c.cmd("RCPT TO:bob").code, 501)
         self.assertEqual(c.cmd("RCPT TO:<not an address>").code, 501)
         self.assertEqual(c.cmd("DATA").code, 503, "DATA without a recipient")
+        # An address literal is read by the grammar and refused by the policy: 553, and the
+        # daemon's log says refused, not deferred (nothing will come of a retry).
+        self.assertEqual(c.cmd("RCPT TO:<bob@[192.0.2.1]>").code, 553)
+        wait_until(lambda: "rcpt=bob@[192.0.2.1] refused: " in g.serve_log(), "the log line")
+        self.assertNotIn("rcpt=bob@[192.0.2.1] deferred", g.serve_log())
         # Still a working session: a full transaction on the same connection.
         self.assertEqual(c.cmd("RSET").code, 250)
         _, _, final = c.send(SENDER, ["bob@y.example"],
