@@ -311,7 +311,16 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     const std::size_t ncopies = plan.copies();
     const bool up_front = !prepared->rendered.empty();
 
+    // What each relayed copy's log record needs, kept until fold() has answered.
+    struct Pending {
+        std::vector<std::string> recipients;
+        pipeline::Outcome outcome;
+        std::string detail;
+        Relayed relayed;
+    };
     std::vector<pipeline::CopyResult> results;
+    std::vector<Pending> relayed;
+    std::optional<Pending> unrendered;
     for (std::size_t i = 0; i < ncopies; ++i) {
         pipeline::Copy copy;
         if (up_front) {
@@ -327,8 +336,7 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                 pipeline::Outcome none;
                 none.direction =
                     policy::direction(*snapshot, envelope.sender, plan.recipients(i).front());
-                log_copy(queue_id, message_id, envelope, plan.recipients(i), none,
-                         CopyAction::deferred, next.error().reason);
+                unrendered = Pending{plan.recipients(i), none, next.error().reason, {}};
                 break;  // fold() answers for the copies never relayed
             }
             copy = std::move(*next);
@@ -348,20 +356,26 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         auto sending = client->send(out, copy.data, received);
         net::RelayResult result;
         result = co_await std::move(sending);
-        pipeline::CopyResult folded{result.reply, out.recipients.size(),
-                                    result.accepted_recipients(), result.tls_refused,
-                                    tls.domain_asked};
-        const Relayed relayed{tls.level, result.tls};
-        log_copy(queue_id, message_id, envelope, copy.recipients, copy.outcome,
-                 pipeline::logged_action(folded, copy.outcome.action),
-                 "next hop: " + result.reply.summary() +
-                     (result.reason.empty() ? "" : " (" + result.reason + ")"),
-                 &relayed);
-        copy.data.clear();
-        copy.data.shrink_to_fit();
-        results.push_back(std::move(folded));
+        results.push_back({result.reply, out.recipients.size(), result.accepted_recipients(),
+                           result.tls_refused, tls.domain_asked});
+        relayed.push_back({std::move(copy.recipients), std::move(copy.outcome),
+                           "next hop: " + result.reply.summary() +
+                               (result.reason.empty() ? "" : " (" + result.reason + ")"),
+                           Relayed{tls.level, result.tls}});
     }
-    co_return pipeline::fold(results, ncopies, queue_id);
+    const smtp::Reply answer = pipeline::fold(results, ncopies, queue_id);
+    // Logged once the answer is known: a copy the next hop refused is rejected when the sender
+    // gets the 5xx, deferred when the message is answered 4xx and comes back.
+    for (std::size_t i = 0; i < relayed.size(); ++i) {
+        auto& r = relayed[i];
+        log_copy(queue_id, message_id, envelope, r.recipients, r.outcome,
+                 pipeline::logged_action(results[i], r.outcome.action, answer), r.detail,
+                 &r.relayed);
+    }
+    if (unrendered)
+        log_copy(queue_id, message_id, envelope, unrendered->recipients, unrendered->outcome,
+                 CopyAction::deferred, unrendered->detail);
+    co_return answer;
 }
 
 }  // namespace sealgate::app

@@ -88,8 +88,11 @@ CopyTls copy_tls(const policy::Snapshot& snapshot, TlsLevel next_hop,
     return {level, level > next_hop};
 }
 
-CopyAction logged_action(const CopyResult& result, CopyAction done) {
-    return result.reply.positive() ? done : CopyAction::deferred;
+CopyAction logged_action(const CopyResult& result, CopyAction done, const smtp::Reply& answer) {
+    if (result.reply.positive())
+        return done;
+    return result.reply.permanent() && answer.permanent() ? CopyAction::rejected
+                                                          : CopyAction::deferred;
 }
 
 smtp::Reply fold(std::span<const CopyResult> results, std::size_t planned,

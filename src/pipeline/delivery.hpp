@@ -10,8 +10,8 @@
 //   per copy     copy_envelope()    the envelope the next hop gets for this copy
 //                copy_tls()         the TLS level this copy is relayed at
 //                (net/relay_client) relay it
-//                logged_action()    what the mail log says became of it
 //   at the end   fold()             the per-copy results → the one reply to the end of DATA
+//                logged_action()    what the mail log says became of each copy
 //
 // Contract:
 //   - Pure functions: no I/O, no clocks, no asio, no logging. app/gateway.cpp runs the loop that
@@ -127,10 +127,11 @@ struct CopyResult {
     bool complete() const { return reply.positive() && accepted == recipients; }
 };
 
-// The mail log's action for a relayed copy: what the pipeline did to it when the next hop
-// accepted it (some recipients may still have been refused), deferred otherwise, also for a
-// permanent refusal (the message as a whole is answered by fold()).
-CopyAction logged_action(const CopyResult& result, CopyAction done);
+// The mail log's action for a relayed copy, once `answer` (fold()) is known: what the pipeline
+// did to it when the next hop accepted it (some recipients may still have been refused);
+// rejected when the next hop refused it with a 5xx and the message is answered 5xx (the sender
+// gets the bounce, nothing will retry); deferred otherwise (the sender's MTA retries).
+CopyAction logged_action(const CopyResult& result, CopyAction done, const smtp::Reply& answer);
 
 // --- at the end ------------------------------------------------------------------------------
 

@@ -74,6 +74,10 @@ class NextHopRefuses(E2ETestCase):
         rcpts, final = send(self.g.port, SENDER, [TO, BCC], two_copies("all-perm"))
         self.assertEqual(final.code // 100, 5, final)
         self.assertEqual(self.sink_.take(), [])
+        # The sender gets the bounce and nothing retries: the log says rejected, not deferred.
+        actions = sorted((r["recipients"][0], r["action"])
+                         for r in self.g.wait_log_records("all-perm@test", 2))
+        self.assertEqual(actions, [(TO, "rejected"), (BCC, "rejected")])
 
     def test_a_recipient_refused_by_the_next_hop(self):
         # One copy, two recipients; the next hop takes one and refuses the other at RCPT.

@@ -471,22 +471,33 @@ TEST(DeliveryFold, TheTwoFiftyRuleOverEverySequence) {
 }
 
 TEST(DeliveryFold, LoggedAction) {
+    const auto ok = smtp::Reply::make(250, "2.0.0", "Ok");
+    const auto later = smtp::Reply::make(451, "4.4.0", "later");
+    const auto bounced = smtp::Reply::make(554, "5.7.1", "refused");
     const struct {
         CopyResult result;
         CopyAction done;
+        smtp::Reply answer;
         CopyAction logged;
     } rows[] = {
-        {accepted(), CopyAction::encrypted, CopyAction::encrypted},
-        {accepted(), CopyAction::passed, CopyAction::passed},
-        {accepted(), CopyAction::decrypted, CopyAction::decrypted},
+        {accepted(), CopyAction::encrypted, ok, CopyAction::encrypted},
+        {accepted(), CopyAction::passed, ok, CopyAction::passed},
+        {accepted(), CopyAction::decrypted, ok, CopyAction::decrypted},
+        // The copy went out as the pipeline made it, whatever became of the others.
+        {accepted(), CopyAction::encrypted, later, CopyAction::encrypted},
         // Accepted with some recipients refused: the copy went out as the pipeline made it.
-        {partly(2, 1), CopyAction::encrypted, CopyAction::encrypted},
-        {replied(451, "4.4.1"), CopyAction::encrypted, CopyAction::deferred},
-        {replied(554, "5.7.1"), CopyAction::passed, CopyAction::deferred},
-        {tls_refused(true), CopyAction::encrypted, CopyAction::deferred},
+        {partly(2, 1), CopyAction::encrypted, later, CopyAction::encrypted},
+        {replied(451, "4.4.1"), CopyAction::encrypted, later, CopyAction::deferred},
+        // Refused permanently: rejected when the sender gets the 5xx, deferred when the message
+        // is answered 4xx (another copy was accepted, or failed only for now) and comes back.
+        {replied(554, "5.7.1"), CopyAction::passed, bounced, CopyAction::rejected},
+        {replied(554, "5.7.1"), CopyAction::encrypted, later, CopyAction::deferred},
+        {replied(451, "4.4.1"), CopyAction::encrypted, bounced, CopyAction::deferred},
+        {tls_refused(true), CopyAction::encrypted, later, CopyAction::deferred},
     };
     for (const auto& row : rows)
-        EXPECT_EQ(logged_action(row.result, row.done), row.logged) << line(row.result.reply);
+        EXPECT_EQ(logged_action(row.result, row.done, row.answer), row.logged)
+            << line(row.result.reply) << " / " << line(row.answer);
 }
 
 }  // namespace
