@@ -9,14 +9,44 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   list(APPEND SEALGATE_WARNINGS -Wno-restrict)
 endif()
 
-# sealgate_module(NAME SOURCES ... DEPS ...) — one folder, one noun: a static library target
-# sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp").
+# sealgate_module(NAME SOURCES ... [DEPS ...]) — one folder, one noun: a static library target
+# sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp"). The
+# other modules it links come from src/layers.txt (sealgate_link_layer); DEPS names the libraries
+# from outside the project (OpenSSL::Crypto, PkgConfig::RNP, ...).
 function(sealgate_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(sealgate_${name} STATIC ${M_SOURCES})
   target_include_directories(sealgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(sealgate_${name} PRIVATE ${SEALGATE_WARNINGS})
+  sealgate_link_layer(sealgate_${name} ${name} ${M_DEPS})
+  list(FILTER M_DEPS EXCLUDE REGEX "^sealgate_")
   target_link_libraries(sealgate_${name} PUBLIC ${M_DEPS})
+endfunction()
+
+# sealgate_link_layer(TARGET MODULE [DEPS ...]) — links TARGET to the modules that src/layers.txt
+# lets MODULE use: PUBLIC those its headers may include, PRIVATE those only its sources may. A
+# module of the table without a folder yet is skipped. A sealgate_<module> in DEPS is accepted only
+# where the table allows it (it is linked from the table anyway).
+function(sealgate_link_layer target module)
+  if(NOT module IN_LIST SEALGATE_MODULES)
+    message(FATAL_ERROR "${module} is not in src/layers.txt")
+  endif()
+  foreach(dep IN LISTS ARGN)
+    if(dep MATCHES "^sealgate_(.+)$" AND CMAKE_MATCH_1 IN_LIST SEALGATE_MODULES)
+      set(allowed ${SEALGATE_LAYER_PUBLIC_${module}} ${SEALGATE_LAYER_PRIVATE_${module}})
+      if(NOT CMAKE_MATCH_1 IN_LIST allowed)
+        message(FATAL_ERROR "${module} may not link ${dep}: src/layers.txt does not let ${module} "
+                            "use ${CMAKE_MATCH_1}")
+      endif()
+    endif()
+  endforeach()
+  foreach(scope PUBLIC PRIVATE)
+    foreach(dep IN LISTS SEALGATE_LAYER_${scope}_${module})
+      if(EXISTS ${PROJECT_SOURCE_DIR}/src/${dep}/CMakeLists.txt)
+        target_link_libraries(${target} ${scope} sealgate_${dep})
+      endif()
+    endforeach()
+  endforeach()
 endfunction()
 
 # sealgate_test(NAME SOURCES ... DEPS ...) — one GoogleTest executable registered with CTest.
