@@ -49,9 +49,14 @@ function(sealgate_link_layer target module)
   endforeach()
 endfunction()
 
-# sealgate_test(NAME SOURCES ... DEPS ...) — one GoogleTest executable registered with CTest.
+# sealgate_test(NAME SOURCES ... DEPS ... [INTEROP filter]) — one GoogleTest executable
+# registered with CTest, each case a test labelled `unit`. INTEROP is a gtest filter for the cases
+# that run an independent implementation (openssl, gpgsm, cmsutil, gpg, sq, rnp) to make their
+# input or check their output: those are labelled `interop` instead ("*" for every case). The
+# labels are described in the README's test section; the ctest `labels` checks that every test
+# has one.
 function(sealgate_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "INTEROP" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
@@ -60,7 +65,16 @@ function(sealgate_test name)
   target_compile_definitions(${name} PRIVATE
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data"
     SEALGATE_BINARY="$<TARGET_FILE:sealgate>")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+  if(T_INTEROP STREQUAL "*")
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 LABELS interop)
+  elseif(T_INTEROP)
+    gtest_discover_tests(${name} TEST_FILTER "-${T_INTEROP}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT 600 LABELS unit)
+    gtest_discover_tests(${name} TEST_FILTER "${T_INTEROP}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT 600 LABELS interop)
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 LABELS unit)
+  endif()
 endfunction()
 
 # sealgate_fuzz_target(NAME CORPUS dir SOURCES ... DEPS ...) — a libFuzzer entry point
@@ -79,7 +93,7 @@ function(sealgate_fuzz_target name)
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data" SEALGATE_FUZZ_CORPUS="${F_CORPUS}")
   # Named after the target in ctest: every replay binary has the same one test.
   gtest_discover_tests(${name}_replay TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT 600)
+                       PROPERTIES TIMEOUT 600 LABELS unit)
   sealgate_fuzzer(${name} SOURCES ${F_SOURCES} DEPS ${F_DEPS})
 endfunction()
 
