@@ -59,7 +59,8 @@ function(sealgate_test name)
   cmake_parse_arguments(T "" "INTEROP" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
-  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  target_link_libraries(${name} PRIVATE ${T_DEPS} sealgate_test_support GTest::gtest_main
+                        GTest::gmock)
   # Helpers shared by the test folders (tests/fuzz_replay.hpp).
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
