@@ -121,7 +121,7 @@ def check_cmake(path, lines, table):
         linked = [a for a in args if a.startswith("sealgate_") and a[len("sealgate_"):] in table]
         if linked:
             number = text.count("\n", 0, m.start()) + 1
-            errors.append(f"{path}:{number}: links {', '.join('sealgate_' + t for t in linked)} "
+            errors.append(f"{path}:{number}: links {', '.join(linked)} "
                           f"by hand: the links between modules come from src/layers.txt")
     return errors
 
