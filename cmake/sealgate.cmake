@@ -9,28 +9,73 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   list(APPEND SEALGATE_WARNINGS -Wno-restrict)
 endif()
 
-# sealgate_module(NAME SOURCES ... DEPS ...) — one folder, one noun: a static library target
-# sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp").
+# sealgate_module(NAME SOURCES ... [DEPS ...]) — one folder, one noun: a static library target
+# sealgate_<NAME> whose public include root is src/ (so code includes "module/header.hpp"). The
+# other modules it links come from src/layers.txt (sealgate_link_layer); DEPS names the libraries
+# from outside the project (OpenSSL::Crypto, PkgConfig::RNP, ...).
 function(sealgate_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(sealgate_${name} STATIC ${M_SOURCES})
   target_include_directories(sealgate_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(sealgate_${name} PRIVATE ${SEALGATE_WARNINGS})
+  sealgate_link_layer(sealgate_${name} ${name} ${M_DEPS})
+  list(FILTER M_DEPS EXCLUDE REGEX "^sealgate_")
   target_link_libraries(sealgate_${name} PUBLIC ${M_DEPS})
 endfunction()
 
-# sealgate_test(NAME SOURCES ... DEPS ...) — one GoogleTest executable registered with CTest.
+# sealgate_link_layer(TARGET MODULE [DEPS ...]) — links TARGET to the modules that src/layers.txt
+# lets MODULE use: PUBLIC those its headers may include, PRIVATE those only its sources may. A
+# module of the table without a folder yet is skipped. A sealgate_<module> in DEPS is accepted only
+# where the table allows it (it is linked from the table anyway).
+function(sealgate_link_layer target module)
+  if(NOT module IN_LIST SEALGATE_MODULES)
+    message(FATAL_ERROR "${module} is not in src/layers.txt")
+  endif()
+  foreach(dep IN LISTS ARGN)
+    if(dep MATCHES "^sealgate_(.+)$" AND CMAKE_MATCH_1 IN_LIST SEALGATE_MODULES)
+      set(allowed ${SEALGATE_LAYER_PUBLIC_${module}} ${SEALGATE_LAYER_PRIVATE_${module}})
+      if(NOT CMAKE_MATCH_1 IN_LIST allowed)
+        message(FATAL_ERROR "${module} may not link ${dep}: src/layers.txt does not let ${module} "
+                            "use ${CMAKE_MATCH_1}")
+      endif()
+    endif()
+  endforeach()
+  foreach(scope PUBLIC PRIVATE)
+    foreach(dep IN LISTS SEALGATE_LAYER_${scope}_${module})
+      if(EXISTS ${PROJECT_SOURCE_DIR}/src/${dep}/CMakeLists.txt)
+        target_link_libraries(${target} ${scope} sealgate_${dep})
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+# sealgate_test(NAME SOURCES ... DEPS ... [INTEROP filter]) — one GoogleTest executable
+# registered with CTest, each case a test labelled `unit`. INTEROP is a gtest filter for the cases
+# that run an independent implementation (openssl, gpgsm, cmsutil, gpg, sq, rnp) to make their
+# input or check their output: those are labelled `interop` instead ("*" for every case). The
+# labels are described in the README's test section; the ctest `labels` checks that every test
+# has one.
 function(sealgate_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "INTEROP" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
-  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
+  target_link_libraries(${name} PRIVATE ${T_DEPS} sealgate_test_support GTest::gtest_main
+                        GTest::gmock)
   # Helpers shared by the test folders (tests/fuzz_replay.hpp).
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data"
     SEALGATE_BINARY="$<TARGET_FILE:sealgate>")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+  if(T_INTEROP STREQUAL "*")
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 LABELS interop)
+  elseif(T_INTEROP)
+    gtest_discover_tests(${name} TEST_FILTER "-${T_INTEROP}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT 600 LABELS unit)
+    gtest_discover_tests(${name} TEST_FILTER "${T_INTEROP}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT 600 LABELS interop)
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 LABELS unit)
+  endif()
 endfunction()
 
 # sealgate_fuzz_target(NAME CORPUS dir SOURCES ... DEPS ...) — a libFuzzer entry point
@@ -49,7 +94,7 @@ function(sealgate_fuzz_target name)
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data" SEALGATE_FUZZ_CORPUS="${F_CORPUS}")
   # Named after the target in ctest: every replay binary has the same one test.
   gtest_discover_tests(${name}_replay TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT 600)
+                       PROPERTIES TIMEOUT 600 LABELS unit)
   sealgate_fuzzer(${name} SOURCES ${F_SOURCES} DEPS ${F_DEPS})
 endfunction()
 

@@ -140,7 +140,7 @@ Status Gateway::reload() {
 }
 
 void Gateway::warn_expiring() {
-    // DESIGN.md §1.6: warn before a partner's certificate expires — once a day per certificate
+    // Warn before a partner's certificate expires — once a day per certificate
     // chosen for a domain, from 30 days before its end.
     constexpr std::time_t kWarnBefore = 30 * 24 * 3600;
     constexpr std::time_t kRepeat = 24 * 3600;

@@ -1,7 +1,7 @@
 // app/gateway.hpp — the daemon's MessageHandler: policy at RCPT time, the pipeline at the end of
 // DATA, every copy relayed to the next hop, the mail log.
 //
-// Contract (DESIGN.md §2):
+// Contract (docs/architecture.md, the mail path):
 //   - Every decision of the transaction is the delivery stage's (pipeline/delivery.hpp):
 //     check_recipient() answers what admit() decides (550 5.7.1 for a mandatory-encryption
 //     recipient without a usable key, the detail in the log; 451 4.3.0 when the policy cannot be

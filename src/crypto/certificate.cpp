@@ -251,13 +251,13 @@ std::vector<std::string> Certificate::ext_key_usage() const {
 std::vector<std::string> Certificate::emails() const {
     std::vector<std::string> out;
     // X509_get1_email: subject emailAddress, then subjectAltName rfc822Name, without duplicates.
-    STACK_OF(OPENSSL_STRING)* list = X509_get1_email(cert_.get());
-    if (list == nullptr)
+    const std::unique_ptr<STACK_OF(OPENSSL_STRING), ossl::Deleter<X509_email_free>> list(
+        X509_get1_email(cert_.get()));
+    if (!list)
         return out;
-    for (int i = 0; i < sk_OPENSSL_STRING_num(list); ++i) {
-        out.emplace_back(sk_OPENSSL_STRING_value(list, i));
+    for (int i = 0; i < sk_OPENSSL_STRING_num(list.get()); ++i) {
+        out.emplace_back(sk_OPENSSL_STRING_value(list.get(), i));
     }
-    X509_email_free(list);
     return out;
 }
 

@@ -1,7 +1,7 @@
 // crypto/private_key.hpp — a private key in memory.
 //
 // Only keystore/ keeps these beyond a single call: it seals them with the master key before they
-// reach the store and hands out operations, not keys (DESIGN.md §9 "secrets behind a boundary").
+// reach the store and hands out operations, not keys (keys sealed at rest, docs/architecture.md).
 #pragma once
 
 #include <memory>

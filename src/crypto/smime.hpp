@@ -1,6 +1,6 @@
 // crypto/smime.hpp — CMS EnvelopedData / AuthEnvelopedData (RFC 5652, 5083, 5084; RFC 8551).
 //
-// Profiles (DESIGN.md §3):
+// Profiles (docs/architecture.md, cryptography):
 //   compat — EnvelopedData, AES-256-CBC, RSA PKCS#1 v1.5 key transport (gpgsm, NSS read it).
 //   modern — AuthEnvelopedData, AES-256-GCM, RSA-OAEP (SHA-256) for RSA keys, ECDH with a
 //            SHA-256 KDF for EC keys.

@@ -137,7 +137,7 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
 }  // namespace
 
 Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust) {
-    // A CTL block beats every other kind of trust (DESIGN.md §3).
+    // A CTL block beats every other kind of trust.
     if (ctl == CtlStatus::blocked)
         return refuse("blocked on the certificate trust list");
 

@@ -1,6 +1,6 @@
 // crypto/verify.hpp — is this certificate usable for encryption now?
 //
-// DESIGN.md §3: usable only if inside its validity period; key usage / extended key usage allow
+// Usable only if inside its validity period; key usage / extended key usage allow
 // email encryption (when present); not blocked on the CTL; either trusted on the CTL or chaining
 // to a trusted root; not revoked by an imported CRL. A CTL block beats every other kind of trust.
 // Every refusal carries a reason that the CLI shows and the log records. Key strength (minimum

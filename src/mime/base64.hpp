@@ -1,7 +1,7 @@
 // mime/base64.hpp — RFC 4648 base64 for MIME bodies (RFC 2045 §6.8).
 //
 // Encoding writes lines of 76 characters ending in CRLF (OpenSSL's SMIME writer uses bare LF,
-// DESIGN.md §8), from one buffer (base64_encode) or from bytes that arrive in pieces
+// docs/architecture.md), from one buffer (base64_encode) or from bytes that arrive in pieces
 // (Base64Encoder, for output that is produced while it is encoded, such as streamed CMS). Decoding
 // skips CR, LF, space and tab, and fails on any other character outside the alphabet, on misplaced
 // padding, on data after padding and on a truncated final quantum, with the offset in the reason.

@@ -27,7 +27,7 @@ enum class SmimeProfile { compat, modern };
 enum class Method { smime, pgp };
 enum class CtlAction { trust, block };
 
-// DESIGN.md §2: recipient in a local domain → inbound; sender local and recipient external →
+// Recipient in a local domain → inbound; sender local and recipient external →
 // outbound; anything else → relay.
 enum class Direction { inbound, outbound, relay };
 

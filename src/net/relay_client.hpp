@@ -25,7 +25,7 @@
 //  - MAIL/RCPT/DATA (and XFORWARD) are sent in one write when PIPELINING is offered
 //    (RFC 2920). Parameters travel only when offered: SIZE, BODY, SMTPUTF8, DSN's RET/ENVID/
 //    NOTIFY/ORCPT, XFORWARD attributes. Data is dot-stuffed; 8-bit data is sent as is even when
-//    8BITMIME is not offered (no downgrade: DESIGN.md §3 forbids re-encoding).
+//    8BITMIME is not offered (no downgrade: byte-exactness, docs/architecture.md).
 #pragma once
 
 #include <chrono>

@@ -50,7 +50,7 @@ namespace sealgate::net {
 
 // What the application plugs in: the RCPT-time policy and the delivery of a complete message.
 // deliver() returns the final reply to the end of DATA: 250 only once every copy is accepted
-// by the next hop, 4xx/5xx otherwise (DESIGN.md §2). Both run on the io_context's thread.
+// by the next hop, 4xx/5xx otherwise (the 250 rule). Both run on the io_context's thread.
 class MessageHandler : public smtp::Policy {
   public:
     virtual asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::string data) = 0;

@@ -161,7 +161,7 @@ Result<std::vector<Key>> subkeys(rnp_key_handle_st* primary) {
 }
 
 // Why librnp rejects the primary key's self-signatures: the pinned SHA-1 rule is the common
-// case (DESIGN.md §8); otherwise librnp's own verdict on the newest self-signature.
+// case (docs/architecture.md); otherwise librnp's own verdict on the newest self-signature.
 Result<std::string> self_signature_problem(rnp_key_handle_st* key) {
     size_t uids = 0;
     SEALGATE_RNP("rnp_key_get_uid_count", rnp_key_get_uid_count(key, &uids));

@@ -156,7 +156,7 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
         result.keys.push_back(ascii_lower(fp));
         result.subkeys.push_back(usability->encryption_key);
     }
-    // DESIGN.md §3: SEIPD v1 + AES-256, no AEAD, no compression, armored — all explicit.
+    // SEIPD v1 + AES-256, no AEAD, no compression, armored — all explicit.
     SEALGATE_RNP("encrypt: armor", rnp_op_encrypt_set_armor(op.get(), true));
     SEALGATE_RNP("encrypt: cipher", rnp_op_encrypt_set_cipher(op.get(), RNP_ALGNAME_AES_256));
     SEALGATE_RNP("encrypt: aead", rnp_op_encrypt_set_aead(op.get(), "None"));

@@ -1,6 +1,6 @@
 // openpgp/message.hpp — encrypt to partner keys, decrypt with our keys (RFC 4880 messages).
 //
-// What goes out (DESIGN.md §3): one ASCII-armored message, PKESK per recipient + SEIPD v1
+// What goes out: one ASCII-armored message, PKESK per recipient + SEIPD v1
 // (RFC 4880 §5.13, with MDC), AES-256, no compression, no AEAD (librnp 0.16's AEAD packet is a
 // pre-RFC 9580 draft others cannot read). Every one of these is set explicitly per operation,
 // never left to librnp's defaults. The literal data packet is binary ('b'): bytes in, the same

@@ -10,7 +10,7 @@ namespace sealgate::openpgp::detail {
 
 namespace {
 
-// The policy dates of DESIGN.md §8, pinned here (see the header).
+// The policy dates (docs/architecture.md, library traps), pinned here (see the header).
 constexpr std::uint64_t kSha1KeySigInsecureFrom = 1705622400;   // 2024-01-19T00:00:00Z
 constexpr std::uint64_t kSha1DataSigInsecureFrom = 1547856000;  // 2019-01-19T00:00:00Z
 constexpr std::uint64_t kMd5InsecureFrom = 1325376000;          // 2012-01-01T00:00:00Z

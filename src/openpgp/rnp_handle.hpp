@@ -7,7 +7,7 @@
 //     turned into a sealgate::Error at the call site, once, with a one-line reason.
 //   - make_ffi() creates an ffi whose diagnostics go to /dev/null (rnp_ffi_set_log_fd; the ffi
 //     owns and closes the descriptor), and pins the hash security policy explicitly
-//     (DESIGN.md §8), so that a future librnp default cannot change which keys we accept:
+//     (docs/architecture.md), so that a future librnp default cannot change which keys we accept:
 //       SHA-1 in key signatures: insecure for signatures made from 2024-01-19 00:00 UTC on
 //       SHA-1 in data signatures: insecure from 2019-01-19 00:00 UTC on
 //       MD5: insecure from 2012-01-01 00:00 UTC on

@@ -16,11 +16,11 @@
 // Contract:
 //   - Pure functions: no I/O, no clocks, no asio, no logging. app/gateway.cpp runs the loop that
 //     calls them (workers, relay clients, the mail log) and answers what they decide.
-//   - DESIGN.md §2, the 250 rule: fold() answers 250 only when every copy of the plan was relayed
+//   - The 250 rule: fold() answers 250 only when every copy of the plan was relayed
 //     and the next hop accepted each of them with all its recipients. Anything else is 4xx
 //     (upstream keeps the message and retries: duplicates are acceptable, loss is not), or 5xx
 //     when every copy was refused permanently.
-//   - DESIGN.md §2, fail closed: "encryption required but not possible" is decided by
+//   - Fail closed: "encryption required but not possible" is decided by
 //     admissible(), at RCPT and again when the message is planned (the policy may have changed
 //     in between); never delivered in clear.
 //   - Reply texts are our own: the next hop's text stays in the mail log; a reply carries at most

@@ -44,7 +44,7 @@ struct Group {
     std::vector<std::string> recipients;
 };
 
-// Stage 4: one group per treatment; a Bcc recipient never shares a copy (DESIGN.md §2).
+// Stage 4: one group per treatment; a Bcc recipient never shares a copy.
 Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope& env,
                                     const mime::Entity& message, policy::Mode mode) {
     std::string visible;

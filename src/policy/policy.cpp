@@ -46,7 +46,7 @@ std::string Treatment::group_key() const {
 
 namespace {
 
-// The verdict on a certificate: a CTL block beats everything (DESIGN.md §3), the key's strength
+// The verdict on a certificate: a CTL block beats everything, the key's strength
 // comes next (it is permanent: no trust decision changes it), then crypto's verdict.
 crypto::Usability combine(crypto::CtlStatus ctl, const std::optional<std::string>& strength,
                           const crypto::Usability& verdict) {

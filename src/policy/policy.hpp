@@ -1,6 +1,6 @@
 // policy/policy.hpp — what happens to the mail for one recipient.
 //
-// Direction (DESIGN.md §2): recipient in a local domain → inbound (decrypt); sender local and
+// Direction: recipient in a local domain → inbound (decrypt); sender local and
 // recipient external → outbound (the recipient domain's encryption policy); anything else is
 // relayed unchanged. The offline filters force a direction.
 //

@@ -38,7 +38,7 @@ class Snapshot {
 
     std::uint64_t generation() const { return generation_; }
 
-    // Domain lookup: the exact name, then "*.parent" for each parent (DESIGN.md §4: a wildcard
+    // Domain lookup: the exact name, then "*.parent" for each parent (a wildcard
     // `*.example.com` applies below `example.com`). Names compare case-insensitively.
     const DomainRecord* find_domain(std::string_view domain) const;
     bool is_local(std::string_view domain) const;

@@ -17,52 +17,24 @@
 #include "crypto/certificate.hpp"
 #include "crypto/import.hpp"
 #include "crypto/private_key.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate::crypto::test {
 
-inline std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-inline void write_file(const std::filesystem::path& p, std::string_view bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using sealgate::test::read_file;
+using sealgate::test::write_file;
 
 inline std::filesystem::path testdata(const std::string& rel) {
     return std::filesystem::path(SEALGATE_TESTDATA) / rel;
 }
 
-// A fresh mkdtemp directory, removed with everything in it at the end of the test.
-class TempDir {
+// The shared temporary directory (tests/support/temp_dir.hpp), where the peer tools run.
+class TempDir : public sealgate::test::TempDir {
   public:
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "sealgate-crypto-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr)
-            std::abort();
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-    void write(const std::string& name, std::string_view bytes) const {
-        write_file(path_ / name, bytes);
-    }
-    std::string read(const std::string& name) const { return read_file(path_ / name); }
-
     // Run a shell command inside the directory; stderr goes to cmd.err there. Exit status.
     int run(const std::string& cmd) const {
-        const std::string full = "cd '" + path_.string() + "' && { " + cmd + " ; } 2>>cmd.err";
+        const std::string full = "cd '" + path().string() + "' && { " + cmd + " ; } 2>>cmd.err";
         const int rc = std::system(full.c_str());
         return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     }
@@ -71,9 +43,6 @@ class TempDir {
         EXPECT_EQ(run(cmd + " > cmd.out"), 0) << cmd << "\n" << read("cmd.err");
         return read("cmd.out");
     }
-
-  private:
-    std::filesystem::path path_;
 };
 
 // The test PKI of make-pki.sh in its own directory.

@@ -1,6 +1,6 @@
 """Chaos run: nothing lost, nothing in clear, while the gateway is killed and the next hop bounces.
 
-DESIGN.md §2 promises that sealgate answers 250 to the end of DATA only after the next hop
+docs/architecture.md promises that sealgate answers 250 to the end of DATA only after the next hop
 accepted every copy it produced, and that mail for a mandatory domain never reaches the next hop
 in clear, "not on a crash, not on a bug". This run holds the daemon to it under load:
 

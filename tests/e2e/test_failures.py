@@ -1,4 +1,4 @@
-"""Nothing lost (DESIGN.md §2): 250 at the end of DATA only when the next hop accepted every copy.
+"""Nothing lost (the 250 rule): 250 at the end of DATA only when the next hop accepted every copy.
 
 A next hop that is down, one that refuses a copy (permanently or temporarily) or a recipient,
 a client that disconnects mid-DATA, and SIGTERM while a transaction is in flight.

@@ -1,4 +1,4 @@
-"""End-to-end mail flow through two real gateways (DESIGN.md §1, §2).
+"""End-to-end mail flow through two real gateways (docs/architecture.md).
 
 A serves a.example, B serves b.example; each relays to its own sink. A encrypts to B with
 S/MIME, B encrypts to A with OpenPGP. What A's sink receives is handed to B by SMTP (as the

@@ -1,4 +1,4 @@
-"""Postfix integration (DESIGN.md §2): a real Postfix, in a private instance, hands every
+"""Postfix integration (docs/postfix.md): a real Postfix, in a private instance, hands every
 message to sealgate — as an after-queue content_filter, or before the queue through
 smtpd_proxy_filter; sealgate encrypts and relays to the second smtpd listener; Postfix delivers
 to the relayhost (the test's sink), which must receive the message S/MIME-encrypted.

@@ -1,6 +1,6 @@
 """The daemon's SMTP side and live configuration: pipelining (RFC 2920), the size limit
 (RFC 1870, 552 5.3.4), malformed commands (500/501, the session survives), and an
-administrator's change through the CLI that applies without a restart (DESIGN.md §4: within 2 s).
+administrator's change through the CLI that applies without a restart (within 2 s).
 """
 
 import unittest

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "../store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {

@@ -18,29 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace sealgate::net::testing {
 
 using asio::awaitable;
 using asio::use_awaitable;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "sealgate-net-XXXXXX").string();
-        if (!mkdtemp(tmpl.data()))
-            std::abort();
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+// The shared temporary directory (tests/support/temp_dir.hpp).
+using TempDir = sealgate::test::TempDir;
 
 // Run one scenario coroutine on a fresh io_context until everything it started is finished.
 // A guard fails the test instead of hanging when something never completes.

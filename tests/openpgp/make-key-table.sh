@@ -2,7 +2,7 @@
 # make-key-table.sh DIR — the OpenPGP keys of the key-strength table, made with gpg in DIR/gnupg.
 # For each NAME: NAME.pgp (binary public key), NAME.sec (binary secret key, unprotected) and
 # NAME.fpr (the primary fingerprint, 40 lower-case hex digits). User ID <NAME@keys.example>,
-# no expiry, SHA-256 self-signatures (librnp refuses new SHA-1 ones, DESIGN.md §8):
+# no expiry, SHA-256 self-signatures (librnp refuses new SHA-1 ones, docs/architecture.md):
 #   rsa1024     RSA-1024 primary + RSA-1024 encryption subkey
 #   rsa2048     RSA-2048 primary + RSA-2048 encryption subkey
 #   elg1024     DSA-2048 primary + ElGamal-1024 encryption subkey (a weak subkey only)

@@ -112,7 +112,7 @@ TEST_F(Messages, OurEncryptionDecryptsWithGpgSqAndRnp) {
                 << dir.log();
             EXPECT_TRUE(dir.get("rnp.out") == body.bytes);
         }
-        // The packets are what DESIGN.md §3 asks for: PKESK to the subkey, SEIPD v1 with AES-256
+        // The packets are what we promise: PKESK to the subkey, SEIPD v1 with AES-256
         // (gpg reports the cipher and the MDC), no compression, no AEAD.
         auto enc = encrypt("x", recipients);
         ASSERT_TRUE(enc);

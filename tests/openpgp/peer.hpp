@@ -9,66 +9,49 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
+
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate::openpgp::testing {
 
 inline std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        return {};
-    std::string out(static_cast<std::size_t>(in.tellg()), '\0');
-    in.seekg(0);
-    in.read(out.data(), static_cast<std::streamsize>(out.size()));
-    return out;
+    return sealgate::test::read_file(path);
 }
-
 inline void write_file(const std::string& path, std::string_view bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    sealgate::test::write_file(path, bytes);
 }
 
 inline std::string testdata(const std::string& rel) {
     return read_file(std::string(SEALGATE_TESTDATA) + "/openpgp/" + rel);
 }
 
-class TempDir {
+// The shared temporary directory (tests/support/temp_dir.hpp) with a GnuPG home, an rnp home and
+// a HOME inside. Under /tmp with a short name: gpg-agent's socket path has a length limit.
+class TempDir : public sealgate::test::TempDir {
   public:
-    TempDir() {
-        char tmpl[] = "/tmp/sgpgp.XXXXXX";
-        const char* p = ::mkdtemp(tmpl);
-        if (p == nullptr)
-            std::abort();
-        path_ = p;
-        std::filesystem::create_directory(path_ + "/gnupg");
-        std::filesystem::permissions(path_ + "/gnupg", std::filesystem::perms::owner_all);
-        std::filesystem::create_directory(path_ + "/rnp");
-        std::filesystem::create_directory(path_ + "/home");
+    TempDir() : sealgate::test::TempDir("/tmp/sgpgp.XXXXXX") {
+        std::filesystem::create_directory(path() / "gnupg");
+        std::filesystem::permissions(path() / "gnupg", std::filesystem::perms::owner_all);
+        std::filesystem::create_directory(path() / "rnp");
+        std::filesystem::create_directory(path() / "home");
     }
-    ~TempDir() {
-        // Stop the agent this homedir started, then remove everything.
-        run("gpgconf --kill gpg-agent");
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
+    // Stop the agent this homedir started; the base class then removes everything.
+    ~TempDir() { run("gpgconf --kill gpg-agent"); }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    void put(const std::string& name, std::string_view bytes) const {
-        write_file(file(name), bytes);
-    }
-    std::string get(const std::string& name) const { return read_file(file(name)); }
+    void put(const std::string& name, std::string_view bytes) const { write(name, bytes); }
+    std::string get(const std::string& name) const { return read(name); }
 
     // Run a shell command with GNUPGHOME and HOME inside this directory; returns the exit code.
     // Output goes to cmd.log in the directory (shown by log() on failure).
     int run(const std::string& cmd) const {
-        const std::string full = "cd '" + path_ + "' && export GNUPGHOME='" + path_ +
-                                 "/gnupg' HOME='" + path_ + "/home' ; { " + cmd +
-                                 " ; } >>cmd.log 2>&1";
+        const std::string dir = path().string();
+        const std::string full = "cd '" + dir + "' && export GNUPGHOME='" + dir + "/gnupg' HOME='" +
+                                 dir + "/home' ; { " + cmd + " ; } >>cmd.log 2>&1";
         const int rc = std::system(full.c_str());
         return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     }
@@ -92,9 +75,6 @@ class TempDir {
         }
         return {};
     }
-
-  private:
-    std::string path_;
 };
 
 }  // namespace sealgate::openpgp::testing

@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "../store/temp_dir.hpp"
 #include "keystore/keystore.hpp"
 #include "pipeline/delivery.hpp"
 #include "pipeline/pipeline.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate::pipeline {
 namespace {
@@ -90,9 +91,8 @@ TEST(DeliveryAdmission, RefusalIsOneError) {
 class DeliveryWithPolicy : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto store = SqliteStore::open(dir_.file("s.db"), OpenMode::create);
-        ASSERT_TRUE(store) << store.error().reason;
-        store_ = std::move(*store);
+        store_ = test::open_store(dir_);
+        ASSERT_TRUE(store_);
         put("a.example", EncryptMode::none, TlsLevel::none, true);
         put("mandatory.example", EncryptMode::mandatory, TlsLevel::none);
         put("lax.example", EncryptMode::opportunistic, TlsLevel::none);

@@ -2,13 +2,14 @@
 // certificates and keys, and a FailingStore for error injection.
 #include <gtest/gtest.h>
 
-#include "../store/temp_dir.hpp"
 #include "crypto/keygen.hpp"
 #include "failing_store.hpp"
 #include "keystore/keystore.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {
@@ -22,9 +23,8 @@ const std::string kMessage =
 class PipelineTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto store = SqliteStore::open(dir_.file("s.db"), OpenMode::create);
-        ASSERT_TRUE(store) << store.error().reason;
-        store_ = std::move(*store);
+        store_ = test::open_store(dir_);
+        ASSERT_TRUE(store_);
         auto master = MasterKey::create(dir_.file("s.db.key"));
         ASSERT_TRUE(master) << master.error().reason;
         keys_ = std::make_unique<keystore::KeyStore>(*store_, std::move(*master));

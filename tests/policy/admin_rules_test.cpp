@@ -3,11 +3,12 @@
 // words on the terminal) is tests/cli/admin_rules.sh.
 #include <gtest/gtest.h>
 
-#include "../store/temp_dir.hpp"
 #include "crypto/keygen.hpp"
 #include "policy/admin_rules.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate::policy {
 namespace {
@@ -24,9 +25,8 @@ std::vector<Kind> kinds(const Verdict& v) {
 class AdminRules : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto s = SqliteStore::open(dir_.file("s.db"), OpenMode::create);
-        ASSERT_TRUE(s) << s.error().reason;
-        store_ = std::move(*s);
+        store_ = test::open_store(dir_);
+        ASSERT_TRUE(store_);
     }
 
     DomainRecord domain(const std::string& name, EncryptMode mode, bool local = false) {

@@ -12,6 +12,7 @@
 #include "policy/key_strength.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/store.hpp"
 
 namespace sealgate::policy {
 namespace {
@@ -157,9 +158,8 @@ class KeyStrengthPolicy : public ::testing::Test {
     }
 
     void SetUp() override {
-        auto store = SqliteStore::open((dir_ / "s.db").string(), OpenMode::create);
-        ASSERT_TRUE(store) << store.error().reason;
-        store_ = std::move(*store);
+        store_ = sealgate::test::open_store(dir_);
+        ASSERT_TRUE(store_);
         const auto root = certs_->cert("ca");
         ASSERT_TRUE(store_->put_root(RootRecord{root.sha256(), root.der()}));
         DomainRecord ours;

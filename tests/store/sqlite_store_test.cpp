@@ -9,7 +9,8 @@
 #include <string>
 
 #include "store/sqlite_store.hpp"
-#include "temp_dir.hpp"
+#include "support/result.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {

@@ -8,7 +8,8 @@
 
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "support/result.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {
