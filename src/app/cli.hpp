@@ -16,6 +16,7 @@
 
 #include "app/context.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"  // format_time, format_timestamp: what the commands print
 #include "policy/admin_rules.hpp"
 #include "store/store.hpp"
 
@@ -49,8 +50,6 @@ Result<std::string> read_stdin(std::size_t limit);
 Status write_output(std::string_view data, const std::string& path);  // empty path: stdout
 // The same for a secret (a private key): the file is 0600 before a byte of it is written.
 Status write_secret_output(std::string_view data, const std::string& path);
-std::string format_time(std::time_t t);                               // "2026-11-29 12:00 UTC"
-std::string format_timestamp(std::time_t t);  // "2026-11-29 12:00:05 UTC": the logs
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
 // The administrator's change against the rules of policy/admin_rules.hpp: a finding that needs

@@ -2,6 +2,7 @@
 
 #include "address/address.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -78,14 +79,6 @@ struct Attempt {
     int other_keys = 0;  // refused for another reason (trust, validity, not in the store, ...)
 };
 
-std::string utc_minutes(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
 Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
@@ -102,7 +95,7 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         crypto::Usability verdict =
             combine(snap.ctl_status(sha), strength, *snap.smime_verdict(sha));
         if (verdict.usable && std::time(nullptr) > stored->cert.not_after())
-            verdict = {false, "expired on " + utc_minutes(stored->cert.not_after())};
+            verdict = {false, "expired on " + format_time(stored->cert.not_after())};
         if (verdict.usable) {
             t.certificates.push_back(stored->cert);
             continue;
