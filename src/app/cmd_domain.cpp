@@ -12,30 +12,21 @@ namespace sealgate::app {
 
 namespace {
 
-// A domain record's name: a domain, or "*." and a domain for its subdomains, normalised as the
-// recipient domains that are looked up (address/address.hpp): a U-label becomes its A-label.
-Result<std::string> domain_name(std::string_view text) {
-    const bool wildcard = text.starts_with("*.");
-    auto name = address::normalize_domain(wildcard ? text.substr(2) : text, address::Charset::utf8);
-    if (!name)
-        return fail(Error::usage("not a domain name: " + name.error().reason));
-    return (wildcard ? "*." : "") + *name;
-}
-
 Result<DomainRecord> existing(Store& store, std::string_view text) {
-    auto name = domain_name(text);
+    auto name = address::normalize_domain_pattern(text);
     SEALGATE_TRY(name);
     auto rec = store.find_domain(*name);
     SEALGATE_TRY(rec);
     if (!*rec)
-        return fail(Error::usage("no domain " + *name + " (add it with `sealgate domain add`)"));
+        return fail(
+            Error::not_found("no domain " + *name + " (add it with `sealgate domain add`)"));
     return std::move(**rec);
 }
 
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto name = domain_name(text);
+    auto name = address::normalize_domain_pattern(text);
     SEALGATE_TRY(name);
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
@@ -221,7 +212,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     add->add_option("NAME", *name, "example.com or *.example.com")->required();
     add->add_flag("--local", *local, "One of our own domains: inbound mail is decrypted");
     cli.on(add, [&cli, name, local]() -> Status {
-        auto n = domain_name(*name);
+        auto n = address::normalize_domain_pattern(*name);
         SEALGATE_TRY(n);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
@@ -262,7 +253,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     auto rname = std::make_shared<std::string>();
     rm->add_option("NAME", *rname)->required();
     cli.on(rm, [&cli, rname]() -> Status {
-        auto n = domain_name(*rname);
+        auto n = address::normalize_domain_pattern(*rname);
         SEALGATE_TRY(n);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "address/address.hpp"
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
@@ -307,7 +308,9 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
     Store& store = (*ctx)->store();
     auto rec = resolve_key(store, text);
     SEALGATE_TRY(rec);
-    const std::string name = ascii_lower(domain);
+    auto normal = address::normalize_domain_pattern(domain);
+    SEALGATE_TRY(normal);
+    const std::string& name = *normal;
     auto& doms = rec->domains;
     const auto at = std::find(doms.begin(), doms.end(), name);
     if (add) {
