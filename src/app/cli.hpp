@@ -18,6 +18,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"  // format_time, format_timestamp: what the commands print
 #include "policy/admin_rules.hpp"
+#include "store/lookup.hpp"  // finding what the administrator names
 #include "store/store.hpp"
 
 namespace sealgate::app {
@@ -56,10 +57,5 @@ std::string join(const std::vector<std::string>& items, std::string_view sep);
 // force refuses the change (with every reason) unless `force`; warnings, and the findings that
 // force overrode, are printed as "warning: ..." lines on standard output.
 Status confirm(const policy::Verdict& verdict, bool force);
-
-// A thumbprint given by the administrator: full or a unique prefix of >= 8 hex digits,
-// with or without colons, any case.
-Result<CertRecord> resolve_certificate(Store& store, std::string_view text);
-Result<std::string> normalize_thumbprint(std::string_view text);
 
 }  // namespace sealgate::app

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "core/hex.hpp"
 
 namespace sealgate::app {
 
@@ -116,29 +115,6 @@ Status confirm(const policy::Verdict& verdict, bool force) {
     for (const auto& f : verdict.findings)
         std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
     return ok();
-}
-
-Result<std::string> normalize_thumbprint(std::string_view text) {
-    const auto hex = normalize_hex(text);
-    if (!hex)
-        return fail(Error::usage("not a thumbprint: " + std::string(text)));
-    if (hex->size() < 8)
-        return fail(Error::usage("thumbprint prefix too short (at least 8 hex digits): " +
-                                 std::string(text)));
-    return *hex;
-}
-
-Result<CertRecord> resolve_certificate(Store& store, std::string_view text) {
-    auto hex = normalize_thumbprint(text);
-    SEALGATE_TRY(hex);
-    auto found = store.find_certificates_by_prefix(*hex);
-    SEALGATE_TRY(found);
-    if (found->empty())
-        return fail(Error::usage("no certificate matches " + std::string(text)));
-    if (found->size() > 1)
-        return fail(Error::usage(std::to_string(found->size()) + " certificates match " +
-                                 std::string(text) + ": give more digits"));
-    return std::move(found->front());
 }
 
 }  // namespace sealgate::app

@@ -65,7 +65,7 @@ std::string import_warning(const crypto::Certificate& cert, bool own) {
 Status show(Cli& cli, const std::string& thumbprint) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_certificate((*ctx)->store(), thumbprint);
+    auto rec = lookup_certificate((*ctx)->store(), thumbprint);
     SEALGATE_TRY(rec);
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
@@ -215,7 +215,7 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, thumb, der, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_certificate((*ctx)->store(), *thumb);
+        auto rec = lookup_certificate((*ctx)->store(), *thumb);
         SEALGATE_TRY(rec);
         if (*der)
             return write_output(rec->der, *out);
@@ -238,7 +238,7 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_certificate((*ctx)->store(), *rthumb);
+        auto rec = lookup_certificate((*ctx)->store(), *rthumb);
         SEALGATE_TRY(rec);
         auto removed = (*ctx)->store().remove_certificate(rec->sha256);
         SEALGATE_TRY(removed);

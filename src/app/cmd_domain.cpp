@@ -161,7 +161,7 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         for (const auto& v : values) {
             if (v == "none")
                 continue;
-            auto c = resolve_certificate(store, v);
+            auto c = lookup_certificate(store, v);
             SEALGATE_TRY(c);
             if (std::find(certs.begin(), certs.end(), c->sha256) == certs.end())
                 certs.push_back(c->sha256);

@@ -23,25 +23,6 @@ namespace sealgate::app {
 
 namespace {
 
-// A fingerprint given by the administrator: 40 hex digits or a unique prefix of at least 8,
-// with or without spaces or colons, any case.
-Result<PgpKeyRecord> resolve_key(Store& store, std::string_view text) {
-    const auto hex = normalize_hex(text);
-    if (!hex || hex->size() > 40)
-        return fail(Error::usage("not a fingerprint: " + std::string(text)));
-    if (hex->size() < 8)
-        return fail(Error::usage("fingerprint prefix too short (at least 8 hex digits): " +
-                                 std::string(text)));
-    auto found = store.find_pgp_keys_by_prefix(*hex);
-    SEALGATE_TRY(found);
-    if (found->empty())
-        return fail(Error::usage("no OpenPGP key matches " + std::string(text)));
-    if (found->size() > 1)
-        return fail(Error::usage(std::to_string(found->size()) + " OpenPGP keys match " +
-                                 std::string(text) + ": give more digits"));
-    return std::move(found->front());
-}
-
 // The key-strength line of `pgp show`: the verdict under the default minimum, and the bound
 // domains whose own minimum (min-rsa-bits) accepts the key nevertheless.
 std::string strength_line(const policy::Snapshot& snap, const PgpKeyRecord& key) {
@@ -227,7 +208,7 @@ Status import(Cli& cli, const std::string& file) {
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_key((*ctx)->store(), text);
+    auto rec = lookup_pgp_key((*ctx)->store(), text);
     SEALGATE_TRY(rec);
     auto info = openpgp::key_info(rec->public_key);
     SEALGATE_TRY(info);
@@ -293,7 +274,7 @@ Status list(Cli& cli) {
 Status set_trust(Cli& cli, const std::string& text, bool trusted) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_key((*ctx)->store(), text);
+    auto rec = lookup_pgp_key((*ctx)->store(), text);
     SEALGATE_TRY(rec);
     rec->trusted = trusted;
     SEALGATE_TRY((*ctx)->store().put_pgp_key(*rec));
@@ -306,7 +287,7 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Store& store = (*ctx)->store();
-    auto rec = resolve_key(store, text);
+    auto rec = lookup_pgp_key(store, text);
     SEALGATE_TRY(rec);
     auto normal = address::normalize_domain_pattern(domain);
     SEALGATE_TRY(normal);
@@ -390,7 +371,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, efpr, secret, armor, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_key((*ctx)->store(), *efpr);
+        auto rec = lookup_pgp_key((*ctx)->store(), *efpr);
         SEALGATE_TRY(rec);
         const auto enc = *armor ? openpgp::Encoding::armored : openpgp::Encoding::binary;
         if (!*secret) {
@@ -449,7 +430,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, xfpr]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_key((*ctx)->store(), *xfpr);
+        auto rec = lookup_pgp_key((*ctx)->store(), *xfpr);
         SEALGATE_TRY(rec);
         auto removed = (*ctx)->store().remove_pgp_key(rec->fingerprint);
         SEALGATE_TRY(removed);
