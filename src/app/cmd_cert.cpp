@@ -6,6 +6,7 @@
 #include "core/hex.hpp"
 #include "crypto/import.hpp"
 #include "crypto/keygen.hpp"
+#include "policy/expiry.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::app {
@@ -83,12 +84,12 @@ Status show(Cli& cli, const std::string& thumbprint) {
                 c.self_signed() ? " (self-signed)" : "");
     std::printf("Serial:          %s\n", c.serial().c_str());
     std::printf("Valid from:      %s\n", format_time(c.not_before()).c_str());
-    const std::time_t left = c.not_after() - std::time(nullptr);
+    const auto end = policy::expiry(c.not_after(), std::time(nullptr));
     std::printf(
         "Valid until:     %s%s\n", format_time(c.not_after()).c_str(),
-        left < 0 ? "  (EXPIRED)"
-        : left <= 30 * 86400
-            ? ("  (expires in " + std::to_string(left / 86400) + " days: renew now)").c_str()
+        end.state == policy::Expiry::State::expired ? "  (EXPIRED)"
+        : end.warn()
+            ? ("  (expires in " + std::to_string(end.days_left) + " days: renew now)").c_str()
             : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
     std::printf("Key strength:    %s\n", strength_line(**snap, c, doms).c_str());
