@@ -114,16 +114,16 @@ Status report(const std::string& public_key, const std::string& fingerprint,
               const std::string& what, bool own) {
     auto info = openpgp::key_info(public_key);
     SEALGATE_TRY(info);
-    auto u = openpgp::encryption_usability(public_key);
-    SEALGATE_TRY(u);
-    const auto weak = policy::key_strength_problem(
-        policy::PgpKeyStrength{u->primary_strength, u->encryption_strength}, policy::KeyMinimum{});
+    // Trust is not the matter here (the line says it): the key's own state and its strength.
+    auto st = policy::pgp_key_status(public_key, true);
+    SEALGATE_TRY(st);
     // Both reasons when both apply (an old v3 key is weak too): the key's own state first.
     std::vector<std::string> why;
-    if (!u->usable)
-        why.push_back(u->reason);
-    if (weak)
-        why.push_back(*weak + (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
+    if (!st->state.usable)
+        why.push_back(st->state.reason);
+    if (st->strength_problem)
+        why.push_back(*st->strength_problem +
+                      (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
     const std::string warning = why.empty() ? "" : "  warning: not usable: " + join(why, "; ");
     std::printf("%s  %s  %s%s\n", fingerprint.c_str(), primary_uid(*info).c_str(), what.c_str(),
                 warning.c_str());
@@ -217,7 +217,8 @@ Status show(Cli& cli, const std::string& text) {
     const PgpKeyRecord* held = (*snap)->find_pgp_key(rec->fingerprint);
     if (held == nullptr)
         return fail(Error::temp("key vanished while reading"));
-    const auto u = policy::pgp_key_usability(**snap, *held);
+    const auto st = policy::pgp_key_status(**snap, *held);
+    const auto& u = st.usability;
     for (const auto& uid : info->user_ids)
         std::printf("User ID:         %s%s\n", uid.text.c_str(),
                     uid.revoked ? "  (revoked)" : (uid.valid ? "" : "  (not valid)"));
@@ -234,7 +235,7 @@ Status show(Cli& cli, const std::string& text) {
     std::printf("Domains:         %s\n",
                 held->domains.empty() ? "(none)" : join(held->domains, ", ").c_str());
     std::printf("Key strength:    %s\n", strength_line(**snap, *held).c_str());
-    const auto& verdict = (*snap)->pgp_verdict(held->fingerprint);
+    const auto& verdict = st.state;
     if (u.usable) {
         std::printf("Encryption:      usable (%s)\n", u.reason.c_str());
     } else {
@@ -244,7 +245,7 @@ Status show(Cli& cli, const std::string& text) {
         std::printf("Encryption:      NOT usable: %s%s\n", u.reason.c_str(),
                     also ? ("; also " + verdict.reason).c_str() : "");
     }
-    if (!held->sealed_secret.empty() && policy::pgp_strength_problem(**snap, *held))
+    if (!held->sealed_secret.empty() && st.strength_problem)
         std::printf(
             "warning: our own key is too weak: partners encrypting to it are not safe; "
             "replace it (`sealgate pgp create`)\n");
