@@ -111,7 +111,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 Status confirm(const policy::Verdict& verdict, bool force) {
     if (verdict.needs_force() && !force)
-        return fail(Error::usage(verdict.forced_text() + " (give --force to do it anyway)"));
+        return fail(Error::conflict(verdict.forced_text() + " (give --force to do it anyway)"));
     for (const auto& f : verdict.findings)
         std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
     return ok();

@@ -122,21 +122,21 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         SEALGATE_TRY(v);
         const auto m = parse_encrypt_mode(*v);
         if (!m)
-            return fail(Error::usage("encrypt-mode: none, opportunistic or mandatory"));
+            return fail(Error::bad_input("encrypt-mode: none, opportunistic or mandatory"));
         rec->encrypt_mode = *m;
     } else if (key == "smime-profile") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto p = parse_smime_profile(*v);
         if (!p)
-            return fail(Error::usage("smime-profile: compat or modern"));
+            return fail(Error::bad_input("smime-profile: compat or modern"));
         rec->smime_profile = *p;
     } else if (key == "method") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto m = parse_methods(*v);
         if (!m)
-            return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
+            return fail(Error::bad_input("method: smime, pgp, smime,pgp or pgp,smime"));
         rec->methods = *m;
         shown = methods_to_string(*m);
     } else if (key == "tls") {
@@ -144,13 +144,13 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         SEALGATE_TRY(v);
         const auto level = parse_tls_level(*v);
         if (!level)
-            return fail(Error::usage("tls: none, may, encrypt or verify"));
+            return fail(Error::bad_input("tls: none, may, encrypt or verify"));
         rec->tls = *level;
     } else if (key == "require-tls" || key == "local") {
         auto v = one();
         SEALGATE_TRY(v);
         if (*v != "yes" && *v != "no")
-            return fail(Error::usage(key + ": yes or no"));
+            return fail(Error::bad_input(key + ": yes or no"));
         if (key == "local")
             rec->local = *v == "yes";
         else  // the old spelling of `tls encrypt` / `tls may`
@@ -219,7 +219,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         auto found = (*ctx)->store().find_domain(*n);
         SEALGATE_TRY(found);
         if (*found)
-            return fail(Error::usage("domain " + *n + " exists already"));
+            return fail(Error::conflict("domain " + *n + " exists already"));
         DomainRecord rec;
         rec.name = *n;
         rec.local = *local;
@@ -260,7 +260,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         auto removed = (*ctx)->store().remove_domain(*n);
         SEALGATE_TRY(removed);
         if (!*removed)
-            return fail(Error::usage("no domain " + *n));
+            return fail(Error::not_found("no domain " + *n));
         std::printf("removed %s\n", n->c_str());
         return ok();
     });

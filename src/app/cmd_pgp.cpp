@@ -299,17 +299,19 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
         auto found = store.find_domain(name);
         SEALGATE_TRY(found);
         if (!*found)
-            return fail(Error::usage("no domain " + name + " (add it with `sealgate domain add`)"));
-        if (at != doms.end())
             return fail(
-                Error::usage("domain " + name + " is bound to " + rec->fingerprint + " already"));
+                Error::not_found("no domain " + name + " (add it with `sealgate domain add`)"));
+        if (at != doms.end())
+            return fail(Error::conflict("domain " + name + " is bound to " + rec->fingerprint +
+                                        " already"));
         auto verdict = policy::check_pgp_binding(**found, *rec);
         SEALGATE_TRY(verdict);
         SEALGATE_TRY(confirm(*verdict, force));
         doms.push_back(name);
     } else {
         if (at == doms.end())
-            return fail(Error::usage("domain " + name + " is not bound to " + rec->fingerprint));
+            return fail(
+                Error::not_found("domain " + name + " is not bound to " + rec->fingerprint));
         doms.erase(at);
     }
     SEALGATE_TRY(store.put_pgp_key(*rec));
@@ -336,7 +338,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(create, [&cli, uid, algo, expires]() -> Status {
         const auto a = openpgp::parse_key_algorithm(*algo);
         if (!a)
-            return fail(Error::usage("unknown algorithm " + *algo));
+            return fail(Error::bad_input("unknown algorithm " + *algo));
         auto secs = openpgp::parse_expiry(*expires);
         SEALGATE_TRY(secs);
         auto ctx = cli.open();
@@ -381,7 +383,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
             return write_output(*data, *out);
         }
         if (rec->sealed_secret.empty())
-            return fail(Error::usage("no secret key held for " + rec->fingerprint));
+            return fail(Error::not_found("no secret key held for " + rec->fingerprint));
         auto key = (*ctx)->keys().unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
         SEALGATE_TRY(key);
         auto data = openpgp::export_secret(*key, enc);

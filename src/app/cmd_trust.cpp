@@ -79,8 +79,8 @@ void add_root(CLI::App& app, Cli& cli) {
         if (!bundle)
             return fail(std::move(bundle.error()).with_context(*file));
         if (bundle->key)
-            return fail(
-                Error::usage(*file + " holds a private key: a root needs the certificate only"));
+            return fail(Error::bad_input(
+                *file + " holds a private key: a root needs the certificate only"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         for (const auto& c : bundle->certificates) {

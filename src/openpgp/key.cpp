@@ -212,8 +212,8 @@ std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
 
 Result<std::uint32_t> parse_expiry(std::string_view s) {
     const auto bad = [&] {
-        return fail(Error::usage("invalid expiry '" + std::string(s) +
-                                 "': use never, seconds, or a number with y/m/w/d/h"));
+        return fail(Error::bad_input("invalid expiry '" + std::string(s) +
+                                     "': use never, seconds, or a number with y/m/w/d/h"));
     };
     if (s == "never")
         return 0U;
@@ -417,7 +417,7 @@ Result<std::string> export_secret(std::string_view secret_key, Encoding encoding
     auto has_secret = flag(rnp_key_have_secret, held->primary.get(), "rnp_key_have_secret");
     SEALGATE_CHECK(has_secret);
     if (!*has_secret)
-        return fail(Error::usage("key export: no secret key held for " + held->fingerprint));
+        return fail(Error::not_found("key export: no secret key held for " + held->fingerprint));
     return detail::export_key(held->primary.get(), true, encoding == Encoding::armored);
 }
 
