@@ -18,6 +18,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"  // format_time, format_timestamp: what the commands print
 #include "policy/admin_rules.hpp"
+#include "policy/key_strength.hpp"
 #include "store/lookup.hpp"  // finding what the administrator names
 #include "store/store.hpp"
 
@@ -57,5 +58,12 @@ std::string join(const std::vector<std::string>& items, std::string_view sep);
 // force refuses the change (with every reason) unless `force`; warnings, and the findings that
 // force overrode, are printed as "warning: ..." lines on standard output.
 Status confirm(const policy::Verdict& verdict, bool force);
+
+// The "Key strength:" line of `cert show` and `pgp show`: "acceptable", or "NOT acceptable:
+// <problem under the default minimum>" and "; accepted for <domain> (min-rsa-bits N)" for each
+// domain among `domains` whose own minimum accepts the key (policy::domains_accepting).
+std::string strength_text(
+    const policy::Snapshot& snap, const std::vector<std::string>& domains,
+    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem);
 
 }  // namespace sealgate::app

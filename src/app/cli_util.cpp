@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
@@ -115,6 +116,19 @@ Status confirm(const policy::Verdict& verdict, bool force) {
     for (const auto& f : verdict.findings)
         std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
     return ok();
+}
+
+std::string strength_text(
+    const policy::Snapshot& snap, const std::vector<std::string>& domains,
+    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem) {
+    const auto refused = problem(policy::KeyMinimum{});
+    if (!refused)
+        return "acceptable";
+    std::string line = "NOT acceptable: " + *refused;
+    for (const auto* dom : policy::domains_accepting(snap, domains, problem))
+        line += "; accepted for " + dom->name + " (min-rsa-bits " +
+                std::to_string(dom->min_rsa_bits) + ")";
+    return line;
 }
 
 }  // namespace sealgate::app

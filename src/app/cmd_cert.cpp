@@ -38,18 +38,9 @@ std::vector<std::string> domains_using(const policy::Snapshot& snap, const std::
 // using the certificate whose own minimum (min-rsa-bits) accepts it nevertheless.
 std::string strength_line(const policy::Snapshot& snap, const crypto::Certificate& cert,
                           const std::vector<std::string>& domains) {
-    const auto problem = policy::key_strength_problem(cert.key_strength(), policy::KeyMinimum{});
-    if (!problem)
-        return "acceptable";
-    std::string line = "NOT acceptable: " + *problem;
-    for (const auto& name : domains) {
-        const auto* dom = snap.find_domain(name);
-        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
-            !policy::key_strength_problem(cert.key_strength(), policy::key_minimum(dom)))
-            line += "; accepted for " + name + " (min-rsa-bits " +
-                    std::to_string(dom->min_rsa_bits) + ")";
-    }
-    return line;
+    return strength_text(snap, domains, [&](const policy::KeyMinimum& minimum) {
+        return policy::key_strength_problem(cert.key_strength(), minimum);
+    });
 }
 
 // The warning `cert import` prints after a certificate whose key is refused under the default

@@ -26,18 +26,9 @@ namespace {
 // The key-strength line of `pgp show`: the verdict under the default minimum, and the bound
 // domains whose own minimum (min-rsa-bits) accepts the key nevertheless.
 std::string strength_line(const policy::Snapshot& snap, const PgpKeyRecord& key) {
-    const auto problem = policy::pgp_strength_problem(snap, key);
-    if (!problem)
-        return "acceptable";
-    std::string line = "NOT acceptable: " + *problem;
-    for (const auto& name : key.domains) {
-        const auto* dom = snap.find_domain(name);
-        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
-            !policy::pgp_strength_problem(snap, key, policy::key_minimum(dom)))
-            line += "; accepted for " + name + " (min-rsa-bits " +
-                    std::to_string(dom->min_rsa_bits) + ")";
-    }
-    return line;
+    return strength_text(snap, key.domains, [&](const policy::KeyMinimum& minimum) {
+        return policy::pgp_strength_problem(snap, key, minimum);
+    });
 }
 
 std::string primary_uid(const openpgp::KeyInfo& info) {

@@ -244,6 +244,20 @@ Result<PgpKeyStatus> pgp_key_status(std::string_view public_key, bool trusted,
     return st;
 }
 
+std::vector<const DomainRecord*> domains_accepting(
+    const Snapshot& snap, const std::vector<std::string>& names,
+    const std::function<std::optional<std::string>(const KeyMinimum&)>& problem) {
+    std::vector<const DomainRecord*> out;
+    for (const auto& name : names) {
+        // The record itself, not a wildcard matching the name: its own setting counts.
+        const auto* dom = snap.find_domain(name);
+        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
+            !problem(key_minimum(dom)))
+            out.push_back(dom);
+    }
+    return out;
+}
+
 crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key,
                                     const KeyMinimum& minimum) {
     return pgp_key_status(snap, key, minimum).usability;

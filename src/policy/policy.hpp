@@ -19,6 +19,7 @@
 // failure while evaluating a key is a temporary error, never "no usable key".
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,6 +108,13 @@ crypto::Usability pgp_key_state(const openpgp::Usability& verdict);
 // that would be used), or nullopt.
 std::optional<std::string> pgp_strength_problem(const Snapshot& snap, const PgpKeyRecord& key,
                                                 const KeyMinimum& minimum = {});
+
+// The domain records among `names` (those using a key) whose own key minimum (min-rsa-bits)
+// accepts the key, judged by `problem` under a minimum: a key refused under the default may
+// still be used for them. What `cert show` and `pgp show` add to "NOT acceptable".
+std::vector<const DomainRecord*> domains_accepting(
+    const Snapshot& snap, const std::vector<std::string>& names,
+    const std::function<std::optional<std::string>(const KeyMinimum&)>& problem);
 
 // Is this OpenPGP key usable for encryption now: strong enough under the minimum, trusted by the
 // administrator and, by the openpgp module's checks, not revoked, not expired, with a valid

@@ -151,6 +151,32 @@ TEST_F(Usability, PgpKeyStrengthFirst) {
     EXPECT_EQ(fresh->usability.reason, *st.strength_problem);
 }
 
+// A key refused under the default minimum is still used for a domain record whose own
+// min-rsa-bits accepts it; a wildcard record matching the name does not count, nor does a
+// record without its own setting.
+TEST_F(Usability, DomainsAcceptingAWeakKey) {
+    for (const auto& [name, bits] : std::vector<std::pair<std::string, unsigned>>{
+             {"old.example", 1024}, {"*.wild.example", 1024}, {"strict.example", 3072}}) {
+        DomainRecord d;
+        d.name = name;
+        d.min_rsa_bits = bits;
+        ASSERT_TRUE(store_->put_domain(d));
+    }
+    const auto snap = snapshot();
+    // A 1024-bit key, as key_strength_problem would judge it.
+    const auto problem = [](const KeyMinimum& m) -> std::optional<std::string> {
+        if (m.rsa_bits > 1024)
+            return "RSA 1024 bits, below " + std::to_string(m.rsa_bits);
+        return std::nullopt;
+    };
+    const auto accepting = domains_accepting(
+        *snap,
+        {"partner.example", "old.example", "sub.wild.example", "strict.example", "gone.example"},
+        problem);
+    ASSERT_EQ(accepting.size(), 1u);
+    EXPECT_EQ(accepting.front()->name, "old.example");
+}
+
 TEST(PgpKeyStatus, UnreadableKeyIsAnError) {
     const auto st = pgp_key_status("not a key", true);
     ASSERT_FALSE(st);
