@@ -292,6 +292,14 @@ Result<Mailbox> parse_mailbox(std::string_view text, Charset charset) {
     return m;
 }
 
+Result<std::string> normalize_domain_pattern(std::string_view text) {
+    const bool wildcard = text.starts_with("*.");
+    auto name = normalize_domain(wildcard ? text.substr(2) : text, Charset::utf8);
+    if (!name)
+        return fail(Error::bad_input("not a domain name: " + name.error().reason));
+    return (wildcard ? "*." : "") + *name;
+}
+
 Result<Mailbox> parse_path(std::string_view inside, Charset charset) {
     if (!inside.empty() && inside.front() == '@') {
         // A-d-l = At-domain *( "," At-domain ), At-domain = "@" Domain.

@@ -24,7 +24,7 @@
 // characters that only a UTS #46 mapping would turn into letters (full-width "ｐ"). Such
 // spellings are refused rather than mapped, so that sealgate never decides on a domain other
 // than the one the next hop will route to. The same function normalises the names of domain
-// records, so lookups compare like with like.
+// records (normalize_domain_pattern), so lookups compare like with like.
 #pragma once
 
 #include <string>
@@ -56,6 +56,12 @@ Result<Mailbox> parse_path(std::string_view inside, Charset charset);
 
 // A domain name, normalised (see above); the error is 501 5.1.2 with the reason.
 Result<std::string> normalize_domain(std::string_view domain, Charset charset);
+
+// The name of a domain record, as the administrator gives it: a domain, or "*." and a domain
+// for its subdomains; normalised as above with U-labels allowed (a U-label becomes its A-label),
+// so that it compares equal with the recipient domains that are looked up. The error is of
+// kind bad_input: "not a domain name: domain \"...\": <why>".
+Result<std::string> normalize_domain_pattern(std::string_view text);
 
 // True for well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
 bool valid_utf8(std::string_view text);

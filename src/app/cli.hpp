@@ -16,7 +16,10 @@
 
 #include "app/context.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"  // format_time, format_timestamp: what the commands print
 #include "policy/admin_rules.hpp"
+#include "policy/key_strength.hpp"
+#include "store/lookup.hpp"  // finding what the administrator names
 #include "store/store.hpp"
 
 namespace sealgate::app {
@@ -49,8 +52,6 @@ Result<std::string> read_stdin(std::size_t limit);
 Status write_output(std::string_view data, const std::string& path);  // empty path: stdout
 // The same for a secret (a private key): the file is 0600 before a byte of it is written.
 Status write_secret_output(std::string_view data, const std::string& path);
-std::string format_time(std::time_t t);                               // "2026-11-29 12:00 UTC"
-std::string format_timestamp(std::time_t t);  // "2026-11-29 12:00:05 UTC": the logs
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
 // The administrator's change against the rules of policy/admin_rules.hpp: a finding that needs
@@ -58,9 +59,11 @@ std::string join(const std::vector<std::string>& items, std::string_view sep);
 // force overrode, are printed as "warning: ..." lines on standard output.
 Status confirm(const policy::Verdict& verdict, bool force);
 
-// A thumbprint given by the administrator: full or a unique prefix of >= 8 hex digits,
-// with or without colons, any case.
-Result<CertRecord> resolve_certificate(Store& store, std::string_view text);
-Result<std::string> normalize_thumbprint(std::string_view text);
+// The "Key strength:" line of `cert show` and `pgp show`: "acceptable", or "NOT acceptable:
+// <problem under the default minimum>" and "; accepted for <domain> (min-rsa-bits N)" for each
+// domain among `domains` whose own minimum accepts the key (policy::domains_accepting).
+std::string strength_text(
+    const policy::Snapshot& snap, const std::vector<std::string>& domains,
+    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem);
 
 }  // namespace sealgate::app

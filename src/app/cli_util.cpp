@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "core/hex.hpp"
+#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
@@ -100,22 +100,6 @@ Status write_secret_output(std::string_view data, const std::string& path) {
     return ok();
 }
 
-std::string format_time(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
-std::string format_timestamp(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -128,33 +112,23 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 Status confirm(const policy::Verdict& verdict, bool force) {
     if (verdict.needs_force() && !force)
-        return fail(Error::usage(verdict.forced_text() + " (give --force to do it anyway)"));
+        return fail(Error::conflict(verdict.forced_text() + " (give --force to do it anyway)"));
     for (const auto& f : verdict.findings)
         std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
     return ok();
 }
 
-Result<std::string> normalize_thumbprint(std::string_view text) {
-    const auto hex = normalize_hex(text);
-    if (!hex)
-        return fail(Error::usage("not a thumbprint: " + std::string(text)));
-    if (hex->size() < 8)
-        return fail(Error::usage("thumbprint prefix too short (at least 8 hex digits): " +
-                                 std::string(text)));
-    return *hex;
-}
-
-Result<CertRecord> resolve_certificate(Store& store, std::string_view text) {
-    auto hex = normalize_thumbprint(text);
-    SEALGATE_TRY(hex);
-    auto found = store.find_certificates_by_prefix(*hex);
-    SEALGATE_TRY(found);
-    if (found->empty())
-        return fail(Error::usage("no certificate matches " + std::string(text)));
-    if (found->size() > 1)
-        return fail(Error::usage(std::to_string(found->size()) + " certificates match " +
-                                 std::string(text) + ": give more digits"));
-    return std::move(found->front());
+std::string strength_text(
+    const policy::Snapshot& snap, const std::vector<std::string>& domains,
+    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem) {
+    const auto refused = problem(policy::KeyMinimum{});
+    if (!refused)
+        return "acceptable";
+    std::string line = "NOT acceptable: " + *refused;
+    for (const auto* dom : policy::domains_accepting(snap, domains, problem))
+        line += "; accepted for " + dom->name + " (min-rsa-bits " +
+                std::to_string(dom->min_rsa_bits) + ")";
+    return line;
 }
 
 }  // namespace sealgate::app

@@ -6,6 +6,7 @@
 #include "core/hex.hpp"
 #include "crypto/import.hpp"
 #include "crypto/keygen.hpp"
+#include "policy/expiry.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::app {
@@ -37,18 +38,9 @@ std::vector<std::string> domains_using(const policy::Snapshot& snap, const std::
 // using the certificate whose own minimum (min-rsa-bits) accepts it nevertheless.
 std::string strength_line(const policy::Snapshot& snap, const crypto::Certificate& cert,
                           const std::vector<std::string>& domains) {
-    const auto problem = policy::key_strength_problem(cert.key_strength(), policy::KeyMinimum{});
-    if (!problem)
-        return "acceptable";
-    std::string line = "NOT acceptable: " + *problem;
-    for (const auto& name : domains) {
-        const auto* dom = snap.find_domain(name);
-        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
-            !policy::key_strength_problem(cert.key_strength(), policy::key_minimum(dom)))
-            line += "; accepted for " + name + " (min-rsa-bits " +
-                    std::to_string(dom->min_rsa_bits) + ")";
-    }
-    return line;
+    return strength_text(snap, domains, [&](const policy::KeyMinimum& minimum) {
+        return policy::key_strength_problem(cert.key_strength(), minimum);
+    });
 }
 
 // The warning `cert import` prints after a certificate whose key is refused under the default
@@ -65,7 +57,7 @@ std::string import_warning(const crypto::Certificate& cert, bool own) {
 Status show(Cli& cli, const std::string& thumbprint) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_certificate((*ctx)->store(), thumbprint);
+    auto rec = lookup_certificate((*ctx)->store(), thumbprint);
     SEALGATE_TRY(rec);
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
@@ -83,12 +75,12 @@ Status show(Cli& cli, const std::string& thumbprint) {
                 c.self_signed() ? " (self-signed)" : "");
     std::printf("Serial:          %s\n", c.serial().c_str());
     std::printf("Valid from:      %s\n", format_time(c.not_before()).c_str());
-    const std::time_t left = c.not_after() - std::time(nullptr);
+    const auto end = policy::expiry(c.not_after(), std::time(nullptr));
     std::printf(
         "Valid until:     %s%s\n", format_time(c.not_after()).c_str(),
-        left < 0 ? "  (EXPIRED)"
-        : left <= 30 * 86400
-            ? ("  (expires in " + std::to_string(left / 86400) + " days: renew now)").c_str()
+        end.state == policy::Expiry::State::expired ? "  (EXPIRED)"
+        : end.warn()
+            ? ("  (expires in " + std::to_string(end.days_left) + " days: renew now)").c_str()
             : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
     std::printf("Key strength:    %s\n", strength_line(**snap, c, doms).c_str());
@@ -215,7 +207,7 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, thumb, der, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_certificate((*ctx)->store(), *thumb);
+        auto rec = lookup_certificate((*ctx)->store(), *thumb);
         SEALGATE_TRY(rec);
         if (*der)
             return write_output(rec->der, *out);
@@ -238,7 +230,7 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_certificate((*ctx)->store(), *rthumb);
+        auto rec = lookup_certificate((*ctx)->store(), *rthumb);
         SEALGATE_TRY(rec);
         auto removed = (*ctx)->store().remove_certificate(rec->sha256);
         SEALGATE_TRY(removed);

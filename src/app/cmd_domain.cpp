@@ -12,30 +12,21 @@ namespace sealgate::app {
 
 namespace {
 
-// A domain record's name: a domain, or "*." and a domain for its subdomains, normalised as the
-// recipient domains that are looked up (address/address.hpp): a U-label becomes its A-label.
-Result<std::string> domain_name(std::string_view text) {
-    const bool wildcard = text.starts_with("*.");
-    auto name = address::normalize_domain(wildcard ? text.substr(2) : text, address::Charset::utf8);
-    if (!name)
-        return fail(Error::usage("not a domain name: " + name.error().reason));
-    return (wildcard ? "*." : "") + *name;
-}
-
 Result<DomainRecord> existing(Store& store, std::string_view text) {
-    auto name = domain_name(text);
+    auto name = address::normalize_domain_pattern(text);
     SEALGATE_TRY(name);
     auto rec = store.find_domain(*name);
     SEALGATE_TRY(rec);
     if (!*rec)
-        return fail(Error::usage("no domain " + *name + " (add it with `sealgate domain add`)"));
+        return fail(
+            Error::not_found("no domain " + *name + " (add it with `sealgate domain add`)"));
     return std::move(**rec);
 }
 
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto name = domain_name(text);
+    auto name = address::normalize_domain_pattern(text);
     SEALGATE_TRY(name);
     auto snap = (*ctx)->snapshot();
     SEALGATE_TRY(snap);
@@ -131,21 +122,21 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         SEALGATE_TRY(v);
         const auto m = parse_encrypt_mode(*v);
         if (!m)
-            return fail(Error::usage("encrypt-mode: none, opportunistic or mandatory"));
+            return fail(Error::bad_input("encrypt-mode: none, opportunistic or mandatory"));
         rec->encrypt_mode = *m;
     } else if (key == "smime-profile") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto p = parse_smime_profile(*v);
         if (!p)
-            return fail(Error::usage("smime-profile: compat or modern"));
+            return fail(Error::bad_input("smime-profile: compat or modern"));
         rec->smime_profile = *p;
     } else if (key == "method") {
         auto v = one();
         SEALGATE_TRY(v);
         const auto m = parse_methods(*v);
         if (!m)
-            return fail(Error::usage("method: smime, pgp, smime,pgp or pgp,smime"));
+            return fail(Error::bad_input("method: smime, pgp, smime,pgp or pgp,smime"));
         rec->methods = *m;
         shown = methods_to_string(*m);
     } else if (key == "tls") {
@@ -153,13 +144,13 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         SEALGATE_TRY(v);
         const auto level = parse_tls_level(*v);
         if (!level)
-            return fail(Error::usage("tls: none, may, encrypt or verify"));
+            return fail(Error::bad_input("tls: none, may, encrypt or verify"));
         rec->tls = *level;
     } else if (key == "require-tls" || key == "local") {
         auto v = one();
         SEALGATE_TRY(v);
         if (*v != "yes" && *v != "no")
-            return fail(Error::usage(key + ": yes or no"));
+            return fail(Error::bad_input(key + ": yes or no"));
         if (key == "local")
             rec->local = *v == "yes";
         else  // the old spelling of `tls encrypt` / `tls may`
@@ -170,7 +161,7 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         for (const auto& v : values) {
             if (v == "none")
                 continue;
-            auto c = resolve_certificate(store, v);
+            auto c = lookup_certificate(store, v);
             SEALGATE_TRY(c);
             if (std::find(certs.begin(), certs.end(), c->sha256) == certs.end())
                 certs.push_back(c->sha256);
@@ -221,14 +212,14 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     add->add_option("NAME", *name, "example.com or *.example.com")->required();
     add->add_flag("--local", *local, "One of our own domains: inbound mail is decrypted");
     cli.on(add, [&cli, name, local]() -> Status {
-        auto n = domain_name(*name);
+        auto n = address::normalize_domain_pattern(*name);
         SEALGATE_TRY(n);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         auto found = (*ctx)->store().find_domain(*n);
         SEALGATE_TRY(found);
         if (*found)
-            return fail(Error::usage("domain " + *n + " exists already"));
+            return fail(Error::conflict("domain " + *n + " exists already"));
         DomainRecord rec;
         rec.name = *n;
         rec.local = *local;
@@ -262,14 +253,14 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     auto rname = std::make_shared<std::string>();
     rm->add_option("NAME", *rname)->required();
     cli.on(rm, [&cli, rname]() -> Status {
-        auto n = domain_name(*rname);
+        auto n = address::normalize_domain_pattern(*rname);
         SEALGATE_TRY(n);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         auto removed = (*ctx)->store().remove_domain(*n);
         SEALGATE_TRY(removed);
         if (!*removed)
-            return fail(Error::usage("no domain " + *n));
+            return fail(Error::not_found("no domain " + *n));
         std::printf("removed %s\n", n->c_str());
         return ok();
     });

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "address/address.hpp"
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
@@ -22,40 +23,12 @@ namespace sealgate::app {
 
 namespace {
 
-// A fingerprint given by the administrator: 40 hex digits or a unique prefix of at least 8,
-// with or without spaces or colons, any case.
-Result<PgpKeyRecord> resolve_key(Store& store, std::string_view text) {
-    const auto hex = normalize_hex(text);
-    if (!hex || hex->size() > 40)
-        return fail(Error::usage("not a fingerprint: " + std::string(text)));
-    if (hex->size() < 8)
-        return fail(Error::usage("fingerprint prefix too short (at least 8 hex digits): " +
-                                 std::string(text)));
-    auto found = store.find_pgp_keys_by_prefix(*hex);
-    SEALGATE_TRY(found);
-    if (found->empty())
-        return fail(Error::usage("no OpenPGP key matches " + std::string(text)));
-    if (found->size() > 1)
-        return fail(Error::usage(std::to_string(found->size()) + " OpenPGP keys match " +
-                                 std::string(text) + ": give more digits"));
-    return std::move(found->front());
-}
-
 // The key-strength line of `pgp show`: the verdict under the default minimum, and the bound
 // domains whose own minimum (min-rsa-bits) accepts the key nevertheless.
 std::string strength_line(const policy::Snapshot& snap, const PgpKeyRecord& key) {
-    const auto problem = policy::pgp_strength_problem(snap, key);
-    if (!problem)
-        return "acceptable";
-    std::string line = "NOT acceptable: " + *problem;
-    for (const auto& name : key.domains) {
-        const auto* dom = snap.find_domain(name);
-        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
-            !policy::pgp_strength_problem(snap, key, policy::key_minimum(dom)))
-            line += "; accepted for " + name + " (min-rsa-bits " +
-                    std::to_string(dom->min_rsa_bits) + ")";
-    }
-    return line;
+    return strength_text(snap, key.domains, [&](const policy::KeyMinimum& minimum) {
+        return policy::pgp_strength_problem(snap, key, minimum);
+    });
 }
 
 std::string primary_uid(const openpgp::KeyInfo& info) {
@@ -132,16 +105,16 @@ Status report(const std::string& public_key, const std::string& fingerprint,
               const std::string& what, bool own) {
     auto info = openpgp::key_info(public_key);
     SEALGATE_TRY(info);
-    auto u = openpgp::encryption_usability(public_key);
-    SEALGATE_TRY(u);
-    const auto weak = policy::key_strength_problem(
-        policy::PgpKeyStrength{u->primary_strength, u->encryption_strength}, policy::KeyMinimum{});
+    // Trust is not the matter here (the line says it): the key's own state and its strength.
+    auto st = policy::pgp_key_status(public_key, true);
+    SEALGATE_TRY(st);
     // Both reasons when both apply (an old v3 key is weak too): the key's own state first.
     std::vector<std::string> why;
-    if (!u->usable)
-        why.push_back(u->reason);
-    if (weak)
-        why.push_back(*weak + (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
+    if (!st->state.usable)
+        why.push_back(st->state.reason);
+    if (st->strength_problem)
+        why.push_back(*st->strength_problem +
+                      (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
     const std::string warning = why.empty() ? "" : "  warning: not usable: " + join(why, "; ");
     std::printf("%s  %s  %s%s\n", fingerprint.c_str(), primary_uid(*info).c_str(), what.c_str(),
                 warning.c_str());
@@ -226,7 +199,7 @@ Status import(Cli& cli, const std::string& file) {
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_key((*ctx)->store(), text);
+    auto rec = lookup_pgp_key((*ctx)->store(), text);
     SEALGATE_TRY(rec);
     auto info = openpgp::key_info(rec->public_key);
     SEALGATE_TRY(info);
@@ -235,7 +208,8 @@ Status show(Cli& cli, const std::string& text) {
     const PgpKeyRecord* held = (*snap)->find_pgp_key(rec->fingerprint);
     if (held == nullptr)
         return fail(Error::temp("key vanished while reading"));
-    const auto u = policy::pgp_key_usability(**snap, *held);
+    const auto st = policy::pgp_key_status(**snap, *held);
+    const auto& u = st.usability;
     for (const auto& uid : info->user_ids)
         std::printf("User ID:         %s%s\n", uid.text.c_str(),
                     uid.revoked ? "  (revoked)" : (uid.valid ? "" : "  (not valid)"));
@@ -252,7 +226,7 @@ Status show(Cli& cli, const std::string& text) {
     std::printf("Domains:         %s\n",
                 held->domains.empty() ? "(none)" : join(held->domains, ", ").c_str());
     std::printf("Key strength:    %s\n", strength_line(**snap, *held).c_str());
-    const auto& verdict = (*snap)->pgp_verdict(held->fingerprint);
+    const auto& verdict = st.state;
     if (u.usable) {
         std::printf("Encryption:      usable (%s)\n", u.reason.c_str());
     } else {
@@ -262,7 +236,7 @@ Status show(Cli& cli, const std::string& text) {
         std::printf("Encryption:      NOT usable: %s%s\n", u.reason.c_str(),
                     also ? ("; also " + verdict.reason).c_str() : "");
     }
-    if (!held->sealed_secret.empty() && policy::pgp_strength_problem(**snap, *held))
+    if (!held->sealed_secret.empty() && st.strength_problem)
         std::printf(
             "warning: our own key is too weak: partners encrypting to it are not safe; "
             "replace it (`sealgate pgp create`)\n");
@@ -292,7 +266,7 @@ Status list(Cli& cli) {
 Status set_trust(Cli& cli, const std::string& text, bool trusted) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = resolve_key((*ctx)->store(), text);
+    auto rec = lookup_pgp_key((*ctx)->store(), text);
     SEALGATE_TRY(rec);
     rec->trusted = trusted;
     SEALGATE_TRY((*ctx)->store().put_pgp_key(*rec));
@@ -305,26 +279,30 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Store& store = (*ctx)->store();
-    auto rec = resolve_key(store, text);
+    auto rec = lookup_pgp_key(store, text);
     SEALGATE_TRY(rec);
-    const std::string name = ascii_lower(domain);
+    auto normal = address::normalize_domain_pattern(domain);
+    SEALGATE_TRY(normal);
+    const std::string& name = *normal;
     auto& doms = rec->domains;
     const auto at = std::find(doms.begin(), doms.end(), name);
     if (add) {
         auto found = store.find_domain(name);
         SEALGATE_TRY(found);
         if (!*found)
-            return fail(Error::usage("no domain " + name + " (add it with `sealgate domain add`)"));
-        if (at != doms.end())
             return fail(
-                Error::usage("domain " + name + " is bound to " + rec->fingerprint + " already"));
+                Error::not_found("no domain " + name + " (add it with `sealgate domain add`)"));
+        if (at != doms.end())
+            return fail(Error::conflict("domain " + name + " is bound to " + rec->fingerprint +
+                                        " already"));
         auto verdict = policy::check_pgp_binding(**found, *rec);
         SEALGATE_TRY(verdict);
         SEALGATE_TRY(confirm(*verdict, force));
         doms.push_back(name);
     } else {
         if (at == doms.end())
-            return fail(Error::usage("domain " + name + " is not bound to " + rec->fingerprint));
+            return fail(
+                Error::not_found("domain " + name + " is not bound to " + rec->fingerprint));
         doms.erase(at);
     }
     SEALGATE_TRY(store.put_pgp_key(*rec));
@@ -351,7 +329,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(create, [&cli, uid, algo, expires]() -> Status {
         const auto a = openpgp::parse_key_algorithm(*algo);
         if (!a)
-            return fail(Error::usage("unknown algorithm " + *algo));
+            return fail(Error::bad_input("unknown algorithm " + *algo));
         auto secs = openpgp::parse_expiry(*expires);
         SEALGATE_TRY(secs);
         auto ctx = cli.open();
@@ -387,7 +365,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, efpr, secret, armor, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_key((*ctx)->store(), *efpr);
+        auto rec = lookup_pgp_key((*ctx)->store(), *efpr);
         SEALGATE_TRY(rec);
         const auto enc = *armor ? openpgp::Encoding::armored : openpgp::Encoding::binary;
         if (!*secret) {
@@ -396,7 +374,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
             return write_output(*data, *out);
         }
         if (rec->sealed_secret.empty())
-            return fail(Error::usage("no secret key held for " + rec->fingerprint));
+            return fail(Error::not_found("no secret key held for " + rec->fingerprint));
         auto key = (*ctx)->keys().unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
         SEALGATE_TRY(key);
         auto data = openpgp::export_secret(*key, enc);
@@ -446,7 +424,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, xfpr]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = resolve_key((*ctx)->store(), *xfpr);
+        auto rec = lookup_pgp_key((*ctx)->store(), *xfpr);
         SEALGATE_TRY(rec);
         auto removed = (*ctx)->store().remove_pgp_key(rec->fingerprint);
         SEALGATE_TRY(removed);

@@ -15,6 +15,7 @@
 #include "app/gateway.hpp"
 #include "net/self_check.hpp"
 #include "net/tls.hpp"
+#include "smtp/trace.hpp"
 
 namespace sealgate::app {
 
@@ -262,13 +263,10 @@ Status send_test(Cli& cli, const SendTestArgs& args) {
     char id[64];
     std::snprintf(id, sizeof id, "sealgate-test-%lld-%d@%s", static_cast<long long>(now),
                   static_cast<int>(::getpid()), policy::domain_of(args.from).c_str());
-    char date[64];
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
     const std::string message =
         "From: <" + args.from + ">\r\nTo: <" + args.to + ">\r\nSubject: sealgate test message\r\n" +
-        "Date: " + date + "\r\nMessage-ID: <" + id + ">\r\nMIME-Version: 1.0\r\n" +
+        "Date: " + smtp::rfc5322_date(now) + "\r\nMessage-ID: <" + id +
+        ">\r\nMIME-Version: 1.0\r\n" +
         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
         "This is a test message from sealgate send-test.\r\nIf you can read it, it arrived.\r\n";
 

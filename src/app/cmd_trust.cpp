@@ -8,35 +8,6 @@ namespace sealgate::app {
 
 namespace {
 
-// A CTL entry may name a certificate we do not hold yet (trust by thumbprint in advance):
-// a full SHA-256 is taken as it is, a shorter prefix must select one stored certificate.
-Result<std::string> ctl_target(Store& store, std::string_view text) {
-    auto hex = normalize_thumbprint(text);
-    SEALGATE_TRY(hex);
-    if (hex->size() == 64)
-        return *hex;
-    auto rec = resolve_certificate(store, text);
-    SEALGATE_TRY(rec);
-    return rec->sha256;
-}
-
-// The one thumbprint among `candidates` that the administrator's text (a prefix) selects.
-Result<std::string> unique_match(const std::vector<std::string>& candidates, std::string_view text,
-                                 std::string_view what) {
-    auto hex = normalize_thumbprint(text);
-    SEALGATE_TRY(hex);
-    std::vector<std::string> matches;
-    for (const auto& c : candidates)
-        if (c.rfind(*hex, 0) == 0)
-            matches.push_back(c);
-    if (matches.empty())
-        return fail(Error::usage("no " + std::string(what) + " matches " + std::string(text)));
-    if (matches.size() > 1)
-        return fail(Error::usage("several " + std::string(what) + "s match " + std::string(text) +
-                                 ": give more digits"));
-    return matches.front();
-}
-
 void add_ctl(CLI::App& app, Cli& cli) {
     auto* ctl = app.add_subcommand("ctl", "Certificate trust list: trust or block by thumbprint");
     ctl->require_subcommand(1);
@@ -86,12 +57,7 @@ void add_ctl(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto entries = (*ctx)->store().list_ctl();
-        SEALGATE_TRY(entries);
-        std::vector<std::string> listed;
-        for (const auto& e : *entries)
-            listed.push_back(e.sha256);
-        auto sha = unique_match(listed, *rthumb, "CTL entry");
+        auto sha = lookup_ctl_entry((*ctx)->store(), *rthumb);
         SEALGATE_TRY(sha);
         auto removed = (*ctx)->store().remove_ctl(*sha);
         SEALGATE_TRY(removed);
@@ -113,8 +79,8 @@ void add_root(CLI::App& app, Cli& cli) {
         if (!bundle)
             return fail(std::move(bundle.error()).with_context(*file));
         if (bundle->key)
-            return fail(
-                Error::usage(*file + " holds a private key: a root needs the certificate only"));
+            return fail(Error::bad_input(
+                *file + " holds a private key: a root needs the certificate only"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         for (const auto& c : bundle->certificates) {
@@ -144,12 +110,7 @@ void add_root(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto roots = (*ctx)->store().list_roots();
-        SEALGATE_TRY(roots);
-        std::vector<std::string> listed;
-        for (const auto& r : *roots)
-            listed.push_back(r.sha256);
-        auto sha = unique_match(listed, *rthumb, "root");
+        auto sha = lookup_root((*ctx)->store(), *rthumb);
         SEALGATE_TRY(sha);
         auto removed = (*ctx)->store().remove_root(*sha);
         SEALGATE_TRY(removed);

@@ -50,10 +50,10 @@ Result<std::unique_ptr<Context>> Context::create(const GlobalOptions& opts) {
     auto cfg = resolve_config(opts);
     SEALGATE_TRY(cfg);
     if (std::filesystem::exists(cfg->store_path))
-        return fail(Error::usage("a store exists already at " + cfg->store_path));
+        return fail(Error::conflict("a store exists already at " + cfg->store_path));
     if (std::filesystem::exists(cfg->master_key()))
-        return fail(Error::usage("a master key exists already at " + cfg->master_key() +
-                                 " (never overwritten: move it away if it is really unused)"));
+        return fail(Error::conflict("a master key exists already at " + cfg->master_key() +
+                                    " (never overwritten: move it away if it is really unused)"));
     auto master = MasterKey::create(cfg->master_key());
     SEALGATE_TRY(master);
     auto store = SqliteStore::open(cfg->store_path, OpenMode::create,

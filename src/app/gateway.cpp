@@ -10,6 +10,7 @@
 #include "core/hex.hpp"
 #include "core/text.hpp"
 #include "pipeline/delivery.hpp"
+#include "policy/expiry.hpp"
 #include "smtp/trace.hpp"
 
 namespace sealgate::app {
@@ -140,9 +141,8 @@ Status Gateway::reload() {
 }
 
 void Gateway::warn_expiring() {
-    // Warn before a partner's certificate expires — once a day per certificate
-    // chosen for a domain, from 30 days before its end.
-    constexpr std::time_t kWarnBefore = 30 * 24 * 3600;
+    // Warn before a partner's certificate expires — once a day per certificate chosen for a
+    // domain, within the window of policy::expiry().
     constexpr std::time_t kRepeat = 24 * 3600;
     const std::time_t now = std::time(nullptr);
     for (const auto& dom : snapshot_->domains()) {
@@ -151,15 +151,17 @@ void Gateway::warn_expiring() {
             if (stored == nullptr)
                 continue;
             const std::time_t end = stored->cert.not_after();
-            if (end - now > kWarnBefore)  // 30 days or less: warn
+            const auto state = policy::expiry(end, now);
+            if (!state.warn())
                 continue;
             auto& last = expiry_warned_[sha];
             if (last != 0 && now - last < kRepeat)
                 continue;
             last = now;
+            const bool expired = state.state == policy::Expiry::State::expired;
             log_line("warning: certificate " + sha.substr(0, 16) + " of " + dom.name +
-                     (end < now ? " expired on " : " expires on ") + format_time(end) +
-                     (end < now ? "" : " (" + std::to_string((end - now) / 86400) + " days)"));
+                     (expired ? " expired on " : " expires on ") + format_time(end) +
+                     (expired ? "" : " (" + std::to_string(state.days_left) + " days)"));
         }
     }
 }

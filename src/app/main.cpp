@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "app/cli.hpp"
+#include "app/exit_code.hpp"
 #include "openpgp/quiet.hpp"
 
 int main(int argc, char** argv) {
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
         quiet.reset();
         if (!st) {
             std::fprintf(stderr, "sealgate: %s\n", st.error().reason.c_str());
-            return st.error().temporary() ? 75 : 1;  // 75: EX_TEMPFAIL, try again later
+            return app::exit_code(st.error().kind);
         }
     } catch (const std::exception& e) {
         // Start-up and configuration code may throw; a message never reaches a stack trace.

@@ -87,10 +87,10 @@ std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
 Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(
     const CertificateRequest& req) {
     if (!plausible_email(req.email)) {
-        return fail(Error::usage("not a plain ASCII email address: " + req.email));
+        return fail(Error::bad_input("not a plain ASCII email address: " + req.email));
     }
     if (req.days <= 0)
-        return fail(Error::usage("validity must be at least one day"));
+        return fail(Error::bad_input("validity must be at least one day"));
     const std::string& cn = req.common_name.empty() ? req.email : req.common_name;
     const bool rsa = req.algorithm != KeyAlgorithm::p256;
 

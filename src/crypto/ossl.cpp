@@ -115,14 +115,6 @@ std::string name_line(const X509_NAME* name) {
     return mem_contents(bio.get());
 }
 
-std::string format_utc(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
 std::time_t to_time_t(const ASN1_TIME* t) {
     std::tm tm{};
     if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1)

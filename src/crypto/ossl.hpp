@@ -82,8 +82,7 @@ std::string reason(std::string_view what);
 // One line, RFC 2253 order ("CN=...,O=..."), UTF-8 kept as UTF-8 (the line is for people).
 std::string name_line(const X509_NAME* name);
 
-// Broken-down UTC time ("2026-01-01 12:00 UTC") and ASN1_TIME to time_t.
-std::string format_utc(std::time_t t);
+// ASN1_TIME to time_t (0 when absent or unreadable).
 std::time_t to_time_t(const ASN1_TIME* t);
 
 }  // namespace ossl

@@ -2,6 +2,7 @@
 
 #include <openssl/x509v3.h>
 
+#include "core/time.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/smime.hpp"
 
@@ -148,9 +149,9 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
 
     const std::time_t now = trust.now != 0 ? trust.now : std::time(nullptr);
     if (now < cert.not_before())
-        return refuse("not valid before " + ossl::format_utc(cert.not_before()));
+        return refuse("not valid before " + format_time(cert.not_before()));
     if (now > cert.not_after())
-        return refuse("expired on " + ossl::format_utc(cert.not_after()));
+        return refuse("expired on " + format_time(cert.not_after()));
 
     // RFC 8550 §4.4.2: when keyUsage is present, keyEncipherment (RSA key transport) or
     // keyAgreement (ECDH) must be set for the key to be used for encryption.

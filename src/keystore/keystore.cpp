@@ -10,7 +10,7 @@ KeyStore::KeyStore(Store& store, MasterKey master) : store_(store), master_(std:
 
 Status KeyStore::add_smime_key(const crypto::Certificate& cert, const crypto::PrivateKey& key) {
     if (!key.matches(cert))
-        return fail(Error::usage("private key does not match certificate " + cert.sha256()));
+        return fail(Error::bad_input("private key does not match certificate " + cert.sha256()));
     const std::string sha = cert.sha256();
     auto sealed = master_.seal(key.to_pkcs8_der(), "smime:" + sha);
     SEALGATE_TRY(sealed);

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "core/time.hpp"
 #include "openpgp/rnp_handle.hpp"
 
 namespace sealgate::openpgp {
@@ -211,8 +212,8 @@ std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
 
 Result<std::uint32_t> parse_expiry(std::string_view s) {
     const auto bad = [&] {
-        return fail(Error::usage("invalid expiry '" + std::string(s) +
-                                 "': use never, seconds, or a number with y/m/w/d/h"));
+        return fail(Error::bad_input("invalid expiry '" + std::string(s) +
+                                     "': use never, seconds, or a number with y/m/w/d/h"));
     };
     if (s == "never")
         return 0U;
@@ -256,18 +257,10 @@ Result<std::uint32_t> parse_expiry(std::string_view s) {
     return static_cast<std::uint32_t>(n * unit);
 }
 
-std::string format_utc(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return std::string(buf, n);
-}
-
 Result<KeyMaterial> create_key(std::string_view uid, KeyAlgorithm algorithm,
                                std::uint32_t expiry_seconds) {
     if (uid.empty())
-        return fail(Error::usage("create key: empty user ID"));
+        return fail(Error::bad_input("create key: empty user ID"));
     auto ffi = detail::make_ffi();
     SEALGATE_CHECK(ffi);
     const bool rsa = algorithm != KeyAlgorithm::ed25519;
@@ -424,7 +417,7 @@ Result<std::string> export_secret(std::string_view secret_key, Encoding encoding
     auto has_secret = flag(rnp_key_have_secret, held->primary.get(), "rnp_key_have_secret");
     SEALGATE_CHECK(has_secret);
     if (!*has_secret)
-        return fail(Error::usage("key export: no secret key held for " + held->fingerprint));
+        return fail(Error::not_found("key export: no secret key held for " + held->fingerprint));
     return detail::export_key(held->primary.get(), true, encoding == Encoding::armored);
 }
 
@@ -478,11 +471,11 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
         return u;
     }
     if (expired_at(*primary, now)) {
-        u.reason = "expired on " + format_utc(primary->expires);
+        u.reason = "expired on " + format_timestamp(primary->expires);
         return u;
     }
     if (primary->created > now) {
-        u.reason = "not valid before " + format_utc(primary->created);
+        u.reason = "not valid before " + format_timestamp(primary->created);
         return u;
     }
     if (!primary->valid) {

@@ -133,7 +133,4 @@ Result<KeyInfo> key_info(std::string_view key);
 
 Result<Usability> encryption_usability(std::string_view public_key, std::time_t now = 0);
 
-// "YYYY-MM-DD HH:MM:SS UTC".
-std::string format_utc(std::time_t t);
-
 }  // namespace sealgate::openpgp

@@ -94,10 +94,10 @@ Result<unsigned> parse_min_rsa_bits(std::string_view text) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || end != text.data() + text.size() || n < kLowestMinRsaBits ||
         n > kHighestMinRsaBits)
-        return fail(Error::usage("min-rsa-bits: a number of bits from " +
-                                 std::to_string(kLowestMinRsaBits) + " to " +
-                                 std::to_string(kHighestMinRsaBits) + ", or default (" +
-                                 std::to_string(kDefaultMinRsaBits) + ")"));
+        return fail(Error::bad_input("min-rsa-bits: a number of bits from " +
+                                     std::to_string(kLowestMinRsaBits) + " to " +
+                                     std::to_string(kHighestMinRsaBits) + ", or default (" +
+                                     std::to_string(kDefaultMinRsaBits) + ")"));
     return n;
 }
 

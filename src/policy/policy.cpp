@@ -2,6 +2,7 @@
 
 #include "address/address.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -60,10 +61,18 @@ crypto::Usability combine(crypto::CtlStatus ctl, const std::optional<std::string
 CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
                                      const KeyMinimum& minimum) {
     CertificateStatus st;
-    st.ctl = snap.ctl_status(cert.sha256());
-    st.strength_problem = key_strength_problem(cert.key_strength(), minimum);
-    st.usability = combine(st.ctl, st.strength_problem,
-                           crypto::encryption_usability(cert, st.ctl, snap.trust()));
+    const std::string sha = cert.sha256();
+    st.ctl = snap.ctl_status(sha);
+    const auto* stored = snap.find_certificate(sha);
+    st.strength_problem =
+        key_strength_problem(stored != nullptr ? stored->strength : cert.key_strength(), minimum);
+    // The verdict of the snapshot (judged at its load), unless the certificate expired since.
+    const crypto::Usability* cached = snap.smime_verdict(sha);
+    crypto::Usability verdict =
+        cached != nullptr ? *cached : crypto::encryption_usability(cert, st.ctl, snap.trust());
+    if (verdict.usable && std::time(nullptr) > cert.not_after())
+        verdict = {false, "expired on " + format_time(cert.not_after())};
+    st.usability = combine(st.ctl, st.strength_problem, verdict);
     return st;
 }
 
@@ -78,14 +87,6 @@ struct Attempt {
     int other_keys = 0;  // refused for another reason (trust, validity, not in the store, ...)
 };
 
-std::string utc_minutes(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
-}
-
 Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
     std::vector<std::string> reasons;
@@ -97,12 +98,8 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
             ++a.other_keys;
             continue;
         }
-        // The verdict of the snapshot, unless the certificate expired since it was loaded.
-        const auto strength = key_strength_problem(stored->strength, minimum);
-        crypto::Usability verdict =
-            combine(snap.ctl_status(sha), strength, *snap.smime_verdict(sha));
-        if (verdict.usable && std::time(nullptr) > stored->cert.not_after())
-            verdict = {false, "expired on " + utc_minutes(stored->cert.not_after())};
+        const auto st = certificate_status(snap, stored->cert, minimum);
+        const crypto::Usability& verdict = st.usability;
         if (verdict.usable) {
             t.certificates.push_back(stored->cert);
             continue;
@@ -110,9 +107,9 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         reasons.push_back("certificate " + sha.substr(0, 16) + ": " + verdict.reason);
         // The key itself is the reason: too weak, or one S/MIME cannot encrypt to (both come
         // before every check but a CTL block).
-        const bool key_refused = strength || !crypto::recipient_key_problem(stored->cert).empty();
-        ++(key_refused && snap.ctl_status(sha) != crypto::CtlStatus::blocked ? a.weak_keys
-                                                                             : a.other_keys);
+        const bool key_refused =
+            st.strength_problem || !crypto::recipient_key_problem(stored->cert).empty();
+        ++(key_refused && st.ctl != crypto::CtlStatus::blocked ? a.weak_keys : a.other_keys);
     }
     if (!t.certificates.empty()) {
         a.found = true;
@@ -207,13 +204,63 @@ std::optional<std::string> pgp_strength_problem(const Snapshot& snap, const PgpK
     return key_strength_problem(*s, minimum);
 }
 
+namespace {
+
+// The order of pgp_key_usability: strength, trust, the key's own state.
+crypto::Usability pgp_verdict(const std::optional<std::string>& strength, bool trusted,
+                              const crypto::Usability& state) {
+    if (strength)
+        return {false, *strength};
+    if (!trusted)
+        return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)"};
+    return state;
+}
+
+}  // namespace
+
+crypto::Usability pgp_key_state(const openpgp::Usability& verdict) {
+    return {verdict.usable,
+            verdict.usable ? "encrypt to subkey " + verdict.encryption_key : verdict.reason};
+}
+
+PgpKeyStatus pgp_key_status(const Snapshot& snap, const PgpKeyRecord& key,
+                            const KeyMinimum& minimum) {
+    PgpKeyStatus st;
+    st.state = snap.pgp_verdict(key.fingerprint);
+    st.strength_problem = pgp_strength_problem(snap, key, minimum);
+    st.usability = pgp_verdict(st.strength_problem, key.trusted, st.state);
+    return st;
+}
+
+Result<PgpKeyStatus> pgp_key_status(std::string_view public_key, bool trusted,
+                                    const KeyMinimum& minimum) {
+    auto u = openpgp::encryption_usability(public_key);
+    SEALGATE_TRY(u);
+    PgpKeyStatus st;
+    st.state = pgp_key_state(*u);
+    st.strength_problem =
+        key_strength_problem(PgpKeyStrength{u->primary_strength, u->encryption_strength}, minimum);
+    st.usability = pgp_verdict(st.strength_problem, trusted, st.state);
+    return st;
+}
+
+std::vector<const DomainRecord*> domains_accepting(
+    const Snapshot& snap, const std::vector<std::string>& names,
+    const std::function<std::optional<std::string>(const KeyMinimum&)>& problem) {
+    std::vector<const DomainRecord*> out;
+    for (const auto& name : names) {
+        // The record itself, not a wildcard matching the name: its own setting counts.
+        const auto* dom = snap.find_domain(name);
+        if (dom != nullptr && dom->name == name && dom->min_rsa_bits != 0 &&
+            !problem(key_minimum(dom)))
+            out.push_back(dom);
+    }
+    return out;
+}
+
 crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key,
                                     const KeyMinimum& minimum) {
-    if (auto weak = pgp_strength_problem(snap, key, minimum))
-        return {false, std::move(*weak)};
-    if (!key.trusted)
-        return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)"};
-    return snap.pgp_verdict(key.fingerprint);
+    return pgp_key_status(snap, key, minimum).usability;
 }
 
 namespace {

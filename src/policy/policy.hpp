@@ -19,6 +19,7 @@
 // failure while evaluating a key is a temporary error, never "no usable key".
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@
 #include "crypto/certificate.hpp"
 #include "crypto/smime.hpp"
 #include "model/records.hpp"
+#include "openpgp/key.hpp"
 #include "policy/key_strength.hpp"
 #include "policy/snapshot.hpp"
 
@@ -73,14 +75,46 @@ struct CertificateStatus {
     std::optional<std::string> strength_problem;
 };
 
-// Order: a CTL block, then the key's strength, then crypto::encryption_usability's checks.
+// The one judgement of a certificate for `cert show`, `cert list`, `domain show` and decide().
+// Order: a CTL block, then the key's strength, then crypto::encryption_usability's checks (as
+// the snapshot judged them at load; a certificate that expired since is expired).
 CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
                                      const KeyMinimum& minimum = {});
+
+// Everything about an OpenPGP key that `pgp import/show/list`, `domain show` and decide() need,
+// under a key minimum.
+struct PgpKeyStatus {
+    // The verdict (pgp_key_usability below).
+    crypto::Usability usability;
+    // The key's own state, whatever its trust and strength (the openpgp module's checks:
+    // revoked, expired, a valid encryption subkey); "encrypt to subkey <fingerprint>" when usable.
+    crypto::Usability state;
+    // Why the key is refused for its strength (also when the usability names another reason
+    // first); nullopt when it is strong enough.
+    std::optional<std::string> strength_problem;
+};
+
+PgpKeyStatus pgp_key_status(const Snapshot& snap, const PgpKeyRecord& key,
+                            const KeyMinimum& minimum = {});
+// The same for a key judged now, outside a snapshot (what `pgp import` reports on the key it
+// stored): fails when the key cannot be read.
+Result<PgpKeyStatus> pgp_key_status(std::string_view public_key, bool trusted,
+                                    const KeyMinimum& minimum = {});
+
+// The openpgp module's verdict on a key as the policy keeps it (Snapshot::pgp_verdict).
+crypto::Usability pgp_key_state(const openpgp::Usability& verdict);
 
 // Why this OpenPGP key is refused for its strength (primary key, then the encryption subkey
 // that would be used), or nullopt.
 std::optional<std::string> pgp_strength_problem(const Snapshot& snap, const PgpKeyRecord& key,
                                                 const KeyMinimum& minimum = {});
+
+// The domain records among `names` (those using a key) whose own key minimum (min-rsa-bits)
+// accepts the key, judged by `problem` under a minimum: a key refused under the default may
+// still be used for them. What `cert show` and `pgp show` add to "NOT acceptable".
+std::vector<const DomainRecord*> domains_accepting(
+    const Snapshot& snap, const std::vector<std::string>& names,
+    const std::function<std::optional<std::string>(const KeyMinimum&)>& problem);
 
 // Is this OpenPGP key usable for encryption now: strong enough under the minimum, trusted by the
 // administrator and, by the openpgp module's checks, not revoked, not expired, with a valid

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "openpgp/key.hpp"
+#include "policy/policy.hpp"
 
 namespace sealgate::policy {
 
@@ -91,8 +92,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
         auto u = openpgp::encryption_usability(k.public_key, snap->trust_.now);
         crypto::Usability verdict;
         if (u) {
-            verdict.usable = u->usable;
-            verdict.reason = u->usable ? "encrypt to subkey " + u->encryption_key : u->reason;
+            verdict = pgp_key_state(*u);
             snap->pgp_strengths_.emplace(
                 k.fingerprint, PgpKeyStrength{u->primary_strength, u->encryption_strength});
         } else if (!u.error().temporary()) {

@@ -178,6 +178,48 @@ TEST(NormalizeDomain, IsIdempotentAndAsciiOnly) {
     EXPECT_EQ(e.error().status, "5.1.2");
 }
 
+// The name of a domain record (`domain add`, `pgp add-domain`, ...): the rules of every domain,
+// plus "*." in front for the subdomains.
+TEST(NormalizeDomainPattern, DomainsAndWildcards) {
+    struct Row {
+        std::string_view text;
+        std::string_view name;  // empty: refused
+    };
+    const Row rows[] = {
+        {"Partner.Example", "partner.example"},
+        {"partner.example.", "partner.example"},
+        {"*.Partner.Example", "*.partner.example"},
+        {"b\xc3\xbc"
+         "cher.example",
+         "xn--bcher-kva.example"},  // a U-label becomes its A-label
+        {"*.b\xc3\xbc"
+         "cher.example",
+         "*.xn--bcher-kva.example"},
+        {"localhost", "localhost"},
+        {"partner..example", ""},
+        {"*.", ""},
+        {"*", ""},
+        {"*.*.partner.example", ""},
+        {"a.*.example", ""},
+        {"-partner.example", ""},
+        {"", ""},
+        {"partner example", ""},
+    };
+    for (const auto& row : rows) {
+        const auto r = normalize_domain_pattern(row.text);
+        if (row.name.empty()) {
+            ASSERT_FALSE(r) << row.text;
+            EXPECT_EQ(r.error().kind, ErrorKind::bad_input) << row.text;
+            EXPECT_TRUE(r.error().reason.starts_with("not a domain name: ")) << r.error().reason;
+        } else {
+            ASSERT_TRUE(r) << row.text << ": " << r.error().reason;
+            EXPECT_EQ(*r, row.name);
+        }
+    }
+    EXPECT_EQ(normalize_domain_pattern("a..b").error().reason,
+              "not a domain name: domain \"a..b\": empty label");
+}
+
 TEST(ValidUtf8, Rfc3629) {
     EXPECT_TRUE(valid_utf8("plain"));
     EXPECT_TRUE(valid_utf8("\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80"));

@@ -1,0 +1,14 @@
+#include "policy/expiry.hpp"
+
+namespace sealgate::policy {
+
+Expiry expiry(std::time_t not_after, std::time_t now) {
+    const std::time_t left = not_after - now;
+    if (left < 0)
+        return {Expiry::State::expired, 0};
+    if (left <= kExpiryWarningWindow)
+        return {Expiry::State::expiring, left / 86400};
+    return {};
+}
+
+}  // namespace sealgate::policy
