@@ -211,16 +211,12 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
             r.queue_id = row.text(2);
             r.message_id = row.text(3);
             r.sender = row.text(4);
-            const auto direction = row.text(5);
-            const auto parsed_direction = parse_direction(direction);
-            if (!parsed_direction)
-                return fail(corrupt("mail_log", "direction", direction));
-            r.direction = *parsed_direction;
-            const auto action = row.text(6);
-            const auto parsed_action = parse_copy_action(action);
-            if (!parsed_action)
-                return fail(corrupt("mail_log", "action", action));
-            r.action = *parsed_action;
+            auto direction = enum_column(row, 5, parse_direction, "mail_log", "direction");
+            SEALGATE_TRY(direction);
+            r.direction = *direction;
+            auto action = enum_column(row, 6, parse_copy_action, "mail_log", "action");
+            SEALGATE_TRY(action);
+            r.action = *action;
             r.method = row.text(7);
             r.keys = row.text(8);
             r.algorithm = row.text(9);

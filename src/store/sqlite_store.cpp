@@ -315,16 +315,12 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     DomainRecord d;
     d.name = q.text(0);
     d.local = q.boolean(1);
-    const auto mode = q.text(2);
-    const auto parsed_mode = parse_encrypt_mode(mode);
-    if (!parsed_mode)
-        return fail(corrupt("domains", "encrypt_mode", mode));
-    d.encrypt_mode = *parsed_mode;
-    const auto profile = q.text(3);
-    const auto parsed_profile = parse_smime_profile(profile);
-    if (!parsed_profile)
-        return fail(corrupt("domains", "smime_profile", profile));
-    d.smime_profile = *parsed_profile;
+    auto mode = enum_column(q, 2, parse_encrypt_mode, "domains", "encrypt_mode");
+    SEALGATE_TRY(mode);
+    d.encrypt_mode = *mode;
+    auto profile = enum_column(q, 3, parse_smime_profile, "domains", "smime_profile");
+    SEALGATE_TRY(profile);
+    d.smime_profile = *profile;
     const auto methods = q.text(4);
     if (methods.empty()) {
         d.methods.clear();  // stored as chosen: a domain with no method cannot be encrypted to
@@ -333,11 +329,9 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     } else {
         return fail(corrupt("domains", "methods", methods));
     }
-    const auto tls = q.text(5);
-    const auto parsed_tls = parse_tls_level(tls);
-    if (!parsed_tls)
-        return fail(corrupt("domains", "tls", tls));
-    d.tls = *parsed_tls;
+    auto tls = enum_column(q, 5, parse_tls_level, "domains", "tls");
+    SEALGATE_TRY(tls);
+    d.tls = *tls;
     auto certs = child_list(kDomainCerts, d.name);
     if (!certs)
         return fail(std::move(certs).error());
@@ -577,10 +571,8 @@ Result<std::optional<std::string>> SqliteStore::find_sealed_key(std::string_view
 namespace {
 Result<std::vector<CtlEntry>> ctl_rows(Query& q) {
     return sqlite::collect<CtlEntry>(q, [](Query& r) -> Result<CtlEntry> {
-        const auto action_text = r.text(1);
-        const auto action = parse_ctl_action(action_text);
-        if (!action)
-            return fail(corrupt("ctl", "action", action_text));
+        auto action = enum_column(r, 1, parse_ctl_action, "ctl", "action");
+        SEALGATE_TRY(action);
         return CtlEntry{r.text(0), *action, static_cast<std::time_t>(r.integer(2))};
     });
 }

@@ -38,6 +38,18 @@ std::optional<KeyRange> prefix_range(std::string_view prefix);
 // Error::temp for a stored value that does not parse (a damaged or hand-edited store).
 Error corrupt(std::string_view table, std::string_view column, std::string_view value);
 
+// A text column read back as the enum it stores: parse(text) or corrupt() naming table and
+// column.
+template <class Parse>
+auto enum_column(const sqlite::Query& q, int index, Parse parse, std::string_view table,
+                 std::string_view column) -> Result<typename decltype(parse(""))::value_type> {
+    const std::string text = q.text(index);
+    auto parsed = parse(text);
+    if (!parsed)
+        return fail(corrupt(table, column, text));
+    return *parsed;
+}
+
 struct SqliteStore::Impl {
     Impl(sqlite::Connection c, Options o) : db(std::move(c)), options(o) {}
 
