@@ -87,6 +87,29 @@ KeyStrength strength_of(const KeyPart& p) {
     return s;
 }
 
+// The size of a DSA or ElGamal key is the size of its prime p. librnp's rnp_key_get_bits()
+// measures ElGamal by the public value y, in whole bytes: one 2048-bit key in 256 has a y below
+// 2^2040 and would be judged a 2040-bit key, too weak. The exact length of p instead.
+Result<std::uint32_t> prime_bits(rnp_key_handle_st* key) {
+    char* raw = nullptr;
+    SEALGATE_RNP("rnp_key_to_json", rnp_key_to_json(key, RNP_JSON_PUBLIC_MPIS, &raw));
+    const auto doc = nlohmann::json::parse(detail::take_string(raw), nullptr, false);
+    const nlohmann::json* p = nullptr;
+    if (doc.is_object() && doc.contains("public key") && doc["public key"].is_object() &&
+        doc["public key"].contains("mpis") && doc["public key"]["mpis"].is_object() &&
+        doc["public key"]["mpis"].contains("p") && doc["public key"]["mpis"]["p"].is_string())
+        p = &doc["public key"]["mpis"]["p"];
+    if (p == nullptr)
+        return fail(Error::bad_input("OpenPGP key: librnp gave no prime for a DSA/ElGamal key"));
+    const std::string& hex = p->get_ref<const std::string&>();
+    const auto first = hex.find_first_not_of('0');
+    if (first == std::string::npos)
+        return fail(Error::bad_input("OpenPGP key: the prime of a DSA/ElGamal key is zero"));
+    const int nibble = std::stoi(hex.substr(first, 1), nullptr, 16);
+    const std::uint32_t top = nibble >= 8 ? 4 : nibble >= 4 ? 3 : nibble >= 2 ? 2 : 1;
+    return static_cast<std::uint32_t>(4 * (hex.size() - first - 1)) + top;
+}
+
 Result<KeyPart> read_part(rnp_key_handle_st* key) {
     KeyPart p;
     auto fp = detail::fingerprint(key);
@@ -102,6 +125,11 @@ Result<KeyPart> read_part(rnp_key_handle_st* key) {
         p.curve = detail::take_string(s);
     }
     SEALGATE_RNP("rnp_key_get_bits", rnp_key_get_bits(key, &p.bits));
+    if (p.algorithm == RNP_ALGNAME_ELGAMAL || p.algorithm == RNP_ALGNAME_DSA) {
+        auto bits = prime_bits(key);
+        SEALGATE_CHECK(bits);
+        p.bits = *bits;
+    }
     p.strength = strength_of(p);
     std::uint32_t created = 0;
     std::uint32_t expiration = 0;
