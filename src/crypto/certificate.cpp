@@ -18,6 +18,15 @@ namespace sealgate::crypto {
 
 namespace {
 
+// Why a key is unusable when its size is beyond what OpenSSL operates on (it refuses every
+// operation then, so such a key would fail each message, never once and for all); empty when not.
+std::string beyond_openssl(const char* what, unsigned bits, unsigned max) {
+    if (bits <= max)
+        return {};
+    return std::string(what) + " of " + std::to_string(bits) +
+           " bits is more than OpenSSL uses (at most " + std::to_string(max) + ")";
+}
+
 std::string digest_hex(X509* x, const EVP_MD* md) {
     unsigned char buf[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
@@ -144,19 +153,11 @@ KeyStrength Certificate::key_strength() const {
         case EVP_PKEY_RSA:
         case EVP_PKEY_RSA_PSS:
             s.family = KeyFamily::rsa;
-            // OpenSSL refuses every operation with a larger modulus ("modulus too large"): such
-            // a certificate would fail each message, never once and for all.
-            if (s.bits > OPENSSL_RSA_MAX_MODULUS_BITS)
-                s.unusable = "an RSA modulus of " + std::to_string(s.bits) +
-                             " bits is more than OpenSSL uses (at most " +
-                             std::to_string(OPENSSL_RSA_MAX_MODULUS_BITS) + ")";
+            s.unusable = beyond_openssl("an RSA modulus", s.bits, OPENSSL_RSA_MAX_MODULUS_BITS);
             return s;
         case EVP_PKEY_DSA:
             s.family = KeyFamily::dsa;
-            if (s.bits > OPENSSL_DSA_MAX_MODULUS_BITS)
-                s.unusable = "a DSA prime of " + std::to_string(s.bits) +
-                             " bits is more than OpenSSL uses (at most " +
-                             std::to_string(OPENSSL_DSA_MAX_MODULUS_BITS) + ")";
+            s.unusable = beyond_openssl("a DSA prime", s.bits, OPENSSL_DSA_MAX_MODULUS_BITS);
             return s;
         case EVP_PKEY_EC: {
             s.family = KeyFamily::ecc;
