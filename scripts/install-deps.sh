@@ -17,9 +17,11 @@ PACKAGES="
   libpq-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libexpected-dev libidn2-dev
+  libcpp-httplib-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3
+  chromium chromium-driver python3-selenium
   ca-certificates
 "
 

@@ -91,6 +91,18 @@ std::optional<SmimeProfile> parse_smime_profile(std::string_view s) {
     return std::nullopt;
 }
 
+std::string_view to_string(AdminRole r) {
+    return r == AdminRole::admin ? "admin" : "viewer";
+}
+
+std::optional<AdminRole> parse_admin_role(std::string_view s) {
+    for (const auto r : {AdminRole::admin, AdminRole::viewer}) {
+        if (s == to_string(r))
+            return r;
+    }
+    return std::nullopt;
+}
+
 std::optional<CtlAction> parse_ctl_action(std::string_view s) {
     for (const auto a : {CtlAction::trust, CtlAction::block}) {
         if (s == to_string(a))

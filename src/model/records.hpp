@@ -122,8 +122,50 @@ struct LogRecord {
 };
 
 struct LogQuery {
-    std::size_t last = 50;
+    std::size_t last = 50;   // at most this many records, newest first (printed oldest first)
     std::string message_id;  // empty: any
+    std::string sender;      // exact, compared in lower case; empty: any
+    std::string recipient;   // one of the recipients, exact, in lower case; empty: any
+    std::optional<CopyAction> action;
+    std::string method;          // with action: "smime" or "pgp"; empty: any
+    std::time_t since = 0;       // records at or after; 0: any
+    std::int64_t before_id = 0;  // records with an id below (the next page); 0: any
+};
+
+// One administrator's change (admin/service.hpp writes them; `sealgate audit` shows them).
+struct AuditRecord {
+    std::int64_t id = 0;
+    std::time_t time = 0;
+    std::string actor;   // "cli:root", "user:alice", "token:deploy"
+    std::string action;  // "domain.add", "domain.update", "cert.import", "ctl.set", ...
+    std::string object;  // the domain name, thumbprint or fingerprint
+    std::string change;  // "encrypt_mode: none -> mandatory; ...", or what was added/removed
+};
+
+struct AuditQuery {
+    std::size_t last = 50;
+    std::string object;          // exact; empty: any
+    std::int64_t before_id = 0;  // 0: any
+};
+
+// Accounts of the admin listener (admin/accounts.hpp). A viewer reads, an admin also changes.
+enum class AdminRole { admin, viewer };
+std::string_view to_string(AdminRole r);
+std::optional<AdminRole> parse_admin_role(std::string_view s);
+
+struct AdminAccount {
+    std::string name;
+    AdminRole role = AdminRole::viewer;
+    std::string password_hash;  // PHC string (argon2id)
+    std::time_t created = 0;
+};
+
+struct ApiToken {
+    std::string name;
+    AdminRole role = AdminRole::viewer;
+    std::string token_hash;  // SHA-256 of the token, hex: the token itself is never stored
+    std::time_t created = 0;
+    std::time_t last_used = 0;
 };
 
 }  // namespace sealgate
