@@ -257,7 +257,7 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
     }
     bool right = false;
     {
-        // Outside the store's lock: a hash takes a third of a second and 64 MiB.
+        // Outside the store's lock: a hash takes about 0.2 s and 64 MiB.
         hashing.acquire();
         if (account) {
             auto verified = admin::verify_password(account->password_hash, password);
