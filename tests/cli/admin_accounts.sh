@@ -40,7 +40,7 @@ expect "token create" sh -c "'$SEALGATE' --store '$W/a.db' admin token create --
 TOKEN=$(head -1 token.out)
 long_words() { tr -s ' \t' '\n\n' < "$1" | grep -Ec '^[^[:space:]]{32,}$'; }
 expect "the token is one word of 32 or more characters, alone on its line" \
-    sh -c "[ \"\$(head -1 token.out | wc -w)\" -eq 1 ] && [ \${#TOKEN} -ge 32 ]"
+    test "$(head -1 token.out | wc -w)" -eq 1 -a "${#TOKEN}" -ge 32
 expect "it is the only such word in the output" test "$(long_words token.out)" -eq 1
 expect "the output says it is shown once" grep -q "shown once" token.out
 expect "the store keeps only its SHA-256" \
