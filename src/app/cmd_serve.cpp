@@ -201,7 +201,8 @@ Status serve(Cli& cli, const ServeArgs& args) {
     const std::string admin_listen =
         args.admin_listen.empty() ? cfg.admin.listen : args.admin_listen;
     if (!admin_listen.empty()) {
-        auto started = start_admin_listener(**ctx, cfg, admin_listen, listen->host, bound_port);
+        auto started = start_admin_listener(**ctx, cfg, admin_listen, listen->host, bound_port,
+                                            [&gateway] { return gateway.loaded_generation(); });
         SEALGATE_TRY(started);
         admin = std::move(*started);
     }

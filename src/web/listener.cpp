@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -151,6 +152,21 @@ bool public_asset(std::string_view file) {
             return true;
     }
     return false;
+}
+
+// The names a browser may use for the listener: its address (unless a wildcard), localhost and
+// the gateway's host name.
+std::vector<std::string> certificate_hosts(const ListenerConfig& config) {
+    std::vector<std::string> hosts;
+    const auto add = [&hosts](const std::string& h) {
+        if (!h.empty() && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
+            hosts.push_back(h);
+    };
+    if (config.host != "0.0.0.0" && config.host != "::")
+        add(config.host);
+    add("localhost");
+    add(config.hostname);
+    return hosts;
 }
 
 }  // namespace
@@ -351,7 +367,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
         return fail(Error::usage("[admin] certificate and key: give both, or neither"));
     Result<TlsIdentity> identity =
         config.certificate_file.empty()
-            ? stored_tls_identity(*store, *keys, {config.host, "localhost"})
+            ? stored_tls_identity(*store, *keys, certificate_hosts(config))
             : load_tls_identity(config.certificate_file, config.key_file);
     SEALGATE_TRY(identity);
 
@@ -436,6 +452,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     a.next_hop_host = config.next_hop_host;
     a.next_hop_port = config.next_hop_port;
     a.hostname = config.hostname;
+    a.policy_generation = config.policy_generation;
 
     impl->thread = std::thread([self] { self->server->listen_after_bind(); });
     return std::unique_ptr<Listener>(new Listener(std::move(impl)));

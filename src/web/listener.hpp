@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ struct ListenerConfig {
     std::string next_hop_host;
     std::uint16_t next_hop_port = 0;
     std::string hostname;
+    // The store generation of the policy the SMTP path uses; the test message is sent once it
+    // has reached the store's (the settings just changed are the ones tried). Empty: not waited.
+    std::function<std::uint64_t()> policy_generation;
 };
 
 class Listener {
