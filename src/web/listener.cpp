@@ -1,11 +1,14 @@
 #include "web/listener.hpp"
 
+#include <dirent.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -179,6 +182,41 @@ class AdminServer : public httplib::SSLServer {
     using httplib::SSLServer::SSLServer;
     bool set_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
 };
+
+std::optional<std::uint16_t> port_of(const sockaddr_storage& addr) {
+    if (addr.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6)
+        return ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    return std::nullopt;
+}
+
+// At stop, the pool's threads may wait on idle clients (a TLS handshake, a request, a kept-alive
+// connection: each up to its timeout) and more connections wait for a thread: shutting down
+// every connected socket of the listener's port makes their reads fail at once, and httplib
+// closes them as usual. (A socket this process connected elsewhere never has the listening
+// port as its local port.)
+void shut_down_connections(std::uint16_t port) {
+    struct CloseDir {
+        void operator()(DIR* d) const { ::closedir(d); }
+    };
+    const std::unique_ptr<DIR, CloseDir> dir(::opendir("/proc/self/fd"));
+    if (!dir)
+        return;
+    while (const dirent* entry = ::readdir(dir.get())) {
+        int fd = -1;
+        const std::string_view name = entry->d_name;
+        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc())
+            continue;
+        sockaddr_storage local{}, peer{};
+        socklen_t local_len = sizeof local, peer_len = sizeof peer;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+            port_of(local) != port ||
+            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0)
+            continue;
+        ::shutdown(fd, SHUT_RDWR);
+    }
+}
 
 }  // namespace
 
@@ -368,6 +406,7 @@ void Listener::stop() {
         return;
     *impl_->stopping = true;
     impl_->server->stop();
+    shut_down_connections(impl_->port);
     impl_->thread.join();
 }
 

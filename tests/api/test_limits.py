@@ -50,5 +50,21 @@ class Limits(ApiTestCase):
                    "the API to answer after the flood")
 
 
+class StopWithIdleConnections(ApiTestCase):
+    def test_sigterm_does_not_wait_for_idle_clients(self):
+        # Each would hold a thread for its handshake timeout: 60 idle connections, 10 s each,
+        # 8 at a time, would keep a stopping daemon for a minute. They are cut instead.
+        flood = [socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=3)
+                 for _ in range(60)]
+        try:
+            wait_until(lambda: open_sockets(self.g.proc.pid) >= THREADS,
+                       "the listener to take the connections")
+            self.assertEqual(self.g.stop(), 0, self.g.serve_log())  # killed after 15 s: -9
+            self.assertIn("sealgate: stopped", self.g.serve_log())
+        finally:
+            for s in flood:
+                s.close()
+
+
 if __name__ == "__main__":
     unittest.main()
