@@ -293,6 +293,11 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
             "application/x-www-form-urlencoded" ||
         request.target.find('?') != std::string::npos)
         return html(response, 400, login_page("Send the login form as a form post."));
+    // A form posted from another site (login CSRF: the victim logged in as the attacker). The
+    // browser names the page's origin; a script without one is not a browser being misled.
+    if (request.has_header("Origin") &&
+        request.get_header_value("Origin") != "https://" + request.get_header_value("Host"))
+        return html(response, 403, login_page("Log in from this page."));
     const std::string name = request.get_param_value("username");
     const std::string password = request.get_param_value("password");
     const std::string address = request.remote_addr;

@@ -84,6 +84,17 @@ class Auth(ApiTestCase):
         self.assertNotIn("<script", page)
         self.assertNotIn("style=", page)
 
+    def test_login_from_another_site_is_refused(self):
+        c = Client(self.g)
+        form = b"username=alice&password=" + ADMIN_PASSWORD.replace(" ", "+").encode()
+        r = c.raw("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                            "Origin": "https://evil.example"})
+        self.assertEqual(r.status, 403, r)
+        self.assertIsNone(r.header("Set-Cookie"))
+        r = c.raw("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                            "Origin": f"https://127.0.0.1:{self.g.admin_port}"})
+        self.assertEqual(r.status, 303, r)
+
     def test_wrong_password_is_401_with_the_page(self):
         r = Client(self.g).login("alice", "not the password")
         self.assertEqual(r.status, 401)
