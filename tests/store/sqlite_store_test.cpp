@@ -15,6 +15,14 @@
 namespace sealgate {
 namespace {
 
+// The newest `last` records, of one Message-ID when it is given.
+LogQuery log_query(std::size_t last, std::string message_id = {}) {
+    LogQuery q;
+    q.last = last;
+    q.message_id = std::move(message_id);
+    return q;
+}
+
 struct DbClose {
     void operator()(sqlite3* db) const { sqlite3_close(db); }
 };
@@ -101,7 +109,7 @@ TEST(SqliteStore, MigratesRequireTlsToTheTlsLevel) {
               std::to_string(SqliteStore::schema_version()));
     EXPECT_EQ(value_of(store->find_domain("strict.example"))->tls, TlsLevel::encrypt);
     EXPECT_EQ(value_of(store->find_domain("lax.example"))->tls, TlsLevel::none);
-    const auto log = value_of(store->query_log(LogQuery{10, ""}));
+    const auto log = value_of(store->query_log(log_query(10)));
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0].detail, "old");
     EXPECT_EQ(log[0].tls_level, "");
@@ -296,7 +304,7 @@ TEST(SqliteStore, TwoConnectionsSeeEachOthersWrites) {
     r.message_id = "<a@b>";
     ASSERT_OK(gateway->append_log(r));
     EXPECT_EQ(value_of(cli->generation()), gen);
-    EXPECT_EQ(value_of(cli->query_log(LogQuery{10, "<a@b>"})).size(), 1u);
+    EXPECT_EQ(value_of(cli->query_log(log_query(10, "<a@b>"))).size(), 1u);
 }
 
 TEST(SqliteStore, FailedLookupIsAnErrorNotNotFound) {
@@ -335,7 +343,7 @@ TEST(SqliteStore, LogRecordsKeepTheirTextAndRefuseWhatDoesNotParse) {
     // The columns hold the text forms, as before the enums (no schema change).
     EXPECT_EQ(raw_value(path, "SELECT direction || ' ' || action FROM mail_log"),
               "inbound deferred");
-    const auto back = value_of(store->query_log(LogQuery{10, "<a@b>"}));
+    const auto back = value_of(store->query_log(log_query(10, "<a@b>")));
     ASSERT_EQ(back.size(), 1u);
     EXPECT_EQ(back[0].direction, Direction::inbound);
     EXPECT_EQ(back[0].action, CopyAction::deferred);
@@ -343,7 +351,7 @@ TEST(SqliteStore, LogRecordsKeepTheirTextAndRefuseWhatDoesNotParse) {
     for (const std::string column : {"direction", "action"}) {
         raw_exec(path, "UPDATE mail_log SET direction = 'inbound', action = 'deferred'");
         raw_exec(path, "UPDATE mail_log SET " + column + " = 'sideways'");
-        const auto bad = store->query_log(LogQuery{10, ""});
+        const auto bad = store->query_log(log_query(10));
         ASSERT_FALSE(bad.has_value()) << column;
         EXPECT_TRUE(bad.error().temporary());
         EXPECT_NE(bad.error().reason.find(column + " 'sideways' in table mail_log"),

@@ -14,6 +14,14 @@
 namespace sealgate {
 namespace {
 
+// The newest `last` records, of one Message-ID when it is given.
+LogQuery log_query(std::size_t last, std::string message_id = {}) {
+    LogQuery q;
+    q.last = last;
+    q.message_id = std::move(message_id);
+    return q;
+}
+
 struct StoreFactory {
     std::string name;
     // A fresh, empty store living in dir, keeping at most log_retention mail log records.
@@ -353,7 +361,7 @@ LogRecord log_record(int n, std::string message_id) {
 TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     for (int i = 1; i <= 10; ++i)
         ASSERT_OK(store().append_log(log_record(i, i % 2 ? "<odd@x>" : "<even@x>")));
-    const auto last3 = value_of(store().query_log(LogQuery{3, ""}));
+    const auto last3 = value_of(store().query_log(log_query(3)));
     ASSERT_EQ(last3.size(), 3u);
     EXPECT_EQ(last3[0].queue_id, "Q8");
     EXPECT_EQ(last3[2].queue_id, "Q10");
@@ -375,13 +383,13 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_TRUE(last3[2].tls_verified);
     EXPECT_FALSE(last3[1].tls_verified);
 
-    const auto odd = value_of(store().query_log(LogQuery{2, "<odd@x>"}));
+    const auto odd = value_of(store().query_log(log_query(2, "<odd@x>")));
     ASSERT_EQ(odd.size(), 2u);
     EXPECT_EQ(odd[0].queue_id, "Q7");
     EXPECT_EQ(odd[1].queue_id, "Q9");
-    EXPECT_EQ(value_of(store().query_log(LogQuery{50, ""})).size(), 10u);
-    EXPECT_TRUE(value_of(store().query_log(LogQuery{50, "<none@x>"})).empty());
-    EXPECT_TRUE(value_of(store().query_log(LogQuery{0, ""})).empty());
+    EXPECT_EQ(value_of(store().query_log(log_query(50))).size(), 10u);
+    EXPECT_TRUE(value_of(store().query_log(log_query(50, "<none@x>"))).empty());
+    EXPECT_TRUE(value_of(store().query_log(log_query(0))).empty());
 }
 
 TEST_P(StoreConformance, LogRetentionKeepsNewest) {
@@ -390,7 +398,7 @@ TEST_P(StoreConformance, LogRetentionKeepsNewest) {
     ASSERT_NE(small, nullptr);
     for (int i = 1; i <= 12; ++i)
         ASSERT_OK(small->append_log(log_record(i, "<m@x>")));
-    const auto all = value_of(small->query_log(LogQuery{100, ""}));
+    const auto all = value_of(small->query_log(log_query(100)));
     ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(all.front().queue_id, "Q8");
     EXPECT_EQ(all.back().queue_id, "Q12");
@@ -406,7 +414,7 @@ TEST_P(StoreConformance, LogBatchIsStoredInOrder) {
     ASSERT_OK(store().append_logs(batch));
     ASSERT_OK(store().append_logs({}));  // an empty batch is no write and no error
 
-    const auto all = value_of(store().query_log(LogQuery{50, ""}));
+    const auto all = value_of(store().query_log(log_query(50)));
     ASSERT_EQ(all.size(), 6u);
     for (std::size_t i = 0; i < all.size(); ++i)
         EXPECT_EQ(all[i].queue_id, "Q" + std::to_string(i + 1));
@@ -415,7 +423,7 @@ TEST_P(StoreConformance, LogBatchIsStoredInOrder) {
               (std::vector<std::string>{"bob@partner.example", "carol@partner.example"}));
     EXPECT_EQ(all[5].time, 1700000006);
     EXPECT_EQ(all[5].detail, "250 2.0.0 Ok: queued as 6");
-    EXPECT_EQ(value_of(store().query_log(LogQuery{50, "<batch@x>"})).size(), 5u);
+    EXPECT_EQ(value_of(store().query_log(log_query(50, "<batch@x>"))).size(), 5u);
 }
 
 TEST_P(StoreConformance, LogRetentionAppliesToABatch) {
@@ -426,7 +434,7 @@ TEST_P(StoreConformance, LogRetentionAppliesToABatch) {
     for (int i = 1; i <= 8; ++i)
         batch.push_back(log_record(i, "<m@x>"));
     ASSERT_OK(small->append_logs(batch));
-    const auto all = value_of(small->query_log(LogQuery{100, ""}));
+    const auto all = value_of(small->query_log(log_query(100)));
     ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(all.front().queue_id, "Q4");
     EXPECT_EQ(all.back().queue_id, "Q8");
