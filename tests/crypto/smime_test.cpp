@@ -185,8 +185,15 @@ TEST(Smime, WrongKeyFails) {
         const auto wrong_cert = env->decrypt(other.key, other.cert);
         ASSERT_FALSE(wrong_cert);
         EXPECT_THAT(wrong_cert.error().reason, HasSubstr("S/MIME decryption failed"));
-        // The right certificate but a key that is not its own.
-        EXPECT_FALSE(env->decrypt(other.key, rsa().cert));
+        // The right certificate but a key that is not its own. RSA PKCS#1 v1.5 answers a wrong
+        // key with a random content key (implicit rejection), and AES-CBC (compat) has no
+        // integrity: about one time in 256 the padding happens to check out and "decryption"
+        // yields garbage. What must never come out is the plaintext.
+        const auto wrong_key = env->decrypt(other.key, rsa().cert);
+        if (p == CmsProfile::modern || !wrong_key)
+            EXPECT_FALSE(wrong_key);
+        else
+            EXPECT_NE(*wrong_key, "secret\r\n");
     }
 }
 
