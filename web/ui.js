@@ -38,6 +38,9 @@ function dismissible(kind, dataTest, ...content) {
 export function showError(error, extra) {
     const message = error && error.message ? error.message : String(error);
     const code = error && error.code ? error.code : "";
+    if (error && error.status === 401 && !extra) {
+        extra = h("div", {class: "actions"}, h("a", {href: "/", class: "button", dataTest: "login-again"}, "Log in again"));
+    }
     const box = dismissible("error", "error",
                             h("strong", null, "Error: "), h("span", {dataTest: "error-message"}, message),
                             code ? h("span", {class: "code", dataTest: "error-code"}, ` (${code})`) : null,
@@ -98,7 +101,7 @@ export function confirmButton(label, question, action, attrs = {}) {
 // The heading of a page, with optional actions on the right.
 export function pageHead(title, ...actions) {
     actions = actions.filter(Boolean);
-    return h("div", {class: "page-head"}, h("h1", {id: "page-title"}, title),
+    return h("div", {class: "page-head"}, h("h1", {id: "page-title", dataTest: "page-title"}, title),
              actions.length ? h("div", {class: "actions"}, actions) : null);
 }
 
