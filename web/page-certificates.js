@@ -209,8 +209,9 @@ async function renderDetailInto(view, thumb) {
         : null;
     delete view.dataset.ready;
     replace(view,
-            pageHead("Certificate", download, remove),
             h("p", {class: "crumbs"}, h("a", {href: "#/certificates"}, "← All certificates")),
+            pageHead("Certificate", download, remove),
+            h("p", {class: "subtitle"}, cert.subject),
             thumbprints(cert),
             trustSection(cert, reload),
             h("section", {"aria-labelledby": "facts-title"}, h("h2", {id: "facts-title"}, "Details"), detailFacts(cert)));

@@ -219,8 +219,8 @@ async function renderDetailInto(view, name, fresh = true) {
             h("a", {href: `#/domains/${segment(domain.record)}`}, domain.record), ".")
         : null;
     replace(view,
-            pageHead("Domain settings: " + domain.name, remove),
             h("p", {class: "crumbs"}, h("a", {href: "#/domains"}, "← All domains")),
+            pageHead("Domain settings: " + domain.name, remove),
             inherited,
             nextMessage(domain),
             (domain.warnings || []).length

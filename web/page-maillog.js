@@ -103,9 +103,9 @@ function tlsText(tls) {
 export async function renderDetail(view, {id}) {
     const e = await get(`/maillog/${segment(id)}`);
     replace(view,
-            pageHead("Mail log entry"),
             h("p", {class: "crumbs"}, h("a", {href: "#/maillog"}, "← Mail log"), " · ",
               h("a", {href: "#/maillog" + query({message_id: e.message_id})}, "every copy of this message")),
+            pageHead("Mail log entry"),
             facts([
                 ["Time", when(e.time)],
                 ["Action", actionBadge(e.action)],

@@ -128,8 +128,8 @@ async function renderDetailInto(view, fingerprint) {
         : null;
     delete view.dataset.ready;
     replace(view,
-            pageHead("Details for PGP key", download, remove),
             h("p", {class: "crumbs"}, h("a", {href: "#/pgp"}, "← All OpenPGP keys")),
+            pageHead("Details for PGP key", download, remove),
             h("p", {class: "subtitle"}, keyName(key)),
             h("section", {class: "thumbprints", "aria-labelledby": "fpr-title"},
               h("h2", {id: "fpr-title"}, "Fingerprint"),
