@@ -187,7 +187,7 @@ function trustSection(cert, reload) {
              h("dl", {class: "facts"},
                h("dt", null, "Certificate trust list"), h("dd", null, ctlBadge(cert.ctl)),
                h("dt", null, "Usable for encryption"),
-               h("dd", null, usableBadge(cert), cert.usable ? "" : [" ", h("span", {dataTest: "reason"}, cert.reason)])),
+               h("dd", null, usableBadge(cert), cert.reason ? [" ", h("span", {dataTest: "reason"}, cert.reason)] : null)),
              canChange() ? h("div", {class: "actions"}, ctlActions(cert, reload)) : null);
 }
 

@@ -104,7 +104,7 @@ function keyFacts(key) {
         ["Expires", key.expires ? when(key.expires) : "never", "expires"],
         key.strength ? ["Key strength", key.strength] : null,
         ["Secret key", key.own ? "held by this gateway (our key)" : "no (a partner's key)"],
-        ["Usable for encryption", [usableBadge(key), key.usable ? "" : [" ", h("span", {dataTest: "reason"}, key.reason)]]],
+        ["Usable for encryption", [usableBadge(key), key.reason ? [" ", h("span", {dataTest: "reason"}, key.reason)] : null]],
         ["Added", when(key.added)],
     ], "pgp-facts");
 }
