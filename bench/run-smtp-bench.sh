@@ -3,7 +3,9 @@
 #
 # usage: bench/run-smtp-bench.sh [BUILD_DIR]        (default: ./build next to bench/)
 # environment: CONNECTIONS (10), MESSAGES (5000 per run), DURATION (15 s per run),
-#              BIG_CONNECTIONS (100), BIG_MESSAGES (200), BIG_SIZE (10485760), HUGE_MB (50)
+#              BIG_CONNECTIONS (100), BIG_MESSAGES (200), BIG_SIZE (10485760), HUGE_MB (50),
+#              ADMIN_LISTEN (empty; e.g. 127.0.0.1:0: every gateway also runs its admin
+#              listener, to measure what that costs the mail)
 #
 # 1. Postfix's smtp-sink on a free loopback port is the next hop; the driver (smtp_load.py,
 #    and Postfix's smtp-source as a second, C client) sending straight to it is the ceiling.
@@ -31,6 +33,7 @@ BIG_CONNECTIONS=${BIG_CONNECTIONS:-100}
 BIG_MESSAGES=${BIG_MESSAGES:-200}
 BIG_SIZE=${BIG_SIZE:-10485760}
 HUGE_MB=${HUGE_MB:-50}
+ADMIN_LISTEN=${ADMIN_LISTEN:-}
 
 [ -x "$SEALGATE" ] || { echo "no sealgate binary at $SEALGATE (build first)" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/sealgate-smtp-bench.XXXXXX")
@@ -153,7 +156,8 @@ start_gateway() {  # prints the PID; the port goes to gw.port
     # The binary itself, not the S function: $! must be sealgate's PID (its VmHWM), not a
     # subshell's.
     "$SEALGATE" --config "$W/sealgate.toml" --store "$W/gw.db" serve --listen 127.0.0.1:0 \
-        --next-hop "127.0.0.1:$SINK" > serve.out 2> serve.err &
+        --next-hop "127.0.0.1:$SINK" ${ADMIN_LISTEN:+--admin-listen "$ADMIN_LISTEN"} \
+        > serve.out 2> serve.err &
     local pid=$!
     for _ in $(seq 100); do
         grep -q "listening on" serve.out 2>/dev/null && break

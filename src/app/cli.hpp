@@ -45,6 +45,7 @@ void add_domain_commands(CLI::App& app, Cli& cli);
 void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
 void add_serve_commands(CLI::App& app, Cli& cli);   // serve, log, send-test
 void add_pgp_commands(CLI::App& app, Cli& cli);
+void add_admin_commands(CLI::App& app, Cli& cli);  // admin user, admin token
 
 // Helpers.
 Result<std::string> read_file(const std::string& path);  // "-" is stdin

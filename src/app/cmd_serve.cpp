@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/admin_listener.hpp"
 #include "app/cli.hpp"
 #include "app/gateway.hpp"
 #include "net/self_check.hpp"
@@ -50,6 +51,7 @@ Result<HostPort> parse_host_port(const std::string& text) {
 struct ServeArgs {
     std::string listen;
     std::string next_hop;
+    std::string admin_listen;
 };
 
 Result<net::RelayConfig> relay_config(const Config& cfg) {
@@ -193,7 +195,19 @@ Status serve(Cli& cli, const ServeArgs& args) {
                 listen->host.c_str(), static_cast<unsigned>((*server)->port()),
                 cfg.next_hop.c_str(), gateway.workers(), gateway.workers() == 1 ? "" : "s");
     std::fflush(stdout);
+    // The admin listener runs on threads of its own; the SMTP path never waits for it. Its line
+    // comes after the SMTP listener's, which scripts read first.
+    std::unique_ptr<web::Listener> admin;
+    const std::string admin_listen =
+        args.admin_listen.empty() ? cfg.admin.listen : args.admin_listen;
+    if (!admin_listen.empty()) {
+        auto started = start_admin_listener(**ctx, cfg, admin_listen, listen->host, bound_port);
+        SEALGATE_TRY(started);
+        admin = std::move(*started);
+    }
     io.run();
+    if (admin)
+        admin->stop();
     std::fprintf(stderr, "sealgate: stopped\n");
     return ok();
 }
@@ -343,6 +357,8 @@ void add_serve_commands(CLI::App& app, Cli& cli) {
     srv->add_option("--listen", sargs->listen, "HOST:PORT to listen on (default 127.0.0.1:10025)");
     srv->add_option("--next-hop", sargs->next_hop,
                     "HOST:PORT to relay to (default 127.0.0.1:10026)");
+    srv->add_option("--admin-listen", sargs->admin_listen,
+                    "HOST:PORT of the admin listener (HTTPS: REST API and web UI)");
     srv->callback([&cli, sargs] {
         cli.quiet_libraries = false;  // the daemon's stderr is its log
         cli.action = [&cli, sargs] { return serve(cli, *sargs); };

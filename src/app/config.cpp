@@ -194,7 +194,8 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls"}));
+    SEALGATE_TRY(
+        check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls", "admin"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -267,6 +268,14 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(check_keys(*s, file, "tls", {"certificate", "private_key"}));
         SEALGATE_TRY(read_value(*s, file, "tls", "certificate", cfg.tls.certificate));
         SEALGATE_TRY(read_value(*s, file, "tls", "private_key", cfg.tls.private_key));
+    }
+    if (const auto* s = root["admin"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "admin", {"listen", "certificate", "key"}));
+        SEALGATE_TRY(read_value(*s, file, "admin", "listen", cfg.admin.listen));
+        SEALGATE_TRY(read_value(*s, file, "admin", "certificate", cfg.admin.certificate));
+        SEALGATE_TRY(read_value(*s, file, "admin", "key", cfg.admin.key));
+        if (cfg.admin.certificate.empty() != cfg.admin.key.empty())
+            return fail(config_error(file, "[admin] certificate and key: give both, or neither"));
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

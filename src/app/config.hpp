@@ -31,6 +31,13 @@ struct NextHopTlsConfig {
     std::vector<std::string> fingerprints;  // verify: pinned SHA-256, lower-case hex
 };
 
+// [admin]: the admin listener (REST API and web UI, HTTPS only; docs/api.md).
+struct AdminConfig {
+    std::string listen;       // "127.0.0.1:8443"; empty: no admin listener
+    std::string certificate;  // PEM; empty (with key): a self-signed one kept in the store
+    std::string key;
+};
+
 struct Config {
     std::string source;  // the file it came from, empty for built-in defaults
 
@@ -61,6 +68,9 @@ struct Config {
 
     // [next_hop_tls]
     NextHopTlsConfig next_hop_tls;
+
+    // [admin]
+    AdminConfig admin;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

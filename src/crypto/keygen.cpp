@@ -70,6 +70,85 @@ bool plausible_email(std::string_view e) {
     return true;
 }
 
+// A version 3 certificate for `key` with a random serial, subject = issuer = CN `cn`, valid from
+// one hour ago (a partner whose clock runs a little behind) for `days`.
+Result<ossl::X509Ptr> self_signed_skeleton(EVP_PKEY* key, const std::string& cn, int days) {
+    ossl::X509Ptr x(X509_new());
+    if (!x)
+        return fail(Error::temp(ossl::reason("X509_new failed")));
+
+    // A positive serial of exactly 128 random bits (RFC 5280 §4.1.2.2 allows up to 20 octets).
+    const ossl::BignumPtr bn(BN_new());
+    if (!bn || BN_rand(bn.get(), 128, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1) {
+        return fail(Error::temp(ossl::reason("no random serial")));
+    }
+    const ossl::Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+
+    ossl::X509NamePtr name(X509_NAME_new());
+    const bool built =
+        serial && name && X509_set_version(x.get(), X509_VERSION_3) == 1 &&
+        X509_set_serialNumber(x.get(), serial.get()) == 1 &&
+        X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) != nullptr &&
+        X509_time_adj_ex(X509_getm_notAfter(x.get()), days, 0, nullptr) != nullptr &&
+        X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                   0) == 1 &&
+        X509_set_subject_name(x.get(), name.get()) == 1 &&
+        X509_set_issuer_name(x.get(), name.get()) == 1 && X509_set_pubkey(x.get(), key) == 1;
+    if (!built)
+        return fail(Error::temp(ossl::reason("cannot build the certificate")));
+    return x;
+}
+
+Result<std::pair<Certificate, PrivateKey>> sign(ossl::X509Ptr x, ossl::EvpPkeyPtr key) {
+    if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) {
+        return fail(Error::temp(ossl::reason("cannot sign the certificate")));
+    }
+    return std::pair{KeyFactory::certificate(std::move(x)), KeyFactory::key(std::move(key))};
+}
+
+// subjectAltName of a TLS server: an IP address literal as iPAddress, anything else as dNSName.
+Status add_san_hosts(X509* x, const std::vector<std::string>& hosts) {
+    std::unique_ptr<GENERAL_NAMES, ossl::Deleter<GENERAL_NAMES_free>> names(GENERAL_NAMES_new());
+    if (!names)
+        return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+    for (const auto& host : hosts) {
+        std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME_free>> name(GENERAL_NAME_new());
+        if (!name)
+            return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+        if (ASN1_OCTET_STRING* ip = a2i_IPADDRESS(host.c_str())) {
+            GENERAL_NAME_set0_value(name.get(), GEN_IPADD, ip);
+        } else {
+            ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
+            if (ia5 == nullptr ||
+                ASN1_STRING_set(ia5, host.data(), static_cast<int>(host.size())) != 1) {
+                ASN1_IA5STRING_free(ia5);
+                return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+            }
+            GENERAL_NAME_set0_value(name.get(), GEN_DNS, ia5);
+        }
+        if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0)
+            return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+        name.release();  // now owned by names
+    }
+    if (X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+        return fail(Error::temp(ossl::reason("cannot add subjectAltName")));
+    }
+    return ok();
+}
+
+bool plausible_host(std::string_view host) {
+    if (host.empty() || host.size() > 253)
+        return false;
+    for (const char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
@@ -97,47 +176,46 @@ Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(
     ossl::EvpPkeyPtr key = generate(req.algorithm);
     if (!key)
         return fail(Error::temp(ossl::reason("key generation failed")));
-    ossl::X509Ptr x(X509_new());
-    if (!x)
-        return fail(Error::temp(ossl::reason("X509_new failed")));
-
-    // A positive serial of exactly 128 random bits (RFC 5280 §4.1.2.2 allows up to 20 octets).
-    const ossl::BignumPtr bn(BN_new());
-    if (!bn || BN_rand(bn.get(), 128, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1) {
-        return fail(Error::temp(ossl::reason("no random serial")));
-    }
-    const ossl::Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
-
-    // Not before one hour ago: tolerates a partner whose clock runs a little behind.
-    ossl::X509NamePtr name(X509_NAME_new());
-    const bool built =
-        serial && name && X509_set_version(x.get(), X509_VERSION_3) == 1 &&
-        X509_set_serialNumber(x.get(), serial.get()) == 1 &&
-        X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) != nullptr &&
-        X509_time_adj_ex(X509_getm_notAfter(x.get()), req.days, 0, nullptr) != nullptr &&
-        X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                                   0) == 1 &&
-        X509_set_subject_name(x.get(), name.get()) == 1 &&
-        X509_set_issuer_name(x.get(), name.get()) == 1 && X509_set_pubkey(x.get(), key.get()) == 1;
-    if (!built)
-        return fail(Error::temp(ossl::reason("cannot build the certificate")));
+    auto x = self_signed_skeleton(key.get(), cn, req.days);
+    SEALGATE_TRY(x);
 
     X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, x.get(), x.get(), nullptr, nullptr, 0);
-    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
-    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_key_usage,
+    X509V3_set_ctx(&ctx, x->get(), x->get(), nullptr, nullptr, 0);
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_key_usage,
                          rsa ? "critical,digitalSignature,keyEncipherment"
                              : "critical,digitalSignature,keyAgreement"));
-    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_ext_key_usage, "emailProtection"));
-    SEALGATE_TRY(add_san_email(x.get(), req.email));
-    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_subject_key_identifier, "hash"));
-    SEALGATE_TRY(add_ext(x.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_ext_key_usage, "emailProtection"));
+    SEALGATE_TRY(add_san_email(x->get(), req.email));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_subject_key_identifier, "hash"));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+    return sign(std::move(*x), std::move(key));
+}
 
-    if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) {
-        return fail(Error::temp(ossl::reason("cannot sign the certificate")));
+Result<std::pair<Certificate, PrivateKey>> create_server_certificate(
+    const std::vector<std::string>& hosts, int days) {
+    if (hosts.empty())
+        return fail(Error::bad_input("a server certificate needs at least one host name"));
+    for (const auto& host : hosts) {
+        if (!plausible_host(host))
+            return fail(Error::bad_input("not a host name or IP address: " + host));
     }
-    return std::pair{KeyFactory::certificate(std::move(x)), KeyFactory::key(std::move(key))};
+    if (days <= 0)
+        return fail(Error::bad_input("validity must be at least one day"));
+    ossl::EvpPkeyPtr key = generate(KeyAlgorithm::p256);
+    if (!key)
+        return fail(Error::temp(ossl::reason("key generation failed")));
+    auto x = self_signed_skeleton(key.get(), hosts.front(), days);
+    SEALGATE_TRY(x);
+
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, x->get(), x->get(), nullptr, nullptr, 0);
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_key_usage, "critical,digitalSignature"));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_ext_key_usage, "serverAuth"));
+    SEALGATE_TRY(add_san_hosts(x->get(), hosts));
+    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_subject_key_identifier, "hash"));
+    return sign(std::move(*x), std::move(key));
 }
 
 }  // namespace sealgate::crypto

@@ -1,14 +1,19 @@
-// crypto/keygen.hpp — create a self-signed domain certificate with its private key.
+// crypto/keygen.hpp — create a self-signed domain certificate with its private key, and the
+// admin listener's self-signed TLS server certificate.
 //
-// RSA: keyUsage digitalSignature + keyEncipherment; EC: digitalSignature + keyAgreement.
-// extendedKeyUsage emailProtection; the email in subjectAltName (rfc822Name); basicConstraints
-// CA:FALSE; subjectKeyIdentifier; random 128-bit serial; SHA-256 signature.
+// Domain certificate: RSA: keyUsage digitalSignature + keyEncipherment; EC: digitalSignature +
+// keyAgreement. extendedKeyUsage emailProtection; the email in subjectAltName (rfc822Name).
+// Server certificate: ECDSA P-256, keyUsage digitalSignature, extendedKeyUsage serverAuth, the
+// hosts in subjectAltName (iPAddress for an address literal, else dNSName).
+// Both: basicConstraints CA:FALSE; subjectKeyIdentifier; random 128-bit serial; SHA-256
+// signature; valid from one hour ago.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
@@ -28,5 +33,9 @@ struct CertificateRequest {
 };
 
 Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(const CertificateRequest& req);
+
+// hosts: "127.0.0.1", "localhost", "gw.example.com"; the first is also the common name.
+Result<std::pair<Certificate, PrivateKey>> create_server_certificate(
+    const std::vector<std::string>& hosts, int days);
 
 }  // namespace sealgate::crypto

@@ -30,6 +30,14 @@ Result<std::string> KeyStore::unseal_pgp_secret(std::string_view fingerprint,
     return master_.unseal(sealed, "pgp:" + std::string(fingerprint));
 }
 
+Result<std::string> KeyStore::seal_secret(std::string_view name, std::string_view secret) const {
+    return master_.seal(secret, "secret:" + std::string(name));
+}
+
+Result<std::string> KeyStore::unseal_secret(std::string_view name, std::string_view sealed) const {
+    return master_.unseal(sealed, "secret:" + std::string(name));
+}
+
 Status KeyStore::load() {
     auto gen = store_.generation();
     SEALGATE_TRY(gen);

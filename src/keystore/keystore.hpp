@@ -51,6 +51,12 @@ class KeyStore {
     Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
                                           std::string_view sealed) const;
 
+    // Seal any other secret of the gateway's own under a name (the admin listener's TLS key:
+    // "admin-tls-key"), for Store::put_setting; the name is the sealing context, so a sealed
+    // value copied to another name does not unseal.
+    Result<std::string> seal_secret(std::string_view name, std::string_view secret) const;
+    Result<std::string> unseal_secret(std::string_view name, std::string_view sealed) const;
+
     // Takes the envelope: the last key it tries decrypts in place (Envelope::decrypt_in_place).
     Result<std::optional<SmimeDecrypted>> smime_decrypt(crypto::Envelope envelope);
     // The same for an OpenPGP message (armored or binary) and our OpenPGP secret keys.

@@ -122,12 +122,12 @@ struct LogRecord {
 };
 
 struct LogQuery {
-    std::size_t last = 50;   // at most this many records, newest first (printed oldest first)
+    std::size_t last = 50;   // at most this many, the newest that match (returned oldest first)
     std::string message_id;  // empty: any
     std::string sender;      // exact, compared in lower case; empty: any
     std::string recipient;   // one of the recipients, exact, in lower case; empty: any
     std::optional<CopyAction> action;
-    std::string method;          // with action: "smime" or "pgp"; empty: any
+    std::string method;          // "smime" or "pgp"; empty: any (with action: its method)
     std::time_t since = 0;       // records at or after; 0: any
     std::int64_t before_id = 0;  // records with an id below (the next page); 0: any
 };

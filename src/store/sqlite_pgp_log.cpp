@@ -2,6 +2,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
 
 #include "store/sqlite_store_impl.hpp"
 
@@ -184,50 +188,96 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
         .map([](bool) {});
 }
 
+namespace {
+
+// The WHERE clause of a log query and its parameters, numbered ?1, ?2, ... in the order of the
+// conditions. The SQL text differs per combination of filters, so each combination is one cached
+// statement.
+struct LogFilter {
+    std::string where;
+    std::vector<std::variant<std::string, std::int64_t>> params;
+
+    void add(std::string_view condition, std::variant<std::string, std::int64_t> value) {
+        params.push_back(std::move(value));
+        where += where.empty() ? "WHERE " : " AND ";
+        // The condition's one "?" gets the parameter's number.
+        const auto mark = condition.find('?');
+        where.append(condition.substr(0, mark + 1));
+        where += std::to_string(params.size());
+        where.append(condition.substr(mark + 1));
+    }
+};
+
+LogFilter log_filter(const LogQuery& query) {
+    LogFilter f;
+    if (!query.message_id.empty())
+        f.add("message_id = ?", query.message_id);
+    if (!query.sender.empty())
+        f.add("lower(sender) = ?", ascii_lower(query.sender));
+    if (!query.recipient.empty())
+        f.add("id IN (SELECT log_id FROM mail_log_recipients WHERE lower(address) = ?)",
+              ascii_lower(query.recipient));
+    if (query.action)
+        f.add("action = ?", std::string(to_string(*query.action)));
+    if (!query.method.empty())
+        f.add("method = ?", query.method);
+    if (query.since != 0)
+        f.add("time >= ?", static_cast<std::int64_t>(query.since));
+    if (query.before_id != 0)
+        f.add("id < ?", query.before_id);
+    return f;
+}
+
+Result<LogRecord> log_row(Query& row) {
+    LogRecord r;
+    r.id = row.integer(0);
+    r.time = static_cast<std::time_t>(row.integer(1));
+    r.queue_id = row.text(2);
+    r.message_id = row.text(3);
+    r.sender = row.text(4);
+    auto direction = enum_column(row, 5, parse_direction, "mail_log", "direction");
+    SEALGATE_TRY(direction);
+    r.direction = *direction;
+    auto action = enum_column(row, 6, parse_copy_action, "mail_log", "action");
+    SEALGATE_TRY(action);
+    r.action = *action;
+    r.method = row.text(7);
+    r.keys = row.text(8);
+    r.algorithm = row.text(9);
+    r.detail = row.text(10);
+    r.tls_level = row.text(11);
+    r.tls_protocol = row.text(12);
+    r.tls_cipher = row.text(13);
+    r.tls_peer = row.text(14);
+    r.tls_verified = row.boolean(15);
+    return r;
+}
+
+}  // namespace
+
 Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
     const std::lock_guard lock(impl_->mutex);
     if (query.last == 0)
         return std::vector<LogRecord>{};
     const auto limit = static_cast<std::int64_t>(std::min<std::size_t>(
         query.last, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max())));
+    const auto filter = log_filter(query);
     return impl_->read([&]() -> Result<std::vector<LogRecord>> {
-        constexpr std::string_view columns =
+        auto q = impl_->db.query(
             "SELECT id, time, queue_id, message_id, sender, direction, action, method, keys, "
             "algorithm, detail, tls_level, tls_protocol, tls_cipher, tls_peer, tls_verified "
-            "FROM mail_log ";
-        auto q = query.message_id.empty()
-                     ? impl_->db.query(std::string(columns) + "ORDER BY id DESC LIMIT ?1")
-                     : impl_->db.query(std::string(columns) +
-                                       "WHERE message_id = ?2 ORDER BY id DESC LIMIT ?1");
+            "FROM mail_log " +
+            filter.where + " ORDER BY id DESC LIMIT ?" + std::to_string(filter.params.size() + 1));
         if (!q)
             return fail(std::move(q).error());
+        for (const auto& p : filter.params) {
+            if (const auto* text = std::get_if<std::string>(&p))
+                q->bind_text(*text);
+            else
+                q->bind_int(std::get<std::int64_t>(p));
+        }
         q->bind_int(limit);
-        if (!query.message_id.empty())
-            q->bind_text(query.message_id);
-        auto out = sqlite::collect<LogRecord>(*q, [](Query& row) -> Result<LogRecord> {
-            LogRecord r;
-            r.id = row.integer(0);
-            r.time = static_cast<std::time_t>(row.integer(1));
-            r.queue_id = row.text(2);
-            r.message_id = row.text(3);
-            r.sender = row.text(4);
-            auto direction = enum_column(row, 5, parse_direction, "mail_log", "direction");
-            SEALGATE_TRY(direction);
-            r.direction = *direction;
-            auto action = enum_column(row, 6, parse_copy_action, "mail_log", "action");
-            SEALGATE_TRY(action);
-            r.action = *action;
-            r.method = row.text(7);
-            r.keys = row.text(8);
-            r.algorithm = row.text(9);
-            r.detail = row.text(10);
-            r.tls_level = row.text(11);
-            r.tls_protocol = row.text(12);
-            r.tls_cipher = row.text(13);
-            r.tls_peer = row.text(14);
-            r.tls_verified = row.boolean(15);
-            return r;
-        });
+        auto out = sqlite::collect<LogRecord>(*q, log_row);
         if (!out)
             return out;
         std::reverse(out->begin(), out->end());  // newest `last` records, returned oldest first

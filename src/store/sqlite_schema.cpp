@@ -132,10 +132,52 @@ CREATE TABLE domain_key_minimum (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: administration. The audit log of administrators' changes (kept, no retention: it is
+// small and it is the record), the admin listener's accounts and API tokens (a token is stored as
+// the SHA-256 of its value only), and the gateway's own small named values (settings). The mail
+// log gains case-insensitive indexes on its sender and recipients for the log search; lower() is
+// what query_log compares with, so the indexes serve it. None of these tables is policy: writing
+// them does not bump the generation.
+constexpr const char* kSchemaAdmin = R"sql(
+CREATE TABLE audit_log (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    time   INTEGER NOT NULL,
+    actor  TEXT NOT NULL CHECK (actor <> ''),
+    action TEXT NOT NULL CHECK (action <> ''),
+    object TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX audit_log_object ON audit_log (object, id);
+
+CREATE TABLE admin_accounts (
+    name          TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created       INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_tokens (
+    name       TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+    role       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE CHECK (token_hash <> ''),
+    created    INTEGER NOT NULL,
+    last_used  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX mail_log_sender ON mail_log (lower(sender));
+CREATE INDEX mail_log_recipients_address ON mail_log_recipients (lower(address));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},
     Migration{2, kSchema2},
     Migration{3, kSchemaKeyMinimum},
+    Migration{4, kSchemaAdmin},
 };
 
 }  // namespace

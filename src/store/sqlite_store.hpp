@@ -13,9 +13,10 @@
 //   - Connection settings: journal_mode=WAL (readers never block the writer), busy_timeout 5 s
 //     (a CLI write waits for the gateway instead of failing), foreign_keys=ON,
 //     synchronous=NORMAL (WAL stays consistent on power loss; the last commits may be lost).
-//   - generation is the row meta('generation'); every write except append_log(s) increments it in
-//     the same transaction, so any process that shares the file sees the change by polling
-//     generation(). The mail log does not bump it: logging mail must not make gateways reload.
+//   - generation is the row meta('generation'); every write of policy increments it in the same
+//     transaction, so any process that shares the file sees the change by polling generation().
+//     The mail log, the audit log, accounts, tokens and settings do not bump it: logging mail or
+//     an administrator's login must not make gateways reload.
 //     A remove_* that finds nothing is not a write.
 //   - The mail log keeps at most Options::log_retention records; append_log(s) drops the oldest
 //     in the same transaction with one range delete on the row id (no scan).
@@ -91,6 +92,21 @@ class SqliteStore final : public Store {
     Status append_log(const LogRecord& record) override;
     Status append_logs(const std::vector<LogRecord>& records) override;
     Result<std::vector<LogRecord>> query_log(const LogQuery& query) override;
+
+    Status append_audit(const AuditRecord& record) override;
+    Result<std::vector<AuditRecord>> query_audit(const AuditQuery& query) override;
+
+    Status put_account(const AdminAccount& account) override;
+    Result<std::optional<AdminAccount>> find_account(std::string_view name) override;
+    Result<std::vector<AdminAccount>> list_accounts() override;
+    Result<bool> remove_account(std::string_view name) override;
+    Status put_token(const ApiToken& token) override;
+    Result<std::optional<ApiToken>> find_token_by_hash(std::string_view token_hash) override;
+    Result<std::vector<ApiToken>> list_tokens() override;
+    Result<bool> remove_token(std::string_view name) override;
+
+    Status put_setting(std::string_view name, std::string_view value) override;
+    Result<std::optional<std::string>> find_setting(std::string_view name) override;
 
   private:
     struct Impl;  // the connection, its statement cache and the mutex (sqlite_store.cpp)

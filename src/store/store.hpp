@@ -2,14 +2,17 @@
 //
 // Holds domains and their settings, certificates (DER), sealed private keys (the store never sees
 // a key in clear: keystore/ seals them with the master key before they get here), CTL entries,
-// trust roots, CRLs, OpenPGP keys with their domain bindings and trust, and the mail log: the
-// records of model/records.hpp, which the store writes in its columns by their text forms.
+// trust roots, CRLs, OpenPGP keys with their domain bindings and trust, the mail log, the audit
+// log, the admin listener's accounts and API tokens and a few settings: the records of
+// model/records.hpp, which the store writes in its columns by their text forms.
 //
 // Contract:
 //   - Every call returns a Result. Lookups return Result<std::optional<T>>: found, not found,
 //     failed. A failed lookup is never reported as "not found".
-//   - Every write bumps generation(); a running gateway polls it to see an administrator's change
-//     (another process) and reloads its caches.
+//   - Every write of policy (domains, certificates and keys, CTL, roots, CRLs, PGP keys) bumps
+//     generation(); a running gateway polls it to see an administrator's change (another
+//     process) and reloads its caches. Writes of the mail log, the audit log, accounts, tokens
+//     and settings do not: they change no policy, and the mail log is written with every message.
 //   - Names of domains are stored lower-case; thumbprints and fingerprints as lower-case hex.
 //   - A stored value that does not parse as its type (an enum's text, a TLS level) is a
 //     temporary error naming table, column and value, never a default.
@@ -78,7 +81,31 @@ class Store {
     // Several records in one transaction, in order: all of them are stored or none (a busy
     // gateway writes its log in batches; one transaction per record costs more than the mail).
     virtual Status append_logs(const std::vector<LogRecord>& records) = 0;
+    // The newest query.last records that match every filter of the query, returned oldest
+    // first (ids ascending).
     virtual Result<std::vector<LogRecord>> query_log(const LogQuery& query) = 0;
+
+    // Audit log of administrators' changes (kept; no retention limit). append_audit ignores
+    // record.id (the store numbers the records, never reusing an id) and takes now for time 0.
+    // query_audit: the newest query.last matching records, returned oldest first.
+    virtual Status append_audit(const AuditRecord& record) = 0;
+    virtual Result<std::vector<AuditRecord>> query_audit(const AuditQuery& query) = 0;
+
+    // Admin accounts and API tokens, listed by name. A token's hash is stored lower-case and
+    // unique: put_token with the hash of another token's name fails and changes nothing.
+    virtual Status put_account(const AdminAccount& account) = 0;  // insert or replace
+    virtual Result<std::optional<AdminAccount>> find_account(std::string_view name) = 0;
+    virtual Result<std::vector<AdminAccount>> list_accounts() = 0;
+    virtual Result<bool> remove_account(std::string_view name) = 0;
+    virtual Status put_token(const ApiToken& token) = 0;  // insert or replace
+    virtual Result<std::optional<ApiToken>> find_token_by_hash(std::string_view token_hash) = 0;
+    virtual Result<std::vector<ApiToken>> list_tokens() = 0;
+    virtual Result<bool> remove_token(std::string_view name) = 0;
+
+    // Small named values of the gateway's own (the admin listener's generated certificate and
+    // its sealed key); nullopt: not set.
+    virtual Status put_setting(std::string_view name, std::string_view value) = 0;
+    virtual Result<std::optional<std::string>> find_setting(std::string_view name) = 0;
 };
 
 }  // namespace sealgate

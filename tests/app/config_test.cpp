@@ -85,6 +85,8 @@ const std::vector<Key> kKeys = {
          return c.max_buffered_bytes == 65536 && c.buffered_bytes_limit() == 65536;
      }},
     {"limits", "log_queue", Type::integer, "16", [](const Config& c) { return c.log_queue == 16; }},
+    {"admin", "listen", Type::text, "\"127.0.0.1:8443\"",
+     [](const Config& c) { return c.admin.listen == "127.0.0.1:8443"; }},
 };
 
 // Values of every other type than the key's, as TOML.
@@ -127,6 +129,18 @@ TEST_F(ConfigFile, EveryKeyIsReadIntoItsField) {
         EXPECT_TRUE(k.applied(*cfg));
         EXPECT_EQ(cfg->source, path());
     }
+}
+
+// The admin listener's certificate and key come as a pair: one without the other is a mistake.
+TEST_F(ConfigFile, AdminCertificateAndKeyComeTogether) {
+    auto both = load("[admin]\ncertificate = \"/etc/a.pem\"\nkey = \"/etc/a.key\"\n");
+    ASSERT_TRUE(both) << both.error().reason;
+    EXPECT_EQ(both->admin.certificate, "/etc/a.pem");
+    EXPECT_EQ(both->admin.key, "/etc/a.key");
+    EXPECT_TRUE(both->admin.listen.empty());
+    auto alone = load("[admin]\ncertificate = \"/etc/a.pem\"\n");
+    ASSERT_FALSE(alone);
+    EXPECT_NE(alone.error().reason.find("give both, or neither"), std::string::npos);
 }
 
 TEST_F(ConfigFile, EveryKeyRefusesAValueOfAnotherType) {

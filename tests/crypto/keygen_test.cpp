@@ -115,6 +115,40 @@ TEST(KeygenDefaults, RefusesInjectedOrBrokenEmail) {
     EXPECT_FALSE(create_domain_certificate(request("a@b.example", KeyAlgorithm::p256, 0)));
 }
 
+// The admin listener's own certificate: ECDSA P-256 for TLS servers, its hosts in
+// subjectAltName, as openssl reads it; a browser's "serverAuth" check passes.
+TEST(KeygenServer, TlsServerCertificateHasTheProfile) {
+    const std::time_t before = std::time(nullptr);
+    const auto r = create_server_certificate({"127.0.0.1", "localhost", "gw.example.com"}, 825);
+    ASSERT_TRUE(r) << r.error().reason;
+    const auto& [cert, key] = *r;
+    EXPECT_EQ(cert.key_type(), "EC P-256");
+    EXPECT_TRUE(key.matches(cert));
+    EXPECT_TRUE(cert.self_signed());
+    EXPECT_FALSE(cert.is_ca());
+    EXPECT_EQ(cert.subject(), "CN=127.0.0.1");
+    EXPECT_THAT(cert.key_usage(), ElementsAre("digitalSignature"));
+    EXPECT_THAT(cert.ext_key_usage(), ElementsAre("serverAuth"));
+    EXPECT_TRUE(cert.emails().empty());
+    EXPECT_NEAR(static_cast<double>(cert.not_after()), static_cast<double>(before + 825 * 86400),
+                60.0);
+    test::TempDir dir;
+    dir.write("c.pem", cert.pem());
+    const std::string text = dir.output("openssl x509 -in c.pem -noout -text");
+    EXPECT_THAT(text, HasSubstr("IP Address:127.0.0.1, DNS:localhost, DNS:gw.example.com"));
+    EXPECT_EQ(dir.run("openssl verify -CAfile c.pem -purpose sslserver c.pem"), 0)
+        << dir.read("cmd.err");
+    EXPECT_EQ(dir.run("openssl x509 -in c.pem -noout -checkhost localhost | grep -q 'does match'"),
+              0);
+}
+
+TEST(KeygenServer, RefusesNoHostOrAHostWithOtherCharacters) {
+    EXPECT_FALSE(create_server_certificate({}, 825));
+    EXPECT_FALSE(create_server_certificate({"gw.example.com,DNS:evil.example"}, 825));
+    EXPECT_FALSE(create_server_certificate({"sp ace"}, 825));
+    EXPECT_FALSE(create_server_certificate({"localhost"}, 0));
+}
+
 TEST(KeygenDefaults, ParseKeyAlgorithm) {
     EXPECT_EQ(parse_key_algorithm("rsa2048"), KeyAlgorithm::rsa2048);
     EXPECT_EQ(parse_key_algorithm("rsa3072"), KeyAlgorithm::rsa3072);

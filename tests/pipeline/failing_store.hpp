@@ -52,6 +52,19 @@ class FailingStore final : public Store {
     SEALGATE_DELEGATE(Status, append_log, (const LogRecord& r), (r))
     SEALGATE_DELEGATE(Status, append_logs, (const std::vector<LogRecord>& r), (r))
     SEALGATE_DELEGATE(Result<std::vector<LogRecord>>, query_log, (const LogQuery& q), (q))
+    SEALGATE_DELEGATE(Status, append_audit, (const AuditRecord& r), (r))
+    SEALGATE_DELEGATE(Result<std::vector<AuditRecord>>, query_audit, (const AuditQuery& q), (q))
+    SEALGATE_DELEGATE(Status, put_account, (const AdminAccount& a), (a))
+    SEALGATE_DELEGATE(Result<std::optional<AdminAccount>>, find_account, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Result<std::vector<AdminAccount>>, list_accounts, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_account, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Status, put_token, (const ApiToken& t), (t))
+    SEALGATE_DELEGATE(Result<std::optional<ApiToken>>, find_token_by_hash, (std::string_view h),
+                      (h))
+    SEALGATE_DELEGATE(Result<std::vector<ApiToken>>, list_tokens, (), ())
+    SEALGATE_DELEGATE(Result<bool>, remove_token, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Status, put_setting, (std::string_view n, std::string_view v), (n, v))
+    SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_setting, (std::string_view n), (n))
 #undef SEALGATE_DELEGATE
 
   private:

@@ -9,11 +9,14 @@
 #include <string>
 
 #include "store/sqlite_store.hpp"
+#include "store/store_backends.hpp"
 #include "support/result.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {
+
+using test::newest;
 
 struct DbClose {
     void operator()(sqlite3* db) const { sqlite3_close(db); }
@@ -41,6 +44,27 @@ std::string raw_value(const std::string& path, const std::string& sql) {
     return out;
 }
 
+// SQLite's query plan for sql, its steps joined by "; ".
+std::string query_plan(const std::string& path, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const std::unique_ptr<sqlite3, DbClose> db(raw);
+    std::string out;
+    const auto cb = [](void* o, int n, char** values, char**) {
+        auto& plan = *static_cast<std::string*>(o);
+        plan += (plan.empty() ? "" : "; ") + std::string(n > 3 && values[3] ? values[3] : "");
+        return 0;
+    };
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_exec(db.get(), explain.c_str(), cb, &out, nullptr), SQLITE_OK);
+    return out;
+}
+
+// What migration 4 (administration) adds: dropped to make a store of an older version.
+constexpr const char* kDropAdminSchema =
+    "DROP TABLE audit_log; DROP TABLE admin_accounts; DROP TABLE api_tokens;"
+    "DROP TABLE settings; DROP INDEX mail_log_sender; DROP INDEX mail_log_recipients_address;";
+
 std::unique_ptr<SqliteStore> open_or_fail(const std::string& path, OpenMode mode) {
     auto s = SqliteStore::open(path, mode);
     EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().reason);
@@ -60,7 +84,8 @@ TEST(SqliteStore, MigratesAFreshFile) {
     EXPECT_EQ(raw_value(path, "PRAGMA journal_mode"), "wal");
     for (const char* table :
          {"domains", "domain_smime_certs", "certificates", "sealed_keys", "ctl", "roots", "crls",
-          "pgp_keys", "pgp_key_domains", "mail_log", "mail_log_recipients", "domain_key_minimum"}) {
+          "pgp_keys", "pgp_key_domains", "mail_log", "mail_log_recipients", "domain_key_minimum",
+          "audit_log", "admin_accounts", "api_tokens", "settings"}) {
         EXPECT_EQ(raw_value(path, std::string("SELECT count(*) FROM sqlite_schema WHERE "
                                               "type = 'table' AND name = '") +
                                       table + "'"),
@@ -80,28 +105,30 @@ TEST(SqliteStore, MigratesRequireTlsToTheTlsLevel) {
     const auto path = dir.file("v1.db");
     ASSERT_NE(open_or_fail(path, OpenMode::create), nullptr);
     // Back to what a version 1 store holds.
-    raw_exec(path,
-             "DROP TABLE domain_key_minimum;"
-             "ALTER TABLE domains DROP COLUMN tls;"
-             "ALTER TABLE mail_log DROP COLUMN tls_level;"
-             "ALTER TABLE mail_log DROP COLUMN tls_protocol;"
-             "ALTER TABLE mail_log DROP COLUMN tls_cipher;"
-             "ALTER TABLE mail_log DROP COLUMN tls_peer;"
-             "ALTER TABLE mail_log DROP COLUMN tls_verified;"
-             "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
-             "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, require_tls) "
-             "VALUES ('strict.example', 0, 'none', 'compat', 'smime', 1),"
-             " ('lax.example', 0, 'none', 'compat', 'smime', 0);"
-             "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, action, method,"
-             " keys, algorithm, detail) VALUES (1, 'Q', 'm@x', 's@x', 'outbound', 'passed', '',"
-             " '', '', 'old');");
+    raw_exec(
+        path,
+        std::string(kDropAdminSchema) +
+            "DROP TABLE domain_key_minimum;"
+            "ALTER TABLE domains DROP COLUMN tls;"
+            "ALTER TABLE mail_log DROP COLUMN tls_level;"
+            "ALTER TABLE mail_log DROP COLUMN tls_protocol;"
+            "ALTER TABLE mail_log DROP COLUMN tls_cipher;"
+            "ALTER TABLE mail_log DROP COLUMN tls_peer;"
+            "ALTER TABLE mail_log DROP COLUMN tls_verified;"
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+            "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, require_tls) "
+            "VALUES ('strict.example', 0, 'none', 'compat', 'smime', 1),"
+            " ('lax.example', 0, 'none', 'compat', 'smime', 0);"
+            "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, action, method,"
+            " keys, algorithm, detail) VALUES (1, 'Q', 'm@x', 's@x', 'outbound', 'passed', '',"
+            " '', '', 'old');");
     const auto store = open_or_fail(path, OpenMode::existing);
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
               std::to_string(SqliteStore::schema_version()));
     EXPECT_EQ(value_of(store->find_domain("strict.example"))->tls, TlsLevel::encrypt);
     EXPECT_EQ(value_of(store->find_domain("lax.example"))->tls, TlsLevel::none);
-    const auto log = value_of(store->query_log(LogQuery{10, ""}));
+    const auto log = value_of(store->query_log(newest(10, "")));
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0].detail, "old");
     EXPECT_EQ(log[0].tls_level, "");
@@ -126,9 +153,9 @@ TEST(SqliteStore, KeyMinimumMigrationKeepsTheDomains) {
         d.encrypt_mode = EncryptMode::mandatory;
         ASSERT_TRUE(store->put_domain(d));
     }
-    raw_exec(path,
-             "DROP TABLE domain_key_minimum;"
-             "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+    raw_exec(path, std::string(kDropAdminSchema) +
+                       "DROP TABLE domain_key_minimum;"
+                       "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
     const auto store = open_or_fail(path, OpenMode::existing);
     ASSERT_NE(store, nullptr);
     const auto found = value_of(store->find_domain("partner.example"));
@@ -141,6 +168,66 @@ TEST(SqliteStore, KeyMinimumMigrationKeepsTheDomains) {
     d.min_rsa_bits = 1024;
     ASSERT_TRUE(store->put_domain(d));
     EXPECT_EQ(raw_value(path, "SELECT min_rsa_bits FROM domain_key_minimum"), "1024");
+}
+
+// Schema 4 (administration) on a store made by schema 3: the new tables start empty, the mail
+// log written before is found by the new sender and recipient filters.
+TEST(SqliteStore, AdminMigrationAddsTablesAndIndexesTheOldLog) {
+    test::TempDir dir;
+    const auto path = dir.file("v3.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+        LogRecord r;
+        r.message_id = "<old@x>";
+        r.sender = "Alice@Example.com";
+        r.recipients = {"bob@partner.example", "Carol@Partner.Example"};
+        ASSERT_OK(store->append_log(r));
+    }
+    raw_exec(path, std::string(kDropAdminSchema) +
+                       "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+    for (const char* index : {"mail_log_sender", "mail_log_recipients_address", "audit_log_object"})
+        EXPECT_EQ(raw_value(path, std::string("SELECT count(*) FROM sqlite_schema WHERE "
+                                              "type = 'index' AND name = '") +
+                                      index + "'"),
+                  "1")
+            << index;
+    EXPECT_TRUE(value_of(store->query_audit(AuditQuery{})).empty());
+    EXPECT_TRUE(value_of(store->list_accounts()).empty());
+    EXPECT_TRUE(value_of(store->list_tokens()).empty());
+    EXPECT_FALSE(value_of(store->find_setting("x")).has_value());
+    LogQuery q;
+    q.sender = "alice@example.com";
+    q.recipient = "carol@partner.example";
+    const auto found = value_of(store->query_log(q));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].message_id, "<old@x>");
+    // The search uses the new indexes instead of reading the whole log.
+    const auto plan = query_plan(path, "SELECT id FROM mail_log WHERE lower(sender) = 'x'");
+    EXPECT_NE(plan.find("mail_log_sender"), std::string::npos) << plan;
+    ASSERT_OK(store->append_audit(AuditRecord{0, 1, "cli:root", "domain.add", "a.example", ""}));
+    EXPECT_EQ(value_of(store->query_audit(AuditQuery{})).size(), 1u);
+}
+
+// A role this binary does not know (a newer sealgate, a hand edit) is an error, never a default.
+TEST(SqliteStore, UnknownRoleIsAnError) {
+    test::TempDir dir;
+    const auto path = dir.file("roles.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->put_account(AdminAccount{"alice", AdminRole::viewer, "h", 1}));
+    ASSERT_OK(store->put_token(ApiToken{"t", AdminRole::viewer, std::string(64, 'a'), 1, 0}));
+    raw_exec(path, "UPDATE admin_accounts SET role = 'root'; UPDATE api_tokens SET role = 'root'");
+    const auto account = store->find_account("alice");
+    ASSERT_FALSE(account.has_value());
+    EXPECT_NE(account.error().reason.find("role 'root' in table admin_accounts"), std::string::npos)
+        << account.error().reason;
+    const auto token = store->find_token_by_hash(std::string(64, 'a'));
+    ASSERT_FALSE(token.has_value());
+    EXPECT_NE(token.error().reason.find("role 'root' in table api_tokens"), std::string::npos);
 }
 
 TEST(SqliteStore, ReopenKeepsData) {
@@ -296,7 +383,7 @@ TEST(SqliteStore, TwoConnectionsSeeEachOthersWrites) {
     r.message_id = "<a@b>";
     ASSERT_OK(gateway->append_log(r));
     EXPECT_EQ(value_of(cli->generation()), gen);
-    EXPECT_EQ(value_of(cli->query_log(LogQuery{10, "<a@b>"})).size(), 1u);
+    EXPECT_EQ(value_of(cli->query_log(newest(10, "<a@b>"))).size(), 1u);
 }
 
 TEST(SqliteStore, FailedLookupIsAnErrorNotNotFound) {
@@ -335,7 +422,7 @@ TEST(SqliteStore, LogRecordsKeepTheirTextAndRefuseWhatDoesNotParse) {
     // The columns hold the text forms, as before the enums (no schema change).
     EXPECT_EQ(raw_value(path, "SELECT direction || ' ' || action FROM mail_log"),
               "inbound deferred");
-    const auto back = value_of(store->query_log(LogQuery{10, "<a@b>"}));
+    const auto back = value_of(store->query_log(newest(10, "<a@b>")));
     ASSERT_EQ(back.size(), 1u);
     EXPECT_EQ(back[0].direction, Direction::inbound);
     EXPECT_EQ(back[0].action, CopyAction::deferred);
@@ -343,7 +430,7 @@ TEST(SqliteStore, LogRecordsKeepTheirTextAndRefuseWhatDoesNotParse) {
     for (const std::string column : {"direction", "action"}) {
         raw_exec(path, "UPDATE mail_log SET direction = 'inbound', action = 'deferred'");
         raw_exec(path, "UPDATE mail_log SET " + column + " = 'sideways'");
-        const auto bad = store->query_log(LogQuery{10, ""});
+        const auto bad = store->query_log(newest(10, ""));
         ASSERT_FALSE(bad.has_value()) << column;
         EXPECT_TRUE(bad.error().temporary());
         EXPECT_NE(bad.error().reason.find(column + " 'sideways' in table mail_log"),

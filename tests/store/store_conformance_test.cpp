@@ -1,28 +1,21 @@
 // Conformance suite for the Store interface. Written against Store& only: a new backend joins by
-// adding one factory to INSTANTIATE_TEST_SUITE_P at the end of this file.
+// adding one factory to store_backends.hpp and to INSTANTIATE_TEST_SUITE_P at the end.
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "store/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "store/store_backends.hpp"
 #include "support/result.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sealgate {
 namespace {
 
-struct StoreFactory {
-    std::string name;
-    // A fresh, empty store living in dir, keeping at most log_retention mail log records.
-    std::function<std::unique_ptr<Store>(const test::TempDir& dir, std::size_t log_retention)> make;
-};
-
-std::ostream& operator<<(std::ostream& os, const StoreFactory& f) {
-    return os << f.name;
-}
+using test::newest;
+using test::StoreFactory;
 
 class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
   protected:
@@ -353,7 +346,7 @@ LogRecord log_record(int n, std::string message_id) {
 TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     for (int i = 1; i <= 10; ++i)
         ASSERT_OK(store().append_log(log_record(i, i % 2 ? "<odd@x>" : "<even@x>")));
-    const auto last3 = value_of(store().query_log(LogQuery{3, ""}));
+    const auto last3 = value_of(store().query_log(newest(3, "")));
     ASSERT_EQ(last3.size(), 3u);
     EXPECT_EQ(last3[0].queue_id, "Q8");
     EXPECT_EQ(last3[2].queue_id, "Q10");
@@ -375,13 +368,13 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_TRUE(last3[2].tls_verified);
     EXPECT_FALSE(last3[1].tls_verified);
 
-    const auto odd = value_of(store().query_log(LogQuery{2, "<odd@x>"}));
+    const auto odd = value_of(store().query_log(newest(2, "<odd@x>")));
     ASSERT_EQ(odd.size(), 2u);
     EXPECT_EQ(odd[0].queue_id, "Q7");
     EXPECT_EQ(odd[1].queue_id, "Q9");
-    EXPECT_EQ(value_of(store().query_log(LogQuery{50, ""})).size(), 10u);
-    EXPECT_TRUE(value_of(store().query_log(LogQuery{50, "<none@x>"})).empty());
-    EXPECT_TRUE(value_of(store().query_log(LogQuery{0, ""})).empty());
+    EXPECT_EQ(value_of(store().query_log(newest(50, ""))).size(), 10u);
+    EXPECT_TRUE(value_of(store().query_log(newest(50, "<none@x>"))).empty());
+    EXPECT_TRUE(value_of(store().query_log(newest(0, ""))).empty());
 }
 
 TEST_P(StoreConformance, LogRetentionKeepsNewest) {
@@ -390,7 +383,7 @@ TEST_P(StoreConformance, LogRetentionKeepsNewest) {
     ASSERT_NE(small, nullptr);
     for (int i = 1; i <= 12; ++i)
         ASSERT_OK(small->append_log(log_record(i, "<m@x>")));
-    const auto all = value_of(small->query_log(LogQuery{100, ""}));
+    const auto all = value_of(small->query_log(newest(100, "")));
     ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(all.front().queue_id, "Q8");
     EXPECT_EQ(all.back().queue_id, "Q12");
@@ -406,7 +399,7 @@ TEST_P(StoreConformance, LogBatchIsStoredInOrder) {
     ASSERT_OK(store().append_logs(batch));
     ASSERT_OK(store().append_logs({}));  // an empty batch is no write and no error
 
-    const auto all = value_of(store().query_log(LogQuery{50, ""}));
+    const auto all = value_of(store().query_log(newest(50, "")));
     ASSERT_EQ(all.size(), 6u);
     for (std::size_t i = 0; i < all.size(); ++i)
         EXPECT_EQ(all[i].queue_id, "Q" + std::to_string(i + 1));
@@ -415,7 +408,7 @@ TEST_P(StoreConformance, LogBatchIsStoredInOrder) {
               (std::vector<std::string>{"bob@partner.example", "carol@partner.example"}));
     EXPECT_EQ(all[5].time, 1700000006);
     EXPECT_EQ(all[5].detail, "250 2.0.0 Ok: queued as 6");
-    EXPECT_EQ(value_of(store().query_log(LogQuery{50, "<batch@x>"})).size(), 5u);
+    EXPECT_EQ(value_of(store().query_log(newest(50, "<batch@x>"))).size(), 5u);
 }
 
 TEST_P(StoreConformance, LogRetentionAppliesToABatch) {
@@ -426,7 +419,7 @@ TEST_P(StoreConformance, LogRetentionAppliesToABatch) {
     for (int i = 1; i <= 8; ++i)
         batch.push_back(log_record(i, "<m@x>"));
     ASSERT_OK(small->append_logs(batch));
-    const auto all = value_of(small->query_log(LogQuery{100, ""}));
+    const auto all = value_of(small->query_log(newest(100, "")));
     ASSERT_EQ(all.size(), 5u);
     EXPECT_EQ(all.front().queue_id, "Q4");
     EXPECT_EQ(all.back().queue_id, "Q8");
@@ -476,15 +469,7 @@ TEST_P(StoreConformance, GenerationIncreasesOnEveryWriteButNotOnLog) {
 
 // --- backends -------------------------------------------------------------------------------
 
-const StoreFactory kSqlite{
-    "sqlite", [](const test::TempDir& dir, std::size_t retention) -> std::unique_ptr<Store> {
-        auto s = SqliteStore::open(dir.file("store.db"), OpenMode::create,
-                                   SqliteStore::Options{retention});
-        EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().reason);
-        return s ? std::move(*s) : nullptr;
-    }};
-
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(kSqlite),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(test::kSqlite),
                          [](const auto& p) { return p.param.name; });
 
 }  // namespace

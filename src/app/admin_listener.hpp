@@ -1,0 +1,24 @@
+// app/admin_listener.hpp — `serve`'s admin listener (web/listener.hpp), wired from the
+// configuration: [admin] listen or --admin-listen, [admin] certificate and key, and where the
+// SMTP listener and the next hop are (for the status page and the test message).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "app/context.hpp"
+#include "core/result.hpp"
+#include "web/listener.hpp"
+
+namespace sealgate::app {
+
+// Starts the listener on `listen` (HOST:PORT) and prints where it is and the SHA-256 of its
+// certificate. smtp_host/smtp_port: the SMTP listener as bound.
+Result<std::unique_ptr<web::Listener>> start_admin_listener(const Context& ctx, const Config& cfg,
+                                                            const std::string& listen,
+                                                            const std::string& smtp_host,
+                                                            std::uint16_t smtp_port);
+
+}  // namespace sealgate::app

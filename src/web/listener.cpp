@@ -1,0 +1,444 @@
+#include "web/listener.hpp"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <semaphore>
+#include <thread>
+
+#include "admin/accounts.hpp"
+#include "web/api.hpp"
+#include "web/assets.hpp"
+#include "web/body.hpp"
+#include "web/pages.hpp"
+#include "web/tls_identity.hpp"
+
+namespace sealgate::web {
+
+namespace {
+
+constexpr const char* kCookie = "sealgate_session";
+constexpr const char* kWrongLogin = "Wrong user name or password.";
+
+// httplib's own pool queues connections without bound; this one holds at most `max_waiting`
+// and makes the accepting thread wait beyond that (so the kernel's accept queue fills and the
+// kernel refuses further connections), until `stopping` is set.
+class BoundedPool : public httplib::TaskQueue {
+  public:
+    BoundedPool(std::size_t threads, std::size_t max_waiting,
+                std::shared_ptr<std::atomic<bool>> stopping)
+        : max_waiting_(max_waiting), stopping_(std::move(stopping)) {
+        for (std::size_t i = 0; i < threads; ++i)
+            threads_.emplace_back([this] { work(); });
+    }
+    ~BoundedPool() override = default;
+
+    void enqueue(std::function<void()> fn) override {
+        std::unique_lock lock(mutex_);
+        while (jobs_.size() >= max_waiting_ && !shutdown_ && !*stopping_)
+            space_.wait_for(lock, std::chrono::milliseconds(100));
+        jobs_.push_back(std::move(fn));
+        ready_.notify_one();
+    }
+
+    void shutdown() override {
+        {
+            const std::lock_guard lock(mutex_);
+            shutdown_ = true;
+        }
+        ready_.notify_all();
+        space_.notify_all();
+        for (auto& t : threads_)
+            t.join();
+    }
+
+  private:
+    void work() {
+        for (;;) {
+            std::function<void()> fn;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [this] { return !jobs_.empty() || shutdown_; });
+                if (jobs_.empty())
+                    return;
+                fn = std::move(jobs_.front());
+                jobs_.pop_front();
+                space_.notify_one();
+            }
+            fn();
+        }
+    }
+
+    const std::size_t max_waiting_;
+    std::shared_ptr<std::atomic<bool>> stopping_;
+    std::vector<std::thread> threads_;
+    std::deque<std::function<void()>> jobs_;
+    bool shutdown_ = false;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::condition_variable space_;
+};
+
+httplib::Headers security_headers() {
+    return {
+        {"Content-Security-Policy",
+         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
+        {"X-Frame-Options", "DENY"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"Cache-Control", "no-store"},
+        {"Strict-Transport-Security", "max-age=31536000"},
+    };
+}
+
+std::string code_of(int status) {
+    switch (status) {
+        case 400:
+            return "bad_input";
+        case 404:
+            return "not_found";
+        case 405:
+            return "method_not_allowed";
+        case 413:
+            return "too_large";
+        case 415:
+            return "unsupported_media_type";
+        default:
+            return status >= 500 ? "internal" : "error";
+    }
+}
+
+std::string cookie_of(const httplib::Request& request) {
+    for (auto [it, end] = request.headers.equal_range("Cookie"); it != end; ++it) {
+        const std::string& v = it->second;
+        std::size_t start = 0;
+        while (start < v.size()) {
+            auto semi = v.find(';', start);
+            if (semi == std::string::npos)
+                semi = v.size();
+            std::string_view pair(v.data() + start, semi - start);
+            while (!pair.empty() && pair.front() == ' ')
+                pair.remove_prefix(1);
+            const std::string_view prefix = "sealgate_session=";
+            if (pair.substr(0, prefix.size()) == prefix)
+                return std::string(pair.substr(prefix.size()));
+            start = semi + 1;
+        }
+    }
+    return {};
+}
+
+void redirect(httplib::Response& response, const std::string& location) {
+    response.status = 303;
+    response.set_header("Location", location);
+}
+
+void html(httplib::Response& response, int status, const std::string& page) {
+    response.status = status;
+    response.set_content(page, "text/html; charset=utf-8");
+}
+
+// The UI's stylesheets, images and fonts are public (the login page needs its stylesheet);
+// its pages and scripts are served to a session only.
+bool public_asset(std::string_view file) {
+    for (const std::string_view ext : {".css", ".png", ".svg", ".ico", ".woff2"}) {
+        if (file.size() >= ext.size() && file.substr(file.size() - ext.size()) == ext)
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+struct Listener::Impl {
+    Impl(const ListenerConfig& cfg, std::unique_ptr<Store> s, std::unique_ptr<keystore::KeyStore> k,
+         TlsIdentity id)
+        : config(cfg),
+          store(std::move(s)),
+          keys(std::move(k)),
+          identity(std::move(id)),
+          ctx(*store, *keys, Addresses{}) {}
+
+    ListenerConfig config;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<keystore::KeyStore> keys;
+    TlsIdentity identity;
+    ApiContext ctx;
+    Routes routes;
+    std::unique_ptr<httplib::SSLServer> server;
+    std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+    std::counting_semaphore<2> hashing{2};
+    std::thread thread;
+    std::uint16_t port = 0;
+
+    bool setup_tls(SSL_CTX& ssl);
+    void handle(const httplib::Request& request, httplib::Response& response);
+    void login(const httplib::Request& request, httplib::Response& response);
+    void logout(const httplib::Request& request, httplib::Response& response);
+    void ui(const httplib::Request& request, httplib::Response& response);
+};
+
+bool Listener::Impl::setup_tls(SSL_CTX& ssl) {
+    SSL_CTX_set_min_proto_version(&ssl, TLS1_2_VERSION);
+    SSL_CTX_set_options(
+        &ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_use_certificate(&ssl, identity.certificate.get()) != 1 ||
+        SSL_CTX_use_PrivateKey(&ssl, identity.key.get()) != 1 ||
+        SSL_CTX_check_private_key(&ssl) != 1)
+        return false;
+    for (const auto& c : identity.chain) {
+        if (SSL_CTX_add1_chain_cert(&ssl, c.get()) != 1)
+            return false;
+    }
+    return true;
+}
+
+void Listener::Impl::handle(const httplib::Request& request, httplib::Response& response) {
+    const std::string& path = request.path;
+    if (path.rfind("/api/", 0) == 0) {
+        serve_api(routes, ctx, request, response);
+        return;
+    }
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (path == "/" && get) {
+        if (!cookie_of(request).empty() && ctx.sessions.find(cookie_of(request), Clock::now()))
+            return redirect(response, "/ui/");
+        return html(response, 200, login_page(""));
+    }
+    if (path == "/login" && request.method == "POST")
+        return login(request, response);
+    if (path == "/login" && get)
+        return redirect(response, "/");
+    if (path == "/logout" && request.method == "POST")
+        return logout(request, response);
+    if (path == "/ui" && get)
+        return redirect(response, "/ui/");
+    if (path.rfind("/ui/", 0) == 0 && get)
+        return ui(request, response);
+    write_refusal(response, Refusal{404, "not_found", "no such page: " + path, {}});
+}
+
+void Listener::Impl::login(const httplib::Request& request, httplib::Response& response) {
+    if (media_type(request.get_header_value("Content-Type")) !=
+            "application/x-www-form-urlencoded" ||
+        request.target.find('?') != std::string::npos)
+        return html(response, 400, login_page("Send the login form as a form post."));
+    const std::string name = request.get_param_value("username");
+    const std::string password = request.get_param_value("password");
+    const std::string address = request.remote_addr;
+    const auto now = Clock::now();
+    // Names that cannot be accounts are logged as such, not as they were sent (log injection).
+    const std::string shown = admin::check_account_name(name) ? name : "(not a valid name)";
+
+    if (const long wait = ctx.throttle.wait(name, address, now); wait > 0) {
+        std::fprintf(stderr, "sealgate: admin: login for %s from %s refused: throttled (%lds)\n",
+                     shown.c_str(), address.c_str(), wait);
+        response.set_header("Retry-After", std::to_string(wait));
+        return html(response, 429,
+                    login_page("Too many failed logins: try again in " + std::to_string(wait) +
+                               " seconds."));
+    }
+
+    std::optional<AdminAccount> account;
+    if (admin::check_account_name(name)) {
+        const std::lock_guard lock(ctx.mutex);
+        auto found = store->find_account(name);
+        if (!found) {
+            std::fprintf(stderr, "sealgate: admin: login for %s: %s\n", shown.c_str(),
+                         found.error().reason.c_str());
+            return html(response, 503, login_page("The store is not available: try again."));
+        }
+        account = std::move(*found);
+    }
+    bool right = false;
+    {
+        // Outside the store's lock: a hash takes about 0.2 s and 64 MiB.
+        hashing.acquire();
+        if (account) {
+            auto verified = admin::verify_password(account->password_hash, password);
+            right = verified && *verified;
+        } else {
+            admin::verify_nothing(password);
+        }
+        hashing.release();
+    }
+    if (!right) {
+        const unsigned failures = ctx.throttle.failed(name, address, Clock::now());
+        std::fprintf(stderr, "sealgate: admin: failed login for %s from %s (%u in a row)\n",
+                     shown.c_str(), address.c_str(), failures);
+        return html(response, 401, login_page(kWrongLogin));
+    }
+    ctx.throttle.succeeded(name);
+    const auto made = ctx.sessions.create(name, Clock::now());
+    std::fprintf(stderr, "sealgate: admin: %s logged in from %s\n", name.c_str(), address.c_str());
+    response.set_header("Set-Cookie", std::string(kCookie) + "=" + made.id +
+                                          "; HttpOnly; Secure; SameSite=Strict; Path=/");
+    redirect(response, "/ui/");
+}
+
+void Listener::Impl::logout(const httplib::Request& request, httplib::Response& response) {
+    const std::string id = cookie_of(request);
+    if (!id.empty()) {
+        if (auto session = ctx.sessions.find(id, Clock::now())) {
+            std::string token = request.get_header_value("X-CSRF-Token");
+            if (token.empty() && media_type(request.get_header_value("Content-Type")) ==
+                                     "application/x-www-form-urlencoded")
+                token = request.get_param_value("csrf");
+            if (token != session->csrf)
+                return write_refusal(response,
+                                     Refusal{403, "csrf", "missing or wrong CSRF token", {}});
+            ctx.sessions.remove(id);
+        }
+    }
+    response.set_header("Set-Cookie", std::string(kCookie) +
+                                          "=; HttpOnly; Secure; SameSite=Strict; Path=/; "
+                                          "Max-Age=0");
+    redirect(response, "/");
+}
+
+void Listener::Impl::ui(const httplib::Request& request, httplib::Response& response) {
+    std::string file = request.path.substr(4);
+    if (file.empty())
+        file = "index.html";
+    if (!public_asset(file)) {
+        const std::string id = cookie_of(request);
+        if (id.empty() || !ctx.sessions.find(id, Clock::now()))
+            return redirect(response, "/");
+    }
+    const auto asset = find_asset(file);
+    if (!asset)
+        return write_refusal(response, Refusal{404, "not_found", "no such file: " + file, {}});
+    response.status = 200;
+    response.set_content(asset->data.data(), asset->data.size(),
+                         std::string(asset->content_type).c_str());
+}
+
+Listener::Listener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Listener::~Listener() {
+    stop();
+}
+
+std::uint16_t Listener::port() const {
+    return impl_->port;
+}
+
+std::string Listener::fingerprint() const {
+    return fingerprint_text(impl_->identity.certificate);
+}
+
+bool Listener::certificate_made() const {
+    return impl_->identity.made_now;
+}
+
+void Listener::stop() {
+    if (!impl_->thread.joinable())
+        return;
+    *impl_->stopping = true;
+    impl_->server->stop();
+    impl_->thread.join();
+}
+
+Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
+                                                  std::unique_ptr<Store> store,
+                                                  std::unique_ptr<keystore::KeyStore> keys) {
+    if (config.certificate_file.empty() != config.key_file.empty())
+        return fail(Error::usage("[admin] certificate and key: give both, or neither"));
+    Result<TlsIdentity> identity =
+        config.certificate_file.empty()
+            ? stored_tls_identity(*store, *keys, {config.host, "localhost"})
+            : load_tls_identity(config.certificate_file, config.key_file);
+    SEALGATE_TRY(identity);
+
+    auto impl =
+        std::make_unique<Impl>(config, std::move(store), std::move(keys), std::move(*identity));
+    add_account_routes(impl->routes);
+    add_object_routes(impl->routes);
+    add_pgp_log_routes(impl->routes);
+
+    Impl* self = impl.get();
+    impl->server =
+        std::make_unique<httplib::SSLServer>([self](SSL_CTX& ssl) { return self->setup_tls(ssl); });
+    httplib::SSLServer& srv = *impl->server;
+    if (!srv.is_valid())
+        return fail(Error::usage("[admin] the TLS certificate and key do not work together"));
+
+    const auto stopping = impl->stopping;
+    const std::size_t threads = config.threads, waiting = config.max_waiting;
+    srv.new_task_queue = [threads, waiting, stopping] {
+        return new BoundedPool(threads, waiting, stopping);
+    };
+    srv.set_tcp_nodelay(true);
+    srv.set_keep_alive_max_count(100);
+    srv.set_keep_alive_timeout(3);
+    srv.set_read_timeout(10, 0);
+    srv.set_write_timeout(10, 0);
+    srv.set_payload_max_length(config.max_body);
+    srv.set_default_headers(security_headers());
+    const auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+        self->handle(req, res);
+    };
+    srv.Get(".*", handler);
+    srv.Post(".*", handler);
+    srv.Put(".*", handler);
+    srv.Patch(".*", handler);
+    srv.Delete(".*", handler);
+    srv.Options(".*", handler);
+    // What httplib refuses itself (a body over the limit, a request it cannot parse) gets the
+    // API's error form too.
+    srv.set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+            if (!res.body.empty())
+                return httplib::Server::HandlerResponse::Unhandled;
+            const std::string message = res.status == 413   ? "the request body is over the limit"
+                                        : res.status == 400 ? "the request cannot be read"
+                                        : res.status == 404 ? "no such page"
+                                                            : "the request failed";
+            res.set_content(error_body(Refusal{res.status, code_of(res.status), message, {}}),
+                            "application/json");
+            return httplib::Server::HandlerResponse::Handled;
+        }));
+    srv.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+            std::string what = "unknown exception";
+            try {
+                std::rethrow_exception(ep);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+            std::fprintf(stderr, "sealgate: admin: %s %s: %s\n", req.method.c_str(),
+                         req.path.c_str(), what.c_str());
+            write_refusal(res, Refusal{500, "internal", "internal error", {}});
+        });
+
+    const int port =
+        config.port == 0
+            ? srv.bind_to_any_port(config.host)
+            : (srv.bind_to_port(config.host, config.port) ? static_cast<int>(config.port) : -1);
+    if (port <= 0)
+        return fail(Error::usage("admin listener: cannot listen on " + config.host + ":" +
+                                 std::to_string(config.port)));
+    impl->port = static_cast<std::uint16_t>(port);
+
+    Addresses& a = impl->ctx.addresses;
+    a.smtp_listen = config.smtp_listen;
+    a.smtp_host = config.smtp_host;
+    a.smtp_port = config.smtp_port;
+    const bool v6 = config.host.find(':') != std::string::npos;
+    a.admin_listen = (v6 ? "[" + config.host + "]" : config.host) + ":" + std::to_string(port);
+    a.next_hop = config.next_hop;
+    a.next_hop_host = config.next_hop_host;
+    a.next_hop_port = config.next_hop_port;
+    a.hostname = config.hostname;
+
+    impl->thread = std::thread([self] { self->server->listen_after_bind(); });
+    return std::unique_ptr<Listener>(new Listener(std::move(impl)));
+}
+
+}  // namespace sealgate::web
