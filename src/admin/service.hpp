@@ -15,7 +15,9 @@
 //   - Every change that succeeds is written to the audit log, in the same store, by the actor the
 //     Service was made for: what (an action word such as "domain.update"), which object, and old
 //     → new where there is an old value. A change that fails writes nothing. Reads are not
-//     audited.
+//     audited, except the export of a secret key ("pgp.export"). The store has no transaction
+//     across the change and its audit record: should the audit write fail after the change, the
+//     call fails (temporary) although the change was made.
 //   - Warnings (policy findings that do not refuse the change, and those that force overrode) come
 //     back with the result; the interface shows them.
 //   - A Service is not thread-safe; the daemon's admin listener serialises its calls.
@@ -23,6 +25,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,8 +74,10 @@ struct DomainView {
     policy::KeyMinimum minimum;
     std::vector<BoundCertificate> smime_certs;
     std::vector<BoundKey> pgp_keys;
-    policy::Treatment next;  // what the daemon would do with the next message to postmaster@name
-    std::vector<std::string> warnings;  // policy::check_domain_coverage
+    // What the daemon would do with the next message to postmaster@name; judged for a partner
+    // domain only (a local domain, or no record: the default, pass).
+    policy::Treatment next;
+    std::vector<std::string> warnings;  // policy::check_domain_coverage (partner domains)
 };
 
 // A change of a domain's settings: only the fields given change.
@@ -90,7 +95,10 @@ struct DomainChange {
 template <typename T>
 struct Changed {
     T value;
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings;  // every finding, in the order the rules gave them
+    // Those of the warnings that needed force and were overridden by it (the CLI appends
+    // " (done: --force)" to them; a UI may mark them).
+    std::vector<std::string> overridden;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +263,7 @@ class Service {
 
     // OpenPGP keys.
     Result<std::vector<PgpKeyView>> list_pgp_keys();
+    // Fails with the reason when the stored key cannot be read (list_pgp_keys shows it).
     Result<PgpKeyView> pgp_key(std::string_view fingerprint);
     Result<std::vector<ImportedPgpKey>> import_pgp_keys(std::string_view bytes);
     Result<PgpKeyView> create_pgp_key(std::string_view uid, openpgp::KeyAlgorithm algorithm,
@@ -279,6 +288,10 @@ class Service {
     Result<AuditPage> audit(const AuditSearch& search);
 
   private:
+    // The audit record of a change that succeeded (service.cpp).
+    Status audited(std::string_view action, std::string_view object, std::string change);
+    Result<std::shared_ptr<const policy::Snapshot>> snapshot();
+
     Store& store_;
     keystore::KeyStore& keys_;
     Actor actor_;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/keygen.hpp"
-#include "failing_store.hpp"
+#include "support/failing_store.hpp"
 #include "keystore/keystore.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/policy.hpp"

@@ -1,5 +1,5 @@
-// tests/pipeline/failing_store.hpp — a Store that delegates to a real one and fails on demand
-// at a chosen method (error injection for the policy and the pipeline).
+// tests/support/failing_store.hpp — a Store that delegates to a real one and fails on demand
+// at a chosen method (error injection for the policy, the pipeline and the admin service).
 #pragma once
 
 #include <string>
