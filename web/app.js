@@ -6,7 +6,7 @@
 
 import {get, setCsrfToken} from "./api.js";
 import {h} from "./dom.js";
-import {session, clearMessages, loadFailed} from "./ui.js";
+import {session, pageChanged, loadFailed} from "./ui.js";
 import * as dashboard from "./page-dashboard.js";
 import * as domains from "./page-domains.js";
 import * as certificates from "./page-certificates.js";
@@ -64,7 +64,7 @@ async function route() {
     const main = document.getElementById("main");
     const view = h("div", {class: "view", dataTest: "page-" + name}, h("p", {class: "loading"}, "Loading…"));
     main.replaceChildren(view);
-    clearMessages();
+    pageChanged();
     markNavigation(name);
     const pages = routes[name];
     if (!pages) {

@@ -18,8 +18,8 @@ function filterForm(params) {
                                placeholder: "partner.example, a thumbprint…", dataTest: "audit-object"});
     const form = h("form", {class: "filters", role: "search", "aria-label": "Filter the audit log"},
                    field("Object", object),
-                   h("div", {class: "field submit"}, h("button", {type: "submit"}, "Filter")),
-                   h("div", {class: "field submit"}, h("a", {href: "#/audit", class: "button"}, "Clear")));
+                   h("div", {class: "field submit buttons"}, h("button", {type: "submit"}, "Filter"),
+                     h("a", {href: "#/audit", class: "button"}, "Clear")));
     form.addEventListener("submit", (event) => {
         event.preventDefault();
         location.hash = "#/audit" + query({object: object.value.trim()});
@@ -46,7 +46,7 @@ export async function render(view, {params}) {
             h("p", {class: "lead"}, "Every change made through the CLI, these pages or the API."),
             filterForm(params),
             table([
-                {title: "Time", cell: (e) => when(e.time)},
+                {title: "Time", class: "nowrap", cell: (e) => when(e.time)},
                 {title: "Who", cell: (e) => e.actor},
                 {title: "What", cell: (e) => h("span", {class: "mono"}, e.action)},
                 {title: "Object", cell: objectLink},

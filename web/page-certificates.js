@@ -3,7 +3,7 @@
 
 import {call, get, post, put, del, query, segment} from "./api.js";
 import {h, replace, table, field, select, facts, grouped, short, when, day, readFile, base64} from "./dom.js";
-import {pageHead, canChange, change, showNotice, confirmButton, busy} from "./ui.js";
+import {pageHead, canChange, change, showNotice, confirmButton, busy, navigate} from "./ui.js";
 
 function usableBadge(cert) {
     return cert.usable
@@ -67,7 +67,7 @@ function importForm() {
             const count = (imported.imported || [imported.sha256]).length;
             showNotice(`Imported ${count} certificate${count === 1 ? "" : "s"}. Compare the thumbprint ` +
                        "with the partner before you trust it.");
-            location.hash = `#/certificates/${imported.sha256}`;
+            navigate(`#/certificates/${imported.sha256}`);
         }));
     });
     return form;
@@ -90,7 +90,7 @@ function createForm() {
         if (cn.value.trim()) body.common_name = cn.value.trim();
         busy(button, () => change(() => post("/own-certificates", body), (created) => {
             showNotice("Created our domain certificate.");
-            location.hash = `#/certificates/${created.sha256}`;
+            navigate(`#/certificates/${created.sha256}`);
         }));
     });
     return h("details", {class: "panel"}, h("summary", null, "Create our own domain certificate"), form);
@@ -204,7 +204,7 @@ async function renderDetailInto(view, thumb) {
         ? confirmButton("Delete", "Delete this certificate" + (cert.own ? " and its private key" : "") + "?",
                         () => change(() => del(`/certificates/${cert.sha256}`), () => {
                             showNotice("Deleted the certificate.");
-                            location.hash = "#/certificates";
+                            navigate("#/certificates");
                         }), {dataTest: "cert-delete"})
         : null;
     delete view.dataset.ready;

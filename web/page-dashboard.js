@@ -57,7 +57,7 @@ function refusalsSection(entries) {
     return h("section", {"aria-labelledby": "ref-title"},
              h("h2", {id: "ref-title"}, "Recent refusals"),
              table([
-                 {title: "Time", cell: (e) => h("a", {href: `#/maillog/${e.id}`}, when(e.time))},
+                 {title: "Time", class: "nowrap", cell: (e) => h("a", {href: `#/maillog/${e.id}`}, when(e.time))},
                  {title: "Sender", cell: (e) => e.sender || "<>"},
                  {title: "Recipients", cell: (e) => (e.recipients || []).join(", ")},
                  {title: "Reason", cell: (e) => e.detail},

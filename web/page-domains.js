@@ -3,7 +3,7 @@
 
 import {get, post, patch, del, segment} from "./api.js";
 import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";
-import {pageHead, canChange, change, showNotice, confirmButton, busy} from "./ui.js";
+import {pageHead, canChange, change, showNotice, confirmButton, busy, navigate} from "./ui.js";
 
 const MODES = [
     ["none", "none — never encrypt"],
@@ -37,7 +37,7 @@ function addForm() {
         busy(button, () => change(
             () => post("/domains", {name: name.value.trim(), local: local.checked}),
             (created) => {
-                location.hash = `#/domains/${segment(created.name)}`;
+                navigate(`#/domains/${segment(created.name)}`);
             }));
     });
     return form;
@@ -211,7 +211,7 @@ async function renderDetailInto(view, name, fresh = true) {
         ? confirmButton("Delete domain", `Delete the domain ${domain.name} and its settings?`, () =>
             change(() => del(`/domains/${segment(domain.name)}`), () => {
                 showNotice(`Deleted ${domain.name}.`);
-                location.hash = "#/domains";
+                navigate("#/domains");
             }), {dataTest: "domain-delete"})
         : null;
     const inherited = domain.record && domain.record !== domain.name

@@ -43,8 +43,9 @@ function filterForm(params) {
     const form = h("form", {class: "filters", role: "search", "aria-label": "Search the mail log"},
                    field("Sender", sender), field("Recipient", recipient), field("Message-ID", messageId),
                    field("Action", action), field("Since (local time)", since),
-                   h("div", {class: "field submit"}, h("button", {type: "submit", dataTest: "log-search"}, "Search")),
-                   h("div", {class: "field submit"}, h("a", {href: "#/maillog", class: "button"}, "Clear")));
+                   h("div", {class: "field submit buttons"},
+                     h("button", {type: "submit", dataTest: "log-search"}, "Search"),
+                     h("a", {href: "#/maillog", class: "button"}, "Clear")));
     form.addEventListener("submit", (event) => {
         event.preventDefault();
         location.hash = "#/maillog" + query({sender: sender.value.trim(), recipient: recipient.value.trim(),
@@ -74,11 +75,11 @@ export async function renderList(view, {params}) {
             pageHead("Mail log"),
             filterForm(params),
             table([
-                {title: "Time", cell: (e) => h("a", {href: `#/maillog/${e.id}`, dataTest: "log-link"}, when(e.time))},
+                {title: "Time", class: "nowrap", cell: (e) => h("a", {href: `#/maillog/${e.id}`, dataTest: "log-link"}, when(e.time))},
                 {title: "Action", cell: (e) => actionBadge(e.action)},
                 {title: "Sender", cell: (e) => e.sender || "<>"},
                 {title: "Recipients", cell: (e) => (e.recipients || []).join(", ")},
-                {title: "Message-ID", cell: (e) => h("span", {class: "mono small"}, e.message_id)},
+                {title: "Message-ID", class: "breakable", cell: (e) => h("span", {class: "mono small"}, e.message_id)},
                 {title: "Detail", cell: (e) => e.detail},
             ], page.entries || [], {empty: "No mail log entry matches.", dataTest: "maillog",
                                     rowTest: (e) => "log-" + e.id}),

@@ -3,7 +3,7 @@
 
 import {call, get, del, patch, segment} from "./api.js";
 import {h, replace, table, field, checkbox, facts, grouped, short, when, day, readFile} from "./dom.js";
-import {pageHead, canChange, change, showNotice, confirmButton, busy} from "./ui.js";
+import {pageHead, canChange, change, showNotice, confirmButton, busy, navigate} from "./ui.js";
 
 function usableBadge(key) {
     return key.usable
@@ -38,7 +38,7 @@ function importForm() {
             const list = imported.imported || [];
             showNotice(list.map((k) => `${k.primary_uid || grouped(k.fingerprint)}: ${k.what}`).join("; ") ||
                        "Imported.");
-            location.hash = `#/pgp/${imported.fingerprint}`;
+            navigate(`#/pgp/${imported.fingerprint}`);
         }));
     });
     return form;
@@ -123,7 +123,7 @@ async function renderDetailInto(view, fingerprint) {
         ? confirmButton("Delete", "Delete this key" + (key.own ? " and its secret key" : "") + "?",
                         () => change(() => del(`/pgp/keys/${key.fingerprint}`), () => {
                             showNotice("Deleted the key.");
-                            location.hash = "#/pgp";
+                            navigate("#/pgp");
                         }), {dataTest: "pgp-delete"})
         : null;
     delete view.dataset.ready;

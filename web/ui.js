@@ -25,6 +25,21 @@ export function clearMessages() {
     notices().replaceChildren();
 }
 
+// Messages shown before a change of page (an import's warnings, "Deleted ...") stay for the
+// page it leads to; any other change of page clears them.
+let carryMessages = false;
+
+export function navigate(hash) {
+    if (location.hash === hash) return;
+    carryMessages = true;
+    location.hash = hash;
+}
+
+export function pageChanged() {
+    if (!carryMessages) clearMessages();
+    carryMessages = false;
+}
+
 function dismissible(kind, dataTest, ...content) {
     const box = h("div", {class: "message " + kind, dataTest},
                   h("div", {class: "message-text"}, content));
@@ -65,8 +80,8 @@ export async function change(action, done) {
     clearMessages();
     try {
         const answer = await action(false);
-        showWarnings(answer && answer.warnings);
         if (done) await done(answer);
+        showWarnings(answer && answer.warnings);
     } catch (error) {
         if (error.code !== "needs_force") {
             showError(error);

@@ -319,6 +319,7 @@ class WebUi(unittest.TestCase):
         self.page("certificates", "#/certificates/")
         sha = self.partner_sha256.lower()
         self.assertIn(sha, self.d.execute_script("return location.hash"))
+        self.assertIn("Imported 1 certificate", self.el("notices").text)  # kept across the page change
         # The thumbprints as shown, in groups of four, are openssl's.
         shown = self.el("sha256").text
         self.assertRegex(shown, r"^([0-9A-F]{4} ){15}[0-9A-F]{4}$")
@@ -442,6 +443,8 @@ class WebUi(unittest.TestCase):
         self.assertTrue(self.el("pgp-trusted").is_selected())
         self.el("pgp-domains").send_keys(domain + Keys.ENTER)
         self.notice("Saved")
+        # The API's warning is shown: the domain's encrypt-mode is still none (mail goes in clear).
+        self.wait(lambda: any(domain in w.text for w in self.els("warning")), "the warning about the domain")
         self.wait(lambda: self.el("pgp-domains").get_attribute("value") == domain, "the domain saved")
         self.wait(lambda: self.el("usable").text == "usable", "the key usable")
         self.shot("pgp-details-saved")
