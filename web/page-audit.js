@@ -1,14 +1,16 @@
 // page-audit.js — #/audit?object=&cursor=: every change, who made it, old → new; newest first.
 
 import {get, query} from "./api.js";
-import {h, replace, table, field, when} from "./dom.js";
+import {h, replace, table, field, when, short} from "./dom.js";
 import {pageHead} from "./ui.js";
 
 function objectLink(entry) {
     const object = entry.object || "";
     const noun = (entry.action || "").split(".")[0];
     const page = {domain: "domains", cert: "certificates", ctl: "certificates", pgp: "pgp"}[noun];
-    const filter = h("a", {href: "#/audit" + query({object}), title: "Only the changes of this object"}, object);
+    // A thumbprint or fingerprint is shortened: the link's title and the filter keep it whole.
+    const label = /^[0-9a-f]{20,}$/i.test(object) ? h("span", {class: "thumb"}, short(object)) : object;
+    const filter = h("a", {href: "#/audit" + query({object}), title: object}, label);
     if (!page || !object) return filter;
     return [filter, " ", h("a", {href: `#/${page}/${encodeURIComponent(object)}`, class: "small"}, "(open)")];
 }
@@ -49,8 +51,8 @@ export async function render(view, {params}) {
                 {title: "Time", class: "nowrap", cell: (e) => when(e.time)},
                 {title: "Who", cell: (e) => e.actor},
                 {title: "What", cell: (e) => h("span", {class: "mono"}, e.action)},
-                {title: "Object", cell: objectLink},
-                {title: "Change", cell: (e) => e.change},
+                {title: "Object", class: "nowrap", cell: objectLink},
+                {title: "Change", class: "breakable", cell: (e) => e.change},
             ], page.entries || [], {empty: "No change recorded.", dataTest: "audit", rowTest: (e) => "audit-" + e.id}),
             pager(params, page.next_cursor));
 }

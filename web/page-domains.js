@@ -172,13 +172,23 @@ function settingsForm(domain, certificates) {
     const profile = select(PROFILES, domain.smime_profile, {name: "smime_profile", id: "smime-profile",
                                                             disabled, dataTest: "smime-profile"});
     const save = h("button", {type: "submit", class: "primary", dataTest: "domain-save"}, "Save");
+    // What only a partner domain has: hidden (and unchanged) while the domain is one of ours.
+    const partner = h("div", {hidden: Boolean(domain.local), dataTest: "partner-settings"},
+                      field("Encryption mode", mode),
+                      methodsFieldset(domain, disabled),
+                      certificateFieldset(domain, certificates, disabled),
+                      field("S/MIME algorithm profile", profile));
+    const ours = h("p", {class: "note", hidden: !domain.local},
+                   "Mail to one of our own domains is decrypted with our own certificates and keys: " +
+                   "there is no partner certificate to choose.");
+    const local = checkbox("One of our own (local) domains: inbound mail to it is decrypted",
+                           {name: "local", checked: Boolean(domain.local), disabled, dataTest: "local"});
+    local.querySelector("input").addEventListener("change", (event) => {
+        partner.hidden = event.target.checked;
+        ours.hidden = !event.target.checked;
+    });
     const form = h("form", {class: "settings", dataTest: "domain-settings"},
-                   checkbox("One of our own (local) domains: inbound mail to it is decrypted",
-                            {name: "local", checked: Boolean(domain.local), disabled, dataTest: "local"}),
-                   field("Encryption mode", mode),
-                   methodsFieldset(domain, disabled),
-                   certificateFieldset(domain, certificates, disabled),
-                   field("S/MIME algorithm profile", profile),
+                   local, ours, partner,
                    checkbox("Require TLS to the next hop for this domain",
                             {name: "require_tls", checked: Boolean(domain.require_tls), disabled,
                              dataTest: "require-tls"}),

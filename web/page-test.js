@@ -17,9 +17,9 @@ export async function render(view) {
     const domains = (await get("/domains")).domains || [];
     const local = domains.find((d) => d.local);
     const from = h("input", {type: "email", id: "test-from", required: true, autocomplete: "off",
-                             value: local ? `postmaster@${local.name}` : "", dataTest: "test-from"});
+                             value: local ? `postmaster@${local.name}` : "", class: "wide", dataTest: "test-from"});
     const to = h("input", {type: "email", id: "test-to", required: true, autocomplete: "off",
-                           placeholder: "postmaster@partner.example", dataTest: "test-to"});
+                           placeholder: "postmaster@partner.example", class: "wide", dataTest: "test-to"});
     const send = h("button", {type: "submit", class: "primary", dataTest: "test-send"}, "Send test message");
     const result = h("div", {id: "test-result"});
     const form = h("form", {class: "settings"},
@@ -35,7 +35,8 @@ export async function render(view) {
     replace(view,
             pageHead("Send a test message"),
             h("p", {class: "lead"}, "The gateway builds a short message and sends it to its own SMTP listener, " +
-                                    "as any sender would: it is encrypted or refused exactly as real mail."),
+                                    "as any sender would: it is encrypted or refused exactly as real mail. " +
+                                    "A change saved a moment ago reaches the gateway within 2 seconds."),
             canChange() ? form : h("p", {class: "note"}, "Only an administrator can send a test message."),
             result);
 }

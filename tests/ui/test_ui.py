@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -111,6 +112,17 @@ class Daemon:
                 raise AssertionError(f"serve exited {self.proc.returncode}: {self.output()}")
             return re.search(pattern, self.output())
         return harness.wait_until(seen, f"serve to print /{pattern}/", timeout=WAIT)
+
+    def wait_policy_loaded(self, store):
+        """A running gateway sees a change within its poll of the store's generation (every
+        second); its log says "policy reloaded (store generation N)". Waits until it has loaded
+        the generation the store has now: what the UI just saved is what the next message gets."""
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+            now = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        harness.wait_until(
+            lambda: any(int(g) >= now for g in re.findall(r"policy reloaded \(store generation (\d+)\)",
+                                                          self.output())),
+            f"the daemon to load store generation {now}", timeout=WAIT)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -361,6 +373,7 @@ class WebUi(unittest.TestCase):
         self.go("domains")
         self.assertIn("mandatory", self.el("domain-" + PARTNER).text)
         self.shot("domains")
+        self.daemon.wait_policy_loaded(self.gw.store)
 
         # A test message, found in the mail log as encrypted.
         self.go("test")
@@ -532,11 +545,12 @@ class WebUi(unittest.TestCase):
 
     def test_5_viewer_changes_nothing(self):
         self.gw.cli("cert", "import", self.partner_pem, check=False)  # there, whichever test ran
+        self.gw.cli("domain", "add", "viewed.example")
         self.login("viewer", VIEWER_PASSWORD)
         self.assertEqual(self.el("who-role").text, "viewer")
         self.go("domains")
         self.assertEqual(self.els("domain-add"), [])
-        self.go("domains/" + LOCAL, "domains")
+        self.go("domains/viewed.example", "domains")
         self.assertEqual(self.els("domain-save"), [])
         self.assertEqual(self.els("domain-delete"), [])
         self.assertFalse(self.el("encrypt-mode").is_enabled())
@@ -580,6 +594,62 @@ class WebUi(unittest.TestCase):
             "Content Security Policy" in e["message"] for e in self.console), "the CSP violation in the console")
         with self.assertRaises(AssertionError):
             self.assert_console_clean()
+
+    # --- "Do it anyway", a refused test message, the dashboard -------------------------------
+
+    def test_7_force_and_refusal(self):
+        cert, key = self.w.file("blocked.pem"), self.w.file("blocked.key")
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+             "-days", "20", "-subj", "/CN=blocked.example domain",
+             "-addext", "subjectAltName=email:domain-cert@blocked.example"])
+        sha = openssl_fingerprint(cert, "sha256").lower()
+        self.gw.cli("cert", "import", cert)
+        self.gw.cli("ctl", "add", sha, "--block")
+        self.login("admin", ADMIN_PASSWORD)
+
+        # Trusting a blocked certificate needs force: the UI offers it, and it is done only then.
+        self.go("certificates/" + sha, "certificates")
+        self.assertEqual(self.el("ctl").text, "blocked")
+        self.el("ctl-trust").click()
+        self.error_shown()
+        self.assertEqual(self.el("error-code").text.strip(" ()"), "needs_force")
+        self.assertEqual(self.api.call("GET", f"/certificates/{sha}")[1]["ctl"], "blocked")
+        self.shot("needs-force")
+        self.el("force").click()
+        self.wait(lambda: self.el("ctl").text == "trusted", "trusted after Do it anyway")
+        self.assertEqual(self.api.call("GET", f"/certificates/{sha}")[1]["ctl"], "trusted")
+
+        # A mandatory domain without a certificate: the test message is refused, with the reply.
+        self.go("domains")
+        self.el("domain-name").send_keys("closed.example")
+        self.el("domain-add").click()
+        self.page("domains", "#/domains/closed.example")
+        Select(self.el("encrypt-mode")).select_by_value("mandatory")
+        self.el("domain-save").click()
+        self.notice("Saved the settings of closed.example")
+        self.daemon.wait_policy_loaded(self.gw.store)
+        self.go("test")
+        self.el("test-to").send_keys("someone@closed.example")
+        self.el("test-send").click()
+        status, answer = self.api.call("POST", "/test-message", json.dumps(
+            {"from": f"someone@{LOCAL}", "to": "someone@closed.example"}).encode(), "application/json")
+        self.assertEqual(status, 422, answer)
+        message = self.error_shown()
+        self.assertIn("5.7.1", message)
+        self.assertEqual(self.el("error-code").text.strip(" ()"), answer["error"]["code"])
+        self.assertEqual(self.els("test-result"), [])
+        self.shot("test-message-refused")
+
+        # The dashboard: the refusal, and the certificate that expires within 30 days.
+        def on_dashboard():
+            self.d.refresh()
+            self.page("dashboard", "#/dashboard")
+            return "closed.example" in self.el("refusals").text
+        self.go("dashboard")
+        self.wait(on_dashboard, "the refusal on the dashboard")
+        self.assertIn("blocked.example", self.el("expiring").text)
+        self.shot("dashboard")
+        self.assert_console_clean()
 
 
 if __name__ == "__main__":
