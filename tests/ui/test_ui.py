@@ -38,8 +38,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
 import harness  # noqa: E402  (tests/e2e: Workdir, Sink, Gateway's CLI, wait_until)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT = 20.0  # seconds: the bound of every wait in the browser
 ADMIN_PASSWORD = "correct horse battery staple"
 VIEWER_PASSWORD = "viewer password 1234"
@@ -498,6 +498,26 @@ class WebUi(unittest.TestCase):
         message = self.error_shown()
         self.assertTrue(message)
         self.assertNotIn("not a domain", [d["name"] for d in self.api.call("GET", "/domains")[1]["domains"]])
+        self.assert_console_clean()
+
+    def test_3_hostile_subject_is_text(self):
+        """A certificate subject is data: shown as the characters it is, never as markup."""
+        cert, key = self.w.file("hostile.pem"), self.w.file("hostile.key")
+        subject = "<img src=x onerror=window.xss=1><b>bold"
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", key, "-out", cert, "-days", "20",
+             "-subj", "/CN=" + subject.replace("=", "\\="),
+             "-addext", "subjectAltName=email:x@hostile.example"])
+        sha = openssl_fingerprint(cert, "sha256").lower()
+        self.gw.cli("cert", "import", cert)
+        shown = self.api.call("GET", f"/certificates/{sha}")[1]["subject"]  # RFC 2253: \< \>
+        self.assertIn("<img src=x", shown)
+        self.login("admin", ADMIN_PASSWORD)
+        for route in ("certificates", "certificates/" + sha, "dashboard"):
+            self.go(route, route.split("/")[0])
+            self.assertIn(shown, self.d.find_element(By.ID, "main").text, route)
+            self.assertEqual(self.d.find_elements(By.CSS_SELECTOR, "#main img, #main b"), [], route)
+        self.assertIsNone(self.d.execute_script("return window.xss"))
         self.assert_console_clean()
 
     # --- users, tokens, audit ---------------------------------------------------------------
