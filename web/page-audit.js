@@ -30,11 +30,11 @@ function filterForm(params) {
 }
 
 function pager(params, nextCursor) {
-    const object = params.get("object") || "";
+    const keep = {object: params.get("object") || "", limit: params.get("limit") || ""};
     const links = [];
-    if (params.get("cursor")) links.push(h("a", {href: "#/audit" + query({object}), class: "button"}, "← Newest"));
+    if (params.get("cursor")) links.push(h("a", {href: "#/audit" + query(keep), class: "button"}, "← Newest"));
     if (nextCursor) {
-        links.push(h("a", {href: "#/audit" + query({object, cursor: nextCursor}), class: "button",
+        links.push(h("a", {href: "#/audit" + query({...keep, cursor: nextCursor}), class: "button",
                            dataTest: "audit-older"}, "Older entries →"));
     }
     return links.length ? h("nav", {class: "pager", "aria-label": "Pages"}, links) : null;
@@ -42,7 +42,7 @@ function pager(params, nextCursor) {
 
 export async function render(view, {params}) {
     const page = await get("/audit" + query({object: params.get("object") || "", cursor: params.get("cursor") || "",
-                                             limit: 50}));
+                                             limit: params.get("limit") || 50}));
     replace(view,
             pageHead("Audit log"),
             h("p", {class: "lead"}, "Every change made through the CLI, these pages or the API."),

@@ -7,7 +7,8 @@ import {pageHead} from "./ui.js";
 
 const ACTIONS = ["encrypted-smime", "encrypted-pgp", "decrypted-smime", "decrypted-pgp", "passed", "refused",
                  "deferred"];
-const FILTERS = ["sender", "recipient", "message_id", "action", "since"];
+// What the hash keeps besides the cursor: the filters and the page size ("limit", 50 unless given).
+const FILTERS = ["sender", "recipient", "message_id", "action", "since", "limit"];
 
 function actionBadge(action) {
     const cls = action === "refused" ? "bad" : action === "deferred" ? "warn"
@@ -50,7 +51,8 @@ function filterForm(params) {
         event.preventDefault();
         location.hash = "#/maillog" + query({sender: sender.value.trim(), recipient: recipient.value.trim(),
                                              message_id: messageId.value.trim().replace(/^<|>$/g, ""),
-                                             action: action.value, since: sinceSeconds(since.value)});
+                                             action: action.value, since: sinceSeconds(since.value),
+                                             limit: params.get("limit") || ""});
     });
     return form;
 }
@@ -68,8 +70,9 @@ function pager(params, nextCursor) {
 }
 
 export async function renderList(view, {params}) {
-    const ask = {limit: 50, cursor: params.get("cursor") || ""};
+    const ask = {cursor: params.get("cursor") || ""};
     for (const name of FILTERS) ask[name] = params.get(name) || "";
+    ask.limit = ask.limit || 50;
     const page = await get("/maillog" + query(ask));
     replace(view,
             pageHead("Mail log"),

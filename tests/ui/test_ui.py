@@ -559,6 +559,12 @@ class WebUi(unittest.TestCase):
         rows = self.d.find_elements(By.CSS_SELECTOR, '[data-test="audit"] tbody tr')
         self.assertTrue(any("user:admin" in r.text for r in rows), [r.text for r in rows])
         self.shot("audit")
+
+        # Log out: the session ends, the UI sends back to the login page.
+        self.el("logout").click()
+        self.wait(lambda: self.d.find_elements(By.NAME, "username"), "the login page after logout")
+        self.d.get(self.daemon.base + "/ui/")
+        self.wait(lambda: self.d.find_elements(By.NAME, "username"), "the login page for /ui/")
         self.assert_console_clean()
 
     # --- a viewer ----------------------------------------------------------------------------
@@ -669,6 +675,25 @@ class WebUi(unittest.TestCase):
         self.wait(on_dashboard, "the refusal on the dashboard")
         self.assertIn("blocked.example", self.el("expiring").text)
         self.shot("dashboard")
+
+        # Paging with the cursor: one entry a page, every page a different entry, the newest first.
+        for route, table, older in (("maillog", "maillog", "log-older"), ("audit", "audit", "audit-older")):
+            expected = [e["id"] for e in self.api.call("GET", f"/{route}?limit=3")[1]["entries"]]
+            self.assertEqual(len(expected), 3, route)
+            self.go(route + "?limit=1", route)
+
+            def row_id():
+                rows = self.d.find_elements(By.CSS_SELECTOR, f'[data-test="{table}"] tbody tr')
+                self.assertEqual(len(rows), 1, route)
+                return int(rows[0].get_attribute("data-test").split("-", 1)[1])
+            seen = [row_id()]
+            for _ in range(2):
+                self.el(older).click()
+                self.wait(lambda: self.d.find_elements(
+                    By.CSS_SELECTOR, f'.view[data-ready="true"] [data-test="{table}"] tbody tr') and
+                    row_id() != seen[-1], f"the next page of the {route}")
+                seen.append(row_id())
+            self.assertEqual(seen, expected, route)
         self.assert_console_clean()
 
 
