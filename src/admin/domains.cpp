@@ -143,9 +143,11 @@ Result<Changed<DomainRecord>> Service::change_domain(std::string_view text,
     if (change.tls)
         rec->tls = *change.tls;
     if (change.min_rsa_bits) {
-        const unsigned bits = *change.min_rsa_bits;
-        if (bits != 0 && (bits < policy::kLowestMinRsaBits || bits > policy::kHighestMinRsaBits))
-            return fail(policy::parse_min_rsa_bits(std::to_string(bits)).error());
+        // The bounds are policy's, and so is the refusal's text: the number goes through the
+        // parser that `domain set ... min-rsa-bits` uses.
+        const unsigned bits = *change.min_rsa_bits;  // 0: the default
+        if (bits != 0)
+            SEALGATE_TRY(policy::parse_min_rsa_bits(std::to_string(bits)));
         rec->min_rsa_bits = bits;
     }
 

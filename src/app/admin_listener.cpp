@@ -36,10 +36,9 @@ std::string connectable(const std::string& host) {
 
 }  // namespace
 
-Result<std::unique_ptr<web::Listener>> start_admin_listener(const Context& ctx, const Config& cfg,
-                                                            const std::string& listen,
-                                                            const std::string& smtp_host,
-                                                            std::uint16_t smtp_port) {
+Result<std::unique_ptr<web::Listener>> start_admin_listener(
+    const Context& ctx, const Config& cfg, const std::string& listen, const std::string& smtp_host,
+    std::uint16_t smtp_port, std::function<std::uint64_t()> policy_generation) {
     auto where = split_host_port(listen, "admin listen");
     SEALGATE_TRY(where);
     auto hop = split_host_port(cfg.next_hop, "next hop");
@@ -58,6 +57,7 @@ Result<std::unique_ptr<web::Listener>> start_admin_listener(const Context& ctx, 
     lc.next_hop_host = hop->host;
     lc.next_hop_port = hop->port;
     lc.hostname = cfg.hostname;
+    lc.policy_generation = std::move(policy_generation);
 
     // A connection and a key store of its own: the listener's threads never share the
     // gateway's.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,10 +16,10 @@
 namespace sealgate::app {
 
 // Starts the listener on `listen` (HOST:PORT) and prints where it is and the SHA-256 of its
-// certificate. smtp_host/smtp_port: the SMTP listener as bound.
-Result<std::unique_ptr<web::Listener>> start_admin_listener(const Context& ctx, const Config& cfg,
-                                                            const std::string& listen,
-                                                            const std::string& smtp_host,
-                                                            std::uint16_t smtp_port);
+// certificate. smtp_host/smtp_port: the SMTP listener as bound; policy_generation: the
+// gateway's (Gateway::loaded_generation).
+Result<std::unique_ptr<web::Listener>> start_admin_listener(
+    const Context& ctx, const Config& cfg, const std::string& listen, const std::string& smtp_host,
+    std::uint16_t smtp_port, std::function<std::uint64_t()> policy_generation);
 
 }  // namespace sealgate::app

@@ -14,13 +14,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "admin/service.hpp"
 #include "app/context.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"  // format_time, format_timestamp: what the commands print
-#include "policy/admin_rules.hpp"
-#include "policy/key_strength.hpp"
-#include "store/lookup.hpp"  // finding what the administrator names
-#include "store/store.hpp"
 
 namespace sealgate::app {
 
@@ -43,7 +40,8 @@ void add_cert_commands(CLI::App& app, Cli& cli);
 void add_trust_commands(CLI::App& app, Cli& cli);  // ctl, root, crl
 void add_domain_commands(CLI::App& app, Cli& cli);
 void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
-void add_serve_commands(CLI::App& app, Cli& cli);   // serve, log, send-test
+void add_serve_commands(CLI::App& app, Cli& cli);   // serve, send-test
+void add_log_commands(CLI::App& app, Cli& cli);     // log, audit
 void add_pgp_commands(CLI::App& app, Cli& cli);
 void add_admin_commands(CLI::App& app, Cli& cli);  // admin user, admin token
 
@@ -55,16 +53,13 @@ Status write_output(std::string_view data, const std::string& path);  // empty p
 Status write_secret_output(std::string_view data, const std::string& path);
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
-// The administrator's change against the rules of policy/admin_rules.hpp: a finding that needs
-// force refuses the change (with every reason) unless `force`; warnings, and the findings that
-// force overrode, are printed as "warning: ..." lines on standard output.
-Status confirm(const policy::Verdict& verdict, bool force);
+// Who changes the store from this command line: "cli:<unix user>" (the effective user; its uid
+// when it has no name), the actor of the audit log.
+admin::Actor cli_actor();
 
-// The "Key strength:" line of `cert show` and `pgp show`: "acceptable", or "NOT acceptable:
-// <problem under the default minimum>" and "; accepted for <domain> (min-rsa-bits N)" for each
-// domain among `domains` whose own minimum accepts the key (policy::domains_accepting).
-std::string strength_text(
-    const policy::Snapshot& snap, const std::vector<std::string>& domains,
-    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem);
+// The warnings of a change as "warning: ..." lines on standard output; those that --force
+// overrode end in " (done: --force)".
+void print_warnings(const std::vector<std::string>& warnings,
+                    const std::vector<std::string>& overridden);
 
 }  // namespace sealgate::app

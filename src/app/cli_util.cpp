@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,7 +13,6 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
@@ -110,25 +111,19 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     return out;
 }
 
-Status confirm(const policy::Verdict& verdict, bool force) {
-    if (verdict.needs_force() && !force)
-        return fail(Error::conflict(verdict.forced_text() + " (give --force to do it anyway)"));
-    for (const auto& f : verdict.findings)
-        std::printf("warning: %s%s\n", f.text.c_str(), f.needs_force ? " (done: --force)" : "");
-    return ok();
+admin::Actor cli_actor() {
+    const uid_t uid = ::geteuid();
+    const struct passwd* pw = ::getpwuid(uid);
+    return admin::Actor{"cli:" + (pw != nullptr && pw->pw_name != nullptr ? std::string(pw->pw_name)
+                                                                          : std::to_string(uid))};
 }
 
-std::string strength_text(
-    const policy::Snapshot& snap, const std::vector<std::string>& domains,
-    const std::function<std::optional<std::string>(const policy::KeyMinimum&)>& problem) {
-    const auto refused = problem(policy::KeyMinimum{});
-    if (!refused)
-        return "acceptable";
-    std::string line = "NOT acceptable: " + *refused;
-    for (const auto* dom : policy::domains_accepting(snap, domains, problem))
-        line += "; accepted for " + dom->name + " (min-rsa-bits " +
-                std::to_string(dom->min_rsa_bits) + ")";
-    return line;
+void print_warnings(const std::vector<std::string>& warnings,
+                    const std::vector<std::string>& overridden) {
+    for (const auto& w : warnings) {
+        const bool forced = std::find(overridden.begin(), overridden.end(), w) != overridden.end();
+        std::printf("warning: %s%s\n", w.c_str(), forced ? " (done: --force)" : "");
+    }
 }
 
 }  // namespace sealgate::app

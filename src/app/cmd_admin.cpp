@@ -1,8 +1,5 @@
 // `sealgate admin user ...` and `sealgate admin token ...`: the accounts and API tokens of the
 // admin listener (admin/accounts.hpp), made on the gateway host by whoever may write the store.
-#include <pwd.h>
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "admin/accounts.hpp"
@@ -11,12 +8,6 @@
 namespace sealgate::app {
 
 namespace {
-
-admin::Actor cli_actor() {
-    const passwd* pw = ::getpwuid(::geteuid());
-    return admin::Actor{"cli:" +
-                        (pw != nullptr ? std::string(pw->pw_name) : std::to_string(::geteuid()))};
-}
 
 Result<AdminRole> role_of(const std::string& text) {
     auto role = parse_admin_role(text);

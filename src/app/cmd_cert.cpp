@@ -1,13 +1,10 @@
 // `sealgate init` and `sealgate cert ...`: the domain certificates and their private keys.
+// Each `cert` command parses, calls admin::Service (admin/certificates.cpp) and prints.
 #include <cstdio>
-#include <iostream>
 
 #include "app/cli.hpp"
 #include "core/hex.hpp"
-#include "crypto/import.hpp"
 #include "crypto/keygen.hpp"
-#include "policy/expiry.hpp"
-#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
@@ -25,57 +22,23 @@ std::string ctl_text(crypto::CtlStatus s) {
     return "not listed";
 }
 
-std::vector<std::string> domains_using(const policy::Snapshot& snap, const std::string& sha) {
-    std::vector<std::string> out;
-    for (const auto& d : snap.domains())
-        for (const auto& c : d.smime_certs)
-            if (c == sha)
-                out.push_back(d.name);
-    return out;
-}
-
-// The key-strength line of `cert show`: the verdict under the default minimum, and the domains
-// using the certificate whose own minimum (min-rsa-bits) accepts it nevertheless.
-std::string strength_line(const policy::Snapshot& snap, const crypto::Certificate& cert,
-                          const std::vector<std::string>& domains) {
-    return strength_text(snap, domains, [&](const policy::KeyMinimum& minimum) {
-        return policy::key_strength_problem(cert.key_strength(), minimum);
-    });
-}
-
-// The warning `cert import` prints after a certificate whose key is refused under the default
-// minimum (it is kept: a domain may accept it with min-rsa-bits), or "".
-std::string import_warning(const crypto::Certificate& cert, bool own) {
-    const auto problem = policy::key_strength_problem(cert.key_strength(), policy::KeyMinimum{});
-    if (!problem)
-        return {};
-    const bool says_so = problem->starts_with("key not usable");
-    return "  warning: " + std::string(says_so ? "" : "not usable: ") + *problem +
-           (own ? " (our own certificate: replace it, `sealgate cert create`)" : "");
-}
-
 Status show(Cli& cli, const std::string& thumbprint) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = lookup_certificate((*ctx)->store(), thumbprint);
-    SEALGATE_TRY(rec);
-    auto snap = (*ctx)->snapshot();
-    SEALGATE_TRY(snap);
-    const auto* stored = (*snap)->find_certificate(rec->sha256);
-    if (stored == nullptr)
-        return fail(Error::temp("certificate vanished while reading"));
-    const auto& c = stored->cert;
-    const auto st = policy::certificate_status(**snap, c);
+    auto view = (*ctx)->admin(cli_actor()).certificate(thumbprint);
+    SEALGATE_TRY(view);
+    const auto& c = view->cert;
+    const auto& st = view->status;
+    const auto& end = view->expiry;
     const auto ku = c.key_usage();
     const auto eku = c.ext_key_usage();
-    const auto doms = domains_using(**snap, rec->sha256);
+    const auto& doms = view->domains;
 
     std::printf("Subject:         %s\n", c.subject().c_str());
     std::printf("Issuer:          %s%s\n", c.issuer().c_str(),
                 c.self_signed() ? " (self-signed)" : "");
     std::printf("Serial:          %s\n", c.serial().c_str());
     std::printf("Valid from:      %s\n", format_time(c.not_before()).c_str());
-    const auto end = policy::expiry(c.not_after(), std::time(nullptr));
     std::printf(
         "Valid until:     %s%s\n", format_time(c.not_after()).c_str(),
         end.state == policy::Expiry::State::expired ? "  (EXPIRED)"
@@ -83,7 +46,7 @@ Status show(Cli& cli, const std::string& thumbprint) {
             ? ("  (expires in " + std::to_string(end.days_left) + " days: renew now)").c_str()
             : "");
     std::printf("Key:             %s %d bits\n", c.key_type().c_str(), c.key_bits());
-    std::printf("Key strength:    %s\n", strength_line(**snap, c, doms).c_str());
+    std::printf("Key strength:    %s\n", view->strength.c_str());
     std::printf("Key usage:       %s\n", c.has_key_usage() ? join(ku, ", ").c_str() : "(any)");
     std::printf("Ext. key usage:  %s\n", c.has_ext_key_usage() ? join(eku, ", ").c_str() : "(any)");
     std::printf("Emails:          %s\n", join(c.emails(), ", ").c_str());
@@ -91,14 +54,14 @@ Status show(Cli& cli, const std::string& thumbprint) {
     std::printf("                 %s\n", hex_groups(c.sha256()).c_str());
     std::printf("SHA-1:           %s\n", hex_colons(c.sha1()).c_str());
     std::printf("Private key:     %s\n",
-                stored->has_private_key ? "held (decrypts inbound mail)" : "none");
+                view->has_private_key ? "held (decrypts inbound mail)" : "none");
     std::printf("CTL:             %s\n", ctl_text(st.ctl).c_str());
     std::printf("Domains:         %s\n", doms.empty() ? "(none)" : join(doms, ", ").c_str());
     if (st.usability.usable)
         std::printf("Encryption:      usable (%s)\n", st.usability.reason.c_str());
     else
         std::printf("Encryption:      NOT usable: %s\n", st.usability.reason.c_str());
-    if (stored->has_private_key && st.strength_problem)
+    if (view->has_private_key && st.strength_problem)
         std::printf(
             "warning: our own key is too weak: partners encrypting to it are not safe; "
             "replace it (`sealgate cert create`)\n");
@@ -108,18 +71,17 @@ Status show(Cli& cli, const std::string& thumbprint) {
 Status list(Cli& cli) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto snap = (*ctx)->snapshot();
-    SEALGATE_TRY(snap);
+    auto all = (*ctx)->admin(cli_actor()).list_certificates();
+    SEALGATE_TRY(all);
     std::printf("%-16s  %-3s  %-10s  %-10s  %s\n", "THUMBPRINT", "KEY", "EXPIRES", "ENCRYPT",
                 "SUBJECT / EMAIL");
-    for (const auto& [sha, stored] : (*snap)->certificates()) {
-        const auto st = policy::certificate_status(**snap, stored.cert);
-        const auto emails = stored.cert.emails();
-        std::printf("%-16s  %-3s  %-10s  %-10s  %s\n", sha.substr(0, 16).c_str(),
-                    stored.has_private_key ? "yes" : "-",
-                    format_time(stored.cert.not_after()).substr(0, 10).c_str(),
-                    st.usability.usable ? "usable" : "no",
-                    emails.empty() ? stored.cert.subject().c_str() : join(emails, ", ").c_str());
+    for (const auto& v : *all) {
+        const auto emails = v.cert.emails();
+        std::printf("%-16s  %-3s  %-10s  %-10s  %s\n", v.cert.sha256().substr(0, 16).c_str(),
+                    v.has_private_key ? "yes" : "-",
+                    format_time(v.cert.not_after()).substr(0, 10).c_str(),
+                    v.status.usability.usable ? "usable" : "no",
+                    emails.empty() ? v.cert.subject().c_str() : join(emails, ", ").c_str());
     }
     return ok();
 }
@@ -154,10 +116,9 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
         req->algorithm = *crypto::parse_key_algorithm(*algo);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto made = crypto::create_domain_certificate(*req);
+        auto made = (*ctx)->admin(cli_actor()).create_certificate(*req);
         SEALGATE_TRY(made);
-        SEALGATE_TRY((*ctx)->keys().add_smime_key(made->first, made->second));
-        std::printf("%s\n", made->first.sha256().c_str());
+        std::printf("%s\n", made->cert.sha256().c_str());
         return ok();
     });
 
@@ -177,23 +138,15 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
                 pw->pop_back();
             password = std::move(*pw);
         }
-        auto bundle = crypto::read_bundle(*bytes, password);
-        if (!bundle)
-            return fail(std::move(bundle.error()).with_context(*file));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        for (std::size_t i = 0; i < bundle->certificates.size(); ++i) {
-            const auto& c = bundle->certificates[i];
-            if (i == 0 && bundle->key) {
-                SEALGATE_TRY((*ctx)->keys().add_smime_key(c, *bundle->key));
-            } else {
-                SEALGATE_TRY((*ctx)->store().put_certificate(
-                    CertRecord{c.sha256(), c.der(), false, std::time(nullptr)}));
-            }
-            const bool own = i == 0 && bundle->key;
-            std::printf("%s  %s%s%s\n", c.sha256().c_str(), c.subject().c_str(),
-                        own ? "  (with private key)" : "", import_warning(c, own).c_str());
-        }
+        auto imported = (*ctx)->admin(cli_actor()).import_certificates(*bytes, password);
+        if (!imported)
+            return fail(std::move(imported.error()).with_context(*file));
+        for (const auto& i : *imported)
+            std::printf("%s  %s%s%s\n", i.view.cert.sha256().c_str(), i.view.cert.subject().c_str(),
+                        i.own ? "  (with private key)" : "",
+                        i.warning.empty() ? "" : ("  warning: " + i.warning).c_str());
         return ok();
     });
 
@@ -207,13 +160,9 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, thumb, der, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = lookup_certificate((*ctx)->store(), *thumb);
-        SEALGATE_TRY(rec);
-        if (*der)
-            return write_output(rec->der, *out);
-        auto c = crypto::Certificate::from_der(rec->der);
-        SEALGATE_TRY(c);
-        return write_output(c->pem(), *out);
+        auto data = (*ctx)->admin(cli_actor()).export_certificate(*thumb, *der);
+        SEALGATE_TRY(data);
+        return write_output(*data, *out);
     });
 
     auto* lst = cert->add_subcommand("list", "List certificates");
@@ -230,11 +179,9 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = lookup_certificate((*ctx)->store(), *rthumb);
-        SEALGATE_TRY(rec);
-        auto removed = (*ctx)->store().remove_certificate(rec->sha256);
+        auto removed = (*ctx)->admin(cli_actor()).remove_certificate(*rthumb);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", rec->sha256.c_str());
+        std::printf("removed %s\n", removed->c_str());
         return ok();
     });
 }

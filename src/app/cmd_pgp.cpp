@@ -6,37 +6,18 @@
 // with its secret part is ours and trusted. Importing a key we hold already is the lifecycle
 // case (renewed expiry, new subkey, revocation): the update is merged into the held key, whose
 // trust and domain bindings stay. A bare revocation certificate is applied to the key it
-// revokes.
+// revokes. Each command parses, calls admin::Service (admin/pgp.cpp holds the rules) and prints.
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
-#include "address/address.hpp"
 #include "app/cli.hpp"
 #include "core/hex.hpp"
-#include "core/text.hpp"
 #include "openpgp/key.hpp"
-#include "policy/policy.hpp"
 
 namespace sealgate::app {
 
 namespace {
-
-// The key-strength line of `pgp show`: the verdict under the default minimum, and the bound
-// domains whose own minimum (min-rsa-bits) accepts the key nevertheless.
-std::string strength_line(const policy::Snapshot& snap, const PgpKeyRecord& key) {
-    return strength_text(snap, key.domains, [&](const policy::KeyMinimum& minimum) {
-        return policy::pgp_strength_problem(snap, key, minimum);
-    });
-}
-
-std::string primary_uid(const openpgp::KeyInfo& info) {
-    for (const auto& u : info.user_ids)
-        if (!u.revoked)
-            return u.text;
-    return info.user_ids.empty() ? "(no user ID)" : info.user_ids.front().text;
-}
 
 std::string flags(const openpgp::KeyPart& p) {
     std::vector<std::string> f;
@@ -67,165 +48,47 @@ std::string describe_part(const openpgp::KeyPart& p) {
     return s;
 }
 
-// What an update changed, for the one line that `pgp import` prints per key.
-std::vector<std::string> changes(const openpgp::KeyInfo& before, const openpgp::KeyInfo& after) {
-    std::vector<std::string> out;
-    if (after.primary.revoked && !before.primary.revoked)
-        out.push_back("now revoked (" + after.primary.revocation_reason + ")");
-    if (after.primary.expires != before.primary.expires)
-        out.push_back(after.primary.expires == 0 ? std::string("no longer expires")
-                                                 : "expires " + format_time(after.primary.expires));
-    for (const auto& sub : after.subkeys) {
-        const auto old =
-            std::find_if(before.subkeys.begin(), before.subkeys.end(),
-                         [&](const auto& s) { return s.fingerprint == sub.fingerprint; });
-        if (old == before.subkeys.end())
-            out.push_back("new subkey " + sub.fingerprint);
-        else if (sub.revoked && !old->revoked)
-            out.push_back("subkey " + sub.fingerprint + " revoked");
-        else if (sub.expires != old->expires)
-            out.push_back("subkey " + sub.fingerprint + " expires " +
-                          (sub.expires == 0 ? std::string("never") : format_time(sub.expires)));
-    }
-    for (const auto& uid : after.user_ids) {
-        const auto old = std::find_if(before.user_ids.begin(), before.user_ids.end(),
-                                      [&](const auto& u) { return u.text == uid.text; });
-        if (old == before.user_ids.end())
-            out.push_back("new user ID " + uid.text);
-        else if (uid.revoked && !old->revoked)
-            out.push_back("user ID revoked: " + uid.text);
-    }
-    return out;
-}
-
-// "<fingerprint>  <user id>  <what happened>[  warning: not usable: <reason>]". A key too weak
-// under the default minimum is kept (a domain may accept it: `domain set ... min-rsa-bits`),
-// with the warning.
-Status report(const std::string& public_key, const std::string& fingerprint,
-              const std::string& what, bool own) {
-    auto info = openpgp::key_info(public_key);
-    SEALGATE_TRY(info);
-    // Trust is not the matter here (the line says it): the key's own state and its strength.
-    auto st = policy::pgp_key_status(public_key, true);
-    SEALGATE_TRY(st);
-    // Both reasons when both apply (an old v3 key is weak too): the key's own state first.
-    std::vector<std::string> why;
-    if (!st->state.usable)
-        why.push_back(st->state.reason);
-    if (st->strength_problem)
-        why.push_back(*st->strength_problem +
-                      (own ? " (our own key: replace it, `sealgate pgp create`)" : ""));
-    const std::string warning = why.empty() ? "" : "  warning: not usable: " + join(why, "; ");
-    std::printf("%s  %s  %s%s\n", fingerprint.c_str(), primary_uid(*info).c_str(), what.c_str(),
-                warning.c_str());
-    return ok();
-}
-
-// Merge an update into a held key; trust and domains stay, a secret is added when we had none.
-Status update_held(Context& ctx, PgpKeyRecord held, const std::string& update,
-                   const std::string& secret) {
-    auto before = openpgp::key_info(held.public_key);
-    SEALGATE_TRY(before);
-    auto merged = openpgp::merge(held.public_key, update);
-    SEALGATE_TRY(merged);
-    auto after = openpgp::key_info(*merged);
-    SEALGATE_TRY(after);
-    auto what = changes(*before, *after);
-    const bool changed = *merged != held.public_key;
-    held.public_key = std::move(*merged);
-    if (!secret.empty() && held.sealed_secret.empty()) {
-        auto sealed = ctx.keys().seal_pgp_secret(held.fingerprint, secret);
-        SEALGATE_TRY(sealed);
-        held.sealed_secret = std::move(*sealed);
-        what.emplace_back("secret key added");
-    }
-    if (changed || !what.empty())
-        SEALGATE_TRY(ctx.store().put_pgp_key(held));
-    std::string line;
-    if (!what.empty())
-        line = "updated: " + join(what, ", ");
-    else
-        line = changed ? "updated" : "unchanged";
-    return report(held.public_key, held.fingerprint, line, !held.sealed_secret.empty());
-}
-
 Status import(Cli& cli, const std::string& file) {
     auto bytes = read_file(file);
     SEALGATE_TRY(bytes);
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    Store& store = (*ctx)->store();
-    auto keys = openpgp::parse_keys(*bytes);
-    if (!keys) {
-        // No key in the file: perhaps a bare revocation certificate for a key we hold. merge()
-        // accepts it only for the key it was issued for.
-        auto held = store.list_pgp_keys();
-        SEALGATE_TRY(held);
-        for (auto& k : *held)
-            if (openpgp::merge(k.public_key, *bytes))
-                return update_held(**ctx, k, *bytes, "");
-        return fail(Error::bad_input(file +
-                                     ": no OpenPGP key in it, nor a revocation of a held key (" +
-                                     keys.error().reason + ")"));
-    }
-    for (const auto& km : *keys) {
-        auto held = store.find_pgp_key(km.fingerprint);
-        SEALGATE_TRY(held);
-        if (*held) {
-            SEALGATE_TRY(update_held(**ctx, std::move(**held), km.public_key, km.secret_key));
-            continue;
-        }
-        PgpKeyRecord rec;
-        rec.fingerprint = km.fingerprint;
-        rec.public_key = km.public_key;
-        // A key that comes with its secret part is ours: trusted. A partner's key waits for the
-        // administrator to compare fingerprints.
-        rec.trusted = !km.secret_key.empty();
-        if (!km.secret_key.empty()) {
-            auto sealed = (*ctx)->keys().seal_pgp_secret(km.fingerprint, km.secret_key);
-            SEALGATE_TRY(sealed);
-            rec.sealed_secret = std::move(*sealed);
-        }
-        SEALGATE_TRY(store.put_pgp_key(rec));
-        SEALGATE_TRY(report(rec.public_key, rec.fingerprint,
-                            rec.trusted ? "new, with secret key (trusted)"
-                                        : "new (untrusted: compare fingerprints, then "
-                                          "`sealgate pgp trust`)",
-                            !rec.sealed_secret.empty()));
-    }
+    auto imported = (*ctx)->admin(cli_actor()).import_pgp_keys(*bytes);
+    if (!imported)
+        return fail(std::move(imported.error()).with_context(file));
+    // "<fingerprint>  <user id>  <what happened>[  warning: not usable: <reason>]"
+    for (const auto& k : *imported)
+        std::printf("%s  %s  %s%s\n", k.fingerprint.c_str(), k.primary_uid.c_str(), k.what.c_str(),
+                    k.warning.empty() ? "" : ("  warning: " + k.warning).c_str());
     return ok();
 }
 
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = lookup_pgp_key((*ctx)->store(), text);
-    SEALGATE_TRY(rec);
-    auto info = openpgp::key_info(rec->public_key);
-    SEALGATE_TRY(info);
-    auto snap = (*ctx)->snapshot();
-    SEALGATE_TRY(snap);
-    const PgpKeyRecord* held = (*snap)->find_pgp_key(rec->fingerprint);
-    if (held == nullptr)
-        return fail(Error::temp("key vanished while reading"));
-    const auto st = policy::pgp_key_status(**snap, *held);
+    auto view = (*ctx)->admin(cli_actor()).pgp_key(text);
+    SEALGATE_TRY(view);
+    const auto& info = view->info;
+    if (!info)  // pgp_key() fails for a key it cannot read: a bug if it did not
+        return fail(Error::internal("pgp show: " + view->unreadable));
+    const auto& st = view->status;
     const auto& u = st.usability;
     for (const auto& uid : info->user_ids)
         std::printf("User ID:         %s%s\n", uid.text.c_str(),
                     uid.revoked ? "  (revoked)" : (uid.valid ? "" : "  (not valid)"));
-    std::printf("Fingerprint:     %s\n", hex_groups(rec->fingerprint).c_str());
-    std::printf("                 %s\n", rec->fingerprint.c_str());
+    std::printf("Fingerprint:     %s\n", hex_groups(view->fingerprint).c_str());
+    std::printf("                 %s\n", view->fingerprint.c_str());
     std::printf("Primary key:     %s\n", describe_part(info->primary).c_str());
     for (const auto& sub : info->subkeys) {
         std::printf("Subkey:          %s\n", sub.fingerprint.c_str());
         std::printf("                 %s\n", describe_part(sub).c_str());
     }
     std::printf("Secret key:      %s\n",
-                rec->sealed_secret.empty() ? "none" : "held (decrypts inbound mail)");
-    std::printf("Trust:           %s\n", rec->trusted ? "trusted" : "not trusted");
+                view->has_secret ? "held (decrypts inbound mail)" : "none");
+    std::printf("Trust:           %s\n", view->trusted ? "trusted" : "not trusted");
     std::printf("Domains:         %s\n",
-                held->domains.empty() ? "(none)" : join(held->domains, ", ").c_str());
-    std::printf("Key strength:    %s\n", strength_line(**snap, *held).c_str());
+                view->domains.empty() ? "(none)" : join(view->domains, ", ").c_str());
+    std::printf("Key strength:    %s\n", view->strength.c_str());
     const auto& verdict = st.state;
     if (u.usable) {
         std::printf("Encryption:      usable (%s)\n", u.reason.c_str());
@@ -236,7 +99,7 @@ Status show(Cli& cli, const std::string& text) {
         std::printf("Encryption:      NOT usable: %s%s\n", u.reason.c_str(),
                     also ? ("; also " + verdict.reason).c_str() : "");
     }
-    if (!held->sealed_secret.empty() && st.strength_problem)
+    if (view->has_secret && st.strength_problem)
         std::printf(
             "warning: our own key is too weak: partners encrypting to it are not safe; "
             "replace it (`sealgate pgp create`)\n");
@@ -246,31 +109,28 @@ Status show(Cli& cli, const std::string& text) {
 Status list(Cli& cli) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto snap = (*ctx)->snapshot();
-    SEALGATE_TRY(snap);
+    auto all = (*ctx)->admin(cli_actor()).list_pgp_keys();
+    SEALGATE_TRY(all);
     std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", "FINGERPRINT", "SECRET", "TRUST", "USABLE",
                 "DOMAINS", "USER ID");
-    for (const auto& k : (*snap)->pgp_keys()) {
-        // One unreadable blob must not hide the other keys: it is listed with the reason.
-        const auto info = openpgp::key_info(k.public_key);
-        const auto u = policy::pgp_key_usability(**snap, k);
-        std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", k.fingerprint.c_str(),
-                    k.sealed_secret.empty() ? "-" : "yes", k.trusted ? "trusted" : "-",
-                    u.usable ? "yes" : "no", k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
-                    info ? primary_uid(*info).c_str()
-                         : ("(unreadable: " + info.error().reason + ")").c_str());
-    }
+    for (const auto& k : *all)
+        std::printf(
+            "%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", k.fingerprint.c_str(),
+            k.has_secret ? "yes" : "-", k.trusted ? "trusted" : "-",
+            k.status.usability.usable ? "yes" : "no",
+            k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
+            k.info ? k.primary_uid.c_str() : ("(unreadable: " + k.unreadable + ")").c_str());
     return ok();
 }
 
 Status set_trust(Cli& cli, const std::string& text, bool trusted) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    auto rec = lookup_pgp_key((*ctx)->store(), text);
-    SEALGATE_TRY(rec);
-    rec->trusted = trusted;
-    SEALGATE_TRY((*ctx)->store().put_pgp_key(*rec));
-    std::printf("%s %s\n", trusted ? "trusted" : "untrusted", rec->fingerprint.c_str());
+    admin::PgpKeyChange change;
+    change.trusted = trusted;
+    auto done = (*ctx)->admin(cli_actor()).change_pgp_key(text, change, false);
+    SEALGATE_TRY(done);
+    std::printf("%s %s\n", trusted ? "trusted" : "untrusted", done->value.fingerprint.c_str());
     return ok();
 }
 
@@ -278,36 +138,20 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
                    bool force) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    Store& store = (*ctx)->store();
-    auto rec = lookup_pgp_key(store, text);
-    SEALGATE_TRY(rec);
-    auto normal = address::normalize_domain_pattern(domain);
-    SEALGATE_TRY(normal);
-    const std::string& name = *normal;
-    auto& doms = rec->domains;
-    const auto at = std::find(doms.begin(), doms.end(), name);
+    auto service = (*ctx)->admin(cli_actor());
+    admin::PgpKeyView view;
     if (add) {
-        auto found = store.find_domain(name);
-        SEALGATE_TRY(found);
-        if (!*found)
-            return fail(
-                Error::not_found("no domain " + name + " (add it with `sealgate domain add`)"));
-        if (at != doms.end())
-            return fail(Error::conflict("domain " + name + " is bound to " + rec->fingerprint +
-                                        " already"));
-        auto verdict = policy::check_pgp_binding(**found, *rec);
-        SEALGATE_TRY(verdict);
-        SEALGATE_TRY(confirm(*verdict, force));
-        doms.push_back(name);
+        auto done = service.bind_pgp_domain(text, domain, force);
+        SEALGATE_TRY(done);
+        print_warnings(done->warnings, done->overridden);
+        view = std::move(done->value);
     } else {
-        if (at == doms.end())
-            return fail(
-                Error::not_found("domain " + name + " is not bound to " + rec->fingerprint));
-        doms.erase(at);
+        auto done = service.unbind_pgp_domain(text, domain);
+        SEALGATE_TRY(done);
+        view = std::move(*done);
     }
-    SEALGATE_TRY(store.put_pgp_key(*rec));
-    std::printf("%s: domains %s\n", rec->fingerprint.c_str(),
-                doms.empty() ? "(none)" : join(doms, ", ").c_str());
+    std::printf("%s: domains %s\n", view.fingerprint.c_str(),
+                view.domains.empty() ? "(none)" : join(view.domains, ", ").c_str());
     return ok();
 }
 
@@ -334,17 +178,9 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(secs);
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto made = openpgp::create_key(*uid, *a, *secs);
+        auto made = (*ctx)->admin(cli_actor()).create_pgp_key(*uid, *a, *secs);
         SEALGATE_TRY(made);
-        auto sealed = (*ctx)->keys().seal_pgp_secret(made->fingerprint, made->secret_key);
-        SEALGATE_TRY(sealed);
-        PgpKeyRecord rec;
-        rec.fingerprint = made->fingerprint;
-        rec.public_key = made->public_key;
-        rec.sealed_secret = std::move(*sealed);
-        rec.trusted = true;  // our own key
-        SEALGATE_TRY((*ctx)->store().put_pgp_key(rec));
-        std::printf("%s\n", rec.fingerprint.c_str());
+        std::printf("%s\n", made->fingerprint.c_str());
         return ok();
     });
 
@@ -365,21 +201,10 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(exp, [&cli, efpr, secret, armor, out]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = lookup_pgp_key((*ctx)->store(), *efpr);
-        SEALGATE_TRY(rec);
         const auto enc = *armor ? openpgp::Encoding::armored : openpgp::Encoding::binary;
-        if (!*secret) {
-            auto data = openpgp::export_public(rec->public_key, enc);
-            SEALGATE_TRY(data);
-            return write_output(*data, *out);
-        }
-        if (rec->sealed_secret.empty())
-            return fail(Error::not_found("no secret key held for " + rec->fingerprint));
-        auto key = (*ctx)->keys().unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
-        SEALGATE_TRY(key);
-        auto data = openpgp::export_secret(*key, enc);
+        auto data = (*ctx)->admin(cli_actor()).export_pgp_key(*efpr, *secret, enc);
         SEALGATE_TRY(data);
-        return write_secret_output(*data, *out);
+        return *secret ? write_secret_output(*data, *out) : write_output(*data, *out);
     });
 
     auto* lst = pgp->add_subcommand("list", "List OpenPGP keys");
@@ -424,11 +249,9 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, xfpr]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto rec = lookup_pgp_key((*ctx)->store(), *xfpr);
-        SEALGATE_TRY(rec);
-        auto removed = (*ctx)->store().remove_pgp_key(rec->fingerprint);
+        auto removed = (*ctx)->admin(cli_actor()).remove_pgp_key(*xfpr);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", rec->fingerprint.c_str());
+        std::printf("removed %s\n", removed->c_str());
         return ok();
     });
 }

@@ -1,8 +1,8 @@
 // `sealgate ctl|root|crl ...`: what makes a partner certificate trusted, blocked or revoked.
+// Each command parses, calls admin::Service (admin/trust.cpp) and prints.
 #include <cstdio>
 
 #include "app/cli.hpp"
-#include "crypto/import.hpp"
 
 namespace sealgate::app {
 
@@ -27,14 +27,11 @@ void add_ctl(CLI::App& app, Cli& cli) {
             return fail(Error::usage("ctl add: give --trust or --block"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto sha = ctl_target((*ctx)->store(), *thumb);
-        SEALGATE_TRY(sha);
         const CtlAction action = *block ? CtlAction::block : CtlAction::trust;
-        auto snap = (*ctx)->snapshot();
-        SEALGATE_TRY(snap);
-        SEALGATE_TRY(confirm(policy::check_ctl_change(**snap, *sha, action), *force));
-        SEALGATE_TRY((*ctx)->store().put_ctl(CtlEntry{*sha, action, std::time(nullptr)}));
-        std::printf("%s %s\n", std::string(to_string(action)).c_str(), sha->c_str());
+        auto done = (*ctx)->admin(cli_actor()).set_ctl(*thumb, action, *force);
+        SEALGATE_TRY(done);
+        print_warnings(done->warnings, done->overridden);
+        std::printf("%s %s\n", std::string(to_string(action)).c_str(), done->value.sha256.c_str());
         return ok();
     });
 
@@ -42,7 +39,7 @@ void add_ctl(CLI::App& app, Cli& cli) {
     cli.on(lst, [&cli]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto entries = (*ctx)->store().list_ctl();
+        auto entries = (*ctx)->admin(cli_actor()).list_ctl();
         SEALGATE_TRY(entries);
         std::printf("%-6s  %-64s  %s\n", "ACTION", "SHA-256", "ADDED");
         for (const auto& e : *entries)
@@ -57,11 +54,9 @@ void add_ctl(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto sha = lookup_ctl_entry((*ctx)->store(), *rthumb);
-        SEALGATE_TRY(sha);
-        auto removed = (*ctx)->store().remove_ctl(*sha);
+        auto removed = (*ctx)->admin(cli_actor()).remove_ctl(*rthumb);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", sha->c_str());
+        std::printf("removed %s\n", removed->c_str());
         return ok();
     });
 }
@@ -75,33 +70,25 @@ void add_root(CLI::App& app, Cli& cli) {
     cli.on(add, [&cli, file]() -> Status {
         auto bytes = read_file(*file);
         SEALGATE_TRY(bytes);
-        auto bundle = crypto::read_bundle(*bytes, std::nullopt);
-        if (!bundle)
-            return fail(std::move(bundle.error()).with_context(*file));
-        if (bundle->key)
-            return fail(Error::bad_input(
-                *file + " holds a private key: a root needs the certificate only"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        for (const auto& c : bundle->certificates) {
-            SEALGATE_TRY((*ctx)->store().put_root(RootRecord{c.sha256(), c.der()}));
-            std::printf("%s  %s%s\n", c.sha256().c_str(), c.subject().c_str(),
-                        c.is_ca() ? "" : "  (warning: not a CA certificate)");
-        }
+        auto added = (*ctx)->admin(cli_actor()).add_roots(*bytes);
+        if (!added)
+            return fail(std::move(added.error()).with_context(*file));
+        for (const auto& r : *added)
+            std::printf("%s  %s%s\n", r.sha256.c_str(), r.subject.c_str(),
+                        r.is_ca ? "" : "  (warning: not a CA certificate)");
         return ok();
     });
     auto* lst = root->add_subcommand("list", "List trusted roots");
     cli.on(lst, [&cli]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto roots = (*ctx)->store().list_roots();
+        auto roots = (*ctx)->admin(cli_actor()).list_roots();
         SEALGATE_TRY(roots);
-        for (const auto& r : *roots) {
-            auto c = crypto::Certificate::from_der(r.der);
-            SEALGATE_TRY(c);
-            std::printf("%s  %s  (until %s)\n", r.sha256.c_str(), c->subject().c_str(),
-                        format_time(c->not_after()).c_str());
-        }
+        for (const auto& r : *roots)
+            std::printf("%s  %s  (until %s)\n", r.sha256.c_str(), r.subject.c_str(),
+                        format_time(r.not_after).c_str());
         return ok();
     });
     auto* rm = root->add_subcommand("remove", "Stop trusting a root");
@@ -110,11 +97,9 @@ void add_root(CLI::App& app, Cli& cli) {
     cli.on(rm, [&cli, rthumb]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto sha = lookup_root((*ctx)->store(), *rthumb);
-        SEALGATE_TRY(sha);
-        auto removed = (*ctx)->store().remove_root(*sha);
+        auto removed = (*ctx)->admin(cli_actor()).remove_root(*rthumb);
         SEALGATE_TRY(removed);
-        std::printf("removed %s\n", sha->c_str());
+        std::printf("removed %s\n", removed->c_str());
         return ok();
     });
 }
@@ -128,31 +113,26 @@ void add_crl(CLI::App& app, Cli& cli) {
     cli.on(imp, [&cli, file]() -> Status {
         auto bytes = read_file(*file);
         SEALGATE_TRY(bytes);
-        auto c = crypto::Crl::read(*bytes);
-        if (!c)
-            return fail(std::move(c.error()).with_context(*file));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        SEALGATE_TRY((*ctx)->store().put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr)}));
-        std::printf("CRL of %s (updated %s)\n", c->issuer().c_str(),
-                    format_time(c->last_update()).c_str());
+        auto imported = (*ctx)->admin(cli_actor()).import_crl(*bytes);
+        if (!imported)
+            return fail(std::move(imported.error()).with_context(*file));
+        std::printf("CRL of %s (updated %s)\n", imported->issuer.c_str(),
+                    format_time(imported->last_update).c_str());
         return ok();
     });
     auto* lst = crl->add_subcommand("list", "List imported CRLs");
     cli.on(lst, [&cli]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto crls = (*ctx)->store().list_crls();
+        auto crls = (*ctx)->admin(cli_actor()).list_crls();
         SEALGATE_TRY(crls);
-        for (const auto& r : *crls) {
-            auto c = crypto::Crl::read(r.der);
-            SEALGATE_TRY(c);
-            const std::time_t next = c->next_update();
-            std::printf("%s  updated %s  next %s%s\n", r.issuer.c_str(),
-                        format_time(c->last_update()).c_str(),
-                        next ? format_time(next).c_str() : "-",
-                        next && next < std::time(nullptr) ? "  (STALE)" : "");
-        }
+        for (const auto& c : *crls)
+            std::printf("%s  updated %s  next %s%s\n", c.issuer.c_str(),
+                        format_time(c.last_update).c_str(),
+                        c.next_update ? format_time(c.next_update).c_str() : "-",
+                        c.stale ? "  (STALE)" : "");
         return ok();
     });
 }

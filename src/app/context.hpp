@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/service.hpp"
 #include "app/config.hpp"
 #include "core/result.hpp"
 #include "keystore/keystore.hpp"
@@ -38,6 +39,10 @@ class Context {
     Result<std::unique_ptr<keystore::KeyStore>> open_keystore() const;
     // Another connection to the same store, for a thread that must not wait for this one.
     Result<std::unique_ptr<Store>> open_store() const;
+    // The administrator's actions on this store and key store, made as `actor`.
+    admin::Service admin(admin::Actor actor) {
+        return admin::Service(*store_, *keys_, std::move(actor));
+    }
     Result<std::shared_ptr<const policy::Snapshot>> snapshot() {
         return policy::Snapshot::load(*store_);
     }

@@ -133,6 +133,7 @@ Status Gateway::reload() {
     const bool changed = snapshot_ != nullptr && snapshot_->generation() != (*snap)->generation();
     snapshot_ = std::move(*snap);
     loaded_at_ = std::chrono::steady_clock::now();
+    loaded_generation_ = snapshot_->generation();
     if (changed)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
                  ")");

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -74,6 +75,9 @@ class Gateway final : public net::MessageHandler {
     std::size_t workers() const { return workers_ ? workers_->size() : 0; }
     // SIGHUP: a new next hop from a re-read configuration.
     void set_relay(net::RelayConfig relay);
+    // The store generation of the policy in use (any thread): the admin listener's test message
+    // waits until the gateway has loaded the settings it was sent to try.
+    std::uint64_t loaded_generation() const { return loaded_generation_.load(); }
 
     smtp::Reply check_recipient(const smtp::Envelope& envelope,
                                 const smtp::Recipient& recipient) override;
@@ -104,6 +108,7 @@ class Gateway final : public net::MessageHandler {
     const std::size_t hopcount_limit_;
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;
+    std::atomic<std::uint64_t> loaded_generation_{0};
     std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
     std::unique_ptr<MailLogWriter> log_writer_;
     bool stopping_ = false;

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     app::add_domain_commands(app, cli);
     app::add_filter_commands(app, cli);
     app::add_serve_commands(app, cli);
+    app::add_log_commands(app, cli);
     app::add_pgp_commands(app, cli);
     app::add_admin_commands(app, cli);
 

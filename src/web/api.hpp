@@ -41,7 +41,8 @@ struct Addresses {
     std::string next_hop;      // "127.0.0.1:10026"
     std::string next_hop_host;
     std::uint16_t next_hop_port = 0;
-    std::string hostname;  // EHLO name of the test message's client
+    std::string hostname;                              // EHLO name of the test message's client
+    std::function<std::uint64_t()> policy_generation;  // ListenerConfig's
 };
 
 struct ApiContext {

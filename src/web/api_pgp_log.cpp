@@ -3,6 +3,7 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
+#include <thread>
 
 #include "net/probe.hpp"
 #include "net/relay_client.hpp"
@@ -20,6 +21,7 @@ using nlohmann::json;
 constexpr std::size_t kFingerprintDigits = 40;
 constexpr auto kProbeEvery = std::chrono::seconds(5);
 constexpr auto kProbeTimeout = std::chrono::milliseconds(500);
+constexpr auto kPolicyWait = std::chrono::seconds(10);
 
 // --- OpenPGP keys ---
 
@@ -285,6 +287,23 @@ std::optional<net::RelayResult> send_to_listener(const Addresses& a, const smtp:
     return result;
 }
 
+// A change made just before (the domain set to mandatory) reaches the SMTP path within a second
+// (the gateway polls the store): the test message waits for it, so that it tries the settings
+// the administrator sees.
+Answer<bool> wait_for_policy(const Addresses& a, std::uint64_t generation) {
+    if (!a.policy_generation)
+        return true;
+    const auto deadline = Clock::now() + kPolicyWait;
+    while (a.policy_generation() < generation) {
+        if (Clock::now() > deadline)
+            return refuse(503, "temporary",
+                          "the gateway has not loaded the latest settings yet (see its log): "
+                          "try again");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+}
+
 Answer<Reply> test_message(Call& c) {
     auto body =
         Fields::parse(c.request.get_header_value("Content-Type"), c.request.body, {"from", "to"});
@@ -294,11 +313,15 @@ Answer<Reply> test_message(Call& c) {
     auto to = body->string("to");
     WEB_TRY(to);
     Result<admin::TestMessage> message = fail(Error::internal("not made"));
+    Result<std::uint64_t> generation = fail(Error::internal("not read"));
     {
         const std::lock_guard lock(c.ctx.mutex);
         message = c.service().make_test_message(*from, *to, std::time(nullptr));
+        generation = c.ctx.store.generation();
     }
     WEB_TRY(message);
+    WEB_TRY(generation);
+    WEB_TRY(wait_for_policy(c.ctx.addresses, *generation));
     smtp::Envelope env;
     env.sender = *from;
     env.recipients.push_back(smtp::Recipient{*to, std::nullopt, std::nullopt});

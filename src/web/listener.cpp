@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -23,6 +25,7 @@ namespace {
 
 constexpr const char* kCookie = "sealgate_session";
 constexpr const char* kWrongLogin = "Wrong user name or password.";
+constexpr int kBacklog = 64;
 
 // httplib's own pool queues connections without bound; this one holds at most `max_waiting`
 // and makes the accepting thread wait beyond that (so the kernel's accept queue fills and the
@@ -153,6 +156,30 @@ bool public_asset(std::string_view file) {
     return false;
 }
 
+// The names a browser may use for the listener: its address (unless a wildcard), localhost and
+// the gateway's host name.
+std::vector<std::string> certificate_hosts(const ListenerConfig& config) {
+    std::vector<std::string> hosts;
+    const auto add = [&hosts](const std::string& h) {
+        if (!h.empty() && std::find(hosts.begin(), hosts.end(), h) == hosts.end())
+            hosts.push_back(h);
+    };
+    if (config.host != "0.0.0.0" && config.host != "::")
+        add(config.host);
+    add("localhost");
+    add(config.hostname);
+    return hosts;
+}
+
+// httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed when Debian built it): a
+// browser's burst of connections would lose SYNs and wait a second for the retry. listen() on a
+// listening socket sets a new backlog (Linux); the socket is the server's protected member.
+class AdminServer : public httplib::SSLServer {
+  public:
+    using httplib::SSLServer::SSLServer;
+    bool set_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+};
+
 }  // namespace
 
 struct Listener::Impl {
@@ -170,7 +197,7 @@ struct Listener::Impl {
     TlsIdentity identity;
     ApiContext ctx;
     Routes routes;
-    std::unique_ptr<httplib::SSLServer> server;
+    std::unique_ptr<AdminServer> server;
     std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
     std::counting_semaphore<2> hashing{2};
     std::thread thread;
@@ -351,7 +378,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
         return fail(Error::usage("[admin] certificate and key: give both, or neither"));
     Result<TlsIdentity> identity =
         config.certificate_file.empty()
-            ? stored_tls_identity(*store, *keys, {config.host, "localhost"})
+            ? stored_tls_identity(*store, *keys, certificate_hosts(config))
             : load_tls_identity(config.certificate_file, config.key_file);
     SEALGATE_TRY(identity);
 
@@ -363,8 +390,8 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
 
     Impl* self = impl.get();
     impl->server =
-        std::make_unique<httplib::SSLServer>([self](SSL_CTX& ssl) { return self->setup_tls(ssl); });
-    httplib::SSLServer& srv = *impl->server;
+        std::make_unique<AdminServer>([self](SSL_CTX& ssl) { return self->setup_tls(ssl); });
+    AdminServer& srv = *impl->server;
     if (!srv.is_valid())
         return fail(Error::usage("[admin] the TLS certificate and key do not work together"));
 
@@ -421,7 +448,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
         config.port == 0
             ? srv.bind_to_any_port(config.host)
             : (srv.bind_to_port(config.host, config.port) ? static_cast<int>(config.port) : -1);
-    if (port <= 0)
+    if (port <= 0 || !srv.set_backlog(kBacklog))
         return fail(Error::usage("admin listener: cannot listen on " + config.host + ":" +
                                  std::to_string(config.port)));
     impl->port = static_cast<std::uint16_t>(port);
@@ -436,6 +463,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     a.next_hop_host = config.next_hop_host;
     a.next_hop_port = config.next_hop_port;
     a.hostname = config.hostname;
+    a.policy_generation = config.policy_generation;
 
     impl->thread = std::thread([self] { self->server->listen_after_bind(); });
     return std::unique_ptr<Listener>(new Listener(std::move(impl)));

@@ -7,7 +7,7 @@
 //   - Bounded: `threads` connections are served at once (TCP_NODELAY, keep-alive at most
 //     100 requests and 3 s idle, 10 s read and write timeouts); `max_waiting` more wait for a
 //     thread. Beyond that the listener stops accepting: further connections wait in the
-//     kernel's accept queue, and the kernel refuses them once that is full. Request bodies
+//     kernel's accept queue (64), and the kernel refuses them once that is full. Request bodies
 //     above `max_body` bytes get 413 before they are read.
 //   - Calls into the store and the admin service are serialised by one mutex, on a Store
 //     connection and a KeyStore of the listener's own. At most two password hashes are
@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ struct ListenerConfig {
     std::string next_hop_host;
     std::uint16_t next_hop_port = 0;
     std::string hostname;
+    // The store generation of the policy the SMTP path uses; the test message is sent once it
+    // has reached the store's (the settings just changed are the ones tried). Empty: not waited.
+    std::function<std::uint64_t()> policy_generation;
 };
 
 class Listener {

@@ -3,10 +3,10 @@
 // Either the administrator's (the [admin] certificate and key files, PEM: the certificate first,
 // then any intermediates; the key unencrypted), or one that the gateway makes for itself: ECDSA
 // P-256, serverAuth, valid 825 days (the longest browsers accept), subjectAltName the listen host
-// and localhost. It is made once and kept in the store (Store::put_setting): the certificate as
-// hex DER under "admin-tls-certificate", the private key sealed with the master key
-// (KeyStore::seal_secret) as hex under "admin-tls-key" — never on disk in clear. It is made anew
-// when it is missing, expires within 30 days, or does not unseal.
+// (unless a wildcard), localhost and [smtp] hostname. It is made once and kept in the store
+// (Store::put_setting): the certificate as hex DER under "admin-tls-certificate", the private key
+// sealed with the master key (KeyStore::seal_secret) as hex under "admin-tls-key" — never on disk
+// in clear. It is made anew when it is missing, expires within 30 days, or does not unseal.
 #pragma once
 
 #include <string>

@@ -129,7 +129,9 @@ class Endpoints(ApiTestCase):
         c = r.json()
         self.assertTrue(c["own"])
         self.assertEqual(c["subject"], "CN=a.example domain")
-        self.assertTrue(c["usable"], c)
+        # Self-signed: usable for encryption only once on the CTL (for a partner gateway).
+        self.assertFalse(c["usable"], c)
+        self.assertIn("certificate trust list", c["reason"])
         self.audited("cert.create", c["sha256"])
         own = self.admin.get("/api/v1/certificates?own=true").json()["certificates"]
         self.assertIn(c["sha256"], [x["sha256"] for x in own])

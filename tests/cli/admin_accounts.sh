@@ -55,8 +55,10 @@ expect_not "token revoke of nothing" A admin token revoke deploy
 expect "one token left" test "$(A admin token list | wc -l)" -eq 1
 
 # --- the audit log ---------------------------------------------------------------------------
+ME="cli:$(id -un)"
+A audit > audit.out
 expect "the changes are in the audit log, by the CLI user" \
-    sh -c "sqlite3 '$W/a.db' \"select actor || ' ' || action || ' ' || object from audit_log\" > audit.out && grep -Eq '^cli:[^ ]+ account.add alice$' audit.out && grep -q 'account.remove victor' audit.out && grep -q 'account.password alice' audit.out && grep -q 'token.create deploy' audit.out && grep -q 'token.revoke deploy' audit.out"
+    sh -c "grep -Eq ' $ME account.add alice: role admin$' audit.out && grep -q ' $ME account.remove victor' audit.out && grep -q ' $ME account.password alice' audit.out && grep -q ' $ME token.create deploy' audit.out && grep -q ' $ME token.revoke deploy' audit.out"
 expect "refused changes are not" test "$(grep -c 'short\|empty\|nobody' audit.out)" -eq 0
 
 finish
