@@ -35,8 +35,7 @@ export async function render(view) {
     replace(view,
             pageHead("Send a test message"),
             h("p", {class: "lead"}, "The gateway builds a short message and sends it to its own SMTP listener, " +
-                                    "as any sender would: it is encrypted or refused exactly as real mail. " +
-                                    "A change saved a moment ago reaches the gateway within 2 seconds."),
+                                    "as any sender would: it is encrypted or refused exactly as real mail."),
             canChange() ? form : h("p", {class: "note"}, "Only an administrator can send a test message."),
             result);
 }
