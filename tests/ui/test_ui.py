@@ -506,6 +506,7 @@ class WebUi(unittest.TestCase):
             self.assertEqual(self.d.find_elements(By.CSS_SELECTOR, "#main img, #main b"), [], route)
         self.assertIsNone(self.d.execute_script("return window.xss"))
         self.assert_console_clean()
+        self.gw.cli("cert", "remove", sha)  # not on the later pages' screenshots
 
     # --- users, tokens, audit ---------------------------------------------------------------
 
