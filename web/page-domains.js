@@ -1,0 +1,249 @@
+// page-domains.js — #/domains (the list and "Add domain") and #/domains/<name> (the domain's
+// settings: the S/MIME encryption certificate, mode, methods, profile, TLS).
+
+import {get, post, patch, del, segment} from "./api.js";
+import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";
+import {pageHead, canChange, change, showNotice, confirmButton, busy, navigate} from "./ui.js";
+
+const MODES = [
+    ["none", "none — never encrypt"],
+    ["opportunistic", "opportunistic — encrypt when a usable certificate or key exists"],
+    ["mandatory", "mandatory — never deliver in clear"],
+];
+const PROFILES = [
+    ["compat", "compat — AES-256-CBC, RSA PKCS#1 v1.5 (gpgsm, Thunderbird)"],
+    ["modern", "modern — AES-256-GCM, RSA-OAEP or ECDH"],
+];
+
+function domainLink(d) {
+    return h("a", {href: `#/domains/${segment(d.name)}`, dataTest: "domain-link"}, d.name);
+}
+
+function addForm() {
+    const name = h("input", {type: "text", name: "name", id: "domain-name", required: true,
+                             placeholder: "partner.example", autocomplete: "off", dataTest: "domain-name"});
+    const local = h("input", {type: "checkbox", id: "domain-local", dataTest: "domain-local"});
+    const button = h("button", {type: "submit", class: "primary", dataTest: "domain-add"}, "Add domain");
+    const form = h("form", {class: "panel", "aria-labelledby": "add-domain-title"},
+                   h("h2", {id: "add-domain-title"}, "Add a domain"),
+                   h("div", {class: "row"},
+                     field("Domain name", name, "A partner domain, *.partner.example for its subdomains, " +
+                                                "or one of our own domains."),
+                     h("div", {class: "field check submit"}, local,
+                       h("label", {for: "domain-local"}, "One of our own (local) domains")),
+                     h("div", {class: "field submit"}, button)));
+    form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        busy(button, () => change(
+            () => post("/domains", {name: name.value.trim(), local: local.checked}),
+            (created) => {
+                navigate(`#/domains/${segment(created.name)}`);
+            }));
+    });
+    return form;
+}
+
+export async function renderList(view) {
+    const answer = await get("/domains");
+    const domains = answer.domains || [];
+    replace(view,
+            pageHead("Domains"),
+            h("p", {class: "lead"}, "A partner domain gets its encryption settings here; our own (local) " +
+                                    "domains receive mail that the gateway decrypts."),
+            table([
+                {title: "Domain", cell: domainLink},
+                {title: "Kind", cell: (d) => (d.local ? "local" : "partner")},
+                {title: "Encryption", cell: (d) => h("span", {class: "badge mode-" + d.encrypt_mode}, d.encrypt_mode)},
+                {title: "Methods", cell: (d) => (d.methods || []).join(", ") || "—"},
+                {title: "S/MIME certificates", cell: (d) => String((d.smime_certs || []).length)},
+                {title: "OpenPGP keys", cell: (d) => String((d.pgp_keys || []).length)},
+                {title: "Require TLS", cell: (d) => (d.require_tls ? "yes" : "no")},
+            ], domains, {empty: "No domain yet: add the partner's domain below.", dataTest: "domains",
+                         rowTest: (d) => "domain-" + d.name}),
+            canChange() ? addForm() : null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The settings page
+
+function certLabel(cert, chosenStatus) {
+    const usable = chosenStatus ? chosenStatus.usable : cert.usable;
+    const reason = chosenStatus ? chosenStatus.reason : cert.reason;
+    return [
+        h("span", {class: "cert-subject"}, cert.subject || "(certificate no longer stored)"),
+        cert.emails && cert.emails.length ? h("span", {class: "cert-emails"}, " <" + cert.emails.join(", ") + ">") : null,
+        h("span", {class: "thumb"}, "SHA-256 " + grouped(cert.sha256)),
+        h("span", {class: "cert-meta"},
+          cert.not_after ? `expires ${day(cert.not_after)}` : "",
+          usable ? "" : h("span", {class: "badge bad"}, "not usable: " + (reason || "unknown"))),
+    ];
+}
+
+// The certificates to offer: every usable partner certificate, and every one chosen now (even
+// when it has become unusable, so that it can be deselected). Those whose addresses are in the
+// domain come first.
+function certificateChoices(domain, certificates) {
+    const chosen = new Set(domain.smime_certs || []);
+    const status = new Map((domain.smime_cert_status || []).map((s) => [s.sha256, s]));
+    const byThumb = new Map(certificates.map((c) => [c.sha256, c]));
+    const offered = certificates.filter((c) => !c.own && (c.usable || chosen.has(c.sha256)));
+    for (const sha of chosen) {
+        if (!byThumb.has(sha)) offered.push({sha256: sha, subject: "", emails: []});
+    }
+    const base = domain.name.replace(/^\*\./, "");
+    const inDomain = (c) => (c.emails || []).some((e) => e.toLowerCase().endsWith("@" + base) ||
+                                                          e.toLowerCase().endsWith("." + base));
+    offered.sort((a, b) => Number(inDomain(b)) - Number(inDomain(a)));
+    return {offered, chosen, status};
+}
+
+function certificateFieldset(domain, certificates, disabled) {
+    const {offered, chosen, status} = certificateChoices(domain, certificates);
+    const items = offered.map((cert) => {
+        const id = uid("cert");
+        return h("li", {class: "choice"},
+                 h("input", {type: "checkbox", id, name: "smime_cert", value: cert.sha256,
+                             checked: chosen.has(cert.sha256), disabled, dataTest: "smime-cert-" + cert.sha256}),
+                 h("label", {for: id}, certLabel(cert, status.get(cert.sha256))));
+    });
+    return h("fieldset", {class: "certs", dataTest: "smime-certs"},
+             h("legend", null, "S/MIME encryption certificate"),
+             items.length
+                 ? h("ul", {class: "choices"}, items)
+                 : h("p", {class: "empty"}, "No usable partner certificate. Import the partner's " +
+                                            "certificate and trust it on the ",
+                     h("a", {href: "#/certificates"}, "Certificates"), " page."),
+             h("p", {class: "hint"}, "Mail to the domain is encrypted to every certificate chosen (two " +
+                                     "during a rotation). Only usable certificates are listed: trusted on the " +
+                                     "CTL or by a root, valid now, allowed for encryption."));
+}
+
+function methodsFieldset(domain, disabled) {
+    const methods = domain.methods || [];
+    const box = (value, label) => checkbox(label, {name: "method", value, checked: methods.includes(value),
+                                                   disabled, dataTest: "method-" + value});
+    return h("fieldset", {class: "methods"}, h("legend", null, "Methods"),
+             box("smime", "S/MIME"), box("pgp", "OpenPGP"));
+}
+
+function boundKeys(domain) {
+    const status = domain.pgp_key_status || [];
+    if (status.length === 0) return h("p", {class: "empty"}, "No OpenPGP key is bound to this domain.");
+    return h("ul", {class: "plain", dataTest: "pgp-keys"}, status.map((k) =>
+        h("li", null, h("a", {href: `#/pgp/${k.fingerprint}`, class: "thumb"}, grouped(k.fingerprint)), " ",
+          k.usable ? h("span", {class: "badge good"}, "usable")
+                   : h("span", {class: "badge bad"}, "not usable: " + k.reason))));
+}
+
+function nextMessage(domain) {
+    const next = domain.next;
+    if (!next) return null;
+    return h("p", {class: "next", dataTest: "next"}, h("strong", null, "The next message: "),
+             [next.action, next.method].filter(Boolean).join(" "), next.reason ? ` (${next.reason})` : "");
+}
+
+// What the form says now, as a PATCH body of the fields that differ from the domain.
+function changes(form, domain) {
+    const body = {};
+    const mode = form.querySelector("[name=encrypt_mode]").value;
+    if (mode !== domain.encrypt_mode) body.encrypt_mode = mode;
+    const profile = form.querySelector("[name=smime_profile]").value;
+    if (profile !== domain.smime_profile) body.smime_profile = profile;
+    const local = form.querySelector("[name=local]").checked;
+    if (local !== Boolean(domain.local)) body.local = local;
+    const tls = form.querySelector("[name=require_tls]").checked;
+    if (tls !== Boolean(domain.require_tls)) body.require_tls = tls;
+    const checked = (name) => [...form.querySelectorAll(`[name=${name}]`)].filter((b) => b.checked).map((b) => b.value);
+    // Keep the stored order of preference for the methods that stay.
+    const methods = checked("method");
+    const ordered = (domain.methods || []).filter((m) => methods.includes(m))
+        .concat(methods.filter((m) => !(domain.methods || []).includes(m)));
+    if (ordered.join() !== (domain.methods || []).join()) body.methods = ordered;
+    const certs = checked("smime_cert");
+    const before = [...(domain.smime_certs || [])].sort().join();
+    if ([...certs].sort().join() !== before) body.smime_certs = certs;
+    return body;
+}
+
+function settingsForm(domain, certificates) {
+    const disabled = !canChange();
+    const mode = select(MODES, domain.encrypt_mode, {name: "encrypt_mode", id: "encrypt-mode",
+                                                     disabled, dataTest: "encrypt-mode"});
+    const profile = select(PROFILES, domain.smime_profile, {name: "smime_profile", id: "smime-profile",
+                                                            disabled, dataTest: "smime-profile"});
+    const save = h("button", {type: "submit", class: "primary", dataTest: "domain-save"}, "Save");
+    // What only a partner domain has: hidden (and unchanged) while the domain is one of ours.
+    const partner = h("div", {hidden: Boolean(domain.local), dataTest: "partner-settings"},
+                      field("Encryption mode", mode),
+                      methodsFieldset(domain, disabled),
+                      certificateFieldset(domain, certificates, disabled),
+                      field("S/MIME algorithm profile", profile));
+    const ours = h("p", {class: "note", hidden: !domain.local},
+                   "Mail to one of our own domains is decrypted with our own certificates and keys: " +
+                   "there is no partner certificate to choose.");
+    const local = checkbox("One of our own (local) domains: inbound mail to it is decrypted",
+                           {name: "local", checked: Boolean(domain.local), disabled, dataTest: "local"});
+    local.querySelector("input").addEventListener("change", (event) => {
+        partner.hidden = event.target.checked;
+        ours.hidden = !event.target.checked;
+    });
+    const form = h("form", {class: "settings", dataTest: "domain-settings"},
+                   local, ours, partner,
+                   checkbox("Require TLS to the next hop for this domain",
+                            {name: "require_tls", checked: Boolean(domain.require_tls), disabled,
+                             dataTest: "require-tls"}),
+                   canChange() ? h("div", {class: "actions"}, save) : null);
+    form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const body = changes(form, domain);
+        if (Object.keys(body).length === 0) {
+            showNotice("Nothing changed.");
+            return;
+        }
+        busy(save, () => change(
+            (force) => patch(`/domains/${segment(domain.name)}`, body, {force}),
+            async (saved) => {
+                showNotice(`Saved the settings of ${saved.name}.`);
+                await renderDetailInto(form.closest(".view"), domain.name, false);
+            }));
+    });
+    return form;
+}
+
+async function renderDetailInto(view, name, fresh = true) {
+    const [domain, certs] = await Promise.all([
+        get(`/domains/${segment(name)}`),
+        get("/certificates?own=false"),
+    ]);
+    if (!view || !view.isConnected) return;
+    const ownRecord = !domain.record || domain.record === domain.name;
+    const remove = canChange() && ownRecord
+        ? confirmButton("Delete domain", `Delete the domain ${domain.name} and its settings?`, () =>
+            change(() => del(`/domains/${segment(domain.name)}`), () => {
+                showNotice(`Deleted ${domain.name}.`);
+                navigate("#/domains");
+            }), {dataTest: "domain-delete"})
+        : null;
+    const inherited = domain.record && domain.record !== domain.name
+        ? h("p", {class: "note"}, `${domain.name} has no record of its own: these are the settings of `,
+            h("a", {href: `#/domains/${segment(domain.record)}`}, domain.record), ".")
+        : null;
+    replace(view,
+            h("p", {class: "crumbs"}, h("a", {href: "#/domains"}, "← All domains")),
+            pageHead("Domain settings: " + domain.name, remove),
+            inherited,
+            nextMessage(domain),
+            (domain.warnings || []).length
+                ? h("ul", {class: "inline-warnings"}, domain.warnings.map((w) => h("li", null, w))) : null,
+            settingsForm(domain, certs.certificates || []),
+            h("section", {"aria-labelledby": "keys-title"},
+              h("h2", {id: "keys-title"}, "OpenPGP keys bound to this domain"),
+              boundKeys(domain),
+              h("p", {class: "hint"}, "Bind a key on its page: ", h("a", {href: "#/pgp"}, "OpenPGP keys"),
+                " → Details for PGP key → Domains.")));
+    if (!fresh) view.dataset.ready = "true";
+}
+
+export async function renderDetail(view, {id}) {
+    await renderDetailInto(view, id);
+}
