@@ -96,7 +96,9 @@ httplib::Headers security_headers() {
          "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
         {"X-Frame-Options", "DENY"},
         {"X-Content-Type-Options", "nosniff"},
-        {"Referrer-Policy", "no-referrer"},
+        // Not no-referrer: under it a browser sends "Origin: null" with the login form, and the
+        // login could not tell its own page from another site's.
+        {"Referrer-Policy", "same-origin"},
         {"Cache-Control", "no-store"},
         {"Strict-Transport-Security", "max-age=31536000"},
     };

@@ -196,7 +196,7 @@ class Auth(ApiTestCase):
             self.assertEqual(r.header("Content-Security-Policy"), CSP, r)
             self.assertEqual(r.header("X-Frame-Options"), "DENY")
             self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
-            self.assertEqual(r.header("Referrer-Policy"), "no-referrer")
+            self.assertEqual(r.header("Referrer-Policy"), "same-origin")
             self.assertEqual(r.header("Cache-Control"), "no-store")
             self.assertTrue(r.header("Strict-Transport-Security").startswith("max-age="))
 
