@@ -148,6 +148,20 @@ Status Accounts::audit(std::string_view action, std::string_view object, std::st
     return store_.append_audit(record);
 }
 
+Status Accounts::session_login(std::string_view name, std::string_view from) {
+    return audit("session.login", name, "from " + std::string(from));
+}
+
+Status Accounts::session_logout(std::string_view name, std::string_view from) {
+    return audit("session.logout", name, "from " + std::string(from));
+}
+
+Status Accounts::session_login_failed(std::string_view name, std::string_view from,
+                                      unsigned in_a_row) {
+    return audit("session.login-failed", name,
+                 "from " + std::string(from) + ", " + std::to_string(in_a_row) + " in a row");
+}
+
 Result<AdminAccount> Accounts::add_user(std::string_view name, AdminRole role,
                                         std::string_view password) {
     SEALGATE_TRY(check_account_name(name));

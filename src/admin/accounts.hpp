@@ -15,7 +15,9 @@
 //     lookup reveals at most something about a hash, from which no token follows).
 //   - Every change is written to the audit log as the Actor the Accounts were made for
 //     ("account.add", "account.password", "account.remove", "token.create", "token.revoke").
-//     Reads, logins and token use are not audited; a failed login is the caller's to log.
+//     The listener records logins, logouts and failed logins through the same log (the
+//     session_* calls below: "session.login", "session.logout", "session.login-failed").
+//     Reads and token use are not audited.
 //   - Not thread-safe, like the Service; hash_password and verify_password are (they touch no
 //     store), so a caller may run them outside its lock.
 #pragma once
@@ -66,6 +68,13 @@ class Accounts {
     // The token whose secret this is; nullopt for an unknown, revoked or malformed secret.
     // Updates last_used when it is older than an hour (a store write bumps the generation).
     Result<std::optional<ApiToken>> authenticate_token(std::string_view secret, std::time_t now);
+
+    // The audit records of the listener's sessions. The Actor is the account ("user:alice") for
+    // a login and a logout, and "anonymous" for a failed login; `object` is the name (for a
+    // failed login: as tried, when it is a valid name; the password never), `from` the client.
+    Status session_login(std::string_view name, std::string_view from);
+    Status session_logout(std::string_view name, std::string_view from);
+    Status session_login_failed(std::string_view name, std::string_view from, unsigned in_a_row);
 
   private:
     Status audit(std::string_view action, std::string_view object, std::string change);

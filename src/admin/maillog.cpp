@@ -109,6 +109,9 @@ Result<TestMessage> Service::make_test_message(std::string_view from, std::strin
         "\r\nMessage-ID: <" + message.message_id + ">\r\nMIME-Version: 1.0\r\n" +
         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
         "This is a test message from sealgate send-test.\r\nIf you can read it, it arrived.\r\n";
+    // Recorded when made (the mail log tells what the gateway then did with it).
+    SEALGATE_TRY(audited("test-message", message.message_id,
+                         "from " + std::string(from) + " to " + std::string(to)));
     return message;
 }
 

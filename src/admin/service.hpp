@@ -281,7 +281,8 @@ class Service {
 
     // Mail log, test message, status, audit.
     Result<LogPage> search_log(const LogSearch& search);
-    // A test message from `from` to `to` (both checked as addresses), with a unique Message-ID.
+    // A test message from `from` to `to` (both checked as addresses), with a unique Message-ID;
+    // audited as "test-message" with the Message-ID as its object.
     Result<TestMessage> make_test_message(std::string_view from, std::string_view to,
                                           std::time_t now);
     Result<StatusView> status(std::time_t now);

@@ -8,6 +8,7 @@
 
 #include "app/cli.hpp"
 #include "core/hex.hpp"
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "pipeline/delivery.hpp"
 #include "policy/expiry.hpp"
@@ -40,19 +41,6 @@ std::string message_id_of(std::string_view data) {
         pos = eol + 2;
     }
     return {};
-}
-
-// One structured line per event on stderr (journald/syslog pick it up).
-void log_line(const std::string& text) {
-    // Format the time once per second, not once per line.
-    thread_local std::time_t formatted_at = -1;
-    thread_local std::string stamp;
-    const std::time_t now = std::time(nullptr);
-    if (now != formatted_at) {
-        stamp = format_timestamp(now);
-        formatted_at = now;
-    }
-    std::fprintf(stderr, "%s sealgate: %s\n", stamp.c_str(), text.c_str());
 }
 
 // The message planned (stages 1–4) and, when they fit in memory together, every copy rendered.

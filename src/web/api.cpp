@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 
 #include "admin/accounts.hpp"
 #include "core/hex.hpp"
+#include "core/log.hpp"
 
 namespace sealgate::web {
 
@@ -60,31 +60,64 @@ bool matches(const std::string& pattern, const std::vector<std::string_view>& pa
     return true;
 }
 
-std::string cookie_value(const httplib::Request& request, std::string_view name) {
-    for (auto [it, end] = request.headers.equal_range("Cookie"); it != end; ++it) {
-        std::string_view rest = it->second;
-        while (!rest.empty()) {
-            const auto semi = rest.find(';');
-            std::string_view pair = rest.substr(0, semi);
-            rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-            while (!pair.empty() && pair.front() == ' ')
-                pair.remove_prefix(1);
-            const auto eq = pair.find('=');
-            if (eq != std::string_view::npos && pair.substr(0, eq) == name)
-                return std::string(pair.substr(eq + 1));
-        }
-    }
-    return {};
-}
-
 Refusal unauthorized(std::string message) {
     Refusal r{401, "unauthorized", std::move(message), {}};
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealgate\"");
     return r;
 }
 
+}  // namespace
+
+std::optional<std::string> session_cookie(const httplib::Request& request) {
+    std::optional<std::string> found;
+    for (auto [it, end] = request.headers.equal_range("Cookie"); it != end; ++it) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto semi = rest.find(';');
+            std::string_view pair = rest.substr(0, semi);
+            rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+            while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t'))
+                pair.remove_prefix(1);
+            const auto eq = pair.find('=');
+            if (eq == std::string_view::npos || pair.substr(0, eq) != kSessionCookie)
+                continue;
+            if (found)
+                return std::nullopt;
+            found = std::string(pair.substr(eq + 1));
+        }
+    }
+    return found ? std::optional<std::string>(std::move(*found)) : std::optional<std::string>("");
+}
+
+Answer<Caller> session_caller(ApiContext& ctx, const httplib::Request& request) {
+    const auto id = session_cookie(request);
+    if (!id)
+        return tl::unexpected(
+            unauthorized("the session cookie is given more than once: log in again"));
+    if (id->empty())
+        return tl::unexpected(unauthorized("log in, or send \"Authorization: Bearer <token>\""));
+    auto session = ctx.sessions.find(*id, Clock::now());
+    if (!session)
+        return tl::unexpected(unauthorized("the session has ended: log in again"));
+    // The account as it is now: a removed or changed account ends the session.
+    const std::lock_guard lock(ctx.mutex);
+    auto account = ctx.store.find_account(session->user);
+    WEB_TRY(account);
+    if (!*account) {
+        ctx.sessions.remove_user(session->user);
+        return tl::unexpected(unauthorized("the account of this session was removed"));
+    }
+    if (!same_secret(credential_stamp(**account), session->stamp)) {
+        ctx.sessions.remove(*id);
+        return tl::unexpected(unauthorized(
+            "the account of this session has changed (password or role): log in again"));
+    }
+    return Caller{session->user, "user:" + session->user, (*account)->role, true, session->csrf};
+}
+
+namespace {
+
 Answer<Caller> authenticate(ApiContext& ctx, const httplib::Request& request) {
-    const auto now = Clock::now();
     if (request.has_header("Authorization")) {
         const std::string value = request.get_header_value("Authorization");
         const std::string_view scheme = "bearer ";
@@ -101,21 +134,7 @@ Answer<Caller> authenticate(ApiContext& ctx, const httplib::Request& request) {
             return tl::unexpected(unauthorized("unknown or revoked API token"));
         return Caller{(*token)->name, "token:" + (*token)->name, (*token)->role, false, {}};
     }
-    const std::string id = cookie_value(request, "sealgate_session");
-    if (id.empty())
-        return tl::unexpected(unauthorized("log in, or send \"Authorization: Bearer <token>\""));
-    auto session = ctx.sessions.find(id, now);
-    if (!session)
-        return tl::unexpected(unauthorized("the session has ended: log in again"));
-    // The account as it is now: removed accounts lose their sessions, a new role applies at once.
-    const std::lock_guard lock(ctx.mutex);
-    auto account = ctx.store.find_account(session->user);
-    WEB_TRY(account);
-    if (!*account) {
-        ctx.sessions.remove_user(session->user);
-        return tl::unexpected(unauthorized("the account of this session was removed"));
-    }
-    return Caller{session->user, "user:" + session->user, (*account)->role, true, session->csrf};
+    return session_caller(ctx, request);
 }
 
 bool is_change(const std::string& method) {
@@ -151,7 +170,7 @@ Answer<Reply> dispatch(const Routes& routes, ApiContext& ctx, const httplib::Req
     }
 
     if (is_change(method) && caller->session &&
-        request.get_header_value("X-CSRF-Token") != caller->csrf)
+        !same_secret(request.get_header_value("X-CSRF-Token"), caller->csrf))
         return refuse(403, "csrf",
                       "missing or wrong X-CSRF-Token (GET /api/v1/session tells the token)");
     if (caller->role != AdminRole::admin && (is_change(method) || route->admin_only))
@@ -184,8 +203,8 @@ void serve_api(const Routes& routes, ApiContext& ctx, const httplib::Request& re
     auto reply = dispatch(routes, ctx, request);
     if (!reply) {
         if (reply.error().status >= 500)
-            std::fprintf(stderr, "sealgate: admin: %s %s: %s\n", request.method.c_str(),
-                         request.path.c_str(), reply.error().message.c_str());
+            log_line("admin: " + request.method + " " + request.path + ": " +
+                     reply.error().message);
         write_refusal(response, reply.error());
         return;
     }

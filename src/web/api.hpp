@@ -101,6 +101,19 @@ void add_account_routes(Routes& routes);  // session, users, tokens
 void serve_api(const Routes& routes, ApiContext& ctx, const httplib::Request& request,
                httplib::Response& response);
 
+// The session cookie's name: the __Host- prefix makes a browser keep it only from a secure
+// origin, for Path=/ and without a Domain (RFC 6265bis §4.1.3.2), so no sibling host can set it.
+inline constexpr std::string_view kSessionCookie = "__Host-sealgate_session";
+
+// The session cookie's value: "" when the request has none; nullopt when it has it more than
+// once (a cookie planted beside ours: refused, never the first one taken).
+std::optional<std::string> session_cookie(const httplib::Request& request);
+
+// The caller of a request by its session cookie, with the account as it is now: 401 when there
+// is no cookie, it is given twice, its session has ended, or the account was removed or has
+// changed since the login (password, role, removed and re-added): then the session ends too.
+Answer<Caller> session_caller(ApiContext& ctx, const httplib::Request& request);
+
 // Writes a refusal in the API's error form.
 void write_refusal(httplib::Response& response, const Refusal& refusal);
 

@@ -64,6 +64,10 @@ Answer<Reply> set_password(Call& c) {
     WEB_TRY(password);
     auto account = accounts_of(c).set_password(*name, *password);
     WEB_TRY(account);
+    // Every session of the account ends, the caller's own too (the UI shows the login again):
+    // whoever held one logs in with the new password. (The credential stamp would end them at
+    // their next request anyway; this frees their slots now.)
+    c.ctx.sessions.remove_user(*name);
     return changed(account_json(*account), {});
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <set>
+#include <vector>
 
 namespace sealgate::web {
 
@@ -34,15 +37,30 @@ Answer<Fields> Fields::parse(std::string_view content_type, std::string_view bod
         return refuse(415, "unsupported_media_type",
                       "this endpoint takes a JSON body (Content-Type: application/json)");
     bool too_deep = false;
-    const nlohmann::json::parser_callback_t limit_depth =
-        [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    // RFC 8259 §4 leaves duplicate names to the reader, and readers differ (last wins here,
+    // first elsewhere): a body that two readers would understand differently is refused.
+    std::optional<std::string> duplicate;
+    std::vector<std::set<std::string>> keys;  // of each object being read
+    const nlohmann::json::parser_callback_t check =
+        [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+            using Event = nlohmann::json::parse_event_t;
             if (depth > kMaxDepth)
                 too_deep = true;
-            return !too_deep;
+            if (event == Event::object_start)
+                keys.emplace_back();
+            else if (event == Event::object_end && !keys.empty())
+                keys.pop_back();
+            else if (event == Event::key && !keys.empty() && !duplicate &&
+                     !keys.back().insert(parsed.get<std::string>()).second)
+                duplicate = parsed.get<std::string>();
+            return !too_deep && !duplicate;
         };
-    nlohmann::json value = nlohmann::json::parse(body.begin(), body.end(), limit_depth, false);
+    nlohmann::json value = nlohmann::json::parse(body.begin(), body.end(), check, false);
     if (too_deep)
         return bad_input("the JSON body is nested deeper than " + std::to_string(kMaxDepth));
+    if (duplicate)
+        return bad_input("field " + field_name(duplicate->substr(0, 80)) +
+                         " is given more than once");
     if (value.is_discarded())
         return bad_input("the body is not valid JSON");
     if (!value.is_object())

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "admin/accounts.hpp"
+#include "core/log.hpp"
 #include "web/api.hpp"
 #include "web/assets.hpp"
 #include "web/body.hpp"
@@ -26,7 +27,6 @@ namespace sealgate::web {
 
 namespace {
 
-constexpr const char* kCookie = "sealgate_session";
 constexpr const char* kWrongLogin = "Wrong user name or password.";
 constexpr int kBacklog = 64;
 
@@ -121,25 +121,40 @@ std::string code_of(int status) {
     }
 }
 
-std::string cookie_of(const httplib::Request& request) {
-    for (auto [it, end] = request.headers.equal_range("Cookie"); it != end; ++it) {
-        const std::string& v = it->second;
-        std::size_t start = 0;
-        while (start < v.size()) {
-            auto semi = v.find(';', start);
-            if (semi == std::string::npos)
-                semi = v.size();
-            std::string_view pair(v.data() + start, semi - start);
-            while (!pair.empty() && pair.front() == ' ')
-                pair.remove_prefix(1);
-            const std::string_view prefix = "sealgate_session=";
-            if (pair.substr(0, prefix.size()) == prefix)
-                return std::string(pair.substr(prefix.size()));
-            start = semi + 1;
-        }
-    }
-    return {};
+// The Set-Cookie value of the session cookie (an empty id: the one that removes it).
+std::string session_set_cookie(const std::string& id) {
+    return std::string(kSessionCookie) + "=" + id + "; HttpOnly; Secure; SameSite=Strict; Path=/" +
+           (id.empty() ? "; Max-Age=0" : "");
 }
+
+// A reserved login attempt (LoginThrottle::begin) is resolved on every path: one that ends
+// before the password was judged (the store failed, an exception) is cancelled.
+class Attempt {
+  public:
+    Attempt(LoginThrottle& throttle, const std::string& name, const std::string& address)
+        : throttle_(throttle), name_(name), address_(address) {}
+    ~Attempt() {
+        if (!resolved_)
+            throttle_.cancel(name_, address_);
+    }
+    Attempt(const Attempt&) = delete;
+    Attempt& operator=(const Attempt&) = delete;
+
+    unsigned failed() {
+        resolved_ = true;
+        return throttle_.failed(name_, address_, Clock::now());
+    }
+    void succeeded() {
+        resolved_ = true;
+        throttle_.succeeded(name_, address_);
+    }
+
+  private:
+    LoginThrottle& throttle_;
+    const std::string& name_;
+    const std::string& address_;
+    bool resolved_ = false;
+};
 
 void redirect(httplib::Response& response, const std::string& location) {
     response.status = 303;
@@ -273,7 +288,7 @@ void Listener::Impl::handle(const httplib::Request& request, httplib::Response& 
     }
     const bool get = request.method == "GET" || request.method == "HEAD";
     if (path == "/" && get) {
-        if (!cookie_of(request).empty() && ctx.sessions.find(cookie_of(request), Clock::now()))
+        if (session_caller(ctx, request))
             return redirect(response, "/ui/");
         return html(response, 200, login_page(""));
     }
@@ -307,22 +322,22 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
     // Names that cannot be accounts are logged as such, not as they were sent (log injection).
     const std::string shown = admin::check_account_name(name) ? name : "(not a valid name)";
 
-    if (const long wait = ctx.throttle.wait(name, address, now); wait > 0) {
-        std::fprintf(stderr, "sealgate: admin: login for %s from %s refused: throttled (%lds)\n",
-                     shown.c_str(), address.c_str(), wait);
+    if (const long wait = ctx.throttle.begin(name, address, now); wait > 0) {
+        log_line("admin: login for " + shown + " from " + address + " refused: throttled (" +
+                 std::to_string(wait) + "s)");
         response.set_header("Retry-After", std::to_string(wait));
         return html(response, 429,
                     login_page("Too many failed logins: try again in " + std::to_string(wait) +
                                " seconds."));
     }
+    Attempt attempt(ctx.throttle, name, address);
 
     std::optional<AdminAccount> account;
     if (admin::check_account_name(name)) {
         const std::lock_guard lock(ctx.mutex);
         auto found = store->find_account(name);
         if (!found) {
-            std::fprintf(stderr, "sealgate: admin: login for %s: %s\n", shown.c_str(),
-                         found.error().reason.c_str());
+            log_line("admin: login for " + shown + ": " + found.error().reason);
             return html(response, 503, login_page("The store is not available: try again."));
         }
         account = std::move(*found);
@@ -340,36 +355,63 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
         hashing.release();
     }
     if (!right) {
-        const unsigned failures = ctx.throttle.failed(name, address, Clock::now());
-        std::fprintf(stderr, "sealgate: admin: failed login for %s from %s (%u in a row)\n",
-                     shown.c_str(), address.c_str(), failures);
+        const unsigned failures = attempt.failed();
+        log_line("admin: failed login for " + shown + " from " + address + " (" +
+                 std::to_string(failures) + " in a row)");
+        {
+            const std::lock_guard lock(ctx.mutex);
+            admin::Accounts audit(*store, admin::Actor{"anonymous"});
+            if (auto st = audit.session_login_failed(shown, address, failures); !st)
+                log_line("admin: audit log: " + st.error().reason);
+        }
         return html(response, 401, login_page(kWrongLogin));
     }
-    ctx.throttle.succeeded(name);
-    const auto made = ctx.sessions.create(name, Clock::now());
-    std::fprintf(stderr, "sealgate: admin: %s logged in from %s\n", name.c_str(), address.c_str());
-    response.set_header("Set-Cookie", std::string(kCookie) + "=" + made.id +
-                                          "; HttpOnly; Secure; SameSite=Strict; Path=/");
+    attempt.succeeded();
+    const auto made = ctx.sessions.create(name, credential_stamp(*account), Clock::now());
+    if (!made) {
+        log_line("admin: login for " + name + " from " + address +
+                 " refused: the session table is full");
+        return html(response, 503, login_page("Too many sessions: try again later."));
+    }
+    {
+        // A login that cannot be recorded does not happen.
+        const std::lock_guard lock(ctx.mutex);
+        admin::Accounts audit(*store, admin::Actor{"user:" + name});
+        if (auto st = audit.session_login(name, address); !st) {
+            ctx.sessions.remove(made->id);
+            log_line("admin: login for " + name + " refused: audit log: " + st.error().reason);
+            return html(response, 503, login_page("The store is not available: try again."));
+        }
+    }
+    log_line("admin: " + name + " logged in from " + address);
+    response.set_header("Set-Cookie", session_set_cookie(made->id));
     redirect(response, "/ui/");
 }
 
 void Listener::Impl::logout(const httplib::Request& request, httplib::Response& response) {
-    const std::string id = cookie_of(request);
-    if (!id.empty()) {
-        if (auto session = ctx.sessions.find(id, Clock::now())) {
+    const auto id = session_cookie(request);
+    if (id && !id->empty()) {
+        if (auto session = ctx.sessions.find(*id, Clock::now())) {
+            // The header (a script), or the form field (the UI's button) of a form post; never
+            // the query string, which ends up in logs and the history.
             std::string token = request.get_header_value("X-CSRF-Token");
-            if (token.empty() && media_type(request.get_header_value("Content-Type")) ==
-                                     "application/x-www-form-urlencoded")
+            if (token.empty() && request.target.find('?') == std::string::npos &&
+                media_type(request.get_header_value("Content-Type")) ==
+                    "application/x-www-form-urlencoded")
                 token = request.get_param_value("csrf");
-            if (token != session->csrf)
+            if (!same_secret(token, session->csrf))
                 return write_refusal(response,
                                      Refusal{403, "csrf", "missing or wrong CSRF token", {}});
-            ctx.sessions.remove(id);
+            ctx.sessions.remove(*id);
+            const std::string& address = request.remote_addr;
+            log_line("admin: " + session->user + " logged out from " + address);
+            const std::lock_guard lock(ctx.mutex);
+            admin::Accounts audit(*store, admin::Actor{"user:" + session->user});
+            if (auto st = audit.session_logout(session->user, address); !st)
+                log_line("admin: audit log: " + st.error().reason);
         }
     }
-    response.set_header("Set-Cookie", std::string(kCookie) +
-                                          "=; HttpOnly; Secure; SameSite=Strict; Path=/; "
-                                          "Max-Age=0");
+    response.set_header("Set-Cookie", session_set_cookie(""));
     redirect(response, "/");
 }
 
@@ -377,11 +419,8 @@ void Listener::Impl::ui(const httplib::Request& request, httplib::Response& resp
     std::string file = request.path.substr(4);
     if (file.empty())
         file = "index.html";
-    if (!public_asset(file)) {
-        const std::string id = cookie_of(request);
-        if (id.empty() || !ctx.sessions.find(id, Clock::now()))
-            return redirect(response, "/");
-    }
+    if (!public_asset(file) && !session_caller(ctx, request))
+        return redirect(response, "/");
     const auto asset = find_asset(file);
     if (!asset)
         return write_refusal(response, Refusal{404, "not_found", "no such file: " + file, {}});

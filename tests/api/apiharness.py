@@ -117,7 +117,7 @@ class Client:
             if self.token is not None:
                 h.setdefault("Authorization", f"Bearer {self.token}")
             if self.cookie is not None:
-                h.setdefault("Cookie", f"sealgate_session={self.cookie}")
+                h.setdefault("Cookie", f"__Host-sealgate_session={self.cookie}")
             if self.csrf is not None:
                 h.setdefault("X-CSRF-Token", self.csrf)
             conn.putrequest(method, path, skip_accept_encoding=True)
@@ -199,7 +199,7 @@ class ApiTestCase(E2ETestCase):
         r = c.login(user, password)
         self.assertEqual(r.status, 303, r)
         cookie = r.header("Set-Cookie")
-        c.cookie = re.match(r"sealgate_session=([^;]+);", cookie).group(1)
+        c.cookie = re.match(r"__Host-sealgate_session=([^;]+);", cookie).group(1)
         s = c.get("/api/v1/session")
         self.assertEqual(s.status, 200, s)
         c.csrf = s.json()["csrf_token"]

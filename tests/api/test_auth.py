@@ -111,7 +111,7 @@ class Auth(ApiTestCase):
         self.assertEqual(r.status, 303, r)
         self.assertEqual(r.header("Location"), "/ui/")
         cookie = r.header("Set-Cookie")
-        m = re.fullmatch(r"sealgate_session=([A-Za-z0-9_-]{43}); (.*)", cookie)
+        m = re.fullmatch(r"__Host-sealgate_session=([A-Za-z0-9_-]{43}); (.*)", cookie)
         self.assertIsNotNone(m, cookie)
         flags = [f.strip() for f in m.group(2).split(";")]
         for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"]:

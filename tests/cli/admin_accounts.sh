@@ -44,12 +44,12 @@ expect "the token is one word of 32 or more characters, alone on its line" \
 expect "it is the only such word in the output" test "$(long_words token.out)" -eq 1
 expect "the output says it is shown once" grep -q "shown once" token.out
 expect "the store keeps only its SHA-256" \
-    sh -c "! sqlite3 '$W/a.db' .dump | grep -qF '$TOKEN' && sqlite3 '$W/a.db' .dump | grep -q \"\$(printf %s '$TOKEN' | sha256sum | cut -c1-64)\""
+    sh -c "! sqlite3 '$W/a.db' .dump | grep -qF -e '$TOKEN' && sqlite3 '$W/a.db' .dump | grep -q \"\$(printf %s '$TOKEN' | sha256sum | cut -c1-64)\""
 expect "a second token differs" sh -c "'$SEALGATE' --store '$W/a.db' admin token create --name ro --role viewer > token2.out && [ \"\$(head -1 token2.out)\" != '$TOKEN' ]"
 expect_not "a token name twice is refused" A admin token create --name deploy --role viewer
 expect "token list shows both" \
     sh -c "'$SEALGATE' --store '$W/a.db' admin token list > tlist.out && grep -Eq '^deploy +admin .*last used never' tlist.out && grep -Eq '^ro +viewer ' tlist.out"
-expect "token list never shows a token" test "$(grep -cF "$TOKEN" tlist.out)" -eq 0
+expect "token list never shows a token" test "$(grep -cF -e "$TOKEN" tlist.out)" -eq 0
 expect "token revoke" A admin token revoke deploy
 expect_not "token revoke of nothing" A admin token revoke deploy
 expect "one token left" test "$(A admin token list | wc -l)" -eq 1

@@ -69,6 +69,25 @@ TEST(Fields, WrongTypesNameTheFieldAndTheType) {
     EXPECT_FALSE(negative->optional_int("n", 0, 65536));
 }
 
+TEST(Fields, RefusesADuplicateKeyNamingIt) {
+    for (const char* body : {
+             R"({"name": "a.example", "name": "b.example"})",
+             R"({"name": "a.example", "local": true, "name": "a.example"})",
+             R"({"list": [{"x": 1, "x": 2}], "name": "a.example"})",
+         }) {
+        auto f = parse(body);
+        ASSERT_FALSE(f) << body;
+        EXPECT_EQ(f.error().status, 400);
+        EXPECT_NE(f.error().message.find("is given more than once"), std::string::npos);
+    }
+    auto f = parse(R"({"name": "a.example", "name": "b.example"})");
+    EXPECT_EQ(f.error().message, "field \"name\" is given more than once");
+    // The same key in different objects is no duplicate.
+    auto nested =
+        Fields::parse("application/json", R"({"a": {"k": 1}, "b": {"k": 2}})", {"a", "b"});
+    EXPECT_TRUE(nested) << nested.error().message;
+}
+
 TEST(Fields, OnlyJson) {
     const auto f = Fields::parse("text/plain", "{}", {});
     ASSERT_FALSE(f);
