@@ -412,6 +412,9 @@ bool GuardedServer::serve(SSL& ssl, int fd, const std::string& client) {
         const bool written =
             process_request(stream, n == limits_.max_requests, closed, [&](httplib::Request& req) {
                 req.ssl = &ssl;
+                // A Range is refused (the pre-routing handler); httplib would still cut the
+                // refusal's body to the ranges.
+                req.ranges.clear();
                 stream.start_body(limits_.max_body);
             });
         t_close_after = nullptr;
