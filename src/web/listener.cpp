@@ -20,6 +20,7 @@
 #include "web/api.hpp"
 #include "web/assets.hpp"
 #include "web/body.hpp"
+#include "web/guarded_server.hpp"
 #include "web/pages.hpp"
 #include "web/tls_identity.hpp"
 
@@ -29,6 +30,8 @@ namespace {
 
 constexpr const char* kWrongLogin = "Wrong user name or password.";
 constexpr int kBacklog = 64;
+constexpr std::size_t kKeepAliveRequests = 100;
+constexpr int kKeepAliveSeconds = 3;
 
 // httplib's own pool queues connections without bound; this one holds at most `max_waiting`
 // and makes the accepting thread wait beyond that (so the kernel's accept queue fills and the
@@ -112,8 +115,12 @@ std::string code_of(int status) {
             return "not_found";
         case 405:
             return "method_not_allowed";
+        case 411:
+            return "length_required";
         case 413:
             return "too_large";
+        case 416:
+            return "range_not_satisfiable";
         case 415:
             return "unsupported_media_type";
         default:
@@ -191,15 +198,6 @@ std::vector<std::string> certificate_hosts(const ListenerConfig& config) {
     return hosts;
 }
 
-// httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed when Debian built it): a
-// browser's burst of connections would lose SYNs and wait a second for the retry. listen() on a
-// listening socket sets a new backlog (Linux); the socket is the server's protected member.
-class AdminServer : public httplib::SSLServer {
-  public:
-    using httplib::SSLServer::SSLServer;
-    bool set_backlog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
-};
-
 std::optional<std::uint16_t> port_of(const sockaddr_storage& addr) {
     if (addr.ss_family == AF_INET)
         return ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
@@ -252,7 +250,7 @@ struct Listener::Impl {
     TlsIdentity identity;
     ApiContext ctx;
     Routes routes;
-    std::unique_ptr<AdminServer> server;
+    std::unique_ptr<GuardedServer> server;
     std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
     std::counting_semaphore<2> hashing{2};
     std::thread thread;
@@ -474,9 +472,14 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     add_pgp_log_routes(impl->routes);
 
     Impl* self = impl.get();
-    impl->server =
-        std::make_unique<AdminServer>([self](SSL_CTX& ssl) { return self->setup_tls(ssl); });
-    AdminServer& srv = *impl->server;
+    EdgeLimits limits;
+    limits.max_body = config.max_body;
+    limits.per_client = config.max_per_client;
+    limits.max_requests = kKeepAliveRequests;
+    limits.idle = std::chrono::seconds(kKeepAliveSeconds);
+    impl->server = std::make_unique<GuardedServer>(
+        [self](SSL_CTX& ssl) { return self->setup_tls(ssl); }, limits);
+    GuardedServer& srv = *impl->server;
     if (!srv.is_valid())
         return fail(Error::usage("[admin] the TLS certificate and key do not work together"));
 
@@ -486,10 +489,9 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
         return new BoundedPool(threads, waiting, stopping);
     };
     srv.set_tcp_nodelay(true);
-    srv.set_keep_alive_max_count(100);
-    srv.set_keep_alive_timeout(3);
-    srv.set_read_timeout(10, 0);
-    srv.set_write_timeout(10, 0);
+    // GuardedServer serves the connections; httplib names these in its Keep-Alive header.
+    srv.set_keep_alive_max_count(kKeepAliveRequests);
+    srv.set_keep_alive_timeout(kKeepAliveSeconds);
     srv.set_payload_max_length(config.max_body);
     srv.set_default_headers(security_headers());
     const auto handler = [self](const httplib::Request& req, httplib::Response& res) {

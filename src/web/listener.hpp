@@ -3,12 +3,15 @@
 //
 // Contract:
 //   - HTTPS only (TLS 1.2 or newer), with the certificate of web/tls_identity.hpp. HTTP parsing
-//     is cpp-httplib's; nothing here reads raw request bytes.
-//   - Bounded: `threads` connections are served at once (TCP_NODELAY, keep-alive at most
-//     100 requests and 3 s idle, 10 s read and write timeouts); `max_waiting` more wait for a
-//     thread. Beyond that the listener stops accepting: further connections wait in the
-//     kernel's accept queue (64), and the kernel refuses them once that is full. Request bodies
-//     above `max_body` bytes get 413 before they are read.
+//     is cpp-httplib's, over the connection loop of web/guarded_server.hpp (its bounds: one
+//     client address at most `max_per_client` connections, 10 s for the TLS handshake, 3 s idle
+//     before each request, at most 100 requests, 15 s and 64 KiB of request line and headers
+//     per request, `max_body` bytes of body, 30 s per response).
+//   - Bounded: `threads` connections are served at once (TCP_NODELAY); `max_waiting` more wait
+//     for a thread. Beyond that the listener stops accepting: further connections wait in the
+//     kernel's accept queue (64), and the kernel refuses them once that is full. A body with
+//     a Transfer-Encoding or a Content-Encoding, one without Content-Length, a Content-Length
+//     above `max_body`, and a Range are refused before any body is read.
 //   - Calls into the store and the admin service are serialised by one mutex, on a Store
 //     connection and a KeyStore of the listener's own. At most two password hashes are
 //     computed at once (each takes 64 MiB).
@@ -32,8 +35,11 @@ struct ListenerConfig {
     std::uint16_t port = 8443;     // 0: any free port (tests)
     std::string certificate_file;  // PEM; both files, or neither: the stored self-signed one
     std::string key_file;
-    std::size_t threads = 8;
+    std::size_t threads = 16;
     std::size_t max_waiting = 32;
+    // Below `threads`, so that one client cannot hold them all; not below a browser's own
+    // connections to one server (6).
+    std::size_t max_per_client = 6;
     std::size_t max_body = 1024 * 1024;
 
     // For the status page and the test message.

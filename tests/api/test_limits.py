@@ -1,7 +1,8 @@
 """The admin listener's bounds (web/listener.hpp): a flood of idle connections to the admin port
 holds at most the pool's threads and its waiting queue as open sockets in the daemon (the rest
 wait in the kernel), mail keeps flowing through the SMTP listener meanwhile, and the API answers
-again once the flood is gone."""
+again once the flood is gone. Each connection of a flood comes from an address of its own (127.0.1.x): one
+address holds at most ListenerConfig::max_per_client of them (tests/api/test_edge.py)."""
 
 import os
 import socket
@@ -10,7 +11,20 @@ import unittest
 from apiharness import ApiTestCase
 from harness import message, send, wait_until
 
-THREADS, WAITING = 8, 32  # ListenerConfig's defaults
+THREADS, WAITING = 16, 32  # ListenerConfig's defaults
+
+
+def connect_from(i, port, timeout):
+    """A connection to the admin port from the i-th address of 127.0.1.0/24."""
+    s = socket.socket()
+    s.settimeout(timeout)
+    try:
+        s.bind((f"127.0.1.{i + 1}", 0))
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        raise
+    return s
 
 
 def open_sockets(pid):
@@ -24,15 +38,12 @@ class Limits(ApiTestCase):
         before = open_sockets(pid)
         flood = []
         try:
-            for _ in range(THREADS + WAITING + 30):
-                s = socket.socket()
-                s.settimeout(3)  # a SYN the full accept queue dropped is sent again after 1 s
+            for i in range(THREADS + WAITING + 30):
                 try:
-                    s.connect(("127.0.0.1", self.g.admin_port))
+                    # A SYN the full accept queue dropped is sent again after 1 s.
+                    flood.append(connect_from(i, self.g.admin_port, 3))
                 except OSError:
-                    s.close()  # the kernel's accept queue is full: what the bound is for
-                    break
-                flood.append(s)
+                    break  # the kernel's accept queue is full: what the bound is for
             self.assertGreater(len(flood), THREADS + WAITING)
             # The listener takes what it can hold, and no more.
             wait_until(lambda: open_sockets(pid) >= before + THREADS,
@@ -53,9 +64,8 @@ class Limits(ApiTestCase):
 class StopWithIdleConnections(ApiTestCase):
     def test_sigterm_does_not_wait_for_idle_clients(self):
         # Each would hold a thread for its handshake timeout: 60 idle connections, 10 s each,
-        # 8 at a time, would keep a stopping daemon for a minute. They are cut instead.
-        flood = [socket.create_connection(("127.0.0.1", self.g.admin_port), timeout=3)
-                 for _ in range(60)]
+        # 16 at a time, would keep a stopping daemon for a minute. They are cut instead.
+        flood = [connect_from(i, self.g.admin_port, 3) for i in range(60)]
         try:
             wait_until(lambda: open_sockets(self.g.proc.pid) >= THREADS,
                        "the listener to take the connections")
