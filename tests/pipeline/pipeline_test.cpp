@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "crypto/keygen.hpp"
-#include "support/failing_store.hpp"
 #include "keystore/keystore.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/failing_store.hpp"
 #include "support/store.hpp"
 #include "support/temp_dir.hpp"
 
