@@ -11,6 +11,7 @@ import * as dashboard from "./page-dashboard.js";
 import * as domains from "./page-domains.js";
 import * as certificates from "./page-certificates.js";
 import * as pgp from "./page-pgp.js";
+import * as trust from "./page-trust.js";
 import * as testMessage from "./page-test.js";
 import * as maillog from "./page-maillog.js";
 import * as admins from "./page-admins.js";
@@ -22,6 +23,7 @@ const routes = {
     domains: [domains.renderList, domains.renderDetail],
     certificates: [certificates.renderList, certificates.renderDetail],
     pgp: [pgp.renderList, pgp.renderDetail],
+    trust: [trust.render, null],
     test: [testMessage.render, null],
     maillog: [maillog.renderList, maillog.renderDetail],
     admins: [admins.render, null],

@@ -1,8 +1,9 @@
-// page-pgp.js — #/pgp (the keys, import by file or paste) and #/pgp/<fingerprint> ("Details for
-// PGP key": the fingerprint for the phone check, trust, and the domains the key encrypts for).
+// page-pgp.js — #/pgp (the keys, import by file or paste, create our own key) and
+// #/pgp/<fingerprint> ("Details for PGP key": the fingerprint for the phone check, trust, and the
+// domains the key encrypts for).
 
-import {call, get, del, patch, segment} from "./api.js";
-import {h, replace, table, field, checkbox, facts, grouped, short, when, day, readFile} from "./dom.js";
+import {call, get, post, del, patch, segment} from "./api.js";
+import {h, replace, table, field, checkbox, select, facts, grouped, short, when, day, readFile} from "./dom.js";
 import {pageHead, canChange, change, showNotice, confirmButton, busy, navigate} from "./ui.js";
 
 function usableBadge(key) {
@@ -44,6 +45,30 @@ function importForm() {
     return form;
 }
 
+function createForm() {
+    const uid = h("input", {type: "text", id: "own-uid", required: true, class: "wide",
+                            placeholder: "Example <domain-key@example.com>", dataTest: "own-uid"});
+    const algorithm = select([["ed25519", "Ed25519"], ["rsa3072", "RSA 3072"], ["rsa4096", "RSA 4096"]],
+                             "ed25519", {id: "own-algorithm", dataTest: "own-algorithm"});
+    const expires = h("input", {type: "text", id: "own-expires", value: "2y", required: true, size: "6",
+                                pattern: "[0-9]+[ymwdh]|never", dataTest: "own-expires"});
+    const button = h("button", {type: "submit", class: "primary", dataTest: "own-create"}, "Create");
+    const form = h("form", {class: "row"},
+                   field("User ID", uid, "Name and address of the domain key."),
+                   field("Algorithm", algorithm),
+                   field("Expires after", expires, "2y, 18m, 3w, 10d, 12h or never."),
+                   h("div", {class: "field submit"}, button));
+    form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const body = {uid: uid.value.trim(), algorithm: algorithm.value, expires: expires.value.trim()};
+        busy(button, () => change(() => post("/pgp/own-keys", body), (created) => {
+            showNotice("Created our OpenPGP key.");
+            navigate(`#/pgp/${created.fingerprint}`);
+        }));
+    });
+    return h("details", {class: "panel"}, h("summary", {dataTest: "own-key-summary"}, "Create our own key"), form);
+}
+
 export async function renderList(view) {
     const answer = await get("/pgp/keys");
     replace(view,
@@ -58,7 +83,8 @@ export async function renderList(view) {
                 {title: "Own", cell: (k) => (k.own ? "own" : "")},
             ], answer.keys || [], {empty: "No OpenPGP key yet.", dataTest: "pgp-keys",
                                    rowTest: (k) => "pgp-" + k.fingerprint}),
-            canChange() ? importForm() : null);
+            canChange() ? importForm() : null,
+            canChange() ? createForm() : null);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ key recovers the test text. Besides: an OpenPGP key made by gpg imported and bou
 the "Details for PGP key" page; the API's error text shown for a garbage import; users and tokens;
 the audit log; a viewer who sees no change button and gets the 403 text; no CSP violation and no
 JavaScript error in the console (and a check that the detector sees a violation when there is one).
+The Trust page: a root CA and its CRL made by openssl added by file upload, a CTL entry removed; our
+own OpenPGP key created on the keys page.
 
 Every page visited is saved as a screenshot under $SCREENSHOTS (NN-page.png).
 
@@ -683,6 +685,114 @@ class WebUi(unittest.TestCase):
             self.assertEqual(seen, expected, route)
         self.assert_console_clean()
 
+
+    # --- Trust (CTL, roots, CRLs) and our own OpenPGP key -------------------------------------
+
+    def make_ca_and_crl(self):
+        """A root CA made by openssl, and its (empty) CRL from `openssl ca -gencrl` as DER."""
+        d = self.w.file("ca")
+        os.makedirs(d, exist_ok=True)
+        key, pem, crl = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "ca.crl"))
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem,
+             "-days", "365", "-subj", "/CN=UI Test Root CA/O=sealgate tests",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        self.w.write("ca/index.txt", "")
+        self.w.write("ca/crlnumber", "01\n")
+        config = self.w.write("ca/ca.cnf", "[ca]\ndefault_ca = test_ca\n[test_ca]\n"
+                                           f"database = {d}/index.txt\ncrlnumber = {d}/crlnumber\n"
+                                           "default_md = sha256\ndefault_crl_days = 30\n")
+        run(["openssl", "ca", "-config", config, "-gencrl", "-keyfile", key, "-cert", pem, "-out", crl + ".pem"])
+        run(["openssl", "crl", "-in", crl + ".pem", "-outform", "DER", "-out", crl])
+        return pem, crl
+
+    def test_8_trust_and_own_pgp_key(self):
+        ca_pem, ca_crl = self.make_ca_and_crl()
+        ca_sha = openssl_fingerprint(ca_pem, "sha256").lower()
+        self.gw.cli("cert", "import", self.partner_pem, check=False)  # there, whichever test ran
+        partner = self.partner_sha256.lower()
+        advance = "ab" * 32  # trusted in advance: no certificate with this thumbprint is stored
+        for sha in (partner, advance):
+            status, answer = self.api.call("PUT", f"/ctl/{sha}", json.dumps({"status": "trusted"}).encode(),
+                                           "application/json")
+            self.assertEqual(status, 200, answer)
+        self.login("admin", ADMIN_PASSWORD)
+
+        # Our own OpenPGP key, created on the keys page: its details page shows the API's fingerprint.
+        self.go("pgp")
+        uid = f"Example <domain-key@{LOCAL}>"
+        self.el("own-key-summary").click()
+        self.el("own-uid").send_keys(uid)
+        Select(self.el("own-algorithm")).select_by_value("ed25519")
+        self.el("own-expires").clear()
+        self.el("own-expires").send_keys("1y")
+        self.shot("pgp-create-own")
+        self.el("own-create").click()
+        self.page("pgp", "#/pgp/")
+        self.notice("Created our OpenPGP key")
+        own = [k for k in self.api.call("GET", "/pgp/keys")[1]["keys"] if k["own"] and uid in k["uids"]]
+        self.assertEqual(len(own), 1, own)
+        self.assertEqual(self.el("fingerprint").text, grouped(own[0]["fingerprint"]))
+        self.assertIn(own[0]["fingerprint"], self.d.execute_script("return location.hash"))
+        self.shot("pgp-own-key")
+
+        # The Trust page: the CTL with a link to the stored certificate, none for the other.
+        self.go("trust")
+        self.assertEqual(self.el("page-title").text, "Trust")
+        self.assertEqual(self.el("ctl-" + advance).find_elements(By.CSS_SELECTOR, "a"), [])
+        self.assertIn(grouped(advance), self.el("ctl-" + advance).text)
+        link = self.el("ctl-" + partner).find_element(By.CSS_SELECTOR, '[data-test="ctl-cert-link"]')
+        self.assertEqual(link.text, grouped(partner))
+        self.assertTrue(link.get_attribute("href").endswith("#/certificates/" + partner))
+
+        # A trust root from a PEM file, a CRL from a DER file.
+        self.el("root-file").send_keys(ca_pem)
+        self.el("root-add").click()
+        self.notice("Added 1 trust root")
+        self.wait(lambda: "UI Test Root CA" in self.el("root-" + ca_sha).text, "the root listed")
+        self.assertIn("CA", self.el("root-" + ca_sha).text)
+        self.assertEqual([r["sha256"] for r in self.api.call("GET", "/roots")[1]["roots"]], [ca_sha])
+        self.el("crl-file").send_keys(ca_crl)
+        self.el("crl-add").click()
+        self.notice("Imported the CRL")
+        crls = self.api.call("GET", "/crls")[1]["crls"]
+        self.assertEqual(len(crls), 1, crls)
+        self.assertIn("UI Test Root CA", crls[0]["issuer"])
+        self.wait(lambda: [e.text for e in self.els("crl-issuer")] == [crls[0]["issuer"]], "the CRL's issuer")
+        self.assertEqual(self.els("crl-stale"), [])
+
+        # Removing the advance CTL entry asks first, then it is gone; the partner's stays.
+        self.el("ctl-remove-" + advance).click()
+        self.d.switch_to.alert.accept()
+        self.notice("Removed from the CTL")
+        self.wait(lambda: not self.els("ctl-" + advance), "the CTL entry gone")
+        self.assertEqual([e["sha256"] for e in self.api.call("GET", "/ctl")[1]["entries"]
+                          if e["sha256"] == advance], [])
+        self.assertTrue(self.els("ctl-" + partner))
+        self.shot("trust")
+        self.assert_console_clean()
+
+        # A viewer sees the same lists and no button that changes them.
+        self.login("viewer", VIEWER_PASSWORD)
+        self.go("trust")
+        self.assertTrue(self.els("ctl-" + partner) and self.els("root-" + ca_sha) and self.els("crl-issuer"))
+        for selector in ('[data-test^="ctl-remove-"]', '[data-test^="root-remove-"]', '[data-test="root-add"]',
+                         '[data-test="root-file"]', '[data-test="crl-add"]', '[data-test="crl-file"]'):
+            self.assertEqual(self.d.find_elements(By.CSS_SELECTOR, selector), [], selector)
+        self.shot("viewer-trust")
+        self.go("pgp")
+        self.assertEqual(self.els("own-create"), [])
+        self.assertEqual(self.els("own-key-summary"), [])
+
+        # The admin removes the root again.
+        self.login("admin", ADMIN_PASSWORD)
+        self.go("trust")
+        self.el("root-remove-" + ca_sha).click()
+        self.d.switch_to.alert.accept()
+        self.notice("Removed the trust root")
+        self.wait(lambda: not self.els("root-" + ca_sha), "the root gone")
+        self.assertEqual(self.api.call("GET", "/roots")[1]["roots"], [])
+        self.assert_console_clean()
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
