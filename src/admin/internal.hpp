@@ -16,8 +16,8 @@
 
 namespace sealgate::admin::detail {
 
-// A verdict of policy/admin_rules.hpp applied to a change: refused with Error::conflict (every
-// reason, "(give --force to do it anyway)") when a finding needs force and none was given; else
+// A verdict of policy/admin_rules.hpp applied to a change: refused with Error::needs_force (every
+// reason; each interface adds how to insist) when a finding needs force and none was given; else
 // every finding's text goes to `warnings` and those that force overrode to `overridden` too.
 Status judge(const policy::Verdict& verdict, bool force, std::vector<std::string>& warnings,
              std::vector<std::string>& overridden);

@@ -56,7 +56,7 @@ namespace detail {
 Status judge(const policy::Verdict& verdict, bool force, std::vector<std::string>& warnings,
              std::vector<std::string>& overridden) {
     if (verdict.needs_force() && !force)
-        return fail(Error::conflict(verdict.forced_text() + " (give --force to do it anyway)"));
+        return fail(Error::needs_force(verdict.forced_text()));
     for (const auto& f : verdict.findings) {
         warnings.push_back(f.text);
         if (f.needs_force)

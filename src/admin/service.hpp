@@ -10,8 +10,9 @@
 //     is the caller's (it needs the network): the Service builds it (make_test_message) and finds
 //     what the gateway did with it in the mail log.
 //   - Errors are core/error.hpp kinds: bad_input (a value that is not what it must be), not_found,
-//     conflict (exists already; a change that needs force, with every reason and "(give --force
-//     to do it anyway)"), ambiguous (a prefix), unusable, temporary (the store).
+//     conflict (exists already), needs_force (a change the rules refuse unless insisted on, with
+//     every reason; the interface adds how to insist), ambiguous (a prefix), unusable, temporary
+//     (the store).
 //   - Every change that succeeds is written to the audit log, in the same store, by the actor the
 //     Service was made for: what (an action word such as "domain.update"), which object, and old
 //     → new where there is an old value. A change that fails writes nothing. Reads are not

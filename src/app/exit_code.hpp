@@ -21,6 +21,7 @@ constexpr int exit_code(ErrorKind kind) {
         case ErrorKind::usage:
         case ErrorKind::not_found:
         case ErrorKind::conflict:
+        case ErrorKind::needs_force:
         case ErrorKind::ambiguous:
         case ErrorKind::unusable:
             break;

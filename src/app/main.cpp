@@ -43,7 +43,10 @@ int main(int argc, char** argv) {
         const Status st = cli.action();
         quiet.reset();
         if (!st) {
-            std::fprintf(stderr, "sealgate: %s\n", st.error().reason.c_str());
+            // A change the rules refuse unless insisted on: the command line's way to insist.
+            const bool force = st.error().kind == ErrorKind::needs_force;
+            std::fprintf(stderr, "sealgate: %s%s\n", st.error().reason.c_str(),
+                         force ? " (give --force to do it anyway)" : "");
             return app::exit_code(st.error().kind);
         }
     } catch (const std::exception& e) {

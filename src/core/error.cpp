@@ -14,6 +14,8 @@ std::string_view to_string(ErrorKind kind) {
             return "not_found";
         case ErrorKind::conflict:
             return "conflict";
+        case ErrorKind::needs_force:
+            return "needs_force";
         case ErrorKind::ambiguous:
             return "ambiguous";
         case ErrorKind::unusable:
@@ -74,6 +76,10 @@ Error Error::not_found(std::string reason) {
 
 Error Error::conflict(std::string reason) {
     return admin(ErrorKind::conflict, std::move(reason));
+}
+
+Error Error::needs_force(std::string reason) {
+    return admin(ErrorKind::needs_force, std::move(reason));
 }
 
 Error Error::ambiguous(std::string reason) {

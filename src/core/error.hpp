@@ -8,9 +8,10 @@
 //   reason  the internal detail, for the log and the CLI's one line on stderr;
 //   code, status, public_text  the SMTP reply (reply code, RFC 3463 enhanced status code,
 //           public text). They are chosen only by the SMTP constructors (temp, perm, bad_input);
-//           an administrator's error (not_found, conflict, ambiguous, unusable, internal) has no
-//           SMTP reply of its own, and should one ever reach an SMTP client (a bug) it is
-//           answered with the defaults below, 451 4.3.0: fail closed, the client keeps the mail.
+//           an administrator's error (not_found, conflict, needs_force, ambiguous, unusable,
+//           internal) has no SMTP reply of its own, and should one ever reach an SMTP client (a
+//           bug) it is answered with the defaults below, 451 4.3.0: fail closed, the client keeps
+//           the mail.
 // Expected failures travel as values (see result.hpp); bugs crash.
 //
 // The kinds and how each interface answers them:
@@ -23,6 +24,9 @@
 //   usage       a command-line or configuration mistake         1         400   500 5.5.2
 //   not_found   no such domain, certificate, key, CTL entry     1         404   (451 4.3.0)
 //   conflict    exists already / bound already / not bound      1         409   (451 4.3.0)
+//   needs_force a change the administrator's rules refuse       1         409   (451 4.3.0)
+//               unless insisted on; the reason says why, each
+//               interface how to insist (--force, ?force=true)
 //   ambiguous   a thumbprint or fingerprint prefix that         1         409   (451 4.3.0)
 //               matches several
 //   unusable    a certificate or key that cannot be used for    1         422   550 5.7.x (perm()
@@ -46,6 +50,7 @@ enum class ErrorKind {
     usage,
     not_found,
     conflict,
+    needs_force,
     ambiguous,
     unusable,
     temporary,
@@ -81,6 +86,7 @@ struct Error {
     // The administrator's errors: not SMTP matters (see the table above).
     static Error not_found(std::string reason);
     static Error conflict(std::string reason);
+    static Error needs_force(std::string reason);
     static Error ambiguous(std::string reason);
     static Error unusable(std::string reason);
     static Error internal(std::string reason);

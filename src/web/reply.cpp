@@ -2,12 +2,6 @@
 
 namespace sealgate::web {
 
-namespace {
-
-constexpr std::string_view kForceHint = " (give --force to do it anyway)";
-
-}  // namespace
-
 Reply Reply::json(const nlohmann::json& value, int status) {
     // Invalid UTF-8 (a certificate's subject as the CA wrote it) is replaced, never thrown on.
     return Reply{status, "application/json",
@@ -25,16 +19,14 @@ Refusal to_refusal(const Error& error) {
             return {400, "bad_input", error.reason, {}};
         case ErrorKind::not_found:
             return {404, "not_found", error.reason, {}};
-        case ErrorKind::conflict: {
-            // The service words a change that needs force for the command line (its one home of
-            // that decision, policy/admin_rules.hpp); the API asks for ?force=true instead.
-            const auto at = error.reason.find(kForceHint);
-            if (at == std::string::npos)
-                return {409, "conflict", error.reason, {}};
-            std::string message = error.reason;
-            message.replace(at, kForceHint.size(), " (repeat with ?force=true to do it anyway)");
-            return {409, "needs_force", message, {}};
-        }
+        case ErrorKind::conflict:
+            return {409, "conflict", error.reason, {}};
+        case ErrorKind::needs_force:
+            // The reason says why; how to insist is each interface's own word.
+            return {409,
+                    "needs_force",
+                    error.reason + " (repeat with ?force=true to do it anyway)",
+                    {}};
         case ErrorKind::ambiguous:
             return {409, "ambiguous", error.reason, {}};
         case ErrorKind::unusable:

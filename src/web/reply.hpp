@@ -3,8 +3,8 @@
 //
 // Service errors (core/error.hpp kinds) become Refusals by the table of docs/api.md:
 // bad_input/usage 400, not_found 404, conflict/ambiguous 409, unusable 422, temporary 503,
-// internal 500. A conflict whose reason asks for force is 409 `needs_force`, its reason
-// reworded for HTTP ("repeat with ?force=true"). The listener's own refusals (401, 403, 405,
+// internal 500, and needs_force 409 `needs_force` with "(repeat with ?force=true to do it
+// anyway)" after its reason. The listener's own refusals (401, 403, 405,
 // 413, 415, 429) are made here too, so that every error of the API has one form.
 #pragma once
 

@@ -86,8 +86,9 @@ TEST_F(AdminTest, BindingOurOwnKeyToAPartnerNeedsForce) {
 
     const auto refused = service().bind_pgp_domain(own.fingerprint, "partner.example", false);
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
-    EXPECT_TRUE(refused.error().reason.ends_with("(give --force to do it anyway)"));
+    EXPECT_EQ(refused.error().kind, ErrorKind::needs_force);
+    EXPECT_EQ(refused.error().reason.find("--force"), std::string::npos)
+        << "how to insist is each interface's word";
     EXPECT_EQ(audit_count(), 1u);
 
     const auto forced =

@@ -14,7 +14,7 @@ struct Row {
 constexpr Row kTable[] = {
     {ErrorKind::bad_input, 1},  {ErrorKind::usage, 1},     {ErrorKind::not_found, 1},
     {ErrorKind::conflict, 1},   {ErrorKind::ambiguous, 1}, {ErrorKind::unusable, 1},
-    {ErrorKind::temporary, 75}, {ErrorKind::internal, 70},
+    {ErrorKind::temporary, 75}, {ErrorKind::internal, 70}, {ErrorKind::needs_force, 1},
 };
 
 TEST(ExitCode, EveryKindHasItsStatus) {

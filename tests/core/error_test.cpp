@@ -30,6 +30,7 @@ TEST(Error, KindFollowsTheConstructor) {
         {Error::usage("x"), ErrorKind::usage, false},
         {Error::not_found("x"), ErrorKind::not_found, false},
         {Error::conflict("x"), ErrorKind::conflict, false},
+        {Error::needs_force("x"), ErrorKind::needs_force, false},
         {Error::ambiguous("x"), ErrorKind::ambiguous, false},
         {Error::unusable("x"), ErrorKind::unusable, false},
         {Error::internal("x"), ErrorKind::internal, true},

@@ -106,8 +106,7 @@ TEST(Refusal, ErrorKindsMapToTheTableOfTheApi) {
     EXPECT_EQ(to_refusal(Error::unusable("x")).status, 422);
     EXPECT_EQ(to_refusal(Error::temp("x")).status, 503);
     EXPECT_EQ(to_refusal(Error::internal("x")).status, 500);
-    const auto forced =
-        to_refusal(Error::conflict("certificate is blocked (give --force to do it anyway)"));
+    const auto forced = to_refusal(Error::needs_force("certificate is blocked"));
     EXPECT_EQ(forced.status, 409);
     EXPECT_EQ(forced.code, "needs_force");
     EXPECT_EQ(forced.message, "certificate is blocked (repeat with ?force=true to do it anyway)");
