@@ -33,10 +33,7 @@ Answer<Reply> session(Call& c) {
 Answer<Reply> list_users(Call& c) {
     auto users = accounts_of(c).list_users();
     WEB_TRY(users);
-    json out = json::array();
-    for (const auto& u : *users)
-        out.push_back(account_json(u));
-    return Reply::json({{"users", std::move(out)}});
+    return Reply::json({{"users", json_array(*users, account_json)}});
 }
 
 Answer<Reply> add_user(Call& c) {
@@ -83,10 +80,7 @@ Answer<Reply> remove_user(Call& c) {
 Answer<Reply> list_tokens(Call& c) {
     auto tokens = accounts_of(c).list_tokens();
     WEB_TRY(tokens);
-    json out = json::array();
-    for (const auto& t : *tokens)
-        out.push_back(token_json(t));
-    return Reply::json({{"tokens", std::move(out)}});
+    return Reply::json({{"tokens", json_array(*tokens, token_json)}});
 }
 
 Answer<Reply> create_token(Call& c) {

@@ -191,10 +191,7 @@ Answer<Reply> list_certificates(Call& c) {
     }
     auto certs = c.service().list_certificates(filter);
     WEB_TRY(certs);
-    json out = json::array();
-    for (const auto& v : *certs)
-        out.push_back(certificate_json(v));
-    return Reply::json({{"certificates", std::move(out)}});
+    return Reply::json({{"certificates", json_array(*certs, certificate_json)}});
 }
 
 Answer<Reply> import_certificates(Call& c) {
@@ -291,10 +288,7 @@ Answer<Reply> create_certificate(Call& c) {
 Answer<Reply> list_ctl(Call& c) {
     auto entries = c.service().list_ctl();
     WEB_TRY(entries);
-    json out = json::array();
-    for (const auto& e : *entries)
-        out.push_back(ctl_json(e));
-    return Reply::json({{"entries", std::move(out)}});
+    return Reply::json({{"entries", json_array(*entries, ctl_json)}});
 }
 
 Answer<Reply> set_ctl(Call& c) {
@@ -326,10 +320,7 @@ Answer<Reply> remove_ctl(Call& c) {
 Answer<Reply> list_roots(Call& c) {
     auto roots = c.service().list_roots();
     WEB_TRY(roots);
-    json out = json::array();
-    for (const auto& r : *roots)
-        out.push_back(root_json(r));
-    return Reply::json({{"roots", std::move(out)}});
+    return Reply::json({{"roots", json_array(*roots, root_json)}});
 }
 
 Answer<Reply> add_roots(Call& c) {
@@ -337,10 +328,7 @@ Answer<Reply> add_roots(Call& c) {
     WEB_TRY(body);
     auto added = c.service().add_roots(*body);
     WEB_TRY(added);
-    json out = json::array();
-    for (const auto& r : *added)
-        out.push_back(root_json(r));
-    return changed({{"roots", std::move(out)}}, {}, 201);
+    return changed({{"roots", json_array(*added, root_json)}}, {}, 201);
 }
 
 Answer<Reply> remove_root(Call& c) {
@@ -354,10 +342,7 @@ Answer<Reply> remove_root(Call& c) {
 Answer<Reply> list_crls(Call& c) {
     auto crls = c.service().list_crls();
     WEB_TRY(crls);
-    json out = json::array();
-    for (const auto& r : *crls)
-        out.push_back(crl_json(r));
-    return Reply::json({{"crls", std::move(out)}});
+    return Reply::json({{"crls", json_array(*crls, crl_json)}});
 }
 
 Answer<Reply> import_crl(Call& c) {

@@ -28,10 +28,7 @@ constexpr auto kPolicyWait = std::chrono::seconds(10);
 Answer<Reply> list_keys(Call& c) {
     auto keys = c.service().list_pgp_keys();
     WEB_TRY(keys);
-    json out = json::array();
-    for (const auto& k : *keys)
-        out.push_back(pgp_key_json(k));
-    return Reply::json({{"keys", std::move(out)}});
+    return Reply::json({{"keys", json_array(*keys, pgp_key_json)}});
 }
 
 Answer<Reply> import_keys(Call& c) {
@@ -195,11 +192,8 @@ Answer<Reply> search_log(Call& c) {
     search.cursor = *cursor;
     auto page = c.service().search_log(search);
     WEB_TRY(page);
-    json entries = json::array();
-    for (const auto& r : page->entries)
-        entries.push_back(log_json(r));
-    return Reply::json(
-        {{"entries", std::move(entries)}, {"next_cursor", cursor_json(page->next_cursor)}});
+    return Reply::json({{"entries", json_array(page->entries, log_json)},
+                        {"next_cursor", cursor_json(page->next_cursor)}});
 }
 
 Answer<Reply> log_entry(Call& c) {
@@ -229,11 +223,8 @@ Answer<Reply> audit(Call& c) {
     search.cursor = *cursor;
     auto page = c.service().audit(search);
     WEB_TRY(page);
-    json entries = json::array();
-    for (const auto& r : page->entries)
-        entries.push_back(audit_json(r));
-    return Reply::json(
-        {{"entries", std::move(entries)}, {"next_cursor", cursor_json(page->next_cursor)}});
+    return Reply::json({{"entries", json_array(page->entries, audit_json)},
+                        {"next_cursor", cursor_json(page->next_cursor)}});
 }
 
 // --- status, test message (outside the lock: they wait for the network) ---

@@ -15,6 +15,15 @@
 namespace sealgate::web {
 
 // "2025-03-01T12:00:00Z"; null for 0 (no such time).
+// The JSON array of `items`, each made by `to_json` (one of the *_json functions here).
+template <class Items, class ToJson>
+nlohmann::json json_array(const Items& items, ToJson to_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : items)
+        out.push_back(to_json(item));
+    return out;
+}
+
 nlohmann::json time_json(std::time_t t);
 // Parses what time_json writes, or a plain number of Unix seconds; nullopt otherwise.
 std::optional<std::time_t> parse_time(std::string_view text);
