@@ -62,6 +62,9 @@ TEST_F(Peers, Gpgsm) {
         ~AgentStop() { d.run("GNUPGHOME=\"$PWD/gnupg\" gpgconf --kill gpg-agent"); }
     } stop{dir()};
     const std::string pass = "--batch --pinentry-mode loopback --passphrase-fd 0 ";
+    // The root first: gpgsm exits 2 when it imports a certificate whose issuer it lacks, even
+    // if the issuer comes later in the same file.
+    ASSERT_EQ(dir().run(env + "gpgsm --batch --import ca.crt"), 0) << dir().read("cmd.err");
     // gpgsm 2.2 reads only the legacy PKCS#12 PBEs.
     ASSERT_EQ(dir().run("echo test | " + env + "gpgsm " + pass +
                         "--import ee-legacy.p12 > import.log 2>&1"),
@@ -80,7 +83,6 @@ TEST_F(Peers, Gpgsm) {
     }
 
     // Offline: no CRL checks.
-    ASSERT_EQ(dir().run(env + "gpgsm --batch --import ca.crt"), 0);
     for (const test::Body& body : test::bodies(false)) {
         const std::string n = body.name;
         ASSERT_EQ(dir().run(env +
