@@ -158,9 +158,19 @@ Result<std::string> Service::export_certificate(std::string_view thumbprint, boo
     return c->pem();
 }
 
-Result<std::string> Service::remove_certificate(std::string_view thumbprint) {
+Result<std::string> Service::remove_certificate(std::string_view thumbprint, bool force) {
     auto rec = lookup_certificate(store_, thumbprint);
     SEALGATE_TRY(rec);
+    if (rec->has_private_key && !force) {
+        // Our key of a generation still valid: partners may still encrypt to it, and mail
+        // encrypted to it may be in flight; without the key that mail is lost.
+        auto own = crypto::Certificate::from_der(rec->der);
+        if (own && own->not_after() > std::time(nullptr))
+            return fail(Error::needs_force(
+                rec->sha256 + ": its private key is valid until " + format_time(own->not_after()) +
+                "; mail encrypted to it (in flight, or from a partner not yet updated) would no "
+                "longer decrypt (retire it with `cert retire` instead)"));
+    }
     // What goes with it, for the audit log: its subject, its key, the domains that chose it
     // (the store drops those choices).
     std::vector<std::string> chosen_by;

@@ -122,13 +122,16 @@ PgpKeyView pgp_key_view(const policy::Snapshot& snap, const PgpKeyRecord& key) {
 
 }  // namespace detail
 
-Result<std::vector<PgpKeyView>> Service::list_pgp_keys() {
+Result<std::vector<PgpKeyView>> Service::list_pgp_keys(const PgpKeyFilter& filter) {
     auto snap = snapshot();
     SEALGATE_TRY(snap);
     std::vector<PgpKeyView> out;
     // One unreadable blob must not hide the other keys: its view says why (unreadable).
-    for (const auto& k : (*snap)->pgp_keys())
+    for (const auto& k : (*snap)->pgp_keys()) {
+        if (filter.own && (!k.sealed_secret.empty()) != *filter.own)
+            continue;
         out.push_back(detail::pgp_key_view(**snap, k));
+    }
     return out;
 }
 

@@ -91,6 +91,9 @@ struct DomainChange {
     std::optional<SmimeProfile> smime_profile;
     std::optional<TlsLevel> tls;
     std::optional<unsigned> min_rsa_bits;  // 0: the default; checked by policy
+    std::optional<ExpiredAction> on_expired;
+    std::optional<Revocation> revocation;
+    std::optional<bool> accept_signed_updates;
 };
 
 template <typename T>
@@ -113,6 +116,7 @@ struct CertificateView {
     policy::Expiry expiry;
     std::string strength;              // "acceptable" or "NOT acceptable: ...; accepted for ..."
     std::vector<std::string> domains;  // domains that chose it
+    bool retired = false;              // an own certificate of an older generation
 };
 
 struct CertificateFilter {
@@ -124,6 +128,16 @@ struct ImportedCertificate {
     CertificateView view;
     bool own = false;     // came with its private key
     std::string warning;  // not usable under the default key minimum, or empty
+};
+
+// `cert renew`: the successor of an own self-signed domain certificate: same subject and
+// e-mail addresses, a new serial, a new key pair unless reuse_key, valid from now for `days`
+// (0: as long as the predecessor was valid). The predecessor stays (it decrypts mail in flight)
+// and is not retired: that is `cert retire`, once the partner has the successor.
+struct RenewRequest {
+    std::string thumbprint;  // the predecessor: thumbprint or prefix (store/lookup.hpp)
+    bool reuse_key = false;
+    unsigned days = 0;
 };
 
 struct RootView {
@@ -147,6 +161,7 @@ struct PgpKeyView {
     std::string fingerprint;
     bool has_secret = false;
     bool trusted = false;
+    bool retired = false;
     std::vector<std::string> domains;
     std::time_t added = 0;
     std::optional<openpgp::KeyInfo> info;  // nullopt: the stored blob cannot be read
@@ -155,6 +170,22 @@ struct PgpKeyView {
     policy::PgpKeyStatus status;  // under the default key minimum
     std::string strength;         // as for certificates
 };
+
+struct PgpKeyFilter {
+    std::optional<bool> own;                // with a secret key (true) or without (false)
+    std::optional<unsigned> expiring_days;  // the key or an encryption subkey ends within this
+                                            // many days (or has ended)
+};
+
+// `pgp rotate`: a new encryption subkey on the same key (the partner imports the key again),
+// or a whole new key with the same user IDs, trusted and bound to the same domains (the old
+// one retired: it keeps decrypting).
+enum class RotateKind { subkey, key };
+// `pgp revoke --reason`: RFC 4880 §5.2.3.23 reason codes 1 (superseded), 2 (compromised),
+// 3 (retired).
+enum class RevocationReason { superseded, compromised, retired };
+std::string_view to_string(RevocationReason reason);
+std::optional<RevocationReason> parse_revocation_reason(std::string_view text);
 
 // A change of a key: only the fields given change (the "Details for PGP key" page's Save).
 struct PgpKeyChange {
@@ -198,12 +229,13 @@ struct TestMessage {
 };
 
 struct ExpiringItem {
-    std::string kind;  // "certificate" or "pgp-key"
+    std::string kind;  // "certificate", "pgp-key" or "pgp-subkey"
     std::string id;    // thumbprint or fingerprint
     std::string name;  // subject or primary user ID
     std::time_t not_after = 0;
     bool own = false;
     policy::Expiry expiry;
+    std::string parent;  // a subkey's primary key fingerprint; empty otherwise
 };
 
 struct StatusView {
@@ -248,7 +280,18 @@ class Service {
         std::string_view bytes, const std::optional<std::string>& password);
     Result<CertificateView> create_certificate(const crypto::CertificateRequest& request);
     Result<std::string> export_certificate(std::string_view thumbprint, bool der);
-    Result<std::string> remove_certificate(std::string_view thumbprint);  // the thumbprint
+    // Deleting an own certificate whose validity has not ended needs force (its key decrypts
+    // mail still in flight). Returns the thumbprint.
+    Result<std::string> remove_certificate(std::string_view thumbprint, bool force = false);
+
+    // Lifecycle of own certificates (lifecycle.md).
+    Result<CertificateView> renew_certificate(const RenewRequest& request);
+    // retired = false takes it back into service.
+    Result<CertificateView> retire_certificate(std::string_view thumbprint, bool retired = true);
+    // An own certificate with its key (and the certificates of its chain that are stored) as
+    // PKCS#12 under the password (AES-256-CBC, PBKDF2): a backup, or a second gateway. Audited
+    // ("cert.export-key"), like the export of an OpenPGP secret key.
+    Result<std::string> export_pkcs12(std::string_view thumbprint, std::string_view password);
 
     // Certificate trust list.
     Result<std::vector<CtlEntry>> list_ctl();
@@ -263,7 +306,7 @@ class Service {
     Result<CrlView> import_crl(std::string_view bytes);
 
     // OpenPGP keys.
-    Result<std::vector<PgpKeyView>> list_pgp_keys();
+    Result<std::vector<PgpKeyView>> list_pgp_keys(const PgpKeyFilter& filter = {});
     // Fails with the reason when the stored key cannot be read (list_pgp_keys shows it).
     Result<PgpKeyView> pgp_key(std::string_view fingerprint);
     Result<std::vector<ImportedPgpKey>> import_pgp_keys(std::string_view bytes);
@@ -279,6 +322,25 @@ class Service {
                                                 std::string_view domain, bool force);
     Result<PgpKeyView> unbind_pgp_domain(std::string_view fingerprint, std::string_view domain);
     Result<std::string> remove_pgp_key(std::string_view fingerprint);
+
+    // Lifecycle of own OpenPGP keys (secret key held). expires_seconds: from now; 0: never.
+    // rotate returns the key that now encrypts (the same key with its new subkey, or the new key).
+    Result<PgpKeyView> rotate_pgp_key(std::string_view fingerprint, RotateKind kind,
+                                      std::uint32_t expires_seconds);
+    // New binding signatures for the primary key and its valid encryption subkeys.
+    Result<PgpKeyView> extend_pgp_key(std::string_view fingerprint, std::uint32_t expires_seconds);
+    // A revocation signature merged into the stored key (the update bundle and `pgp export`
+    // carry it to partners); the key keeps decrypting unless the reason is compromised.
+    Result<PgpKeyView> revoke_pgp_key(std::string_view fingerprint, RevocationReason reason);
+
+    // What expires within `days` of now, or has expired: own certificates and keys first, then
+    // partners'; certificates, OpenPGP keys and their encryption subkeys; soonest first within
+    // each. The daemon's daily check, `status`, `cert list --expiring`, `pgp list --expiring`.
+    Result<std::vector<ExpiringItem>> expiring(std::time_t now, unsigned days);
+
+    // --- CRL distribution points (helper C adds its declarations here) ---
+
+    // --- signed update exchange and pending changes (helper D adds its declarations here) ---
 
     // Mail log, test message, status, audit.
     Result<LogPage> search_log(const LogSearch& search);

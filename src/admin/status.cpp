@@ -24,7 +24,7 @@ Result<StatusView> Service::status(std::time_t now) {
         if (expiry.warn())
             view.expiring.push_back(ExpiringItem{"certificate", sha, stored.cert.subject(),
                                                  stored.cert.not_after(), stored.has_private_key,
-                                                 expiry});
+                                                 expiry, ""});
     }
     view.pgp_keys = s.pgp_keys().size();
     for (const auto& k : s.pgp_keys()) {
@@ -37,7 +37,7 @@ Result<StatusView> Service::status(std::time_t now) {
         if (expiry.warn())
             view.expiring.push_back(ExpiringItem{"pgp-key", k.fingerprint,
                                                  detail::primary_uid(*info), info->primary.expires,
-                                                 own, expiry});
+                                                 own, expiry, ""});
     }
     std::sort(view.expiring.begin(), view.expiring.end(),
               [](const auto& a, const auto& b) { return a.not_after < b.not_after; });

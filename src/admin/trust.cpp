@@ -116,7 +116,7 @@ Result<std::vector<CrlView>> Service::list_crls() {
 Result<CrlView> Service::import_crl(std::string_view bytes) {
     auto c = crypto::Crl::read(bytes);
     SEALGATE_TRY(c);
-    SEALGATE_TRY(store_.put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr)}));
+    SEALGATE_TRY(store_.put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr), ""}));
     SEALGATE_TRY(audited("crl.import", c->issuer(), "updated " + format_time(c->last_update())));
     return crl_view(*c, std::time(nullptr));
 }

@@ -175,11 +175,13 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
 
     auto* rm = cert->add_subcommand("remove", "Remove a certificate (and its private key)");
     auto rthumb = std::make_shared<std::string>();
+    auto rforce = std::make_shared<bool>(false);
     rm->add_option("THUMBPRINT", *rthumb)->required();
-    cli.on(rm, [&cli, rthumb]() -> Status {
+    rm->add_flag("--force", *rforce, "Also an own certificate whose key is still valid");
+    cli.on(rm, [&cli, rthumb, rforce]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto removed = (*ctx)->admin(cli_actor()).remove_certificate(*rthumb);
+        auto removed = (*ctx)->admin(cli_actor()).remove_certificate(*rthumb, *rforce);
         SEALGATE_TRY(removed);
         std::printf("removed %s\n", removed->c_str());
         return ok();

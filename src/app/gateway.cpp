@@ -208,11 +208,13 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
             rec.sender = envelope.sender;
             rec.recipients = {recipient.address};
             rec.direction = admission.direction;
-            rec.action = CopyAction::rejected;
+            // A lifecycle problem (expired, revoked, CRL unknown under hard) defers: 451.
+            rec.action = admission.reply.permanent() ? CopyAction::rejected : CopyAction::deferred;
             rec.detail = admission.reason;
+            const std::string action(to_string(rec.action));
             record(std::move(rec));
             log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
-                     "> action=rejected reason=\"" + admission.reason + "\"");
+                     "> action=" + action + " reason=\"" + admission.reason + "\"");
             break;
         }
     }

@@ -10,8 +10,8 @@ namespace sealgate::crypto {
 
 namespace {
 
-Usability refuse(std::string reason) {
-    return Usability{false, std::move(reason)};
+Usability refuse(std::string reason, Problem problem = Problem::other) {
+    return Usability{false, std::move(reason), problem};
 }
 
 // The imported CRLs issued by the certificate's issuer (by name; OpenSSL checks the signature
@@ -118,7 +118,7 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     ossl::drain_errors();
     if (ok != 1) {
         if (err == X509_V_ERR_CERT_REVOKED) {
-            return refuse("revoked (CRL of " + cert.issuer() + ")");
+            return refuse("revoked (CRL of " + cert.issuer() + ")", Problem::revoked);
         }
         if (crl_error(err)) {
             // The path exists but the imported CRL cannot vouch for it (stale, forged): fail
@@ -151,7 +151,7 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
     if (now < cert.not_before())
         return refuse("not valid before " + format_time(cert.not_before()));
     if (now > cert.not_after())
-        return refuse("expired on " + format_time(cert.not_after()));
+        return refuse("expired on " + format_time(cert.not_after()), Problem::expired);
 
     // RFC 8550 §4.4.2: when keyUsage is present, keyEncipherment (RSA key transport) or
     // keyAgreement (ECDH) must be set for the key to be used for encryption.
@@ -173,7 +173,7 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
 
     if (ctl == CtlStatus::trusted) {
         if (revoked_outside_path(cert, trust))
-            return refuse("revoked (CRL of " + cert.issuer() + ")");
+            return refuse("revoked (CRL of " + cert.issuer() + ")", Problem::revoked);
         return Usability{true, "trusted on the CTL"};
     }
     if (cert.self_signed())

@@ -36,10 +36,20 @@ struct TrustContext {
     std::time_t now = 0;  // the moment to judge at; 0 means the current time
 };
 
+// The kind of a refusal, for the answer the policy gives mandatory mail (policy/policy.hpp): a
+// lifecycle problem that a renewal or a fresh CRL mends (expired, revoked, revocation_unknown)
+// defers it; anything else (untrusted, blocked, wrong key usage, too weak) refuses it.
+enum class Problem { none, expired, revoked, revocation_unknown, other };
+
 struct Usability {
     bool usable = false;
     std::string reason;  // why not ("expired on 2026-01-01", "blocked on the CTL", ...), or how
                          // it is trusted ("trusted on the CTL", "chains to <root subject>")
+    Problem problem = Problem::none;  // not none exactly when !usable
+    // Usable, but no current CRL vouches for it: it is CA-issued with CRL distribution points and
+    // no CRL of its issuer is stored, or the stored one is past its nextUpdate. A domain with
+    // `revocation = hard` treats it as unusable (Problem::revocation_unknown).
+    bool revocation_unchecked = false;
 };
 
 Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust);

@@ -168,4 +168,48 @@ std::string methods_to_string(const std::vector<Method>& methods) {
     return out;
 }
 
+std::string_view to_string(ExpiredAction a) {
+    return a == ExpiredAction::reject ? "reject" : "defer";
+}
+
+std::string_view to_string(Revocation r) {
+    return r == Revocation::hard ? "hard" : "soft";
+}
+
+std::string_view to_string(PendingState s) {
+    switch (s) {
+        case PendingState::pending:
+            return "pending";
+        case PendingState::approved:
+            return "approved";
+        case PendingState::rejected:
+            return "rejected";
+    }
+    return "pending";
+}
+
+std::optional<ExpiredAction> parse_expired_action(std::string_view s) {
+    for (const auto a : {ExpiredAction::defer, ExpiredAction::reject}) {
+        if (s == to_string(a))
+            return a;
+    }
+    return std::nullopt;
+}
+
+std::optional<Revocation> parse_revocation(std::string_view s) {
+    for (const auto r : {Revocation::soft, Revocation::hard}) {
+        if (s == to_string(r))
+            return r;
+    }
+    return std::nullopt;
+}
+
+std::optional<PendingState> parse_pending_state(std::string_view s) {
+    for (const auto st : {PendingState::pending, PendingState::approved, PendingState::rejected}) {
+        if (s == to_string(st))
+            return st;
+    }
+    return std::nullopt;
+}
+
 }  // namespace sealgate

@@ -26,6 +26,15 @@ enum class EncryptMode { none, opportunistic, mandatory };
 enum class SmimeProfile { compat, modern };
 enum class Method { smime, pgp };
 enum class CtlAction { trust, block };
+// What mandatory mail to a partner gets when every certificate and key it could be encrypted to
+// has expired: a 4xx while the renewal is exchanged (the upstream MTA retries), or a 5xx.
+enum class ExpiredAction { defer, reject };
+// What a CA-issued partner certificate's unknown revocation state means (no CRL fetched, the
+// CRL stale or its distribution point unreachable): soft uses the certificate anyway, hard
+// defers mandatory mail with a 4xx (never clear text).
+enum class Revocation { soft, hard };
+// A staged update from a partner's signed bundle (sealgate pending): waiting, or decided.
+enum class PendingState { pending, approved, rejected };
 
 // Recipient in a local domain → inbound; sender local and recipient external →
 // outbound; anything else → relay.
@@ -42,11 +51,17 @@ std::string_view to_string(Method m);
 std::string_view to_string(CtlAction a);
 std::string_view to_string(Direction d);
 std::string_view to_string(CopyAction a);
+std::string_view to_string(ExpiredAction a);
+std::string_view to_string(Revocation r);
+std::string_view to_string(PendingState s);
 std::optional<EncryptMode> parse_encrypt_mode(std::string_view s);
 std::optional<SmimeProfile> parse_smime_profile(std::string_view s);
 std::optional<CtlAction> parse_ctl_action(std::string_view s);
 std::optional<Direction> parse_direction(std::string_view s);
 std::optional<CopyAction> parse_copy_action(std::string_view s);
+std::optional<ExpiredAction> parse_expired_action(std::string_view s);
+std::optional<Revocation> parse_revocation(std::string_view s);
+std::optional<PendingState> parse_pending_state(std::string_view s);
 // "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
 std::optional<std::vector<Method>> parse_methods(std::string_view s);
 std::string methods_to_string(const std::vector<Method>& methods);
@@ -64,6 +79,11 @@ struct DomainRecord {
     // Minimum size of RSA, DSA and ElGamal keys for this domain; 0: the default
     // (policy/key_strength.hpp judges keys and bounds the value).
     unsigned min_rsa_bits = 0;
+    // Lifecycle (store migration 5): `on-expired`, `revocation`, `accept-signed-updates` (a
+    // partner's signed update bundle is applied at once instead of staged as a pending change).
+    ExpiredAction on_expired = ExpiredAction::defer;
+    Revocation revocation = Revocation::soft;
+    bool accept_signed_updates = false;
 };
 
 struct CertRecord {
@@ -71,6 +91,9 @@ struct CertRecord {
     std::string der;
     bool has_private_key = false;
     std::time_t added = 0;
+    // Own certificate of an older generation: no longer offered to partners (update bundles
+    // list it as retired), still used to decrypt what was encrypted to it.
+    bool retired = false;
 };
 
 struct CtlEntry {
@@ -88,6 +111,31 @@ struct CrlRecord {
     std::string issuer;  // issuer name (one line), for display
     std::string der;
     std::time_t added = 0;
+    std::string source;  // the distribution point it was fetched from; empty: imported by hand
+};
+
+// A CRL distribution point that sealgate fetches (`sealgate crl refresh`, the daemon's
+// schedule): the outcome of the last attempt, for `crl list` and the status page.
+struct CrlFetch {
+    std::string url;
+    std::string issuer;  // the issuer whose CRL it serves (one line)
+    std::time_t last_attempt = 0;
+    std::time_t last_success = 0;  // 0: never
+    std::string last_error;        // empty after a success
+};
+
+// A partner's update bundle that was verified and staged (`sealgate pending`).
+struct PendingChange {
+    std::int64_t id = 0;  // numbered by the store, never reused
+    std::string domain;
+    std::uint64_t sequence = 0;
+    std::time_t created = 0;
+    std::string signer;   // thumbprint or fingerprint that signed the bundle
+    std::string summary;  // what it adds and retires, one line
+    std::string bundle;   // the bundle as received
+    PendingState state = PendingState::pending;
+    std::time_t decided = 0;
+    std::string decided_by;  // the actor who approved or rejected it
 };
 
 struct PgpKeyRecord {
@@ -97,6 +145,7 @@ struct PgpKeyRecord {
     bool trusted = false;
     std::vector<std::string> domains;  // bound domains ("add domain to PGP key")
     std::time_t added = 0;
+    bool retired = false;  // own key of an older generation: as for CertRecord::retired
 };
 
 struct LogRecord {

@@ -3,9 +3,11 @@
 namespace sealgate::pipeline {
 
 Error refusal(const policy::Treatment& treatment, std::string_view recipient) {
-    return Error::perm(
-        550, "5.7.1", treatment.refusal_text,
-        recipient.empty() ? treatment.reason : std::string(recipient) + ": " + treatment.reason);
+    std::string reason =
+        recipient.empty() ? treatment.reason : std::string(recipient) + ": " + treatment.reason;
+    if (treatment.temporary)
+        return Error::temp("4.7.1", treatment.refusal_text, std::move(reason));
+    return Error::perm(550, "5.7.1", treatment.refusal_text, std::move(reason));
 }
 
 Status admissible(const policy::Treatment& treatment, std::string_view recipient) {

@@ -58,6 +58,10 @@ struct Treatment {
     std::string reason;                  // why this treatment (e.g. why not encrypted, why refused)
     // action == refuse: the public text of the 550 5.7.1 (the reason above goes to the log).
     std::string refusal_text = "Encryption to this recipient is required but not possible";
+    // action == refuse: a 451 4.7.1 instead (the upstream MTA retries): every certificate and
+    // key that could serve has a lifecycle problem a renewal or a CRL fetch mends
+    // (crypto::Problem), and the domain's on-expired does not say reject.
+    bool temporary = false;
 
     // Recipients with equal keys share one copy of the message.
     std::string group_key() const;

@@ -17,7 +17,7 @@ using sqlite::Query;
 
 namespace {
 constexpr const char* kPgpColumns =
-    "SELECT fingerprint, public_key, sealed_secret, trusted, added FROM pgp_keys ";
+    "SELECT fingerprint, public_key, sealed_secret, trusted, added, retired FROM pgp_keys ";
 constexpr const char* kPgpDomains =
     "SELECT domain FROM pgp_key_domains WHERE fingerprint = ?1 ORDER BY position";
 }  // namespace
@@ -37,6 +37,7 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
             k.sealed_secret = r.blob(2);
             k.trusted = r.boolean(3);
             k.added = static_cast<std::time_t>(r.integer(4));
+            k.retired = r.boolean(5);
             return k;
         });
         if (!out)
@@ -59,17 +60,18 @@ Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
             // An upsert, not INSERT OR REPLACE: REPLACE deletes the row first, which would
             // cascade to the domain bindings behind our back.
             auto q = impl_->db.query(
-                "INSERT INTO pgp_keys (fingerprint, public_key, sealed_secret, trusted, added) "
-                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (fingerprint) DO UPDATE SET "
+                "INSERT INTO pgp_keys (fingerprint, public_key, sealed_secret, trusted, added, "
+                "retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (fingerprint) DO UPDATE SET "
                 "public_key = excluded.public_key, sealed_secret = excluded.sealed_secret, "
-                "trusted = excluded.trusted, added = excluded.added");
+                "trusted = excluded.trusted, added = excluded.added, retired = excluded.retired");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(fpr)
                 .bind_blob(key.public_key)
                 .bind_blob(key.sealed_secret)
                 .bind_int(key.trusted ? 1 : 0)
-                .bind_int(or_now(key.added));
+                .bind_int(or_now(key.added))
+                .bind_int(key.retired ? 1 : 0);
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM pgp_key_domains WHERE fingerprint = ?1", fpr));
             std::int64_t position = 0;

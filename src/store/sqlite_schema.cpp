@@ -173,11 +173,46 @@ CREATE TABLE settings (
 
 )sql";
 
+// Version 5: lifecycle. A domain's answer to mandatory mail whose partner keys have all expired
+// (on_expired), what an unknown revocation state means (revocation), and whether a partner's
+// signed update bundle applies at once (accept_signed_updates); own certificates and keys of an
+// older generation (retired); where a CRL came from (source: the distribution point, or empty
+// when imported by hand) and the outcome of each distribution point's last fetch (crl_fetches,
+// not policy: no generation bump); partners' verified update bundles staged for approval
+// (pending_changes, ids never reused so that "pending approve 7" always means one change).
+constexpr const char* kSchemaLifecycle = R"sql(
+ALTER TABLE domains ADD COLUMN on_expired TEXT NOT NULL DEFAULT 'defer';
+ALTER TABLE domains ADD COLUMN revocation TEXT NOT NULL DEFAULT 'soft';
+ALTER TABLE domains ADD COLUMN accept_signed_updates INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pgp_keys ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crls ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE crl_fetches (
+    url          TEXT PRIMARY KEY NOT NULL CHECK (url <> ''),
+    issuer       TEXT NOT NULL,
+    last_attempt INTEGER NOT NULL,
+    last_success INTEGER NOT NULL,
+    last_error   TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE pending_changes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    domain     TEXT NOT NULL CHECK (domain <> ''),
+    sequence   INTEGER NOT NULL,
+    created    INTEGER NOT NULL,
+    signer     TEXT NOT NULL,
+    summary    TEXT NOT NULL,
+    bundle     BLOB NOT NULL,
+    state      TEXT NOT NULL,
+    decided    INTEGER NOT NULL,
+    decided_by TEXT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
-    Migration{1, kSchema1},
-    Migration{2, kSchema2},
-    Migration{3, kSchemaKeyMinimum},
-    Migration{4, kSchemaAdmin},
+    Migration{1, kSchema1},     Migration{2, kSchema2},         Migration{3, kSchemaKeyMinimum},
+    Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle},
 };
 
 }  // namespace

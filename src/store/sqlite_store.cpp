@@ -304,7 +304,8 @@ Result<std::vector<std::string>> SqliteStore::Impl::child_list(std::string_view 
 
 namespace {
 constexpr const char* kDomainColumns =
-    "SELECT name, local, encrypt_mode, smime_profile, methods, tls FROM domains ";
+    "SELECT name, local, encrypt_mode, smime_profile, methods, tls, on_expired, revocation, "
+    "accept_signed_updates FROM domains ";
 constexpr const char* kDomainCerts =
     "SELECT sha256 FROM domain_smime_certs WHERE domain = ?1 ORDER BY position";
 constexpr const char* kDomainKeyMinimum =
@@ -332,6 +333,13 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     auto tls = enum_column(q, 5, parse_tls_level, "domains", "tls");
     SEALGATE_TRY(tls);
     d.tls = *tls;
+    auto on_expired = enum_column(q, 6, parse_expired_action, "domains", "on_expired");
+    SEALGATE_TRY(on_expired);
+    d.on_expired = *on_expired;
+    auto revocation = enum_column(q, 7, parse_revocation, "domains", "revocation");
+    SEALGATE_TRY(revocation);
+    d.revocation = *revocation;
+    d.accept_signed_updates = q.boolean(8);
     auto certs = child_list(kDomainCerts, d.name);
     if (!certs)
         return fail(std::move(certs).error());
@@ -397,10 +405,13 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
         ->write([&]() -> Result<bool> {
             auto q = impl_->db.query(
                 "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
-                "require_tls, tls) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO "
+                "require_tls, tls, on_expired, revocation, accept_signed_updates) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (name) DO "
                 "UPDATE SET local = excluded.local, encrypt_mode = excluded.encrypt_mode, "
                 "smime_profile = excluded.smime_profile, methods = excluded.methods, "
-                "require_tls = excluded.require_tls, tls = excluded.tls");
+                "require_tls = excluded.require_tls, tls = excluded.tls, "
+                "on_expired = excluded.on_expired, revocation = excluded.revocation, "
+                "accept_signed_updates = excluded.accept_signed_updates");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(name)
@@ -409,7 +420,10 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
                 .bind_text(to_string(domain.smime_profile))
                 .bind_text(methods_to_string(domain.methods))
                 .bind_int(requires_tls(domain.tls) ? 1 : 0)
-                .bind_text(to_string(domain.tls));
+                .bind_text(to_string(domain.tls))
+                .bind_text(to_string(domain.on_expired))
+                .bind_text(to_string(domain.revocation))
+                .bind_int(domain.accept_signed_updates ? 1 : 0);
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM domain_smime_certs WHERE domain = ?1", name));
             std::int64_t position = 0;
@@ -445,7 +459,7 @@ Result<bool> SqliteStore::remove_domain(std::string_view name) {
 
 namespace {
 constexpr const char* kCertColumns =
-    "SELECT sha256, der, has_private_key, added FROM certificates ";
+    "SELECT sha256, der, has_private_key, added, retired FROM certificates ";
 }  // namespace
 
 Result<std::vector<CertRecord>> SqliteStore::Impl::certificates(
@@ -457,7 +471,7 @@ Result<std::vector<CertRecord>> SqliteStore::Impl::certificates(
         q->bind_text(p);
     return sqlite::collect<CertRecord>(*q, [](Query& r) -> Result<CertRecord> {
         return CertRecord{r.text(0), r.blob(1), r.boolean(2),
-                          static_cast<std::time_t>(r.integer(3))};
+                          static_cast<std::time_t>(r.integer(3)), r.boolean(4)};
     });
 }
 
@@ -466,17 +480,19 @@ Status SqliteStore::put_certificate(const CertRecord& cert) {
     return impl_
         ->write([&]() -> Result<bool> {
             // Present already: the DER is the same by definition of the thumbprint; only learn
-            // that we now hold the private key, never forget it.
+            // that we now hold the private key, never forget it. Retired changes only through
+            // set_certificate_retired.
             auto q = impl_->db.query(
-                "INSERT INTO certificates (sha256, der, has_private_key, added) "
-                "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO UPDATE SET "
+                "INSERT INTO certificates (sha256, der, has_private_key, added, retired) "
+                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO UPDATE SET "
                 "has_private_key = max(has_private_key, excluded.has_private_key)");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(ascii_lower(cert.sha256))
                 .bind_blob(cert.der)
                 .bind_int(cert.has_private_key ? 1 : 0)
-                .bind_int(or_now(cert.added));
+                .bind_int(or_now(cert.added))
+                .bind_int(cert.retired ? 1 : 0);
             SEALGATE_TRY(q->run());
             return true;
         })
@@ -527,6 +543,35 @@ Result<bool> SqliteStore::remove_certificate(std::string_view sha256) {
     if (!changed)
         return fail(std::move(changed).error());
     return removed;
+}
+
+Result<bool> SqliteStore::set_certificate_retired(std::string_view sha256, bool retired) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto key = ascii_lower(sha256);
+    bool found = false;
+    auto changed = impl_->write([&]() -> Result<bool> {
+        auto exists = impl_->db.query("SELECT retired FROM certificates WHERE sha256 = ?1");
+        if (!exists)
+            return fail(std::move(exists).error());
+        exists->bind_text(key);
+        auto row = exists->step();
+        if (!row)
+            return fail(std::move(row).error());
+        if (!*row)
+            return false;
+        found = true;
+        if (exists->boolean(0) == retired)
+            return false;
+        auto q = impl_->db.query("UPDATE certificates SET retired = ?2 WHERE sha256 = ?1");
+        if (!q)
+            return fail(std::move(q).error());
+        q->bind_text(key).bind_int(retired ? 1 : 0);
+        SEALGATE_TRY(q->run());
+        return true;
+    });
+    if (!changed)
+        return fail(std::move(changed).error());
+    return found;
 }
 
 Status SqliteStore::put_sealed_key(std::string_view sha256, std::string_view sealed) {
@@ -663,11 +708,15 @@ Status SqliteStore::put_crl(const CrlRecord& crl) {
         ->write([&]() -> Result<bool> {
             // One CRL per issuer: the caller (crypto/) decides that this one is newer.
             auto q = impl_->db.query(
-                "INSERT INTO crls (issuer, der, added) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (issuer) DO UPDATE SET der = excluded.der, added = excluded.added");
+                "INSERT INTO crls (issuer, der, added, source) VALUES (?1, ?2, ?3, ?4) "
+                "ON CONFLICT (issuer) DO UPDATE SET der = excluded.der, added = excluded.added, "
+                "source = excluded.source");
             if (!q)
                 return fail(std::move(q).error());
-            q->bind_text(crl.issuer).bind_blob(crl.der).bind_int(or_now(crl.added));
+            q->bind_text(crl.issuer)
+                .bind_blob(crl.der)
+                .bind_int(or_now(crl.added))
+                .bind_text(crl.source);
             SEALGATE_TRY(q->run());
             return true;
         })
@@ -676,11 +725,11 @@ Status SqliteStore::put_crl(const CrlRecord& crl) {
 
 Result<std::vector<CrlRecord>> SqliteStore::list_crls() {
     const std::lock_guard lock(impl_->mutex);
-    auto q = impl_->db.query("SELECT issuer, der, added FROM crls ORDER BY issuer");
+    auto q = impl_->db.query("SELECT issuer, der, added, source FROM crls ORDER BY issuer");
     if (!q)
         return fail(std::move(q).error());
     return sqlite::collect<CrlRecord>(*q, [](Query& r) -> Result<CrlRecord> {
-        return CrlRecord{r.text(0), r.blob(1), static_cast<std::time_t>(r.integer(2))};
+        return CrlRecord{r.text(0), r.blob(1), static_cast<std::time_t>(r.integer(2)), r.text(3)};
     });
 }
 

@@ -69,6 +69,7 @@ class SqliteStore final : public Store {
     Result<std::vector<CertRecord>> find_certificates_by_prefix(std::string_view prefix) override;
     Result<std::vector<CertRecord>> list_certificates() override;
     Result<bool> remove_certificate(std::string_view sha256) override;
+    Result<bool> set_certificate_retired(std::string_view sha256, bool retired) override;
     Status put_sealed_key(std::string_view sha256, std::string_view sealed) override;
     Result<std::optional<std::string>> find_sealed_key(std::string_view sha256) override;
 
@@ -82,6 +83,8 @@ class SqliteStore final : public Store {
     Result<bool> remove_root(std::string_view sha256) override;
     Status put_crl(const CrlRecord& crl) override;
     Result<std::vector<CrlRecord>> list_crls() override;
+    Status put_crl_fetch(const CrlFetch& fetch) override;
+    Result<std::vector<CrlFetch>> list_crl_fetches() override;
 
     Status put_pgp_key(const PgpKeyRecord& key) override;
     Result<std::optional<PgpKeyRecord>> find_pgp_key(std::string_view fingerprint) override;
@@ -104,6 +107,12 @@ class SqliteStore final : public Store {
     Result<std::optional<ApiToken>> find_token_by_hash(std::string_view token_hash) override;
     Result<std::vector<ApiToken>> list_tokens() override;
     Result<bool> remove_token(std::string_view name) override;
+
+    Result<std::int64_t> add_pending(const PendingChange& change) override;
+    Result<std::optional<PendingChange>> find_pending(std::int64_t id) override;
+    Result<std::vector<PendingChange>> list_pending() override;
+    Result<bool> decide_pending(std::int64_t id, PendingState state, std::string_view decided_by,
+                                std::time_t when) override;
 
     Status put_setting(std::string_view name, std::string_view value) override;
     Result<std::optional<std::string>> find_setting(std::string_view name) override;

@@ -53,6 +53,8 @@ class Store {
         std::string_view prefix) = 0;
     virtual Result<std::vector<CertRecord>> list_certificates() = 0;
     virtual Result<bool> remove_certificate(std::string_view sha256) = 0;
+    // Mark an own certificate retired or not; false: no such certificate.
+    virtual Result<bool> set_certificate_retired(std::string_view sha256, bool retired) = 0;
     virtual Status put_sealed_key(std::string_view sha256, std::string_view sealed) = 0;
     virtual Result<std::optional<std::string>> find_sealed_key(std::string_view sha256) = 0;
 
@@ -68,6 +70,10 @@ class Store {
     virtual Result<bool> remove_root(std::string_view sha256) = 0;
     virtual Status put_crl(const CrlRecord& crl) = 0;  // replaces an older CRL of the same issuer
     virtual Result<std::vector<CrlRecord>> list_crls() = 0;
+    // The last fetch of each CRL distribution point (insert or replace by url; not policy: no
+    // generation bump), listed by url.
+    virtual Status put_crl_fetch(const CrlFetch& fetch) = 0;
+    virtual Result<std::vector<CrlFetch>> list_crl_fetches() = 0;
 
     // OpenPGP keys.
     virtual Status put_pgp_key(const PgpKeyRecord& key) = 0;  // insert or replace
@@ -102,8 +108,20 @@ class Store {
     virtual Result<std::vector<ApiToken>> list_tokens() = 0;
     virtual Result<bool> remove_token(std::string_view name) = 0;
 
+    // Partners' update bundles staged for approval (not policy: no generation bump; applying an
+    // approved change writes policy through the calls above). add_pending ignores change.id and
+    // returns the id the store gave it (never reused); list_pending: ids ascending, every state.
+    // decide_pending changes a pending change's state once: false when there is no such change
+    // or it was decided already (nothing changes then).
+    virtual Result<std::int64_t> add_pending(const PendingChange& change) = 0;
+    virtual Result<std::optional<PendingChange>> find_pending(std::int64_t id) = 0;
+    virtual Result<std::vector<PendingChange>> list_pending() = 0;
+    virtual Result<bool> decide_pending(std::int64_t id, PendingState state,
+                                        std::string_view decided_by, std::time_t when) = 0;
+
     // Small named values of the gateway's own (the admin listener's generated certificate and
-    // its sealed key); nullopt: not set.
+    // its sealed key, the update bundles' sequence numbers, the expiry warnings already given);
+    // nullopt: not set.
     virtual Status put_setting(std::string_view name, std::string_view value) = 0;
     virtual Result<std::optional<std::string>> find_setting(std::string_view name) = 0;
 };

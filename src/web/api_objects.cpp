@@ -250,7 +250,9 @@ Answer<Reply> export_certificate(Call& c, bool der) {
 Answer<Reply> remove_certificate(Call& c) {
     auto thumb = hex_param(c.params[0], kSha256Digits);
     WEB_TRY(thumb);
-    auto removed = c.service().remove_certificate(*thumb);
+    auto force = force_param(c.request);
+    WEB_TRY(force);
+    auto removed = c.service().remove_certificate(*thumb, *force);
     WEB_TRY(removed);
     return Reply::json(removed_json(*removed));
 }

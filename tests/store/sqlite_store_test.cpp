@@ -44,8 +44,16 @@ std::string raw_value(const std::string& path, const std::string& sql) {
     return out;
 }
 
-// What migration 4 (administration) adds: dropped to make a store of an older version.
-constexpr const char* kDropAdminSchema =
+// What migrations 5 (lifecycle) and 4 (administration) add: dropped to make a store of an
+// older version.
+constexpr const char* kDropLifecycleSchema =
+    "DROP TABLE crl_fetches; DROP TABLE pending_changes;"
+    "ALTER TABLE domains DROP COLUMN on_expired; ALTER TABLE domains DROP COLUMN revocation;"
+    "ALTER TABLE domains DROP COLUMN accept_signed_updates;"
+    "ALTER TABLE certificates DROP COLUMN retired; ALTER TABLE pgp_keys DROP COLUMN retired;"
+    "ALTER TABLE crls DROP COLUMN source;";
+const std::string kDropAdminSchema =
+    std::string(kDropLifecycleSchema) +
     "DROP TABLE audit_log; DROP TABLE admin_accounts; DROP TABLE api_tokens;"
     "DROP TABLE settings;";
 
@@ -154,6 +162,37 @@ TEST(SqliteStore, KeyMinimumMigrationKeepsTheDomains) {
     EXPECT_EQ(raw_value(path, "SELECT min_rsa_bits FROM domain_key_minimum"), "1024");
 }
 
+// Schema 5 (lifecycle) on a store made by schema 4: existing domains get the defaults (defer,
+// soft, no automatic updates), existing certificates and keys are not retired.
+TEST(SqliteStore, LifecycleMigrationGivesTheDefaults) {
+    test::TempDir dir;
+    const auto path = dir.file("v4.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+    }
+    raw_exec(path, std::string(kDropLifecycleSchema) +
+                       "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+                       "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
+                       "require_tls) VALUES ('partner.example', 0, 'mandatory', 'compat', "
+                       "'smime', 0);"
+                       "INSERT INTO certificates (sha256, der, has_private_key, added) VALUES "
+                       "('" +
+                       std::string(64, 'a') + "', x'00', 1, 1);");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+    const auto d = value_of(store->find_domain("partner.example"));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->encrypt_mode, EncryptMode::mandatory);
+    EXPECT_EQ(d->on_expired, ExpiredAction::defer);
+    EXPECT_EQ(d->revocation, Revocation::soft);
+    EXPECT_FALSE(d->accept_signed_updates);
+    EXPECT_FALSE(value_of(store->find_certificate(std::string(64, 'a')))->retired);
+    EXPECT_TRUE(value_of(store->list_pending()).empty());
+    EXPECT_TRUE(value_of(store->list_crl_fetches()).empty());
+}
+
 // Schema 4 (administration) on a store made by schema 3: the new tables start empty, the mail
 // log written before is found by the sender and recipient filters.
 TEST(SqliteStore, AdminMigrationAddsTablesAndKeepsTheLog) {
@@ -172,7 +211,8 @@ TEST(SqliteStore, AdminMigrationAddsTablesAndKeepsTheLog) {
                        "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
     const auto store = open_or_fail(path, OpenMode::existing);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
     EXPECT_EQ(raw_value(path,
                         "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
                         "name = 'audit_log_object'"),

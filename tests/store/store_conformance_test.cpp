@@ -247,14 +247,16 @@ TEST_P(StoreConformance, RootsPutListRemove) {
 }
 
 TEST_P(StoreConformance, CrlReplacesPerIssuer) {
-    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root A", "crl-a1", 1}));
-    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root B", kDer, 2}));
-    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root A", "crl-a2", 3}));
+    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root A", "crl-a1", 1, ""}));
+    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root B", kDer, 2, ""}));
+    ASSERT_OK(store().put_crl(CrlRecord{"CN=Root A", "crl-a2", 3, "http://crl.example/a.crl"}));
     const auto crls = value_of(store().list_crls());
     ASSERT_EQ(crls.size(), 2u);
     EXPECT_EQ(crls[0].issuer, "CN=Root A");
     EXPECT_EQ(crls[0].der, "crl-a2");
     EXPECT_EQ(crls[0].added, 3);
+    EXPECT_EQ(crls[0].source, "http://crl.example/a.crl");
+    EXPECT_EQ(crls[1].source, "");
     EXPECT_EQ(crls[1].issuer, "CN=Root B");
     EXPECT_EQ(crls[1].der, kDer);
 }
@@ -445,7 +447,7 @@ TEST_P(StoreConformance, GenerationIncreasesOnEveryWriteButNotOnLog) {
     bumped("put_ctl");
     ASSERT_OK(store().put_root(RootRecord{kSha2, kDer}));
     bumped("put_root");
-    ASSERT_OK(store().put_crl(CrlRecord{"CN=A", kDer, 1}));
+    ASSERT_OK(store().put_crl(CrlRecord{"CN=A", kDer, 1, ""}));
     bumped("put_crl");
     ASSERT_OK(store().put_pgp_key(pgp_key(std::string(40, 'c'))));
     bumped("put_pgp_key");

@@ -31,6 +31,7 @@ class FailingStore final : public Store {
                       (std::string_view p), (p))
     SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, list_certificates, (), ())
     SEALGATE_DELEGATE(Result<bool>, remove_certificate, (std::string_view s), (s))
+    SEALGATE_DELEGATE(Result<bool>, set_certificate_retired, (std::string_view s, bool r), (s, r))
     SEALGATE_DELEGATE(Status, put_sealed_key, (std::string_view s, std::string_view k), (s, k))
     SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_sealed_key, (std::string_view s),
                       (s))
@@ -43,6 +44,8 @@ class FailingStore final : public Store {
     SEALGATE_DELEGATE(Result<bool>, remove_root, (std::string_view s), (s))
     SEALGATE_DELEGATE(Status, put_crl, (const CrlRecord& c), (c))
     SEALGATE_DELEGATE(Result<std::vector<CrlRecord>>, list_crls, (), ())
+    SEALGATE_DELEGATE(Status, put_crl_fetch, (const CrlFetch& f), (f))
+    SEALGATE_DELEGATE(Result<std::vector<CrlFetch>>, list_crl_fetches, (), ())
     SEALGATE_DELEGATE(Status, put_pgp_key, (const PgpKeyRecord& k), (k))
     SEALGATE_DELEGATE(Result<std::optional<PgpKeyRecord>>, find_pgp_key, (std::string_view f), (f))
     SEALGATE_DELEGATE(Result<std::vector<PgpKeyRecord>>, find_pgp_keys_by_prefix,
@@ -63,6 +66,12 @@ class FailingStore final : public Store {
                       (h))
     SEALGATE_DELEGATE(Result<std::vector<ApiToken>>, list_tokens, (), ())
     SEALGATE_DELEGATE(Result<bool>, remove_token, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Result<std::int64_t>, add_pending, (const PendingChange& c), (c))
+    SEALGATE_DELEGATE(Result<std::optional<PendingChange>>, find_pending, (std::int64_t i), (i))
+    SEALGATE_DELEGATE(Result<std::vector<PendingChange>>, list_pending, (), ())
+    SEALGATE_DELEGATE(Result<bool>, decide_pending,
+                      (std::int64_t i, PendingState s, std::string_view b, std::time_t w),
+                      (i, s, b, w))
     SEALGATE_DELEGATE(Status, put_setting, (std::string_view n, std::string_view v), (n, v))
     SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_setting, (std::string_view n), (n))
 #undef SEALGATE_DELEGATE
