@@ -62,6 +62,13 @@ class KeyStore {
     // The same for an OpenPGP message (armored or binary) and our OpenPGP secret keys.
     Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view message);
 
+    // Signatures with our keys, for the signed update bundle (exchange/): a detached CMS
+    // SignedData (DER) with the private key of our certificate `cert_sha256`, and a binary
+    // detached OpenPGP signature with our key `fingerprint`. The key is unsealed for the one
+    // call and not cached. not_found: no private key held for it.
+    Result<std::string> smime_sign(std::string_view cert_sha256, std::string_view data) const;
+    Result<std::string> pgp_sign(std::string_view fingerprint, std::string_view data) const;
+
     // Drop cached keys if the store changed since they were loaded.
     Status refresh();
 
