@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/exchange_types.hpp"
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/keygen.hpp"
@@ -341,6 +342,18 @@ class Service {
     // --- CRL distribution points (helper C adds its declarations here) ---
 
     // --- signed update exchange and pending changes (helper D adds its declarations here) ---
+    // (admin/exchange.cpp, docs/lifecycle-exchange.md.) export_update: a bundle of our local
+    // domain's own certificates and keys, signed with each usable one, under the domain's next
+    // sequence number. import_update: a partner's bundle, verified against what is trusted for
+    // its domain (a certificate chosen for it, a trusted OpenPGP key bound to it), newer than
+    // the last one seen; applied at once when the domain accepts signed updates, else staged.
+    // approve_pending applies a staged change (verified again); reject_pending only marks it.
+    Result<ExportedBundle> export_update(std::string_view domain, std::time_t now);
+    Result<ImportedBundle> import_update(std::string_view bundle, std::time_t now);
+    Result<std::vector<PendingChange>> list_pending();
+    Result<PendingView> pending(std::int64_t id);
+    Result<UpdateChange> approve_pending(std::int64_t id, std::time_t now);
+    Result<PendingChange> reject_pending(std::int64_t id, std::time_t now);
 
     // Mail log, test message, status, audit.
     Result<LogPage> search_log(const LogSearch& search);
