@@ -16,6 +16,7 @@ import * as testMessage from "./page-test.js";
 import * as maillog from "./page-maillog.js";
 import * as admins from "./page-admins.js";
 import * as audit from "./page-audit.js";
+import * as updates from "./page-updates.js";
 
 // route name → [list page, detail page (or null)]
 const routes = {
@@ -24,6 +25,7 @@ const routes = {
     certificates: [certificates.renderList, certificates.renderDetail],
     pgp: [pgp.renderList, pgp.renderDetail],
     trust: [trust.render, null],
+    updates: [updates.render, null],
     test: [testMessage.render, null],
     maillog: [maillog.renderList, maillog.renderDetail],
     admins: [admins.render, null],
