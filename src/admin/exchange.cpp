@@ -319,8 +319,19 @@ Result<ExportedBundle> Service::export_update(std::string_view domain_name, std:
         if (!rec.has_private_key)
             continue;
         auto cert = crypto::Certificate::from_der(rec.der);
-        if (!cert || !certificate_of_domain(*cert, name))
+        if (!cert)
             continue;
+        if (!certificate_of_domain(*cert, name)) {
+            // A partner refuses a certificate that also names another domain's addresses.
+            const auto emails = cert->emails();
+            if (std::any_of(emails.begin(), emails.end(),
+                            [&](const auto& e) { return exchange::address_domain(e) == name; }))
+                out.warnings.push_back("certificate " + rec.sha256 +
+                                       " also names addresses "
+                                       "outside " +
+                                       name + ": left out");
+            continue;
+        }
         auto entry = exchange::certificate_entry(rec.der);
         SEALGATE_TRY(entry);
         if (rec.retired || cert->not_after() <= now)
