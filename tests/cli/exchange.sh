@@ -30,6 +30,17 @@ expect "export lists both certificates" bash -c "grep -q '$A1' export.out && gre
 expect "export is signed by both" grep -q "^Signed by: .*$A1" export.out
 expect "the bundle is JSON with its format" python3 -c "import json,sys; d=json.load(open('update.bundle')); sys.exit(d['format']!='sealgate-update-bundle/1')"
 
+# An independent peer checks the continuity signature: openssl cms, against A1 alone.
+python3 - <<'PY'
+import base64, json
+d = json.load(open('update.bundle'))
+open('manifest.json', 'wb').write(base64.b64decode(d['manifest']))
+for i, s in enumerate(d['signatures']):
+    open(f"sig-{s['signer']}.der", 'wb').write(base64.b64decode(s['signature']))
+PY
+expect "openssl cms verifies A1's signature over the manifest" openssl cms -verify -binary -inform DER -in "sig-$A1.der" -content manifest.json -certfile a1.pem -noverify -nointern -out /dev/null
+expect_not "openssl cms: A2's signature is not A1's" openssl cms -verify -binary -inform DER -in "sig-$A2.der" -content manifest.json -certfile a1.pem -noverify -nointern -out /dev/null
+
 # An unsigned and a tampered copy, made before B sees the real one.
 python3 - <<'PY'
 import base64, json
