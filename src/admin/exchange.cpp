@@ -153,6 +153,10 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
             SEALGATE_TRY(key);
             if (!*key || !(*key)->trusted || !contains((*key)->domains, m.domain))
                 continue;
+            // A revoked key (compromised, perhaps) speaks for the domain no more.
+            auto info = openpgp::key_info((*key)->public_key);
+            if (!info || info->primary.revoked)
+                continue;
             verified = exchange::verify_signature(*bundle, sig, (*key)->public_key);
         }
         if (!verified)

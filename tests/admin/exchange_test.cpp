@@ -176,6 +176,18 @@ TEST_F(ExchangeTest, SignedOnlyByWhatBDoesNotTrustIsRefused) {
         << r.error().reason;
 }
 
+TEST_F(ExchangeTest, SignerBlockedOnTheCtlIsNotEnough) {
+    create("domain-cert@a.example");
+    ASSERT_OK(b_.service->set_ctl(a1_, CtlAction::block, true));
+    auto r = b_.service->import_update(
+        value_of(a_.service->export_update("a.example", now())).bundle, now());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::unusable);
+    EXPECT_NE(r.error().reason.find("not signed by a certificate or key trusted for a.example"),
+              std::string::npos)
+        << r.error().reason;
+}
+
 TEST_F(ExchangeTest, SignerTrustedOnlyForAnotherDomainIsNotEnough) {
     // The gateway of c.example, which B trusts for c.example, signs a bundle for a.example that
     // brings in a certificate of its own making for a.example's addresses.
