@@ -116,4 +116,20 @@ expect "reject" grep -q "^rejected 2" <(B pending reject 2)
 expect "rejected in the list" grep -q "^2  rejected  a.example  sequence 3" <(B pending list)
 expect_not "bad ID" B pending approve x 2> badid.err
 
+# With an OpenPGP key of the domain, the bundle carries it and its signature: sq checks it.
+KEY=$(A pgp create --uid "a.example domain <domain-cert@a.example>")
+A pgp export "$KEY" -o a-key.pgp
+A exchange export --domain a.example -o update4.bundle > export4.out
+expect "the OpenPGP key signs too" grep -q "^Signed by: .*$KEY" export4.out
+python3 - "$KEY" <<'PY'
+import base64, json, sys
+d = json.load(open('update4.bundle'))
+open('manifest4.json', 'wb').write(base64.b64decode(d['manifest']))
+(sig,) = [s for s in d['signatures'] if s['type'] == 'pgp' and s['signer'] == sys.argv[1]]
+open('pgp4.sig', 'wb').write(base64.b64decode(sig['signature']))
+PY
+expect "sq verifies the OpenPGP signature over the manifest" sq verify --detached pgp4.sig --signer-cert a-key.pgp manifest4.json
+printf 'x' >> manifest4.json
+expect_not "sq: not over other bytes" sq verify --detached pgp4.sig --signer-cert a-key.pgp manifest4.json
+
 finish
