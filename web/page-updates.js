@@ -71,6 +71,20 @@ function importSection(reload) {
     return form;
 }
 
+// "adds <hex>, <hex>; retires (none)" with each thumbprint or fingerprint shortened for the
+// cell, the whole one in its title.
+function summaryCell(summary) {
+    const parts = [];
+    let last = 0;
+    for (const m of String(summary).matchAll(/[0-9a-f]{40,64}/g)) {
+        parts.push(summary.slice(last, m.index));
+        parts.push(h("span", {class: "thumb", title: m[0], dataTest: "pending-item"}, short(m[0])));
+        last = m.index + m[0].length;
+    }
+    parts.push(summary.slice(last));
+    return h("span", {dataTest: "pending-summary"}, parts);
+}
+
 function stateBadge(state) {
     const cls = {approved: "good", rejected: "bad", pending: "warn"}[state] || "";
     return h("span", {class: "badge " + cls, dataTest: "pending-state"}, state);
@@ -81,7 +95,7 @@ function pendingSection(pending, reload) {
         {title: "ID", cell: (p) => h("span", {dataTest: "pending-id"}, String(p.id))},
         {title: "Domain", cell: (p) => p.domain},
         {title: "Sequence", cell: (p) => String(p.sequence)},
-        {title: "Change", cell: (p) => h("span", {class: "thumb", dataTest: "pending-summary"}, p.summary)},
+        {title: "Change", cell: (p) => summaryCell(p.summary)},
         {title: "Signed by", cell: (p) => h("span", {class: "thumb"}, short(p.signer))},
         {title: "State", cell: (p) => [stateBadge(p.state), p.decided ? [" ", when(p.decided), " ",
                                                                          p.decided_by || ""] : null]},
