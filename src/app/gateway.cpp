@@ -141,6 +141,9 @@ asio::awaitable<bool> Gateway::check_expiry_once(const std::string& notify_admin
     }
     for (const auto& line : check->warnings)
         log_line(line);
+    log_line("expiry check: " + std::to_string(check->items.size()) +
+             " within 30 days or expired, " + std::to_string(check->warnings.size()) +
+             " new warning(s), summary " + (check->mail_due ? "due" : "not due"));
     if (!check->mail_due)
         co_return true;
     // Through our own pipeline and the next hop, like any message: a partner domain's policy
