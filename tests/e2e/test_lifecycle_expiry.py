@@ -178,11 +178,13 @@ class ExpiredPartner(E2ETestCase):
         g.cli("domain", "add", "b.example", "--local")
         cls.gone = openssl_ca_cert(cls.w, "gone", "domain-cert@old.example",
                                    "20250101000000Z", "20250201000000Z")
-        g.cli("cert", "import", cls.gone[0])
-        g.cli("ctl", "add", cls.gone[2], "--trust")
-        for dom in ("old.example", "strict.example"):
+        strict = openssl_ca_cert(cls.w, "strict", "domain-cert@strict.example",
+                                 "20250101000000Z", "20250201000000Z")
+        for dom, cert in (("old.example", cls.gone), ("strict.example", strict)):
+            g.cli("cert", "import", cert[0])
+            g.cli("ctl", "add", cert[2], "--trust")
             g.cli("domain", "add", dom)
-            g.cli("domain", "set", dom, "smime-cert", cls.gone[2])
+            g.cli("domain", "set", dom, "smime-cert", cert[2])
             g.cli("domain", "set", dom, "encrypt-mode", "mandatory")
         g.cli("domain", "set", "strict.example", "on-expired", "reject")
         g.start(f"127.0.0.1:{cls.sink_.port}")
