@@ -51,7 +51,7 @@ expect "cert list --expiring: own" grep -q "^own      certificate  $own " expiri
 expect "cert list --expiring: partner" grep -q "^partner  certificate  $partner " expiring.out
 expect "cert list --expiring: own first" test "$(grep -n "$own" expiring.out | cut -d: -f1)" -lt "$(grep -n "$partner" expiring.out | cut -d: -f1)"
 expect_not "cert list --expiring: not the far one" grep -q "$far" expiring.out
-S cert list --expiring 1 > expiring1.out
+S cert list --expiring 2 > expiring1.out
 expect_not "a shorter window leaves the 3-day one out" grep -q "$own" expiring1.out
 expect "... but not the 2-day one" grep -q "$partner" expiring1.out
 expect_not "--expiring abc is refused" S cert list --expiring abc 2>/dev/null
