@@ -225,7 +225,8 @@ json status_json(const admin::StatusView& s) {
                      {"id", e.id},
                      {"name", e.name},
                      {"not_after", time_json(e.not_after)},
-                     {"own", e.own}};
+                     {"own", e.own},
+                     {"parent", e.parent}};
         const json exp = expiry_json(e.expiry);
         item["state"] = exp["state"];
         item["days_left"] = exp["days_left"];
