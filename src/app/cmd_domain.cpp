@@ -53,8 +53,7 @@ Status show(Cli& cli, const std::string& text) {
                     : " (a CA certificate without a current CRL is used)",
                 from.c_str());
     std::printf("Signed updates:  %s%s\n",
-                d.accept_signed_updates ? "accepted at once" : "staged for approval",
-                from.c_str());
+                d.accept_signed_updates ? "accepted at once" : "staged for approval", from.c_str());
     std::printf("S/MIME certs:    %s\n", view->smime_certs.empty() ? "(none)" : "");
     for (const auto& c : view->smime_certs) {
         if (!c.stored)
@@ -85,10 +84,10 @@ Status show(Cli& cli, const std::string& text) {
                                                                      : " (profile compat)")
                           : "");
     } else {
-        std::printf("Next message:    %s\n",
-                    t.action != policy::Action::refuse ? "sent in clear"
-                    : t.temporary ? "deferred (451 4.7.1), never sent in clear"
-                                  : "refused (550 5.7.1), never sent in clear");
+        std::printf("Next message:    %s\n", t.action != policy::Action::refuse ? "sent in clear"
+                                             : t.temporary
+                                                 ? "deferred (451 4.7.1), never sent in clear"
+                                                 : "refused (550 5.7.1), never sent in clear");
     }
     for (const auto& w : view->warnings)
         std::printf("warning: %s\n", w.c_str());

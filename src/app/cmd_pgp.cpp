@@ -213,8 +213,7 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
                     "Only keys and encryption subkeys that expire within DAYS or have expired, "
                     "own first");
     cli.on(lst, [&cli, pexpiring] {
-        return *pexpiring ? list_expiring(cli, **pexpiring, {"pgp-key", "pgp-subkey"})
-                          : list(cli);
+        return *pexpiring ? list_expiring(cli, **pexpiring, {"pgp-key", "pgp-subkey"}) : list(cli);
     });
 
     auto* shw = pgp->add_subcommand("show", "Show a key and whether it is usable");

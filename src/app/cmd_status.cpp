@@ -22,15 +22,13 @@ void print_expiring(const std::vector<admin::ExpiringItem>& items,
     std::printf("%-7s  %-11s  %-64s  %-10s  %-17s  %s\n", "WHOSE", "KIND",
                 "THUMBPRINT / FINGERPRINT", "EXPIRES", "STATE", "SUBJECT / USER ID");
     for (const auto* i : shown) {
-        const std::string state =
-            i->expiry.state == policy::Expiry::State::expired
-                ? "EXPIRED"
-                : "in " + std::to_string(i->expiry.days_left) + " day" +
-                      (i->expiry.days_left == 1 ? "" : "s");
+        const std::string state = i->expiry.state == policy::Expiry::State::expired
+                                      ? "EXPIRED"
+                                      : "in " + std::to_string(i->expiry.days_left) + " day" +
+                                            (i->expiry.days_left == 1 ? "" : "s");
         std::printf("%-7s  %-11s  %-64s  %-10s  %-17s  %s%s\n", i->own ? "own" : "partner",
-                    i->kind.c_str(), i->id.c_str(),
-                    format_time(i->not_after).substr(0, 10).c_str(), state.c_str(),
-                    i->name.c_str(),
+                    i->kind.c_str(), i->id.c_str(), format_time(i->not_after).substr(0, 10).c_str(),
+                    state.c_str(), i->name.c_str(),
                     i->parent.empty() ? "" : (" (subkey of " + i->parent + ")").c_str());
     }
 }

@@ -195,9 +195,8 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(
-        check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls", "admin",
-                                        "notify"}));
+    SEALGATE_TRY(check_keys(root, file, "",
+                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -285,8 +284,8 @@ Result<Config> load_config(const std::string& path) {
         if (!cfg.notify.admin.empty()) {
             auto mailbox = address::parse_path(cfg.notify.admin, address::Charset::ascii);
             if (!mailbox || mailbox->literal)
-                return fail(config_error(file, "[notify] admin: not an e-mail address: " +
-                                                   cfg.notify.admin));
+                return fail(config_error(
+                    file, "[notify] admin: not an e-mail address: " + cfg.notify.admin));
         }
     }
     if (const auto* s = root["limits"].as_table()) {

@@ -54,9 +54,9 @@ Result<ExpiryCheck> check_expiry(admin::Service& service, Store& store, std::tim
             continue;
         // What this warning is: a new end (a renewal) or a new threshold is news; an expired
         // item is news once a day.
-        const std::string state = std::to_string(item.not_after) + " " +
-                                  (threshold < 0 ? "expired " + day_of(now)
-                                                 : std::to_string(threshold));
+        const std::string state =
+            std::to_string(item.not_after) + " " +
+            (threshold < 0 ? "expired " + day_of(now) : std::to_string(threshold));
         const std::string name = "expiry.warned." + item.id;
         auto given = store.find_setting(name);
         SEALGATE_TRY(given);
@@ -82,10 +82,9 @@ Result<ExpiryCheck> check_expiry(admin::Service& service, Store& store, std::tim
 
 std::string summary_mail(const std::vector<admin::ExpiringItem>& items, std::string_view hostname,
                          std::string_view to, std::time_t now) {
-    std::string body =
-        "Certificates and OpenPGP keys of this gateway (" + std::string(hostname) +
-        ") that expire within " + std::to_string(kWindowDays) +
-        " days or have expired, our own first:\r\n\r\n";
+    std::string body = "Certificates and OpenPGP keys of this gateway (" + std::string(hostname) +
+                       ") that expire within " + std::to_string(kWindowDays) +
+                       " days or have expired, our own first:\r\n\r\n";
     for (const auto& item : items) {
         body += "- " + what(item) + "\r\n  " + item.name + "\r\n  " + when(item) + "\r\n  " +
                 advice(item) + "\r\n\r\n";

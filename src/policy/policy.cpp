@@ -101,8 +101,7 @@ struct Attempt {
 };
 
 // Counts a refused candidate by the kind of its problem.
-void count_refusal(Attempt& a, bool key_refused, crypto::Problem problem,
-                   const DomainRecord& dom) {
+void count_refusal(Attempt& a, bool key_refused, crypto::Problem problem, const DomainRecord& dom) {
     const bool expired = problem == crypto::Problem::expired;
     const bool lapsed = expired || problem == crypto::Problem::revoked ||
                         problem == crypto::Problem::revocation_unknown;
@@ -145,8 +144,7 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         // before every check but a CTL block).
         const bool key_refused =
             st.strength_problem || !crypto::recipient_key_problem(stored->cert).empty();
-        count_refusal(a, key_refused && st.ctl != crypto::CtlStatus::blocked, verdict.problem,
-                      dom);
+        count_refusal(a, key_refused && st.ctl != crypto::CtlStatus::blocked, verdict.problem, dom);
     }
     if (!t.certificates.empty()) {
         a.found = true;

@@ -157,10 +157,10 @@ Answer<Reply> change_domain(Call& c) {
     WEB_TRY(name);
     auto force = force_param(c.request);
     WEB_TRY(force);
-    auto body = Fields::parse(c.request.get_header_value("Content-Type"), c.request.body,
-                              {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile",
-                               "require_tls", "tls", "min_rsa_bits", "on_expired", "revocation",
-                               "accept_signed_updates", "name", "pgp_keys"});
+    auto body = Fields::parse(
+        c.request.get_header_value("Content-Type"), c.request.body,
+        {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile", "require_tls", "tls",
+         "min_rsa_bits", "on_expired", "revocation", "accept_signed_updates", "name", "pgp_keys"});
     WEB_TRY(body);
     if (body->has("name"))
         return bad_input("name cannot be changed: add a new domain and remove this one");

@@ -221,12 +221,9 @@ json audit_json(const AuditRecord& r) {
 json status_json(const admin::StatusView& s) {
     json expiring = json::array();
     for (const auto& e : s.expiring) {
-        json item = {{"kind", e.kind},
-                     {"id", e.id},
-                     {"name", e.name},
-                     {"not_after", time_json(e.not_after)},
-                     {"own", e.own},
-                     {"parent", e.parent}};
+        json item = {{"kind", e.kind}, {"id", e.id},
+                     {"name", e.name}, {"not_after", time_json(e.not_after)},
+                     {"own", e.own},   {"parent", e.parent}};
         const json exp = expiry_json(e.expiry);
         item["state"] = exp["state"];
         item["days_left"] = exp["days_left"];

@@ -45,13 +45,13 @@ TEST_F(ExpiryWatch, EachThresholdOnceThenDailyAfterTheEnd) {
     const auto after = check(end_ + 10);
     ASSERT_EQ(after.warnings.size(), 1u);
     EXPECT_NE(after.warnings[0].find("expired on"), std::string::npos) << after.warnings[0];
-    EXPECT_TRUE(check(end_ + 20).warnings.empty());            // the same day
-    EXPECT_EQ(check(end_ + kDay + 20).warnings.size(), 1u);    // the next day again
+    EXPECT_TRUE(check(end_ + 20).warnings.empty());          // the same day
+    EXPECT_EQ(check(end_ + kDay + 20).warnings.size(), 1u);  // the next day again
 }
 
 TEST_F(ExpiryWatch, OwnFirst) {
-    auto own = service().create_certificate({"domain-cert@a.example", "", crypto::KeyAlgorithm::p256,
-                                             20});
+    auto own =
+        service().create_certificate({"domain-cert@a.example", "", crypto::KeyAlgorithm::p256, 20});
     ASSERT_TRUE(own) << own.error().reason;
     // Our own ended 10 days ago; the partner's ends in 10 days.
     const auto c = check(end_ - 10 * kDay);

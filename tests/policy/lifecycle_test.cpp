@@ -69,8 +69,8 @@ class Lifecycle : public ::testing::Test {
         good2_ = add(made2->first, CtlAction::trust);
         expired_ = add(certificate_between("domain-cert@p.example", -30 * 86400, -86400),
                        CtlAction::trust);
-        expired2_ = add(certificate_between("domain-cert@p.example", -20 * 86400, -3600),
-                        CtlAction::trust);
+        expired2_ =
+            add(certificate_between("domain-cert@p.example", -20 * 86400, -3600), CtlAction::trust);
         auto untrusted = crypto::create_domain_certificate(
             {"domain-cert@p.example", "untrusted", crypto::KeyAlgorithm::p256, 30});
         ASSERT_TRUE(untrusted);
@@ -141,9 +141,9 @@ TEST_F(Lifecycle, TheSkippedCertificateIsNamedWithItsReason) {
     ASSERT_EQ(t.action, Action::encrypt) << t.reason;
     ASSERT_EQ(t.certificates.size(), 1u);
     EXPECT_EQ(t.certificates[0].sha256(), good_);
-    EXPECT_NE(t.reason.find("skipped S/MIME: certificate " + expired_.substr(0, 16) +
-                            ": expired on "),
-              std::string::npos)
+    EXPECT_NE(
+        t.reason.find("skipped S/MIME: certificate " + expired_.substr(0, 16) + ": expired on "),
+        std::string::npos)
         << t.reason;
     EXPECT_NE(t.reason.find("certificate " + untrusted_.substr(0, 16) + ": self-signed"),
               std::string::npos)
@@ -157,9 +157,8 @@ TEST_F(Lifecycle, AnEarlierMethodsSkippedKeysAreNamedToo) {
     auto alice = openpgp::parse_keys(
         test::read_file(std::string(SEALGATE_TESTDATA) + "/openpgp/interop-suite/alice.pgp"));
     ASSERT_TRUE(alice && alice->size() == 1);
-    ASSERT_TRUE(store_->put_pgp_key(PgpKeyRecord{alice->front().fingerprint,
-                                                 alice->front().public_key, "", true,
-                                                 {"p.example"}, 1, false}));
+    ASSERT_TRUE(store_->put_pgp_key(PgpKeyRecord{
+        alice->front().fingerprint, alice->front().public_key, "", true, {"p.example"}, 1, false}));
     const auto t = decide_for("p.example");
     ASSERT_EQ(t.action, Action::encrypt) << t.reason;
     EXPECT_EQ(t.method, Method::pgp);
