@@ -532,9 +532,15 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     for (const Key& sub : *subs) {
         auto part = read_part(sub.get());
         SEALGATE_CHECK(part);
-        if (part->can_encrypt && part->valid && part->created <= now) {
+        // librnp calls an expired or revoked subkey invalid; one whose binding was valid until
+        // it ended (valid_till, 0 for a key never valid) has lapsed, not been forged.
+        if (part->can_encrypt && part->created <= now) {
+            std::uint64_t till = 0;
+            const bool was_valid =
+                rnp_key_valid_till64(sub.get(), &till) == RNP_SUCCESS && till != 0;
             lapsed_revoked = lapsed_revoked || part->revoked;
-            lapsed_expired = lapsed_expired || (!part->revoked && expired_at(*part, now));
+            lapsed_expired =
+                lapsed_expired || (!part->revoked && expired_at(*part, now) && was_valid);
         }
         if (!part->can_encrypt || part->revoked || !part->valid || expired_at(*part, now) ||
             part->created > now)
