@@ -34,17 +34,23 @@ function countsCard(counts) {
                row("CRLs", c.crls, null, "count-crls")));
 }
 
+const KINDS = {"certificate": "Certificate", "pgp-key": "OpenPGP key",
+               "pgp-subkey": "OpenPGP encryption subkey"};
+
 function expiringLink(item) {
-    const href = item.kind === "pgp-key" ? `#/pgp/${item.id}` : `#/certificates/${item.id}`;
+    // A subkey is shown on its primary key's page.
+    const href = item.kind === "certificate" ? `#/certificates/${item.id}`
+        : `#/pgp/${item.kind === "pgp-subkey" ? item.parent : item.id}`;
     return h("a", {href}, item.name || short(item.id));
 }
 
 function expiringSection(items) {
     return h("section", {"aria-labelledby": "exp-title"},
-             h("h2", {id: "exp-title"}, "Expiring within 30 days"),
+             h("h2", {id: "exp-title"}, "Expiring within 30 days or expired (own first)"),
              table([
-                 {title: "Kind", cell: (i) => (i.kind === "pgp-key" ? "OpenPGP key" : "Certificate")},
+                 {title: "Kind", cell: (i) => KINDS[i.kind] || i.kind},
                  {title: "Name", cell: expiringLink},
+                 {title: "Thumbprint / fingerprint", cell: (i) => h("span", {class: "thumb"}, short(i.id))},
                  {title: "Whose", cell: (i) => (i.own ? "own" : "partner")},
                  {title: "Expires", cell: (i) => when(i.not_after)},
                  {title: "State", cell: (i) =>

@@ -1,5 +1,6 @@
 // page-domains.js — #/domains (the list and "Add domain") and #/domains/<name> (the domain's
-// settings: the S/MIME encryption certificate, mode, methods, profile, TLS).
+// settings: the S/MIME encryption certificate, mode, methods, profile, TLS, and the lifecycle
+// settings: on-expired, revocation, accept-signed-updates; docs/lifecycle-expiry.md).
 
 import {get, post, patch, del, segment} from "./api.js";
 import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";
@@ -13,6 +14,14 @@ const MODES = [
 const PROFILES = [
     ["compat", "compat — AES-256-CBC, RSA PKCS#1 v1.5 (gpgsm, Thunderbird)"],
     ["modern", "modern — AES-256-GCM, RSA-OAEP or ECDH"],
+];
+const ON_EXPIRED = [
+    ["defer", "defer — 451, the sender's server retries while the renewal is exchanged"],
+    ["reject", "reject — 550, the mail bounces"],
+];
+const REVOCATION = [
+    ["soft", "soft — use a CA certificate whose revocation state is unknown"],
+    ["hard", "hard — defer mandatory mail (451) until a current CRL vouches for it"],
 ];
 
 function domainLink(d) {
@@ -138,8 +147,9 @@ function boundKeys(domain) {
 function nextMessage(domain) {
     const next = domain.next;
     if (!next) return null;
+    const action = next.action === "rejected" && next.temporary ? "deferred (451)" : next.action;
     return h("p", {class: "next", dataTest: "next"}, h("strong", null, "The next message: "),
-             [next.action, next.method].filter(Boolean).join(" "), next.reason ? ` (${next.reason})` : "");
+             [action, next.method].filter(Boolean).join(" "), next.reason ? ` (${next.reason})` : "");
 }
 
 // What the form says now, as a PATCH body of the fields that differ from the domain.
@@ -151,6 +161,12 @@ function changes(form, domain) {
     if (profile !== domain.smime_profile) body.smime_profile = profile;
     const local = form.querySelector("[name=local]").checked;
     if (local !== Boolean(domain.local)) body.local = local;
+    const onExpired = form.querySelector("[name=on_expired]").value;
+    if (onExpired !== domain.on_expired) body.on_expired = onExpired;
+    const revocation = form.querySelector("[name=revocation]").value;
+    if (revocation !== domain.revocation) body.revocation = revocation;
+    const updates = form.querySelector("[name=accept_signed_updates]").checked;
+    if (updates !== Boolean(domain.accept_signed_updates)) body.accept_signed_updates = updates;
     const tls = form.querySelector("[name=require_tls]").checked;
     if (tls !== Boolean(domain.require_tls)) body.require_tls = tls;
     const checked = (name) => [...form.querySelectorAll(`[name=${name}]`)].filter((b) => b.checked).map((b) => b.value);
@@ -171,13 +187,26 @@ function settingsForm(domain, certificates) {
                                                      disabled, dataTest: "encrypt-mode"});
     const profile = select(PROFILES, domain.smime_profile, {name: "smime_profile", id: "smime-profile",
                                                             disabled, dataTest: "smime-profile"});
+    const onExpired = select(ON_EXPIRED, domain.on_expired, {name: "on_expired", id: "on-expired",
+                                                             disabled, dataTest: "on-expired"});
+    const revocation = select(REVOCATION, domain.revocation, {name: "revocation", id: "revocation",
+                                                              disabled, dataTest: "revocation"});
     const save = h("button", {type: "submit", class: "primary", dataTest: "domain-save"}, "Save");
     // What only a partner domain has: hidden (and unchanged) while the domain is one of ours.
     const partner = h("div", {hidden: Boolean(domain.local), dataTest: "partner-settings"},
                       field("Encryption mode", mode),
                       methodsFieldset(domain, disabled),
                       certificateFieldset(domain, certificates, disabled),
-                      field("S/MIME algorithm profile", profile));
+                      field("S/MIME algorithm profile", profile),
+                      field("When every certificate and key has expired", onExpired,
+                            "What mandatory mail to this domain gets while only expired " +
+                            "certificates or keys are bound."),
+                      field("Revocation check", revocation,
+                            "For CA-issued certificates with CRL distribution points."),
+                      checkbox("Apply the partner's signed update bundles at once (otherwise " +
+                               "they wait for approval)",
+                               {name: "accept_signed_updates", checked: Boolean(domain.accept_signed_updates),
+                                disabled, dataTest: "accept-signed-updates"}));
     const ours = h("p", {class: "note", hidden: !domain.local},
                    "Mail to one of our own domains is decrypted with our own certificates and keys: " +
                    "there is no partner certificate to choose.");

@@ -45,6 +45,10 @@ constexpr Setting kSettings[] = {
      [](const DomainRecord& d) { return std::string(to_string(d.smime_profile)); }},
     {"tls", [](const DomainRecord& d) { return std::string(to_string(d.tls)); }},
     {"min_rsa_bits", [](const DomainRecord& d) { return min_bits_text(d.min_rsa_bits); }},
+    {"on_expired", [](const DomainRecord& d) { return std::string(to_string(d.on_expired)); }},
+    {"revocation", [](const DomainRecord& d) { return std::string(to_string(d.revocation)); }},
+    {"accept_signed_updates",
+     [](const DomainRecord& d) { return detail::yes_no(d.accept_signed_updates); }},
 };
 
 // "local: no; encrypt_mode: none; ...": a whole record, for its addition and removal.
@@ -88,7 +92,8 @@ Result<DomainView> Service::domain(std::string_view text) {
         BoundCertificate bound;
         bound.sha256 = sha;
         if (const auto* stored = s.find_certificate(sha)) {
-            const auto st = policy::certificate_status(s, stored->cert, view.minimum);
+            const auto st =
+                policy::certificate_status(s, stored->cert, view.minimum, d->revocation);
             bound.stored = true;
             bound.usable = st.usability.usable;
             bound.reason = st.usability.reason;
@@ -150,6 +155,12 @@ Result<Changed<DomainRecord>> Service::change_domain(std::string_view text,
             SEALGATE_TRY(policy::parse_min_rsa_bits(std::to_string(bits)));
         rec->min_rsa_bits = bits;
     }
+    if (change.on_expired)
+        rec->on_expired = *change.on_expired;
+    if (change.revocation)
+        rec->revocation = *change.revocation;
+    if (change.accept_signed_updates)
+        rec->accept_signed_updates = *change.accept_signed_updates;
 
     Changed<DomainRecord> out;
     if (change.smime_certs) {

@@ -1,5 +1,7 @@
 // admin/status.cpp — the gateway at a glance: how many of each object, what expires within the
-// warning window (policy/expiry.hpp: the same window the daemon logs), the latest refusals.
+// warning window (policy/expiry.hpp: the same window the daemon logs), the latest refusals; and
+// what expires within a number of days (`status`, `cert list --expiring`, `pgp list
+// --expiring`, the daemon's daily check: app/expiry_watch.hpp).
 #include <algorithm>
 
 #include "admin/internal.hpp"
@@ -8,6 +10,61 @@
 #include "policy/policy.hpp"
 
 namespace sealgate::admin {
+
+Result<std::vector<ExpiringItem>> Service::expiring(std::time_t now, unsigned days) {
+    auto snap = snapshot();
+    SEALGATE_TRY(snap);
+    const policy::Snapshot& s = **snap;
+    // Retired own certificates are superseded on purpose: their end is no news.
+    auto records = store_.list_certificates();
+    SEALGATE_TRY(records);
+    const std::time_t window = static_cast<std::time_t>(days) * 24 * 3600;
+    const auto within = [&](std::time_t end) { return end != 0 && end - now <= window; };
+    std::vector<ExpiringItem> out;
+    for (const auto& rec : *records) {
+        const auto* stored = s.find_certificate(rec.sha256);
+        if (stored == nullptr || rec.retired || !within(stored->cert.not_after()))
+            continue;
+        out.push_back(ExpiringItem{"certificate", rec.sha256, stored->cert.subject(),
+                                   stored->cert.not_after(), stored->has_private_key,
+                                   policy::expiry(stored->cert.not_after(), now), ""});
+    }
+    for (const auto& k : s.pgp_keys()) {
+        if (k.retired)
+            continue;
+        const bool own = !k.sealed_secret.empty();
+        const auto info = openpgp::key_info(k.public_key);
+        if (!info)
+            continue;  // an unreadable key shows in the key list with its reason
+        const std::string uid = detail::primary_uid(*info);
+        if (within(info->primary.expires)) {
+            out.push_back(ExpiringItem{"pgp-key", k.fingerprint, uid, info->primary.expires, own,
+                                       policy::expiry(info->primary.expires, now), ""});
+            continue;  // its subkeys end with it
+        }
+        // The encryption subkey whose end ends encryption to the key: an older one that a
+        // newer subkey outlives is no news.
+        const auto outlived = [&](const openpgp::KeyPart& sub) {
+            return std::any_of(info->subkeys.begin(), info->subkeys.end(), [&](const auto& o) {
+                return &o != &sub && o.can_encrypt && !o.revoked &&
+                       (o.expires == 0 || o.expires > sub.expires);
+            });
+        };
+        for (const auto& sub : info->subkeys) {
+            if (!sub.can_encrypt || sub.revoked || !within(sub.expires) || outlived(sub))
+                continue;
+            out.push_back(ExpiringItem{"pgp-subkey", sub.fingerprint, uid, sub.expires, own,
+                                       policy::expiry(sub.expires, now), k.fingerprint});
+        }
+    }
+    // Own first: their end breaks the partners' mail to us. Then the soonest first.
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        if (a.own != b.own)
+            return a.own;
+        return a.not_after < b.not_after;
+    });
+    return out;
+}
 
 Result<StatusView> Service::status(std::time_t now) {
     auto snap = snapshot();
@@ -18,29 +75,15 @@ Result<StatusView> Service::status(std::time_t now) {
     view.local_domains = static_cast<std::size_t>(
         std::count_if(s.domains().begin(), s.domains().end(), [](auto& d) { return d.local; }));
     view.certificates = s.certificates().size();
-    for (const auto& [sha, stored] : s.certificates()) {
+    for (const auto& [sha, stored] : s.certificates())
         view.own_certificates += stored.has_private_key ? 1 : 0;
-        const auto expiry = policy::expiry(stored.cert.not_after(), now);
-        if (expiry.warn())
-            view.expiring.push_back(ExpiringItem{"certificate", sha, stored.cert.subject(),
-                                                 stored.cert.not_after(), stored.has_private_key,
-                                                 expiry, ""});
-    }
     view.pgp_keys = s.pgp_keys().size();
-    for (const auto& k : s.pgp_keys()) {
-        const bool own = !k.sealed_secret.empty();
-        view.own_pgp_keys += own ? 1 : 0;
-        const auto info = openpgp::key_info(k.public_key);
-        if (!info || info->primary.expires == 0)
-            continue;  // an unreadable key shows in the key list with its reason
-        const auto expiry = policy::expiry(info->primary.expires, now);
-        if (expiry.warn())
-            view.expiring.push_back(ExpiringItem{"pgp-key", k.fingerprint,
-                                                 detail::primary_uid(*info), info->primary.expires,
-                                                 own, expiry, ""});
-    }
-    std::sort(view.expiring.begin(), view.expiring.end(),
-              [](const auto& a, const auto& b) { return a.not_after < b.not_after; });
+    for (const auto& k : s.pgp_keys())
+        view.own_pgp_keys += k.sealed_secret.empty() ? 0U : 1U;
+    auto expiring_items =
+        expiring(now, static_cast<unsigned>(policy::kExpiryWarningWindow / (24 * 3600)));
+    SEALGATE_TRY(expiring_items);
+    view.expiring = std::move(*expiring_items);
 
     auto ctl = store_.list_ctl();
     SEALGATE_TRY(ctl);

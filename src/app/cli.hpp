@@ -43,8 +43,17 @@ void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
 void add_serve_commands(CLI::App& app, Cli& cli);   // serve, send-test
 void add_log_commands(CLI::App& app, Cli& cli);     // log, audit
 void add_pgp_commands(CLI::App& app, Cli& cli);
-void add_admin_commands(CLI::App& app, Cli& cli);     // admin user, admin token
+void add_admin_commands(CLI::App& app, Cli& cli);  // admin user, admin token
+void add_status_command(CLI::App& app, Cli& cli);  // status (app/cmd_status.cpp)
 void add_exchange_commands(CLI::App& app, Cli& cli);  // exchange, pending
+
+// What expires (admin::Service::expiring) as a table, own first; kinds: those to show
+// ("certificate", "pgp-key", "pgp-subkey"), empty: all. `status`, `cert list --expiring`,
+// `pgp list --expiring`.
+void print_expiring(const std::vector<admin::ExpiringItem>& items,
+                    const std::vector<std::string>& kinds = {});
+// `cert list --expiring DAYS`, `pgp list --expiring DAYS`: the items of those kinds.
+Status list_expiring(Cli& cli, unsigned days, const std::vector<std::string>& kinds);
 
 // Helpers.
 Result<std::string> read_file(const std::string& path);  // "-" is stdin

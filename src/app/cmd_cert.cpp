@@ -166,7 +166,12 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
     });
 
     auto* lst = cert->add_subcommand("list", "List certificates");
-    cli.on(lst, [&cli] { return list(cli); });
+    auto cexpiring = std::make_shared<std::optional<unsigned>>();
+    lst->add_option("--expiring", *cexpiring,
+                    "Only those that expire within DAYS or have expired, own first");
+    cli.on(lst, [&cli, cexpiring] {
+        return *cexpiring ? list_expiring(cli, **cexpiring, {"certificate"}) : list(cli);
+    });
 
     auto* shw = cert->add_subcommand("show", "Show a certificate and whether it is usable");
     auto sthumb = std::make_shared<std::string>();

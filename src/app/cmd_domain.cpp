@@ -42,6 +42,18 @@ Status show(Cli& cli, const std::string& text) {
                                        : (" (min-rsa-bits of " + minimum.origin + "; default " +
                                           std::to_string(policy::kDefaultMinRsaBits) + ")")
                                              .c_str());
+    std::printf("On expired:      %s%s%s\n", std::string(to_string(d.on_expired)).c_str(),
+                d.on_expired == ExpiredAction::defer
+                    ? " (mandatory mail to only expired keys: 451, retried)"
+                    : " (mandatory mail to only expired keys: 550, bounced)",
+                from.c_str());
+    std::printf("Revocation:      %s%s%s\n", std::string(to_string(d.revocation)).c_str(),
+                d.revocation == Revocation::hard
+                    ? " (a CA certificate without a current CRL is not used: 451)"
+                    : " (a CA certificate without a current CRL is used)",
+                from.c_str());
+    std::printf("Signed updates:  %s%s\n",
+                d.accept_signed_updates ? "accepted at once" : "staged for approval", from.c_str());
     std::printf("S/MIME certs:    %s\n", view->smime_certs.empty() ? "(none)" : "");
     for (const auto& c : view->smime_certs) {
         if (!c.stored)
@@ -72,9 +84,10 @@ Status show(Cli& cli, const std::string& text) {
                                                                      : " (profile compat)")
                           : "");
     } else {
-        std::printf("Next message:    %s\n", t.action == policy::Action::refuse
-                                                 ? "refused (550 5.7.1), never sent in clear"
-                                                 : "sent in clear");
+        std::printf("Next message:    %s\n", t.action != policy::Action::refuse ? "sent in clear"
+                                             : t.temporary
+                                                 ? "deferred (451 4.7.1), never sent in clear"
+                                                 : "refused (550 5.7.1), never sent in clear");
     }
     for (const auto& w : view->warnings)
         std::printf("warning: %s\n", w.c_str());
@@ -133,10 +146,26 @@ Result<admin::DomainChange> parse_setting(const std::string& key,
         auto bits = policy::parse_min_rsa_bits(*v);
         SEALGATE_TRY(bits);
         change.min_rsa_bits = *bits;
+    } else if (key == "on-expired") {
+        SEALGATE_TRY(v);
+        change.on_expired = parse_expired_action(*v);
+        if (!change.on_expired)
+            return fail(Error::bad_input("on-expired: defer or reject"));
+    } else if (key == "revocation") {
+        SEALGATE_TRY(v);
+        change.revocation = parse_revocation(*v);
+        if (!change.revocation)
+            return fail(Error::bad_input("revocation: soft or hard"));
+    } else if (key == "accept-signed-updates") {
+        SEALGATE_TRY(v);
+        if (*v != "true" && *v != "false" && *v != "yes" && *v != "no")
+            return fail(Error::bad_input("accept-signed-updates: true or false"));
+        change.accept_signed_updates = *v == "true" || *v == "yes";
     } else {
         return fail(Error::usage("unknown setting " + key +
                                  " (encrypt-mode, smime-cert, smime-profile, method, tls, "
-                                 "require-tls, local, min-rsa-bits)"));
+                                 "require-tls, local, min-rsa-bits, on-expired, revocation, "
+                                 "accept-signed-updates)"));
     }
     return change;
 }
@@ -155,6 +184,8 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         shown = methods_to_string(rec.methods);
     else if (key == "smime-cert")
         shown = rec.smime_certs.empty() ? "none" : join(rec.smime_certs, " ");
+    else if (key == "accept-signed-updates")
+        shown = rec.accept_signed_updates ? "true" : "false";
     // The rules' findings on what is bound come before the confirmation, the warning about a
     // key minimum after it.
     if (key != "min-rsa-bits")
@@ -191,13 +222,15 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(ctx);
         auto all = (*ctx)->admin(cli_actor()).list_domains();
         SEALGATE_TRY(all);
-        std::printf("%-30s  %-7s  %-13s  %-9s  %s\n", "DOMAIN", "KIND", "ENCRYPT", "METHODS",
-                    "CERTS");
+        std::printf("%-30s  %-7s  %-13s  %-9s  %-5s  %-10s  %s\n", "DOMAIN", "KIND", "ENCRYPT",
+                    "METHODS", "CERTS", "ON-EXPIRED", "REVOCATION");
         for (const auto& d : *all)
-            std::printf("%-30s  %-7s  %-13s  %-9s  %zu\n", d.name.c_str(),
+            std::printf("%-30s  %-7s  %-13s  %-9s  %-5zu  %-10s  %s\n", d.name.c_str(),
                         d.local ? "local" : "partner",
                         d.local ? "-" : std::string(to_string(d.encrypt_mode)).c_str(),
-                        methods_to_string(d.methods).c_str(), d.smime_certs.size());
+                        methods_to_string(d.methods).c_str(), d.smime_certs.size(),
+                        d.local ? "-" : std::string(to_string(d.on_expired)).c_str(),
+                        d.local ? "-" : std::string(to_string(d.revocation)).c_str());
         return ok();
     });
 
@@ -225,7 +258,7 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     st->add_option("NAME", *sn)->required();
     st->add_option("KEY", *key,
                    "encrypt-mode | smime-cert | smime-profile | method | tls | require-tls | "
-                   "local | min-rsa-bits")
+                   "local | min-rsa-bits | on-expired | revocation | accept-signed-updates")
         ->required();
     st->add_option("VALUE", *values)->required();
     auto force = std::make_shared<bool>(false);

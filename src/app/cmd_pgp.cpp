@@ -208,7 +208,13 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
     });
 
     auto* lst = pgp->add_subcommand("list", "List OpenPGP keys");
-    cli.on(lst, [&cli] { return list(cli); });
+    auto pexpiring = std::make_shared<std::optional<unsigned>>();
+    lst->add_option("--expiring", *pexpiring,
+                    "Only keys and encryption subkeys that expire within DAYS or have expired, "
+                    "own first");
+    cli.on(lst, [&cli, pexpiring] {
+        return *pexpiring ? list_expiring(cli, **pexpiring, {"pgp-key", "pgp-subkey"}) : list(cli);
+    });
 
     auto* shw = pgp->add_subcommand("show", "Show a key and whether it is usable");
     auto sfpr = std::make_shared<std::string>();

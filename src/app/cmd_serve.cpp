@@ -144,6 +144,7 @@ Status serve(Cli& cli, const ServeArgs& args) {
     SEALGATE_TRY(check_not_self(first_relay, listen->host, bound_port));
     (*server)->start();
     asio::co_spawn(io, gateway.watch_store(), asio::detached);
+    asio::co_spawn(io, gateway.watch_expiry(cfg.notify.admin), asio::detached);
 
     // SIGTERM/SIGINT: finish the transactions in flight, then stop. SIGHUP: re-read the config.
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);

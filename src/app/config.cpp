@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "address/address.hpp"
 #include "core/hex.hpp"
 
 namespace sealgate::app {
@@ -194,8 +195,8 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(
-        check_keys(root, file, "", {"store", "smtp", "tls", "limits", "next_hop_tls", "admin"}));
+    SEALGATE_TRY(check_keys(root, file, "",
+                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -276,6 +277,16 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "admin", "key", cfg.admin.key));
         if (cfg.admin.certificate.empty() != cfg.admin.key.empty())
             return fail(config_error(file, "[admin] certificate and key: give both, or neither"));
+    }
+    if (const auto* s = root["notify"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "notify", {"admin"}));
+        SEALGATE_TRY(read_value(*s, file, "notify", "admin", cfg.notify.admin));
+        if (!cfg.notify.admin.empty()) {
+            auto mailbox = address::parse_path(cfg.notify.admin, address::Charset::ascii);
+            if (!mailbox || mailbox->literal)
+                return fail(config_error(
+                    file, "[notify] admin: not an e-mail address: " + cfg.notify.admin));
+        }
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

@@ -38,6 +38,13 @@ struct AdminConfig {
     std::string key;
 };
 
+// [notify]: the daemon's daily expiry summary (app/expiry_watch.hpp).
+struct NotifyConfig {
+    // The administrator's address: one summary mail a day, through the next hop, when a
+    // certificate or key reaches a warning threshold or has expired; empty: the log only.
+    std::string admin;
+};
+
 struct Config {
     std::string source;  // the file it came from, empty for built-in defaults
 
@@ -71,6 +78,9 @@ struct Config {
 
     // [admin]
     AdminConfig admin;
+
+    // [notify]
+    NotifyConfig notify;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

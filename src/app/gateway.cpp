@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/expiry_watch.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "pipeline/delivery.hpp"
-#include "policy/expiry.hpp"
 #include "smtp/trace.hpp"
 
 namespace sealgate::app {
@@ -20,6 +20,9 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::seconds(1);
 constexpr auto kMaxSnapshotAge = std::chrono::seconds(60);
+// The expiry check (app/expiry_watch.hpp): daily, or an hour after a summary mail failed.
+constexpr auto kExpiryCheckInterval = std::chrono::hours(24);
+constexpr auto kExpiryRetryInterval = std::chrono::hours(1);
 
 // Message-ID of a message, for the log; empty when absent.
 std::string message_id_of(std::string_view data) {
@@ -125,33 +128,49 @@ Status Gateway::reload() {
     if (changed)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
                  ")");
-    warn_expiring();
     return ok();
 }
 
-void Gateway::warn_expiring() {
-    // Warn before a partner's certificate expires — once a day per certificate chosen for a
-    // domain, within the window of policy::expiry().
-    constexpr std::time_t kRepeat = 24 * 3600;
+asio::awaitable<bool> Gateway::check_expiry_once(const std::string& notify_admin) {
     const std::time_t now = std::time(nullptr);
-    for (const auto& dom : snapshot_->domains()) {
-        for (const auto& sha : dom.smime_certs) {
-            const auto* stored = snapshot_->find_certificate(sha);
-            if (stored == nullptr)
-                continue;
-            const std::time_t end = stored->cert.not_after();
-            const auto state = policy::expiry(end, now);
-            if (!state.warn())
-                continue;
-            auto& last = expiry_warned_[sha];
-            if (last != 0 && now - last < kRepeat)
-                continue;
-            last = now;
-            const bool expired = state.state == policy::Expiry::State::expired;
-            log_line("warning: certificate " + sha.substr(0, 16) + " of " + dom.name +
-                     (expired ? " expired on " : " expires on ") + format_time(end) +
-                     (expired ? "" : " (" + std::to_string(state.days_left) + " days)"));
-        }
+    auto service = context_.admin(admin::Actor{"daemon"});
+    auto check = check_expiry(service, context_.store(), now, !notify_admin.empty());
+    if (!check) {
+        log_line("expiry check failed: " + check.error().reason);
+        co_return false;
+    }
+    for (const auto& line : check->warnings)
+        log_line(line);
+    log_line("expiry check: " + std::to_string(check->items.size()) +
+             " within 30 days or expired, " + std::to_string(check->warnings.size()) +
+             " new warning(s), summary " + (check->mail_due ? "due" : "not due"));
+    if (!check->mail_due)
+        co_return true;
+    // Through our own pipeline and the next hop, like any message: a partner domain's policy
+    // applies to the administrator's address too (never clear text to a mandatory domain).
+    smtp::Envelope envelope;
+    envelope.sender = "";  // the null reverse-path: a notification bounces nowhere
+    envelope.recipients.push_back(smtp::Recipient{notify_admin, std::nullopt, std::nullopt});
+    const smtp::Reply reply =
+        co_await deliver(envelope, summary_mail(check->items, hostname_, notify_admin, now));
+    if (!reply.positive()) {
+        log_line("expiry summary to <" + notify_admin + "> not delivered: " + reply.summary() +
+                 " (tried again in an hour)");
+        co_return false;
+    }
+    if (auto st = summary_sent(context_.store(), now); !st)
+        log_line("expiry summary sent, but not remembered: " + st.error().reason);
+    log_line("expiry summary sent to <" + notify_admin + "> (" +
+             std::to_string(check->items.size()) + " items)");
+    co_return true;
+}
+
+asio::awaitable<void> Gateway::watch_expiry(std::string notify_admin) {
+    asio::steady_timer timer(io_);
+    while (!stopping_) {
+        const bool done = co_await check_expiry_once(notify_admin);
+        timer.expires_after(done ? kExpiryCheckInterval : kExpiryRetryInterval);
+        co_await timer.async_wait(asio::use_awaitable);
     }
 }
 
@@ -351,9 +370,11 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         result = co_await std::move(sending);
         results.push_back({result.reply, out.recipients.size(), result.accepted_recipients(),
                            result.tls_refused, tls.domain_asked});
-        relayed.push_back({std::move(copy.recipients), std::move(copy.outcome),
-                           "next hop: " + result.reply.summary() +
-                               (result.reason.empty() ? "" : " (" + result.reason + ")"),
+        // The policy's reason first (why in clear, which keys were skipped), then the next hop.
+        std::string detail = copy.outcome.detail.empty() ? "" : copy.outcome.detail + "; ";
+        detail += "next hop: " + result.reply.summary() +
+                  (result.reason.empty() ? "" : " (" + result.reason + ")");
+        relayed.push_back({std::move(copy.recipients), std::move(copy.outcome), std::move(detail),
                            Relayed{tls.level, result.tls}});
     }
     const smtp::Reply answer = pipeline::fold(results, ncopies, queue_id);

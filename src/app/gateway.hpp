@@ -16,6 +16,9 @@
 //     be met is our refusal, nothing sent (net/relay_client.hpp). The daemon log line and the
 //     mail log record of every copy say how it went (level, protocol, cipher, peer
 //     certificate).
+//   - Expiry (app/expiry_watch.hpp): watch_expiry() checks at start and then daily, logs a
+//     warning per certificate or key at each threshold and, with [notify] admin, delivers one
+//     summary mail a day like any message (deliver(): the policy, the pipeline, the next hop).
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
 //     every second, so an administrator's change applies within 2 s) and at least every minute.
 //   - The mail log is written by a thread of its own, on its own store connection, in batches
@@ -68,6 +71,9 @@ class Gateway final : public net::MessageHandler {
     // Flush the mail log every 100 ms and poll the store generation every second, until
     // stop() is called.
     asio::awaitable<void> watch_store();
+    // The expiry check at start and then daily, until stop(); notify_admin: [notify] admin
+    // (empty: the log only).
+    asio::awaitable<void> watch_expiry(std::string notify_admin);
     // Wait until the mail log records so far are written (or failed once).
     void flush_log();
     void stop() { stopping_ = true; }
@@ -85,7 +91,8 @@ class Gateway final : public net::MessageHandler {
 
   private:
     Status reload();
-    void warn_expiring();
+    // One expiry check; false when the summary mail was due and could not be delivered.
+    asio::awaitable<bool> check_expiry_once(const std::string& notify_admin);
     void record(LogRecord rec);
     // `relayed`: the copy was handed to the next hop at that level, over that session.
     struct Relayed {
@@ -109,7 +116,6 @@ class Gateway final : public net::MessageHandler {
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::atomic<std::uint64_t> loaded_generation_{0};
-    std::map<std::string, std::time_t> expiry_warned_;  // thumbprint → last warning
     std::unique_ptr<MailLogWriter> log_writer_;
     bool stopping_ = false;
     // Last: destroyed first, joining the threads (serve has finished the transactions by then).

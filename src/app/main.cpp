@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     app::add_pgp_commands(app, cli);
     app::add_admin_commands(app, cli);
     app::add_exchange_commands(app, cli);
+    app::add_status_command(app, cli);
 
     try {
         app.parse(argc, argv);

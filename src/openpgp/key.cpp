@@ -492,24 +492,29 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     // v3 keys (MD5 fingerprints, RFC 4880 §5.5.2) are obsolete and unsafe: never encrypt to one.
     if (primary->fingerprint.size() != 40) {
         u.reason = "unsupported v3 key";
+        u.problem = Usability::Problem::other;
         return u;
     }
     if (primary->revoked) {
         u.reason = "revoked (" + primary->revocation_reason + ")";
+        u.problem = Usability::Problem::revoked;
         return u;
     }
     if (expired_at(*primary, now)) {
         u.reason = "expired on " + format_timestamp(primary->expires);
+        u.problem = Usability::Problem::expired;
         return u;
     }
     if (primary->created > now) {
         u.reason = "not valid before " + format_timestamp(primary->created);
+        u.problem = Usability::Problem::other;
         return u;
     }
     if (!primary->valid) {
         auto why = self_signature_problem(key);
         SEALGATE_CHECK(why);
         u.reason = "invalid self-signature (" + *why + ")";
+        u.problem = Usability::Problem::other;
         return u;
     }
     // The newest valid encryption-capable key wins (what gpg and sq pick); an old-style
@@ -522,9 +527,21 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     }
     auto subs = subkeys(key);
     SEALGATE_CHECK(subs);
+    bool lapsed_expired = false;  // an encryption subkey that would serve but for its expiry
+    bool lapsed_revoked = false;
     for (const Key& sub : *subs) {
         auto part = read_part(sub.get());
         SEALGATE_CHECK(part);
+        // librnp calls an expired or revoked subkey invalid; one whose binding was valid until
+        // it ended (valid_till, 0 for a key never valid) has lapsed, not been forged.
+        if (part->can_encrypt && part->created <= now) {
+            std::uint64_t till = 0;
+            const bool was_valid =
+                rnp_key_valid_till64(sub.get(), &till) == RNP_SUCCESS && till != 0;
+            lapsed_revoked = lapsed_revoked || part->revoked;
+            lapsed_expired =
+                lapsed_expired || (!part->revoked && expired_at(*part, now) && was_valid);
+        }
         if (!part->can_encrypt || part->revoked || !part->valid || expired_at(*part, now) ||
             part->created > now)
             continue;
@@ -536,6 +553,9 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     }
     if (u.encryption_key.empty()) {
         u.reason = "no valid encryption subkey";
+        u.problem = lapsed_expired   ? Usability::Problem::expired
+                    : lapsed_revoked ? Usability::Problem::revoked
+                                     : Usability::Problem::other;
         return u;
     }
     u.usable = true;

@@ -57,6 +57,11 @@ struct Usability {
     //   "no valid encryption subkey"         every encryption-capable (sub)key is revoked,
     //                                        expired, invalid, or none has the encrypt flag
     std::string reason;
+    // The kind of the refusal, for the policy's temporary or permanent answer: the primary key
+    // revoked or expired, or no encryption subkey left because those that would serve expired
+    // (expired; else revoked when they were revoked); anything else is other.
+    enum class Problem { none, revoked, expired, other };
+    Problem problem = Problem::none;
     std::string encryption_key;  // fingerprint of the (sub)key to use: the newest valid one
     // What policy/key_strength.hpp judges: the primary key (it certifies the subkey binding and
     // the user IDs: a forged binding could substitute the encryption subkey) and the encryption

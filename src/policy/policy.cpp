@@ -52,14 +52,24 @@ namespace {
 crypto::Usability combine(crypto::CtlStatus ctl, const std::optional<std::string>& strength,
                           const crypto::Usability& verdict) {
     if (ctl != crypto::CtlStatus::blocked && strength)
-        return {false, *strength};
+        return {false, *strength, crypto::Problem::other};
     return verdict;
 }
 
 }  // namespace
 
+crypto::Usability under_revocation(const crypto::Usability& verdict, Revocation revocation) {
+    if (!verdict.usable || !verdict.revocation_unchecked || revocation != Revocation::hard)
+        return verdict;
+    crypto::Usability out;
+    out.reason = "revocation unknown (no current CRL of its issuer; revocation = hard)";
+    out.problem = crypto::Problem::revocation_unknown;
+    out.revocation_unchecked = true;
+    return out;
+}
+
 CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
-                                     const KeyMinimum& minimum) {
+                                     const KeyMinimum& minimum, Revocation revocation) {
     CertificateStatus st;
     const std::string sha = cert.sha256();
     st.ctl = snap.ctl_status(sha);
@@ -71,21 +81,46 @@ CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certifi
     crypto::Usability verdict =
         cached != nullptr ? *cached : crypto::encryption_usability(cert, st.ctl, snap.trust());
     if (verdict.usable && std::time(nullptr) > cert.not_after())
-        verdict = {false, "expired on " + format_time(cert.not_after())};
-    st.usability = combine(st.ctl, st.strength_problem, verdict);
+        verdict = {false, "expired on " + format_time(cert.not_after()), crypto::Problem::expired};
+    st.usability = under_revocation(combine(st.ctl, st.strength_problem, verdict), revocation);
     return st;
 }
 
 namespace {
 
 // A method's attempt for a domain. The counts of refused keys tell a refusal for key strength
-// alone from one with other reasons.
+// alone from one with other reasons, and one that a renewal or a CRL fetch mends (temporary)
+// from one it does not.
 struct Attempt {
     bool found = false;
-    std::string why_not;
-    int weak_keys = 0;   // refused for the key itself (too weak, unsupported)
-    int other_keys = 0;  // refused for another reason (trust, validity, not in the store, ...)
+    std::string why_not;   // every candidate skipped, and why (also when another was used)
+    int weak_keys = 0;     // refused for the key itself (too weak, unsupported)
+    int other_keys = 0;    // refused for another reason (trust, blocked, not in the store, ...)
+    int lapsed_keys = 0;   // refused for a lifecycle problem (crypto::Problem) that defers
+    int expired_keys = 0;  // of those, expired (on-expired = reject makes them permanent)
 };
+
+// Counts a refused candidate by the kind of its problem.
+void count_refusal(Attempt& a, bool key_refused, crypto::Problem problem, const DomainRecord& dom) {
+    const bool expired = problem == crypto::Problem::expired;
+    const bool lapsed = expired || problem == crypto::Problem::revoked ||
+                        problem == crypto::Problem::revocation_unknown;
+    if (key_refused) {
+        ++a.weak_keys;
+    } else if (expired && dom.on_expired == ExpiredAction::reject) {
+        ++a.expired_keys;
+        ++a.other_keys;  // permanent
+    } else if (lapsed) {
+        ++(expired ? a.expired_keys : a.lapsed_keys);
+    } else {
+        ++a.other_keys;
+    }
+}
+
+void join_reasons(Attempt& a, const std::vector<std::string>& reasons) {
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        a.why_not += (i ? "; " : "") + reasons[i];
+}
 
 Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     Attempt a;
@@ -98,7 +133,7 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
             ++a.other_keys;
             continue;
         }
-        const auto st = certificate_status(snap, stored->cert, minimum);
+        const auto st = certificate_status(snap, stored->cert, minimum, dom.revocation);
         const crypto::Usability& verdict = st.usability;
         if (verdict.usable) {
             t.certificates.push_back(stored->cert);
@@ -109,10 +144,11 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         // before every check but a CTL block).
         const bool key_refused =
             st.strength_problem || !crypto::recipient_key_problem(stored->cert).empty();
-        ++(key_refused && st.ctl != crypto::CtlStatus::blocked ? a.weak_keys : a.other_keys);
+        count_refusal(a, key_refused && st.ctl != crypto::CtlStatus::blocked, verdict.problem, dom);
     }
     if (!t.certificates.empty()) {
         a.found = true;
+        join_reasons(a, reasons);
         t.method = Method::smime;
         t.profile = dom.smime_profile == SmimeProfile::modern ? crypto::CmsProfile::modern
                                                               : crypto::CmsProfile::compat;
@@ -120,8 +156,7 @@ Attempt try_smime(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     }
     if (dom.smime_certs.empty())
         reasons.emplace_back("no S/MIME certificate chosen");
-    for (std::size_t i = 0; i < reasons.size(); ++i)
-        a.why_not += (i ? "; " : "") + reasons[i];
+    join_reasons(a, reasons);
     return a;
 }
 
@@ -137,17 +172,17 @@ Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
         }
         reasons.push_back("key " + key->fingerprint.substr(0, 16) + ": " + u.reason);
         const auto strength = pgp_strength_problem(snap, *key, minimum);
-        ++(strength && u.reason == *strength ? a.weak_keys : a.other_keys);
+        count_refusal(a, strength && u.reason == *strength, u.problem, dom);
     }
     if (!t.pgp_keys.empty()) {
         a.found = true;
+        join_reasons(a, reasons);
         t.method = Method::pgp;
         return a;
     }
     if (reasons.empty())
         reasons.emplace_back("no OpenPGP key bound");
-    for (std::size_t i = 0; i < reasons.size(); ++i)
-        a.why_not += (i ? "; " : "") + reasons[i];
+    join_reasons(a, reasons);
     return a;
 }
 
@@ -167,29 +202,54 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
     std::string why_not;
     int weak_keys = 0;
     int other_keys = 0;
+    int lapsed_keys = 0;
+    int expired_keys = 0;
     for (const Method m : dom->methods) {
         Treatment candidate = t;
         const Attempt a =
             m == Method::smime ? try_smime(snap, *dom, candidate) : try_pgp(snap, *dom, candidate);
+        const std::string label = m == Method::smime ? "S/MIME: " : "OpenPGP: ";
         if (a.found) {
             candidate.action = Action::encrypt;
             candidate.reason =
                 "encryption " + std::string(to_string(dom->encrypt_mode)) + " for " + dom->name;
+            // The candidates skipped on the way (an earlier method's, this method's unusable
+            // ones): the log says which and why.
+            std::string skipped = why_not;
+            if (!a.why_not.empty())
+                skipped += (skipped.empty() ? "" : "; ") + label + a.why_not;
+            if (!skipped.empty())
+                candidate.reason += "; skipped " + skipped;
             return candidate;
         }
         if (!why_not.empty())
             why_not += "; ";
-        why_not += std::string(m == Method::smime ? "S/MIME: " : "OpenPGP: ") + a.why_not;
+        why_not += label + a.why_not;
         weak_keys += a.weak_keys;
         other_keys += a.other_keys;
+        lapsed_keys += a.lapsed_keys;
+        expired_keys += a.expired_keys;
     }
     t.reason = "no usable key for " + dom->name + " (" + why_not + ")";
     if (dom->encrypt_mode == EncryptMode::mandatory) {
         t.action = Action::refuse;
         // The sender learns that the partner's key is the problem, not a passing failure.
-        if (weak_keys > 0 && other_keys == 0)
+        if (weak_keys > 0 && other_keys == 0 && lapsed_keys == 0 && expired_keys == 0) {
             t.refusal_text =
                 "Encryption to this recipient is required but its key is too weak or unsupported";
+        } else if (weak_keys == 0 && other_keys == 0 && lapsed_keys + expired_keys > 0) {
+            // Every candidate has a lifecycle problem that a renewal or a CRL fetch mends.
+            t.temporary = true;
+            t.reason += "; deferred until a usable certificate or key is bound";
+            t.refusal_text =
+                "Encryption to this recipient is required but its certificate or key is not "
+                "usable now (expired, revoked or revocation unknown); try again later";
+        } else if (expired_keys > 0 && lapsed_keys == 0 && weak_keys == 0 &&
+                   other_keys == expired_keys) {
+            t.reason += "; on-expired reject";
+            t.refusal_text =
+                "Encryption to this recipient is required but its certificate or key has expired";
+        }
     }
     return t;
 }
@@ -210,17 +270,34 @@ namespace {
 crypto::Usability pgp_verdict(const std::optional<std::string>& strength, bool trusted,
                               const crypto::Usability& state) {
     if (strength)
-        return {false, *strength};
+        return {false, *strength, crypto::Problem::other};
     if (!trusted)
-        return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)"};
+        return {false, "not trusted (compare fingerprints, then `sealgate pgp trust`)",
+                crypto::Problem::other};
     return state;
 }
 
 }  // namespace
 
 crypto::Usability pgp_key_state(const openpgp::Usability& verdict) {
-    return {verdict.usable,
-            verdict.usable ? "encrypt to subkey " + verdict.encryption_key : verdict.reason};
+    if (verdict.usable)
+        return {true, "encrypt to subkey " + verdict.encryption_key};
+    using P = openpgp::Usability::Problem;
+    switch (verdict.problem) {
+        case P::expired:
+            // The primary key's reason names its date; a key whose subkeys all expired says so.
+            return {false,
+                    verdict.reason.rfind("expired", 0) == 0
+                        ? verdict.reason
+                        : verdict.reason + " (every encryption subkey has expired)",
+                    crypto::Problem::expired};
+        case P::revoked:
+            return {false, verdict.reason, crypto::Problem::revoked};
+        case P::none:
+        case P::other:
+            break;
+    }
+    return {false, verdict.reason, crypto::Problem::other};
 }
 
 PgpKeyStatus pgp_key_status(const Snapshot& snap, const PgpKeyRecord& key,

@@ -10,10 +10,22 @@
 //                   else pass with the reasons;
 //   mandatory     → the same, else refuse: 550 5.7.1 with a public text, the per-certificate
 //                   and per-key reasons in the internal reason.
-// S/MIME encrypts to every usable certificate chosen for the domain (the rotation case);
-// OpenPGP to every trusted, usable key bound to it. Usable includes strong enough under the
+// S/MIME encrypts to every usable certificate chosen for the domain (the rotation case: one CMS
+// message with a RecipientInfo for each); OpenPGP to every trusted, usable key bound to it (one
+// message to all of them), so whichever private key the partner runs decrypts it. The
+// candidates skipped (an earlier method's, the unusable ones of the method used) are named with
+// their reasons in the encrypting treatment's reason ("...; skipped S/MIME: certificate <16
+// hex>: expired on ..."), which the mail log records. Usable includes strong enough under the
 // domain's key minimum (policy/key_strength.hpp); a mandatory domain whose keys are all refused
 // for their strength alone gets a public text that says so.
+//
+// Temporary or permanent (Treatment::temporary): a mandatory domain without a usable key is
+// deferred (451 4.7.1) when there is at least one candidate and every candidate's problem is a
+// lifecycle one that a renewal exchanged or a CRL fetched mends: crypto::Problem expired (unless
+// the domain's on-expired is reject), revoked, revocation_unknown (a CA certificate without a
+// current CRL under the domain's revocation = hard). Everything else stays a permanent 550: no
+// certificate or key bound, not in the store, untrusted, blocked on the CTL, wrong key usage,
+// not yet valid, too weak or unsupported — an administrator has to act, a retry does not help.
 //
 // Contract: decide() never fails open. A missing snapshot piece is a bug; a crypto library
 // failure while evaluating a key is a temporary error, never "no usable key".
@@ -82,8 +94,16 @@ struct CertificateStatus {
 // The one judgement of a certificate for `cert show`, `cert list`, `domain show` and decide().
 // Order: a CTL block, then the key's strength, then crypto::encryption_usability's checks (as
 // the snapshot judged them at load; a certificate that expired since is expired).
+// `revocation`: the domain's setting; hard makes a certificate whose revocation is unchecked
+// unusable (under_revocation below).
 CertificateStatus certificate_status(const Snapshot& snap, const crypto::Certificate& cert,
-                                     const KeyMinimum& minimum = {});
+                                     const KeyMinimum& minimum = {},
+                                     Revocation revocation = Revocation::soft);
+
+// A verdict under a domain's revocation setting: a usable certificate that no current CRL vouches
+// for (crypto::Usability::revocation_unchecked) is unusable under hard, with
+// Problem::revocation_unknown; otherwise the verdict itself.
+crypto::Usability under_revocation(const crypto::Usability& verdict, Revocation revocation);
 
 // Everything about an OpenPGP key that `pgp import/show/list`, `domain show` and decide() need,
 // under a key minimum.
@@ -105,7 +125,9 @@ PgpKeyStatus pgp_key_status(const Snapshot& snap, const PgpKeyRecord& key,
 Result<PgpKeyStatus> pgp_key_status(std::string_view public_key, bool trusted,
                                     const KeyMinimum& minimum = {});
 
-// The openpgp module's verdict on a key as the policy keeps it (Snapshot::pgp_verdict).
+// The openpgp module's verdict on a key as the policy keeps it (Snapshot::pgp_verdict), with its
+// problem classified: the primary key expired, or every encryption subkey that would serve
+// expired → expired; revoked → revoked; anything else → other.
 crypto::Usability pgp_key_state(const openpgp::Usability& verdict);
 
 // Why this OpenPGP key is refused for its strength (primary key, then the encryption subkey

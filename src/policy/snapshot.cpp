@@ -97,6 +97,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
                 k.fingerprint, PgpKeyStrength{u->primary_strength, u->encryption_strength});
         } else if (!u.error().temporary()) {
             verdict.reason = "unreadable key: " + u.error().reason;
+            verdict.problem = crypto::Problem::other;
         } else {
             return fail(std::move(u.error()).with_context("OpenPGP key " + k.fingerprint));
         }
@@ -150,7 +151,8 @@ const PgpKeyRecord* Snapshot::find_pgp_key(std::string_view fingerprint) const {
 }
 
 const crypto::Usability& Snapshot::pgp_verdict(std::string_view fingerprint) const {
-    static const crypto::Usability unknown{false, "key not in the snapshot"};
+    static const crypto::Usability unknown{false, "key not in the snapshot",
+                                           crypto::Problem::other};
     const auto it = pgp_verdicts_.find(fingerprint);
     return it == pgp_verdicts_.end() ? unknown : it->second;
 }

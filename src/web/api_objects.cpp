@@ -131,6 +131,24 @@ Answer<admin::DomainChange> domain_change(const Fields& body) {
     WEB_TRY(bits);
     if (*bits)
         change.min_rsa_bits = static_cast<unsigned>(**bits);
+    // Lifecycle (docs/lifecycle-expiry.md).
+    auto on_expired = body.optional_string("on_expired");
+    WEB_TRY(on_expired);
+    if (*on_expired) {
+        change.on_expired = parse_expired_action(**on_expired);
+        if (!change.on_expired)
+            return bad_input("on_expired must be defer or reject");
+    }
+    auto revocation = body.optional_string("revocation");
+    WEB_TRY(revocation);
+    if (*revocation) {
+        change.revocation = parse_revocation(**revocation);
+        if (!change.revocation)
+            return bad_input("revocation must be soft or hard");
+    }
+    auto signed_updates = body.optional_bool("accept_signed_updates");
+    WEB_TRY(signed_updates);
+    change.accept_signed_updates = *signed_updates;
     return change;
 }
 
@@ -139,9 +157,10 @@ Answer<Reply> change_domain(Call& c) {
     WEB_TRY(name);
     auto force = force_param(c.request);
     WEB_TRY(force);
-    auto body = Fields::parse(c.request.get_header_value("Content-Type"), c.request.body,
-                              {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile",
-                               "require_tls", "tls", "min_rsa_bits", "name", "pgp_keys"});
+    auto body = Fields::parse(
+        c.request.get_header_value("Content-Type"), c.request.body,
+        {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile", "require_tls", "tls",
+         "min_rsa_bits", "on_expired", "revocation", "accept_signed_updates", "name", "pgp_keys"});
     WEB_TRY(body);
     if (body->has("name"))
         return bad_input("name cannot be changed: add a new domain and remove this one");
@@ -153,7 +172,8 @@ Answer<Reply> change_domain(Call& c) {
     WEB_TRY(change);
     const admin::DomainChange& ch = *change;
     if (!ch.local && !ch.encrypt_mode && !ch.methods && !ch.smime_certs && !ch.smime_profile &&
-        !ch.tls && !ch.min_rsa_bits)
+        !ch.tls && !ch.min_rsa_bits && !ch.on_expired && !ch.revocation &&
+        !ch.accept_signed_updates)
         return bad_input("nothing to change: give at least one field");
     auto result = c.service().change_domain(*name, ch, *force);
     WEB_TRY(result);

@@ -83,6 +83,9 @@ json domain_json(const DomainRecord& d, const std::vector<std::string>& pgp_keys
             {"require_tls", requires_tls(d.tls)},
             {"tls", to_string(d.tls)},
             {"min_rsa_bits", d.min_rsa_bits},
+            {"on_expired", to_string(d.on_expired)},
+            {"revocation", to_string(d.revocation)},
+            {"accept_signed_updates", d.accept_signed_updates},
             {"pgp_keys", pgp_keys}};
 }
 
@@ -105,7 +108,8 @@ json domain_view_json(const admin::DomainView& v, const std::vector<std::string>
     out["next"] = {{"direction", to_string(v.next.direction)},
                    {"action", policy::to_string(v.next.action)},
                    {"method", to_string(v.next.method)},
-                   {"reason", v.next.reason}};
+                   {"reason", v.next.reason},
+                   {"temporary", v.next.temporary}};
     out["warnings"] = v.warnings;
     return out;
 }
@@ -217,11 +221,9 @@ json audit_json(const AuditRecord& r) {
 json status_json(const admin::StatusView& s) {
     json expiring = json::array();
     for (const auto& e : s.expiring) {
-        json item = {{"kind", e.kind},
-                     {"id", e.id},
-                     {"name", e.name},
-                     {"not_after", time_json(e.not_after)},
-                     {"own", e.own}};
+        json item = {{"kind", e.kind}, {"id", e.id},
+                     {"name", e.name}, {"not_after", time_json(e.not_after)},
+                     {"own", e.own},   {"parent", e.parent}};
         const json exp = expiry_json(e.expiry);
         item["state"] = exp["state"];
         item["days_left"] = exp["days_left"];

@@ -22,7 +22,8 @@ TEST_F(AdminTest, AddDomainIsAuditedByTheActor) {
     EXPECT_EQ(a.object, "partner.example");
     EXPECT_EQ(a.change,
               "local: no; encrypt_mode: none; methods: smime,pgp; smime_certs: (none); "
-              "smime_profile: compat; tls: none; min_rsa_bits: (default)");
+              "smime_profile: compat; tls: none; min_rsa_bits: (default); on_expired: defer; "
+              "revocation: soft; accept_signed_updates: no");
     EXPECT_GT(a.time, 1600000000);
     EXPECT_TRUE(value_of(store_->find_domain("partner.example")).has_value());
 }
@@ -286,6 +287,33 @@ TEST_F(AdminTest, AFailedAuditWriteFailsTheCall) {
     ASSERT_FALSE(added);
     EXPECT_EQ(added.error().kind, ErrorKind::temporary);
     EXPECT_EQ(audit_count(), 0u);
+}
+
+TEST_F(AdminTest, LifecycleSettingsChangeAndAreAudited) {
+    domain("partner.example", EncryptMode::mandatory);
+    const auto before = audit_count();
+    DomainChange change;
+    change.on_expired = ExpiredAction::reject;
+    change.revocation = Revocation::hard;
+    change.accept_signed_updates = true;
+    const auto done = value_of(service().change_domain("partner.example", change, false));
+    EXPECT_EQ(done.value.on_expired, ExpiredAction::reject);
+    EXPECT_EQ(done.value.revocation, Revocation::hard);
+    EXPECT_TRUE(done.value.accept_signed_updates);
+    const auto stored = value_of(store_->find_domain("partner.example"));
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->on_expired, ExpiredAction::reject);
+    EXPECT_EQ(stored->revocation, Revocation::hard);
+    EXPECT_TRUE(stored->accept_signed_updates);
+    EXPECT_EQ(only_new_audit(before).change,
+              "on_expired: defer -> reject; revocation: soft -> hard; accept_signed_updates: no "
+              "-> yes");
+    // Only what is given changes.
+    DomainChange back;
+    back.on_expired = ExpiredAction::defer;
+    const auto again = value_of(service().change_domain("partner.example", back, false));
+    EXPECT_EQ(again.value.on_expired, ExpiredAction::defer);
+    EXPECT_EQ(again.value.revocation, Revocation::hard);
 }
 
 }  // namespace

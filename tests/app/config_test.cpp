@@ -87,6 +87,8 @@ const std::vector<Key> kKeys = {
     {"limits", "log_queue", Type::integer, "16", [](const Config& c) { return c.log_queue == 16; }},
     {"admin", "listen", Type::text, "\"127.0.0.1:8443\"",
      [](const Config& c) { return c.admin.listen == "127.0.0.1:8443"; }},
+    {"notify", "admin", Type::text, "\"postmaster@example.com\"",
+     [](const Config& c) { return c.notify.admin == "postmaster@example.com"; }},
 };
 
 // Values of every other type than the key's, as TOML.
@@ -129,6 +131,21 @@ TEST_F(ConfigFile, EveryKeyIsReadIntoItsField) {
         EXPECT_TRUE(k.applied(*cfg));
         EXPECT_EQ(cfg->source, path());
     }
+}
+
+// [notify] admin is an address: anything else is refused with the key, not at the first mail.
+TEST_F(ConfigFile, NotifyAdminMustBeAnAddress) {
+    for (const std::string bad :
+         {"postmaster", "@example.com", "a@[127.0.0.1]", "a b@example.com"}) {
+        SCOPED_TRACE(bad);
+        auto cfg = load("[notify]\nadmin = \"" + bad + "\"\n");
+        ASSERT_FALSE(cfg);
+        EXPECT_NE(cfg.error().reason.find("[notify] admin"), std::string::npos)
+            << cfg.error().reason;
+    }
+    auto none = load("[notify]\nadmin = \"\"\n");
+    ASSERT_TRUE(none) << none.error().reason;
+    EXPECT_TRUE(none->notify.admin.empty());
 }
 
 // The admin listener's certificate and key come as a pair: one without the other is a mistake.

@@ -93,12 +93,9 @@ B domain set c.example smime-cert "$A1" --force > /dev/null 2>&1 || true
 expect_not "signed only by what is trusted for another domain: refused" B exchange import c.bundle 2> other.err
 expect "other domain's signer: says why" grep -q "not signed by a certificate or key trusted for c.example" other.err
 
-# accept-signed-updates: the next bundle applies at once. (`domain set ... accept-signed-updates`
-# is helper B's part of issue 14; until it is there, the column is set in the store directly.)
+# accept-signed-updates: the next bundle applies at once.
 set_accept() {
-    if ! B domain set a.example accept-signed-updates "$1" > /dev/null 2>&1; then
-        sqlite3 "$W/b.db" "UPDATE domains SET accept_signed_updates = $([ "$1" = true ] && echo 1 || echo 0) WHERE name = 'a.example'"
-    fi
+    B domain set a.example accept-signed-updates "$1" > /dev/null
 }
 set_accept true
 A3=$(A cert create --email domain-cert@a.example --key p256 --days 90)

@@ -316,6 +316,7 @@ TEST_F(GpgKeys, RefusalsCarryReasons) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);
     EXPECT_EQ(r->reason, "no valid encryption subkey");
+    EXPECT_EQ(r->problem, Usability::Problem::revoked);
     auto info = key_info(export_pub(revsub));
     ASSERT_TRUE(info);
     ASSERT_EQ(info->subkeys.size(), 1U);
@@ -329,6 +330,7 @@ TEST_F(GpgKeys, RefusalsCarryReasons) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);
     EXPECT_EQ(r->reason.rfind("expired on 2020-12-31", 0), 0U) << r->reason;
+    EXPECT_EQ(r->problem, Usability::Problem::expired);
 
     // Expired subkey under a primary that never expires.
     const std::string expsub = make("<expsub@p.example>", "--faked-system-time 20200101T000000!",
@@ -337,6 +339,8 @@ TEST_F(GpgKeys, RefusalsCarryReasons) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);
     EXPECT_EQ(r->reason, "no valid encryption subkey");
+    // A lifecycle problem: the policy defers mandatory mail for it (policy/policy.hpp).
+    EXPECT_EQ(r->problem, Usability::Problem::expired);
     // ...but it was usable while the subkey lived.
     r = encryption_usability(export_pub(expsub), 1593561600);  // 2020-07-01
     ASSERT_TRUE(r);
@@ -348,6 +352,7 @@ TEST_F(GpgKeys, RefusalsCarryReasons) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->usable);
     EXPECT_EQ(r->reason, "no valid encryption subkey");
+    EXPECT_EQ(r->problem, Usability::Problem::other);
 }
 
 TEST_F(GpgKeys, LaterRevocationMergedMakesKeyUnusable) {

@@ -23,6 +23,10 @@ namespace {
 
 const std::string kSender = "alice@a.example";  // a.example is our local domain
 const std::string kDefaultRefusal = "Encryption to this recipient is required but not possible";
+// A lifecycle problem only (expired, revoked, revocation unknown): 451, tried again.
+const std::string kLifecycleRefusal =
+    "Encryption to this recipient is required but its certificate or key is not usable now "
+    "(expired, revoked or revocation unknown); try again later";
 const std::string kWeakRefusal =
     "Encryption to this recipient is required but its key is too weak or unsupported";
 
@@ -117,7 +121,7 @@ const std::vector<Row> kRows = {
     {"man-key-untrusted.example", EncryptMode::mandatory, kPgp, {}, {Key::carol}, 0, {},
      Action::refuse, {}, {}, "not trusted"},
     {"man-key-revoked.example", EncryptMode::mandatory, kPgp, {}, {Key::revoked}, 0, {},
-     Action::refuse, {}, {}, "revoked"},
+     Action::refuse, {}, {}, "revoked", kLifecycleRefusal},
     {"man-empty.example", EncryptMode::mandatory, kBoth, {}, {}, 0, {},
      Action::refuse, {}, {}, "S/MIME: no S/MIME certificate chosen; OpenPGP: no OpenPGP key bound"},
     {"man-smime-only.example", EncryptMode::mandatory, kSmime, {}, {Key::alice}, 0, {},
@@ -240,6 +244,7 @@ TEST_F(Decide, DomainRecordsTimesKeyStatesGiveTheAction) {
                 << "reason: " << t->reason << "\nexpected a part: " << row.reason;
             if (row.action == Action::refuse) {
                 EXPECT_EQ(t->refusal_text, row.refusal);
+                EXPECT_EQ(t->temporary, row.refusal == kLifecycleRefusal);
             }
             if (row.action != Action::encrypt) {
                 EXPECT_TRUE(t->certificates.empty());
