@@ -109,8 +109,9 @@ export async function renderList(view, {params}) {
                 {title: "SHA-256", cell: (c) => h("span", {class: "thumb"}, short(c.sha256))},
                 {title: "Expires", cell: (c) => day(c.not_after)},
                 {title: "CTL", cell: (c) => ctlBadge(c.ctl)},
-                {title: "Usable", cell: usableBadge},
-                {title: "Own", cell: (c) => (c.own ? "own" : "")},
+                {title: "Usable", cell: (c) => (c.own && !c.usable ? h("span", {class: "badge"}, "own") : usableBadge(c))},
+                {title: "Own", cell: (c) => (c.own ? (c.retired ? "own, retired" : "own") : "")},
+                {title: "Valid from", cell: (c) => day(c.not_before)},
             ], answer.certificates || [], {empty: "No certificate matches.", dataTest: "certificates",
                                            rowTest: (c) => "cert-" + c.sha256}),
             canChange() ? importForm() : null,
@@ -191,6 +192,29 @@ function trustSection(cert, reload) {
              canChange() ? h("div", {class: "actions"}, ctlActions(cert, reload)) : null);
 }
 
+// Our own certificate's generations: renew (the successor opens), retire or take back.
+function generationSection(cert, reload) {
+    const renew = h("button", {type: "button", class: "primary", dataTest: "cert-renew",
+                               on: {click: () => change(() => post(`/certificates/${cert.sha256}/renew`, {}), (made) => {
+                                   showNotice("Renewed: the successor is " + made.sha256 + ". Hand it to the partners, then retire this one.");
+                                   navigate(`#/certificates/${made.sha256}`);
+                               })}}, "Renew");
+    const retire = h("button", {type: "button", dataTest: cert.retired ? "cert-unretire" : "cert-retire",
+                                on: {click: () => change(
+                                    () => (cert.retired ? del(`/certificates/${cert.sha256}/retire`)
+                                                        : post(`/certificates/${cert.sha256}/retire`, {})),
+                                    async () => {
+                                        showNotice(cert.retired ? "Back in service." : "Retired: no longer offered to partners; it still decrypts.");
+                                        await reload();
+                                    })}}, cert.retired ? "Return to service" : "Retire");
+    return h("section", {"aria-labelledby": "gen-title"},
+             h("h2", {id: "gen-title"}, "Generation"),
+             h("p", {dataTest: "generation"}, cert.retired
+                 ? "Retired: no longer offered to partners; it still decrypts mail encrypted to it."
+                 : "In service: offered to partners. Partners encrypt to it; this gateway decrypts."),
+             canChange() ? h("div", {class: "actions"}, cert.self_signed ? renew : null, retire) : null);
+}
+
 async function renderDetailInto(view, thumb) {
     const cert = await get(`/certificates/${segment(thumb)}`);
     if (!view.isConnected) return;
@@ -213,6 +237,7 @@ async function renderDetailInto(view, thumb) {
             pageHead("Certificate", download, remove),
             h("p", {class: "subtitle"}, cert.subject),
             thumbprints(cert),
+            cert.own ? generationSection(cert, reload) : null,
             trustSection(cert, reload),
             h("section", {"aria-labelledby": "facts-title"}, h("h2", {id: "facts-title"}, "Details"), detailFacts(cert)));
 }

@@ -80,7 +80,8 @@ export async function renderList(view) {
                 {title: "Trusted", cell: (k) => (k.trusted ? "yes" : "no")},
                 {title: "Usable", cell: usableBadge},
                 {title: "Domains", cell: (k) => (k.domains || []).join(", ")},
-                {title: "Own", cell: (k) => (k.own ? "own" : "")},
+                {title: "Own", cell: (k) => (k.own ? (k.retired ? "own, retired" : "own") : "")},
+                {title: "Created", cell: (k) => (k.created ? day(k.created) : "")},
             ], answer.keys || [], {empty: "No OpenPGP key yet.", dataTest: "pgp-keys",
                                    rowTest: (k) => "pgp-" + k.fingerprint}),
             canChange() ? importForm() : null,
@@ -135,6 +136,37 @@ function keyFacts(key) {
     ], "pgp-facts");
 }
 
+// Our own key's generations: a new subkey or key, a later expiry, a revocation.
+function generationSection(key, reload) {
+    const act = (path, body, text, next) => change(() => post(`/pgp/keys/${key.fingerprint}/${path}`, body), async (made) => {
+        showNotice(text);
+        if (next && made.fingerprint !== key.fingerprint) navigate(`#/pgp/${made.fingerprint}`);
+        else await reload();
+    });
+    const expires = h("input", {type: "text", value: "1y", size: 6, dataTest: "pgp-expires",
+                                "aria-label": "Expires in (1y, 18m, 3w, never)"});
+    const reason = h("select", {dataTest: "pgp-revoke-reason", "aria-label": "Reason for revocation"},
+                     ["superseded", "retired", "compromised"].map((r) => h("option", {value: r}, r)));
+    const buttons = [
+        h("button", {type: "button", class: "primary", dataTest: "pgp-rotate", on: {click: () =>
+            act("rotate", {expires: expires.value}, "New encryption subkey added: partners import the key again.")}}, "New subkey"),
+        h("button", {type: "button", dataTest: "pgp-rotate-key", on: {click: () =>
+            act("rotate", {new_key: true, expires: expires.value}, "New key made; this one is retired and still decrypts.", true)}}, "New key"),
+        h("button", {type: "button", dataTest: "pgp-extend", on: {click: () =>
+            act("extend", {expires: expires.value}, "Expiry extended: partners import the key again.")}}, "Extend"),
+        expires,
+        reason,
+        confirmButton("Revoke", "Revoke this key? Partners stop encrypting to it once they import the revocation.",
+                      () => act("revoke", {reason: reason.value}, "Revoked."), {dataTest: "pgp-revoke"}),
+    ];
+    return h("section", {"aria-labelledby": "pgp-gen-title"},
+             h("h2", {id: "pgp-gen-title"}, "Generation"),
+             h("p", {dataTest: "generation"}, key.retired
+                 ? "Retired: no longer offered to partners; it still decrypts mail encrypted to it."
+                 : "In service: offered to partners."),
+             canChange() ? h("div", {class: "actions"}, buttons) : null);
+}
+
 async function renderDetailInto(view, fingerprint) {
     const [key, domains] = await Promise.all([get(`/pgp/keys/${segment(fingerprint)}`), get("/domains")]);
     if (!view.isConnected) return;
@@ -162,6 +194,7 @@ async function renderDetailInto(view, fingerprint) {
               h("p", {class: "thumb big", id: "fingerprint", dataTest: "fingerprint"}, grouped(key.fingerprint)),
               h("p", {class: "hint"}, "Compare it with the key's owner, or with gpg --fingerprint.")),
             detailsForm(key, domains.domains || [], reload),
+            key.own ? generationSection(key, reload) : null,
             h("section", {"aria-labelledby": "key-facts-title"},
               h("h2", {id: "key-facts-title"}, "Details"), keyFacts(key)));
 }

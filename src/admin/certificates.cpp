@@ -53,7 +53,7 @@ namespace detail {
 
 CertificateView certificate_view(const policy::Snapshot& snap,
                                  const policy::StoredCertificate& stored, std::time_t added,
-                                 std::time_t now) {
+                                 std::time_t now, bool retired) {
     auto domains = domains_using(snap, stored.cert.sha256());
     auto strength = strength_text(snap, domains, [&](const policy::KeyMinimum& minimum) {
         return policy::key_strength_problem(stored.strength, minimum);
@@ -64,7 +64,8 @@ CertificateView certificate_view(const policy::Snapshot& snap,
                          policy::certificate_status(snap, stored.cert),
                          policy::expiry(stored.cert.not_after(), now),
                          std::move(strength),
-                         std::move(domains)};
+                         std::move(domains),
+                         retired};
     return view;
 }
 
@@ -73,17 +74,18 @@ CertificateView certificate_view(const policy::Snapshot& snap,
 Result<std::vector<CertificateView>> Service::list_certificates(const CertificateFilter& filter) {
     auto records = store_.list_certificates();
     SEALGATE_TRY(records);
-    std::map<std::string, std::time_t, std::less<>> added;
+    std::map<std::string, const CertRecord*, std::less<>> records_by_sha;
     for (const auto& r : *records)
-        added.emplace(r.sha256, r.added);
+        records_by_sha.emplace(r.sha256, &r);
     auto snap = snapshot();
     SEALGATE_TRY(snap);
     const std::time_t now = std::time(nullptr);
     std::vector<CertificateView> out;
     for (const auto& [sha, stored] : (*snap)->certificates()) {
-        const auto when = added.find(sha);
-        auto view =
-            detail::certificate_view(**snap, stored, when == added.end() ? 0 : when->second, now);
+        const auto rec = records_by_sha.find(sha);
+        const bool known = rec != records_by_sha.end();
+        auto view = detail::certificate_view(**snap, stored, known ? rec->second->added : 0, now,
+                                             known && rec->second->retired);
         if (matches(filter, view, now))
             out.push_back(std::move(view));
     }
@@ -98,7 +100,7 @@ Result<CertificateView> Service::certificate(std::string_view thumbprint) {
     const auto* stored = (*snap)->find_certificate(rec->sha256);
     if (stored == nullptr)
         return fail(Error::temp("certificate vanished while reading"));
-    return detail::certificate_view(**snap, *stored, rec->added, std::time(nullptr));
+    return detail::certificate_view(**snap, *stored, rec->added, std::time(nullptr), rec->retired);
 }
 
 Result<std::vector<ImportedCertificate>> Service::import_certificates(
@@ -129,9 +131,9 @@ Result<std::vector<ImportedCertificate>> Service::import_certificates(
         if (stored == nullptr || !*record)
             return fail(Error::temp("certificate vanished while reading"));
         const bool own = i == 0 && bundle->key;
-        out.push_back(
-            ImportedCertificate{detail::certificate_view(**snap, *stored, (*record)->added, now),
-                                own, import_warning(stored->cert, own)});
+        out.push_back(ImportedCertificate{
+            detail::certificate_view(**snap, *stored, (*record)->added, now, (*record)->retired),
+            own, import_warning(stored->cert, own)});
     }
     return out;
 }

@@ -44,7 +44,7 @@ std::string primary_uid(const openpgp::KeyInfo& info);
 // The views (certificates.cpp, pgp.cpp). `now` judges the expiry.
 CertificateView certificate_view(const policy::Snapshot& snap,
                                  const policy::StoredCertificate& stored, std::time_t added,
-                                 std::time_t now);
+                                 std::time_t now, bool retired);
 PgpKeyView pgp_key_view(const policy::Snapshot& snap, const PgpKeyRecord& key);
 
 }  // namespace sealgate::admin::detail

@@ -105,6 +105,7 @@ PgpKeyView pgp_key_view(const policy::Snapshot& snap, const PgpKeyRecord& key) {
     view.fingerprint = key.fingerprint;
     view.has_secret = !key.sealed_secret.empty();
     view.trusted = key.trusted;
+    view.retired = key.retired;
     view.domains = key.domains;
     view.added = key.added;
     if (auto info = openpgp::key_info(key.public_key)) {

@@ -2,6 +2,8 @@
 // Each `cert` command parses, calls admin::Service (admin/certificates.cpp) and prints.
 #include <cstdio>
 
+#include <memory>
+
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "crypto/keygen.hpp"
@@ -55,10 +57,17 @@ Status show(Cli& cli, const std::string& thumbprint) {
     std::printf("SHA-1:           %s\n", hex_colons(c.sha1()).c_str());
     std::printf("Private key:     %s\n",
                 view->has_private_key ? "held (decrypts inbound mail)" : "none");
+    if (view->has_private_key)
+        std::printf("Generation:      %s\n",
+                    view->retired ? "retired (no longer offered to partners; still decrypts)"
+                                  : "in service (offered to partners)");
     std::printf("CTL:             %s\n", ctl_text(st.ctl).c_str());
     std::printf("Domains:         %s\n", doms.empty() ? "(none)" : join(doms, ", ").c_str());
     if (st.usability.usable)
         std::printf("Encryption:      usable (%s)\n", st.usability.reason.c_str());
+    else if (view->has_private_key)
+        // Our own certificate: partners encrypt to it, we do not; it needs no CTL entry here.
+        std::printf("Encryption:      own certificate (partners encrypt to it; we decrypt)\n");
     else
         std::printf("Encryption:      NOT usable: %s\n", st.usability.reason.c_str());
     if (view->has_private_key && st.strength_problem)
@@ -73,17 +82,67 @@ Status list(Cli& cli) {
     SEALGATE_TRY(ctx);
     auto all = (*ctx)->admin(cli_actor()).list_certificates();
     SEALGATE_TRY(all);
-    std::printf("%-16s  %-3s  %-10s  %-10s  %s\n", "THUMBPRINT", "KEY", "EXPIRES", "ENCRYPT",
-                "SUBJECT / EMAIL");
+    // The first four columns are those of older versions; ENCRYPT says "own" for our own
+    // certificates (partners encrypt to them: not a refusal). FROM and STATE tell generations
+    // apart; SUBJECT / EMAIL stays last.
+    std::printf("%-16s  %-3s  %-10s  %-10s  %-10s  %-12s  %-20s  %s\n", "THUMBPRINT", "KEY",
+                "EXPIRES", "ENCRYPT", "FROM", "STATE", "DOMAINS", "SUBJECT / EMAIL");
     for (const auto& v : *all) {
         const auto emails = v.cert.emails();
-        std::printf("%-16s  %-3s  %-10s  %-10s  %s\n", v.cert.sha256().substr(0, 16).c_str(),
-                    v.has_private_key ? "yes" : "-",
-                    format_time(v.cert.not_after()).substr(0, 10).c_str(),
-                    v.status.usability.usable ? "usable" : "no",
-                    emails.empty() ? v.cert.subject().c_str() : join(emails, ", ").c_str());
+        const char* state = !v.has_private_key ? "partner" : v.retired ? "own,retired" : "own";
+        const std::string encrypt = v.status.usability.usable ? "usable"
+                                    : v.has_private_key       ? "own"
+                                                              : "no";
+        std::printf(
+            "%-16s  %-3s  %-10s  %-10s  %-10s  %-12s  %-20s  %s\n",
+            v.cert.sha256().substr(0, 16).c_str(), v.has_private_key ? "yes" : "-",
+            format_time(v.cert.not_after()).substr(0, 10).c_str(), encrypt.c_str(),
+            format_time(v.cert.not_before()).substr(0, 10).c_str(), state,
+            v.domains.empty() ? "-" : join(v.domains, ",").c_str(),
+            (v.cert.subject() + (emails.empty() ? std::string() : " / " + join(emails, ", ")))
+                .c_str());
     }
     return ok();
+}
+
+void add_cert_lifecycle_commands(CLI::App& cert, Cli& cli) {
+    auto* ren = cert.add_subcommand(
+        "renew", "Issue the successor of our self-signed certificate (prints its SHA-256)");
+    auto rthumb = std::make_shared<std::string>();
+    auto reuse = std::make_shared<bool>(false);
+    auto fresh = std::make_shared<bool>(false);
+    auto days = std::make_shared<unsigned>(0);
+    ren->add_option("THUMBPRINT", *rthumb)->required();
+    auto* reuse_opt =
+        ren->add_flag("--reuse-key", *reuse, "Keep the key pair (default: a new one)");
+    ren->add_flag("--new-key", *fresh, "A new key pair (the default)")->excludes(reuse_opt);
+    ren->add_option("--days", *days, "Validity in days (default: as long as the predecessor)")
+        ->check(CLI::Range(1, 36500));
+    cli.on(ren, [&cli, rthumb, reuse, days]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        admin::RenewRequest req{*rthumb, *reuse, *days};
+        auto made = (*ctx)->admin(cli_actor()).renew_certificate(req);
+        SEALGATE_TRY(made);
+        std::printf("%s\n", made->cert.sha256().c_str());
+        return ok();
+    });
+
+    auto* ret = cert.add_subcommand(
+        "retire", "Stop offering our certificate to partners (it keeps decrypting)");
+    auto tthumb = std::make_shared<std::string>();
+    auto undo = std::make_shared<bool>(false);
+    ret->add_option("THUMBPRINT", *tthumb)->required();
+    ret->add_flag("--undo", *undo, "Take it back into service");
+    cli.on(ret, [&cli, tthumb, undo]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto done = (*ctx)->admin(cli_actor()).retire_certificate(*tthumb, !*undo);
+        SEALGATE_TRY(done);
+        std::printf("%s %s\n", done->retired ? "retired" : "in service",
+                    done->cert.sha256().c_str());
+        return ok();
+    });
 }
 
 }  // namespace
@@ -150,20 +209,49 @@ void add_cert_commands(CLI::App& app, Cli& cli) {
         return ok();
     });
 
-    auto* exp = cert->add_subcommand("export", "Write a certificate (PEM, or DER)");
+    auto* exp = cert->add_subcommand(
+        "export", "Write a certificate (PEM, or DER), or ours with its key (--pkcs12)");
     auto thumb = std::make_shared<std::string>();
     auto der = std::make_shared<bool>(false);
+    auto pkcs12 = std::make_shared<bool>(false);
+    auto epw = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
     exp->add_option("THUMBPRINT", *thumb)->required();
     exp->add_flag("--der", *der, "DER instead of PEM");
+    exp->add_flag("--pkcs12", *pkcs12,
+                  "Our certificate with its private key as PKCS#12 (needs -o and --password-file)");
+    exp->add_option("--password-file", *epw, "File holding the PKCS#12 password (8+ characters)");
     exp->add_option("-o,--output", *out, "Output file (default: standard output)");
-    cli.on(exp, [&cli, thumb, der, out]() -> Status {
+    cli.on(exp, [&cli, thumb, der, pkcs12, epw, out]() -> Status {
+        if (*pkcs12) {
+            if (*der)
+                return fail(Error::bad_input("--pkcs12 and --der exclude each other"));
+            if (out->empty() || *out == "-")
+                return fail(
+                    Error::bad_input("--pkcs12 needs -o FILE (a private key is not "
+                                     "written to standard output)"));
+            if (epw->empty())
+                return fail(Error::bad_input("--pkcs12 needs --password-file FILE"));
+            auto pw = read_file(*epw);
+            SEALGATE_TRY(pw);
+            while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r'))
+                pw->pop_back();
+            auto ctx = cli.open();
+            SEALGATE_TRY(ctx);
+            auto data = (*ctx)->admin(cli_actor()).export_pkcs12(*thumb, *pw);
+            SEALGATE_TRY(data);
+            return write_secret_output(*data, *out);
+        }
+        if (!epw->empty())
+            return fail(Error::bad_input("--password-file goes with --pkcs12"));
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         auto data = (*ctx)->admin(cli_actor()).export_certificate(*thumb, *der);
         SEALGATE_TRY(data);
         return write_output(*data, *out);
     });
+
+    add_cert_lifecycle_commands(*cert, cli);
 
     auto* lst = cert->add_subcommand("list", "List certificates");
     auto cexpiring = std::make_shared<std::optional<unsigned>>();

@@ -86,6 +86,10 @@ Status show(Cli& cli, const std::string& text) {
     std::printf("Secret key:      %s\n",
                 view->has_secret ? "held (decrypts inbound mail)" : "none");
     std::printf("Trust:           %s\n", view->trusted ? "trusted" : "not trusted");
+    if (view->has_secret)
+        std::printf("Generation:      %s\n",
+                    view->retired ? "retired (no longer offered to partners; still decrypts)"
+                                  : "in service (offered to partners)");
     std::printf("Domains:         %s\n",
                 view->domains.empty() ? "(none)" : join(view->domains, ", ").c_str());
     std::printf("Key strength:    %s\n", view->strength.c_str());
@@ -111,15 +115,30 @@ Status list(Cli& cli) {
     SEALGATE_TRY(ctx);
     auto all = (*ctx)->admin(cli_actor()).list_pgp_keys();
     SEALGATE_TRY(all);
-    std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", "FINGERPRINT", "SECRET", "TRUST", "USABLE",
-                "DOMAINS", "USER ID");
-    for (const auto& k : *all)
+    // The first five columns and USER ID (last) are those of older versions; CREATED, EXPIRES
+    // and STATE (own, own,retired, own,revoked, partner) tell generations apart.
+    std::printf("%-40s  %-6s  %-7s  %-6s  %-20s  %-10s  %-10s  %-12s  %s\n", "FINGERPRINT",
+                "SECRET", "TRUST", "USABLE", "DOMAINS", "CREATED", "EXPIRES", "STATE", "USER ID");
+    for (const auto& k : *all) {
+        std::string state = k.has_secret ? "own" : "partner";
+        if (k.retired)
+            state += ",retired";
+        if (k.info && k.info->primary.revoked)
+            state += ",revoked";
+        const std::string created =
+            k.info ? format_time(k.info->primary.created).substr(0, 10) : "?";
+        const std::string expires = !k.info ? "?"
+                                    : k.info->primary.expires == 0
+                                        ? "never"
+                                        : format_time(k.info->primary.expires).substr(0, 10);
         std::printf(
-            "%-40s  %-6s  %-7s  %-6s  %-20s  %s\n", k.fingerprint.c_str(),
+            "%-40s  %-6s  %-7s  %-6s  %-20s  %-10s  %-10s  %-12s  %s\n", k.fingerprint.c_str(),
             k.has_secret ? "yes" : "-", k.trusted ? "trusted" : "-",
             k.status.usability.usable ? "yes" : "no",
-            k.domains.empty() ? "-" : join(k.domains, ",").c_str(),
+            k.domains.empty() ? "-" : join(k.domains, ",").c_str(), created.c_str(),
+            expires.c_str(), state.c_str(),
             k.info ? k.primary_uid.c_str() : ("(unreadable: " + k.unreadable + ")").c_str());
+    }
     return ok();
 }
 
@@ -153,6 +172,78 @@ Status bind_domain(Cli& cli, const std::string& text, const std::string& domain,
     std::printf("%s: domains %s\n", view.fingerprint.c_str(),
                 view.domains.empty() ? "(none)" : join(view.domains, ", ").c_str());
     return ok();
+}
+
+// `pgp rotate`, `pgp extend`, `pgp revoke`: our own key's generations (admin/lifecycle_own.cpp).
+void add_pgp_lifecycle_commands(CLI::App& pgp, Cli& cli) {
+    auto* rot = pgp.add_subcommand(
+        "rotate", "A new encryption subkey for our key (or, with --new-key, a new key)");
+    auto rfpr = std::make_shared<std::string>();
+    auto new_key = std::make_shared<bool>(false);
+    auto rexp = std::make_shared<std::string>("2y");
+    rot->add_option("FINGERPRINT", *rfpr)->required();
+    rot->add_flag("--new-key", *new_key,
+                  "A whole new key with the same user IDs and domains (the old one is retired)");
+    rot->add_option("--expires", *rexp, "2y, 18m, 3w, 10d or never (from now)");
+    cli.on(rot, [&cli, rfpr, new_key, rexp]() -> Status {
+        auto secs = openpgp::parse_expiry(*rexp);
+        SEALGATE_TRY(secs);
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        const auto kind = *new_key ? admin::RotateKind::key : admin::RotateKind::subkey;
+        auto done = (*ctx)->admin(cli_actor()).rotate_pgp_key(*rfpr, kind, *secs);
+        SEALGATE_TRY(done);
+        // The key that now encrypts: the same fingerprint, or the successor's.
+        std::printf("%s\n", done->fingerprint.c_str());
+        const openpgp::KeyPart* newest = nullptr;
+        if (done->info)
+            for (const auto& sub : done->info->subkeys)
+                if (sub.can_encrypt && (newest == nullptr || sub.created >= newest->created))
+                    newest = &sub;
+        if (newest != nullptr)
+            std::printf("newest subkey %s\n", newest->fingerprint.c_str());
+        return ok();
+    });
+
+    auto* ext = pgp.add_subcommand("extend", "New binding signatures with a later expiry");
+    auto efpr = std::make_shared<std::string>();
+    auto eexp = std::make_shared<std::string>();
+    ext->add_option("FINGERPRINT", *efpr)->required();
+    ext->add_option("--expires", *eexp, "1y, 18m, 3w, 10d or never (from now)")->required();
+    cli.on(ext, [&cli, efpr, eexp]() -> Status {
+        auto secs = openpgp::parse_expiry(*eexp);
+        SEALGATE_TRY(secs);
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto done = (*ctx)->admin(cli_actor()).extend_pgp_key(*efpr, *secs);
+        SEALGATE_TRY(done);
+        const auto exp = done->info ? done->info->primary.expires : 0;
+        std::printf("%s expires %s\n", done->fingerprint.c_str(),
+                    exp == 0 ? "never" : format_time(exp).c_str());
+        return ok();
+    });
+
+    auto* rev = pgp.add_subcommand(
+        "revoke", "Revoke our key (partners import the revocation with the key or bundle)");
+    auto vfpr = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    rev->add_option("FINGERPRINT", *vfpr)->required();
+    rev->add_option("--reason", *reason, "superseded|compromised|retired")
+        ->required()
+        ->check(CLI::IsMember({"superseded", "compromised", "retired"}));
+    cli.on(rev, [&cli, vfpr, reason]() -> Status {
+        const auto why = admin::parse_revocation_reason(*reason);
+        if (!why)
+            return fail(Error::bad_input("--reason must be superseded, compromised or retired"));
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto done = (*ctx)->admin(cli_actor()).revoke_pgp_key(*vfpr, *why);
+        SEALGATE_TRY(done);
+        std::printf("revoked %s (%s)%s\n", done->fingerprint.c_str(), reason->c_str(),
+                    done->has_secret ? "; it still decrypts mail encrypted to it"
+                                     : "; its secret key is deleted");
+        return ok();
+    });
 }
 
 }  // namespace
@@ -206,6 +297,8 @@ void add_pgp_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(data);
         return *secret ? write_secret_output(*data, *out) : write_output(*data, *out);
     });
+
+    add_pgp_lifecycle_commands(*pgp, cli);
 
     auto* lst = pgp->add_subcommand("list", "List OpenPGP keys");
     auto pexpiring = std::make_shared<std::optional<unsigned>>();

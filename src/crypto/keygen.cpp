@@ -35,20 +35,24 @@ Status add_ext(X509* x, X509V3_CTX* ctx, int nid, const char* value) {
     return ok();
 }
 
-Status add_san_email(X509* x, const std::string& email) {
+Status add_san_emails(X509* x, const std::vector<std::string>& emails) {
     std::unique_ptr<GENERAL_NAMES, ossl::Deleter<GENERAL_NAMES_free>> names(GENERAL_NAMES_new());
-    std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME_free>> name(GENERAL_NAME_new());
-    ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
-    if (!names || !name || ia5 == nullptr ||
-        ASN1_STRING_set(ia5, email.data(), static_cast<int>(email.size())) != 1) {
-        ASN1_IA5STRING_free(ia5);
+    if (!names)
         return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+    for (const auto& email : emails) {
+        std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME_free>> name(GENERAL_NAME_new());
+        ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
+        if (!name || ia5 == nullptr ||
+            ASN1_STRING_set(ia5, email.data(), static_cast<int>(email.size())) != 1) {
+            ASN1_IA5STRING_free(ia5);
+            return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+        }
+        GENERAL_NAME_set0_value(name.get(), GEN_EMAIL, ia5);
+        if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0) {
+            return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
+        }
+        name.release();  // now owned by names
     }
-    GENERAL_NAME_set0_value(name.get(), GEN_EMAIL, ia5);
-    if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0) {
-        return fail(Error::temp(ossl::reason("cannot build subjectAltName")));
-    }
-    name.release();  // now owned by names
     if (X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
         return fail(Error::temp(ossl::reason("cannot add subjectAltName")));
     }
@@ -70,9 +74,19 @@ bool plausible_email(std::string_view e) {
     return true;
 }
 
-// A version 3 certificate for `key` with a random serial, subject = issuer = CN `cn`, valid from
+// The name CN=`cn`.
+Result<ossl::X509NamePtr> common_name(const std::string& cn) {
+    ossl::X509NamePtr name(X509_NAME_new());
+    if (!name || X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
+                                            reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                            -1, 0) != 1)
+        return fail(Error::temp(ossl::reason("cannot build the subject name")));
+    return name;
+}
+
+// A version 3 certificate for `key` with a random serial, subject = issuer = `name`, valid from
 // one hour ago (a partner whose clock runs a little behind) for `days`.
-Result<ossl::X509Ptr> self_signed_skeleton(EVP_PKEY* key, const std::string& cn, int days) {
+Result<ossl::X509Ptr> self_signed_skeleton(EVP_PKEY* key, const X509_NAME* name, int days) {
     ossl::X509Ptr x(X509_new());
     if (!x)
         return fail(Error::temp(ossl::reason("X509_new failed")));
@@ -84,17 +98,13 @@ Result<ossl::X509Ptr> self_signed_skeleton(EVP_PKEY* key, const std::string& cn,
     }
     const ossl::Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
 
-    ossl::X509NamePtr name(X509_NAME_new());
-    const bool built =
-        serial && name && X509_set_version(x.get(), X509_VERSION_3) == 1 &&
-        X509_set_serialNumber(x.get(), serial.get()) == 1 &&
-        X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) != nullptr &&
-        X509_time_adj_ex(X509_getm_notAfter(x.get()), days, 0, nullptr) != nullptr &&
-        X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                                   0) == 1 &&
-        X509_set_subject_name(x.get(), name.get()) == 1 &&
-        X509_set_issuer_name(x.get(), name.get()) == 1 && X509_set_pubkey(x.get(), key) == 1;
+    const bool built = serial && X509_set_version(x.get(), X509_VERSION_3) == 1 &&
+                       X509_set_serialNumber(x.get(), serial.get()) == 1 &&
+                       X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) != nullptr &&
+                       X509_time_adj_ex(X509_getm_notAfter(x.get()), days, 0, nullptr) != nullptr &&
+                       X509_set_subject_name(x.get(), name) == 1 &&
+                       X509_set_issuer_name(x.get(), name) == 1 &&
+                       X509_set_pubkey(x.get(), key) == 1;
     if (!built)
         return fail(Error::temp(ossl::reason("cannot build the certificate")));
     return x;
@@ -149,6 +159,41 @@ bool plausible_host(std::string_view host) {
     return true;
 }
 
+// A new key of the same kind as `pub`: RSA of the same size (at least 2048 bits), EC on the
+// same named curve.
+ossl::EvpPkeyPtr generate_like(EVP_PKEY* pub) {
+    if (pub == nullptr)
+        return nullptr;
+    if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA) {
+        const int bits = EVP_PKEY_get_bits(pub);
+        return ossl::EvpPkeyPtr(EVP_RSA_gen(static_cast<unsigned>(bits < 2048 ? 2048 : bits)));
+    }
+    if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC) {
+        char curve[80] = {};
+        std::size_t len = 0;
+        if (EVP_PKEY_get_utf8_string_param(pub, "group", curve, sizeof curve, &len) != 1)
+            return nullptr;
+        return ossl::EvpPkeyPtr(EVP_EC_gen(curve));
+    }
+    return nullptr;
+}
+
+// What a domain certificate carries (the header comment): the key usage of its key type,
+// emailProtection, the addresses as rfc822Name, and the key identifiers.
+Status add_domain_extensions(X509* x, bool rsa, const std::vector<std::string>& emails) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    SEALGATE_TRY(add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE"));
+    SEALGATE_TRY(add_ext(x, &ctx, NID_key_usage,
+                         rsa ? "critical,digitalSignature,keyEncipherment"
+                             : "critical,digitalSignature,keyAgreement"));
+    SEALGATE_TRY(add_ext(x, &ctx, NID_ext_key_usage, "emailProtection"));
+    SEALGATE_TRY(add_san_emails(x, emails));
+    SEALGATE_TRY(add_ext(x, &ctx, NID_subject_key_identifier, "hash"));
+    SEALGATE_TRY(add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"));
+    return ok();
+}
+
 }  // namespace
 
 std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
@@ -176,19 +221,48 @@ Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(
     ossl::EvpPkeyPtr key = generate(req.algorithm);
     if (!key)
         return fail(Error::temp(ossl::reason("key generation failed")));
-    auto x = self_signed_skeleton(key.get(), cn, req.days);
+    auto name = common_name(cn);
+    SEALGATE_TRY(name);
+    auto x = self_signed_skeleton(key.get(), name->get(), req.days);
     SEALGATE_TRY(x);
+    SEALGATE_TRY(add_domain_extensions(x->get(), rsa, {req.email}));
+    return sign(std::move(*x), std::move(key));
+}
 
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, x->get(), x->get(), nullptr, nullptr, 0);
-    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_basic_constraints, "critical,CA:FALSE"));
-    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_key_usage,
-                         rsa ? "critical,digitalSignature,keyEncipherment"
-                             : "critical,digitalSignature,keyAgreement"));
-    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_ext_key_usage, "emailProtection"));
-    SEALGATE_TRY(add_san_email(x->get(), req.email));
-    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_subject_key_identifier, "hash"));
-    SEALGATE_TRY(add_ext(x->get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+Result<std::pair<Certificate, PrivateKey>> renew_domain_certificate(const Certificate& predecessor,
+                                                                    const PrivateKey* reuse,
+                                                                    int days) {
+    if (!predecessor.self_signed())
+        return fail(Error::bad_input(
+            "not a self-signed certificate: renew it where it was issued, then import the "
+            "successor with its key"));
+    if (days <= 0)
+        return fail(Error::bad_input("validity must be at least one day"));
+    const auto emails = predecessor.emails();
+    if (emails.empty())
+        return fail(Error::bad_input("the certificate names no e-mail address to carry over"));
+    for (const auto& e : emails)
+        if (!plausible_email(e))
+            return fail(Error::bad_input("not a plain ASCII email address: " + e));
+
+    ossl::EvpPkeyPtr key;
+    if (reuse != nullptr) {
+        if (!reuse->matches(predecessor))
+            return fail(Error::bad_input("the key to reuse does not belong to the certificate"));
+        if (EVP_PKEY_up_ref(reuse->get()) != 1)
+            return fail(Error::temp(ossl::reason("cannot hold the key")));
+        key.reset(reuse->get());
+    } else {
+        key = generate_like(X509_get0_pubkey(predecessor.get()));
+        if (!key)
+            return fail(Error::temp(ossl::reason("key generation failed")));
+    }
+    const int type = EVP_PKEY_get_base_id(key.get());
+    if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
+        return fail(Error::bad_input("only RSA and EC domain certificates can be renewed"));
+    auto x = self_signed_skeleton(key.get(), X509_get_subject_name(predecessor.get()), days);
+    SEALGATE_TRY(x);
+    SEALGATE_TRY(add_domain_extensions(x->get(), type == EVP_PKEY_RSA, emails));
     return sign(std::move(*x), std::move(key));
 }
 
@@ -205,7 +279,9 @@ Result<std::pair<Certificate, PrivateKey>> create_server_certificate(
     ossl::EvpPkeyPtr key = generate(KeyAlgorithm::p256);
     if (!key)
         return fail(Error::temp(ossl::reason("key generation failed")));
-    auto x = self_signed_skeleton(key.get(), hosts.front(), days);
+    auto name = common_name(hosts.front());
+    SEALGATE_TRY(name);
+    auto x = self_signed_skeleton(key.get(), name->get(), days);
     SEALGATE_TRY(x);
 
     X509V3_CTX ctx;

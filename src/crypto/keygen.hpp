@@ -1,5 +1,5 @@
-// crypto/keygen.hpp — create a self-signed domain certificate with its private key, and the
-// admin listener's self-signed TLS server certificate.
+// crypto/keygen.hpp — create a self-signed domain certificate with its private key, renew one
+// (its successor), and the admin listener's self-signed TLS server certificate.
 //
 // Domain certificate: RSA: keyUsage digitalSignature + keyEncipherment; EC: digitalSignature +
 // keyAgreement. extendedKeyUsage emailProtection; the email in subjectAltName (rfc822Name).
@@ -33,6 +33,16 @@ struct CertificateRequest {
 };
 
 Result<std::pair<Certificate, PrivateKey>> create_domain_certificate(const CertificateRequest& req);
+
+// The successor of a self-signed domain certificate: the same subject name and e-mail addresses
+// (the addresses in subjectAltName, also those the predecessor had only in its subject), the
+// extensions above, a new random serial, valid from one hour ago for `days`. A new key of the
+// same kind (RSA of the same size, EC on the same curve) unless `reuse` is given: then that key,
+// which must be the predecessor's. A certificate that is not self-signed is refused (bad_input):
+// its CA renews it.
+Result<std::pair<Certificate, PrivateKey>> renew_domain_certificate(const Certificate& predecessor,
+                                                                    const PrivateKey* reuse,
+                                                                    int days);
 
 // hosts: "127.0.0.1", "localhost", "gw.example.com"; the first is also the common name.
 Result<std::pair<Certificate, PrivateKey>> create_server_certificate(

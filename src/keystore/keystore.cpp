@@ -4,6 +4,9 @@
 
 #include <vector>
 
+#include "crypto/keygen.hpp"
+#include "crypto/pkcs12.hpp"
+
 namespace sealgate::keystore {
 
 KeyStore::KeyStore(Store& store, MasterKey master) : store_(store), master_(std::move(master)) {}
@@ -18,6 +21,43 @@ Status KeyStore::add_smime_key(const crypto::Certificate& cert, const crypto::Pr
     SEALGATE_TRY(store_.put_sealed_key(sha, *sealed));
     loaded_generation_.reset();
     return ok();
+}
+
+Result<crypto::PrivateKey> KeyStore::smime_key(const std::string& sha256) const {
+    auto rec = store_.find_certificate(sha256);
+    SEALGATE_TRY(rec);
+    if (!*rec || !(*rec)->has_private_key)
+        return fail(Error::not_found("no private key held for certificate " + sha256));
+    auto sealed = store_.find_sealed_key(sha256);
+    SEALGATE_TRY(sealed);
+    if (!*sealed)
+        return fail(Error::not_found("no private key held for certificate " + sha256));
+    auto der = master_.unseal(**sealed, "smime:" + sha256);
+    if (!der)
+        return fail(
+            Error::temp("cannot unseal private key of " + sha256 + ": " + der.error().reason));
+    auto key = crypto::PrivateKey::from_pkcs8_der(*der);
+    OPENSSL_cleanse(der->data(), der->size());
+    return key;
+}
+
+Result<crypto::Certificate> KeyStore::renew_smime(const crypto::Certificate& predecessor,
+                                                  bool reuse_key, int days) {
+    auto key = smime_key(predecessor.sha256());
+    SEALGATE_TRY(key);
+    auto made = crypto::renew_domain_certificate(predecessor, reuse_key ? &*key : nullptr, days);
+    SEALGATE_TRY(made);
+    SEALGATE_TRY(add_smime_key(made->first, made->second));
+    return made->first;
+}
+
+Result<std::string> KeyStore::export_smime_pkcs12(const crypto::Certificate& cert,
+                                                  const std::vector<crypto::Certificate>& chain,
+                                                  std::string_view password) {
+    auto key = smime_key(cert.sha256());
+    SEALGATE_TRY(key);
+    std::string name = cert.emails().empty() ? cert.subject() : cert.emails().front();
+    return crypto::write_pkcs12(cert, *key, chain, password, name);
 }
 
 Result<std::string> KeyStore::seal_pgp_secret(std::string_view fingerprint,

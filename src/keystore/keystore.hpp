@@ -21,6 +21,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
@@ -44,6 +46,16 @@ class KeyStore {
 
     // Store a certificate's private key, sealed; marks the certificate as having a key.
     Status add_smime_key(const crypto::Certificate& cert, const crypto::PrivateKey& key);
+    // The successor of our self-signed certificate `predecessor` (crypto/keygen.hpp:
+    // renew_domain_certificate), with a new key or, with reuse_key, the predecessor's; stored
+    // with its sealed key like add_smime_key. not_found when we hold no key for the predecessor.
+    Result<crypto::Certificate> renew_smime(const crypto::Certificate& predecessor, bool reuse_key,
+                                            int days);
+    // Our certificate with its key and `chain` as PKCS#12 under `password` (crypto/pkcs12.hpp).
+    Result<std::string> export_smime_pkcs12(const crypto::Certificate& cert,
+                                            const std::vector<crypto::Certificate>& chain,
+                                            std::string_view password);
+
     // Seal an OpenPGP secret key for the store record of `fingerprint`.
     Result<std::string> seal_pgp_secret(std::string_view fingerprint,
                                         std::string_view secret) const;
@@ -78,6 +90,8 @@ class KeyStore {
         crypto::PrivateKey key;
     };
     Status load();
+    // The unsealed key of our certificate `sha256`; not_found when none is held.
+    Result<crypto::PrivateKey> smime_key(const std::string& sha256) const;
 
     Store& store_;
     MasterKey master_;

@@ -95,8 +95,8 @@ S pgp trust "$(upper "${p:0:16}")" > /dev/null
 S pgp show "$p" > trusted.out
 expect "trusted partner key is usable" grep -q "^Encryption: *usable" trusted.out
 S pgp list > list.out
-expect "list: header" grep -q "^FINGERPRINT .*SECRET .*TRUST .*USABLE .*DOMAINS .*USER ID" list.out
-expect "list: partner key trusted, usable, no secret" grep -qE "^$p +- +trusted +yes +- +<domain-cert@partner.example>" list.out
+expect "list: header" grep -q "^FINGERPRINT .*SECRET .*TRUST .*USABLE .*DOMAINS .*CREATED .*EXPIRES .*STATE .*USER ID" list.out
+expect "list: partner key trusted, usable, no secret" grep -qE "^$p +- +trusted +yes +- +[0-9-]+ +[0-9a-z-]+ +partner +<domain-cert@partner.example>" list.out
 expect "list: our key with its secret" grep -qE "^$FPR +yes +trusted +yes " list.out
 S pgp untrust "$p" > /dev/null
 expect "untrust: NOT usable again" grep -q "NOT usable: not trusted" <(S pgp show "$p")
@@ -109,7 +109,7 @@ S domain add partner.example > /dev/null
 expect "add-domain to an existing domain" S pgp add-domain "$p" PARTNER.Example > /dev/null
 expect "show: the bound domain" grep -q "^Domains: *partner.example$" <(S pgp show "$p")
 expect_not "the same domain twice is refused" S pgp add-domain "$p" partner.example 2> /dev/null
-expect "list: the bound domain" grep -qE "^$p .* partner.example +<domain" <(S pgp list)
+expect "list: the bound domain" grep -qE "^$p .* partner.example +[0-9-]+ +[0-9a-z-]+ +partner +<domain" <(S pgp list)
 
 # Renewal: a new expiry on the encryption subkey, imported over the held key: trust and
 # domain stay.
