@@ -96,6 +96,7 @@ using Routes = std::vector<Route>;
 void add_object_routes(Routes& routes);   // domains, certificates, CTL, roots, CRLs
 void add_pgp_log_routes(Routes& routes);  // OpenPGP keys, mail log, audit, status, test message
 void add_account_routes(Routes& routes);  // session, users, tokens
+void add_crl_routes(Routes& routes);      // CRL distribution points and their refresh
 
 // Answers one request under /api/ (the listener's handler for that prefix).
 void serve_api(const Routes& routes, ApiContext& ctx, const httplib::Request& request,

@@ -470,6 +470,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     add_account_routes(impl->routes);
     add_object_routes(impl->routes);
     add_pgp_log_routes(impl->routes);
+    add_crl_routes(impl->routes);
 
     Impl* self = impl.get();
     EdgeLimits limits;
