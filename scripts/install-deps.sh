@@ -17,7 +17,7 @@ PACKAGES="
   libpq-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libexpected-dev libidn2-dev
-  libcpp-httplib-dev libargon2-dev
+  libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/service.hpp"
+#include "crypto/import.hpp"
 #include "policy/admin_rules.hpp"
 #include "policy/snapshot.hpp"
 
@@ -46,5 +47,10 @@ CertificateView certificate_view(const policy::Snapshot& snap,
                                  const policy::StoredCertificate& stored, std::time_t added,
                                  std::time_t now, bool retired);
 PgpKeyView pgp_key_view(const policy::Snapshot& snap, const PgpKeyRecord& key);
+
+// Whether a CRL's issuer is among the trusted roots and stored certificates (by subject) and
+// the CRL verifies against it (crl_sources.cpp).
+enum class CrlIssuer { unknown, verified, does_not_verify };
+Result<CrlIssuer> crl_issuer(Store& store, const crypto::Crl& crl);
 
 }  // namespace sealgate::admin::detail

@@ -153,6 +153,32 @@ struct CrlView {
     std::time_t last_update = 0;
     std::time_t next_update = 0;  // 0: none given
     bool stale = false;           // next_update has passed
+    std::string source;           // the distribution point it was fetched from; empty: imported
+    std::time_t added = 0;        // when it was stored
+};
+
+// A CRL distribution point (http or https) named by stored CA-issued partner certificates: what
+// `crl refresh` and the daemon fetch (admin/crl_refresh.hpp), `crl list` and the Trust page show.
+struct CrlSource {
+    std::string url;
+    std::string issuer;                     // whose CRL it serves (the certificates' issuer)
+    std::vector<std::string> certificates;  // SHA-256 of the certificates that name it
+    bool crl_stored = false;                // a CRL of the issuer is stored
+    std::time_t next_update = 0;            // the stored CRL's; 0: none stored or none given
+    bool stale = false;                     // the stored CRL is past its nextUpdate
+    std::optional<CrlFetch> last_fetch;     // nullopt: never fetched
+    // Due: no CRL of the issuer stored, or its nextUpdate has come (a CRL without one: a day
+    // after it was stored). due_at is when (0: now); next_attempt adds the hourly wait after a
+    // failed fetch, which the daemon honours and `crl refresh` does not.
+    bool due = false;
+    std::time_t due_at = 0;
+    std::time_t next_attempt = 0;
+};
+
+// What store_fetched_crl did with a CRL.
+struct FetchedCrl {
+    CrlView crl;
+    bool stored = false;  // false: not newer than the stored CRL of its issuer (kept)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -340,6 +366,18 @@ class Service {
     Result<std::vector<ExpiringItem>> expiring(std::time_t now, unsigned days);
 
     // --- CRL distribution points (helper C adds its declarations here) ---
+    // The http(s) distribution points of the stored CA-issued partner certificates, by url.
+    Result<std::vector<CrlSource>> crl_sources(std::time_t now);
+    // A CRL fetched from `url` (the fetch is the caller's: admin/crl_refresh.hpp): refused
+    // (bad_input, nothing stored) unless it is the CRL of the issuer the url serves and verifies
+    // against that issuer's certificate among the trusted roots and stored certificates; stored
+    // only when newer than the stored one (audited "crl.fetch"). Either way the fetch is recorded
+    // as a success (not audited: a fetch changes no policy).
+    Result<FetchedCrl> store_fetched_crl(std::string_view url, std::string_view bytes,
+                                         std::time_t now);
+    // A fetch of `url` that failed (unreachable, refused above): recorded for `crl list`, the
+    // last success kept.
+    Status record_crl_fetch_failure(std::string_view url, std::string_view error, std::time_t now);
 
     // --- signed update exchange and pending changes (helper D adds its declarations here) ---
     // (admin/exchange.cpp, docs/lifecycle-exchange.md.) export_update: a bundle of our local

@@ -22,7 +22,7 @@ Result<RootView> root_view(const RootRecord& root) {
 
 CrlView crl_view(const crypto::Crl& crl, std::time_t now) {
     const std::time_t next = crl.next_update();
-    return CrlView{crl.issuer(), crl.last_update(), next, next != 0 && next < now};
+    return CrlView{crl.issuer(), crl.last_update(), next, crl.stale(now), "", 0};
 }
 
 }  // namespace
@@ -108,6 +108,8 @@ Result<std::vector<CrlView>> Service::list_crls() {
         SEALGATE_TRY(c);
         auto view = crl_view(*c, now);
         view.issuer = r.issuer;
+        view.source = r.source;
+        view.added = r.added;
         out.push_back(std::move(view));
     }
     return out;
@@ -116,9 +118,19 @@ Result<std::vector<CrlView>> Service::list_crls() {
 Result<CrlView> Service::import_crl(std::string_view bytes) {
     auto c = crypto::Crl::read(bytes);
     SEALGATE_TRY(c);
-    SEALGATE_TRY(store_.put_crl(CrlRecord{c->issuer(), c->der(), std::time(nullptr), ""}));
+    // A CRL of an issuer we hold the certificate of must verify against it; one of an issuer we
+    // do not know is believed (it can only take trust away: crypto/verify.cpp).
+    auto issuer = detail::crl_issuer(store_, *c);
+    SEALGATE_TRY(issuer);
+    if (*issuer == detail::CrlIssuer::does_not_verify)
+        return fail(
+            Error::bad_input("the CRL does not verify against the certificate of " + c->issuer()));
+    const std::time_t now = std::time(nullptr);
+    SEALGATE_TRY(store_.put_crl(CrlRecord{c->issuer(), c->der(), now, ""}));
     SEALGATE_TRY(audited("crl.import", c->issuer(), "updated " + format_time(c->last_update())));
-    return crl_view(*c, std::time(nullptr));
+    auto view = crl_view(*c, now);
+    view.added = now;
+    return view;
 }
 
 }  // namespace sealgate::admin

@@ -12,6 +12,7 @@
 
 #include "app/admin_listener.hpp"
 #include "app/cli.hpp"
+#include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
 #include "net/self_check.hpp"
 #include "net/tls.hpp"
@@ -206,7 +207,11 @@ Status serve(Cli& cli, const ServeArgs& args) {
         SEALGATE_TRY(started);
         admin = std::move(*started);
     }
+    // The partner certificates' CRLs, fetched at start and when due (app/crl_schedule.hpp).
+    auto crls = CrlSchedule::start(**ctx);
+    SEALGATE_TRY(crls);
     io.run();
+    crls->reset();
     if (admin)
         admin->stop();
     std::fprintf(stderr, "sealgate: stopped\n");

@@ -1,7 +1,10 @@
 // `sealgate ctl|root|crl ...`: what makes a partner certificate trusted, blocked or revoked.
-// Each command parses, calls admin::Service (admin/trust.cpp) and prints.
+// Each command parses, calls admin::Service (admin/trust.cpp, admin/crl_sources.cpp) or the one
+// CRL refresh (admin/crl_refresh.hpp) and prints.
 #include <cstdio>
+#include <ctime>
 
+#include "admin/crl_refresh.hpp"
 #include "app/cli.hpp"
 
 namespace sealgate::app {
@@ -122,17 +125,59 @@ void add_crl(CLI::App& app, Cli& cli) {
                     format_time(imported->last_update).c_str());
         return ok();
     });
-    auto* lst = crl->add_subcommand("list", "List imported CRLs");
+    auto* lst = crl->add_subcommand("list", "List stored CRLs and the distribution points");
     cli.on(lst, [&cli]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
-        auto crls = (*ctx)->admin(cli_actor()).list_crls();
+        auto service = (*ctx)->admin(cli_actor());
+        auto crls = service.list_crls();
         SEALGATE_TRY(crls);
+        auto sources = service.crl_sources(std::time(nullptr));
+        SEALGATE_TRY(sources);
         for (const auto& c : *crls)
-            std::printf("%s  updated %s  next %s%s\n", c.issuer.c_str(),
+            std::printf("%s  updated %s  next %s%s  source %s\n", c.issuer.c_str(),
                         format_time(c.last_update).c_str(),
                         c.next_update ? format_time(c.next_update).c_str() : "-",
-                        c.stale ? "  (STALE)" : "");
+                        c.stale ? "  (STALE)" : "",
+                        c.source.empty() ? "(imported)" : c.source.c_str());
+        if (sources->empty())
+            return ok();
+        std::printf("\ndistribution points:\n");
+        for (const auto& s : *sources) {
+            std::string last = "never fetched";
+            if (s.last_fetch) {
+                last = "last fetch " + format_time(s.last_fetch->last_attempt) +
+                       (s.last_fetch->last_error.empty() ? " ok"
+                                                         : " FAILED: " + s.last_fetch->last_error);
+            }
+            std::printf("%s  CRL of %s  %zu certificate%s  %s  %s\n", s.url.c_str(),
+                        s.issuer.c_str(), s.certificates.size(),
+                        s.certificates.size() == 1 ? "" : "s", last.c_str(),
+                        s.due ? "DUE" : ("due " + format_time(s.due_at)).c_str());
+        }
+        return ok();
+    });
+    auto* ref = crl->add_subcommand(
+        "refresh", "Fetch the CRLs of the partner certificates' distribution points that are due");
+    auto force = std::make_shared<bool>(false);
+    ref->add_flag("--force", *force, "Fetch every distribution point, due or not");
+    cli.on(ref, [&cli, force]() -> Status {
+        auto ctx = cli.open();
+        SEALGATE_TRY(ctx);
+        auto service = (*ctx)->admin(cli_actor());
+        admin::CrlRefreshOptions options;
+        options.force = *force;
+        auto done = admin::refresh_crls(service, options, std::time(nullptr));
+        SEALGATE_TRY(done);
+        if (done->empty())
+            std::printf("no distribution point is due (--force fetches them all)\n");
+        bool failed = false;
+        for (const auto& o : *done) {
+            std::printf("%s  %s  %s\n", o.url.c_str(), o.ok ? "ok" : "FAILED", o.detail.c_str());
+            failed = failed || !o.ok;
+        }
+        if (failed)
+            return fail(Error::temp("crl refresh: not every distribution point could be fetched"));
         return ok();
     });
 }

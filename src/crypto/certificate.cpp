@@ -272,6 +272,33 @@ bool Certificate::is_ca() const {
     return (X509_get_extension_flags(cert_.get()) & EXFLAG_CA) != 0;
 }
 
+std::vector<std::string> Certificate::crl_distribution_points() const {
+    std::vector<std::string> out;
+    const std::unique_ptr<CRL_DIST_POINTS, ossl::Deleter<CRL_DIST_POINTS_free>> points(
+        static_cast<CRL_DIST_POINTS*>(
+            X509_get_ext_d2i(cert_.get(), NID_crl_distribution_points, nullptr, nullptr)));
+    ossl::drain_errors();
+    if (!points)
+        return out;
+    for (int i = 0; i < sk_DIST_POINT_num(points.get()); ++i) {
+        const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
+        if (dp->distpoint == nullptr || dp->distpoint->type != 0)  // 0: fullName
+            continue;
+        const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+            const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, j);
+            if (gn->type != GEN_URI)
+                continue;
+            const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
+            std::string text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                             static_cast<std::size_t>(ASN1_STRING_length(uri)));
+            if (std::find(out.begin(), out.end(), text) == out.end())
+                out.push_back(std::move(text));
+        }
+    }
+    return out;
+}
+
 std::string Certificate::pem() const {
     const auto bio = ossl::mem_writer();
     if (!bio || PEM_write_bio_X509(bio.get(), cert_.get()) != 1) {

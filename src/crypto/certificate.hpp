@@ -44,6 +44,10 @@ class Certificate {
     std::vector<std::string> emails() const;  // subjectAltName rfc822Name + subject emailAddress
     bool self_signed() const;  // issuer == subject and the signature verifies with its own key
     bool is_ca() const;
+    // RFC 5280 §4.2.1.13: the URIs (uniformResourceIdentifier general names) of the CRL
+    // distribution points' full names, in the certificate's order, without duplicates; the
+    // distribution points named otherwise (relative names, a cRLIssuer alone) are not listed.
+    std::vector<std::string> crl_distribution_points() const;
     std::string pem() const;
 
     X509* get() const { return cert_.get(); }  // borrowed; valid while this object lives

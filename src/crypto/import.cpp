@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <climits>
@@ -218,6 +219,35 @@ std::time_t Crl::last_update() const {
 std::time_t Crl::next_update() const {
     const ASN1_TIME* t = X509_CRL_get0_nextUpdate(crl_.get());
     return t != nullptr ? ossl::to_time_t(t) : 0;
+}
+
+bool Crl::stale(std::time_t now) const {
+    const std::time_t next = next_update();
+    return next != 0 && next < now;
+}
+
+bool Crl::issued_by(const Certificate& issuer) const {
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl_.get()), X509_get_subject_name(issuer.get())) != 0)
+        return false;
+    if ((X509_get_extension_flags(issuer.get()) & EXFLAG_KUSAGE) != 0 &&
+        (X509_get_key_usage(issuer.get()) & KU_CRL_SIGN) == 0) {
+        return false;
+    }
+    EVP_PKEY* key = X509_get0_pubkey(issuer.get());
+    const bool ok = key != nullptr && X509_CRL_verify(crl_.get(), key) == 1;
+    ossl::drain_errors();
+    return ok;
+}
+
+bool Crl::newer_than(const Crl& other) const {
+    const ossl::Asn1IntegerPtr mine(static_cast<ASN1_INTEGER*>(
+        X509_CRL_get_ext_d2i(crl_.get(), NID_crl_number, nullptr, nullptr)));
+    const ossl::Asn1IntegerPtr theirs(static_cast<ASN1_INTEGER*>(
+        X509_CRL_get_ext_d2i(other.get(), NID_crl_number, nullptr, nullptr)));
+    ossl::drain_errors();
+    if (mine && theirs)
+        return ASN1_INTEGER_cmp(mine.get(), theirs.get()) > 0;
+    return last_update() > other.last_update();
 }
 
 }  // namespace sealgate::crypto

@@ -33,7 +33,16 @@ class Crl {
     std::string der() const;
     std::string issuer() const;
     std::time_t last_update() const;
-    std::time_t next_update() const;              // 0 when absent
+    std::time_t next_update() const;  // 0 when absent
+    // Past its nextUpdate at `now` (a CRL without one is never stale: RFC 5280 §5.1.2.5 makes
+    // it mandatory, so such a CRL is taken as issued once and for all).
+    bool stale(std::time_t now) const;
+    // Issued by `issuer`: the names match, the signature verifies with its key, and its
+    // keyUsage (when present) allows cRLSign (RFC 5280 §4.2.1.3).
+    bool issued_by(const Certificate& issuer) const;
+    // Newer than `other` (of the same issuer): a larger cRLNumber (RFC 5280 §5.2.3) when both
+    // have one, else a later thisUpdate.
+    bool newer_than(const Crl& other) const;
     X509_CRL* get() const { return crl_.get(); }  // borrowed; valid while this object lives
 
   private:

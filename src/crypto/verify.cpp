@@ -2,6 +2,8 @@
 
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+
 #include "core/time.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/smime.hpp"
@@ -75,6 +77,27 @@ bool crl_error(int err) {
     }
 }
 
+// Whether a current CRL vouches for the certificate's revocation state (verify.hpp:
+// Usability::revocation_unchecked): not when the stored CRL of its issuer is past its nextUpdate,
+// nor when none is stored although the certificate names where to fetch one.
+bool revocation_unchecked(const Certificate& cert, const TrustContext& trust, std::time_t now) {
+    const auto crls = crls_of_issuer(cert, trust);
+    if (crls.empty())
+        return !cert.crl_distribution_points().empty();
+    return std::none_of(crls.begin(), crls.end(), [now](const Crl* c) { return !c->stale(now); });
+}
+
+// X509_verify_cert's callback: a CRL past its nextUpdate is still read (its entries stay
+// revoked: RFC 5280 §3.3, revocation is final) instead of failing the path; the caller learns
+// of it through revocation_unchecked.
+extern "C" int accept_stale_crl(int ok, X509_STORE_CTX* ctx) {
+    if (ok == 0 && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CRL_HAS_EXPIRED) {
+        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
 Usability check_path(const Certificate& cert, const TrustContext& trust, std::time_t now) {
     const ossl::X509StorePtr store(X509_STORE_new());
     const ossl::X509StackPtr untrusted(sk_X509_new_null());
@@ -110,8 +133,10 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     X509_VERIFY_PARAM_set_purpose(param, rsa ? X509_PURPOSE_SMIME_ENCRYPT : X509_PURPOSE_ANY);
     // Check revocation of the end-entity certificate when its issuer's CRL was imported
     // (X509_V_FLAG_CRL_CHECK: leaf only; without a CRL it would fail "unable to get CRL").
-    if (!issuer_crls.empty())
+    if (!issuer_crls.empty()) {
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+        X509_STORE_CTX_set_verify_cb(ctx.get(), accept_stale_crl);
+    }
 
     const int ok = X509_verify_cert(ctx.get());
     const int err = X509_STORE_CTX_get_error(ctx.get());
@@ -121,8 +146,9 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
             return refuse("revoked (CRL of " + cert.issuer() + ")", Problem::revoked);
         }
         if (crl_error(err)) {
-            // The path exists but the imported CRL cannot vouch for it (stale, forged): fail
-            // closed, and say that the CRL is the problem, not the path.
+            // The path exists but the imported CRL cannot vouch for it (forged, not yet valid):
+            // fail closed, and say that the CRL is the problem, not the path. (A stale one is
+            // read all the same: accept_stale_crl.)
             return refuse(std::string("revocation check failed: ") +
                           X509_verify_cert_error_string(err));
         }
@@ -132,7 +158,9 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
     const int n = sk_X509_num(chain);
     const X509* root = n > 0 ? sk_X509_value(chain, n - 1) : cert.get();
-    return Usability{true, "chains to " + ossl::name_line(X509_get_subject_name(root))};
+    Usability out{true, "chains to " + ossl::name_line(X509_get_subject_name(root))};
+    out.revocation_unchecked = revocation_unchecked(cert, trust, now);
+    return out;
 }
 
 }  // namespace
@@ -174,7 +202,9 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
     if (ctl == CtlStatus::trusted) {
         if (revoked_outside_path(cert, trust))
             return refuse("revoked (CRL of " + cert.issuer() + ")", Problem::revoked);
-        return Usability{true, "trusted on the CTL"};
+        Usability out{true, "trusted on the CTL"};
+        out.revocation_unchecked = !cert.self_signed() && revocation_unchecked(cert, trust, now);
+        return out;
     }
     if (cert.self_signed())
         return refuse("self-signed and not on the certificate trust list");

@@ -98,6 +98,7 @@ void add_pgp_log_routes(Routes& routes);        // OpenPGP keys, mail log, audit
 void add_account_routes(Routes& routes);        // session, users, tokens
 void add_exchange_routes(Routes& routes);       // update bundles, pending changes
 void add_lifecycle_own_routes(Routes& routes);  // own generations: renew, retire, rotate, ...
+void add_crl_routes(Routes& routes);            // CRL distribution points and their refresh
 
 // Answers one request under /api/ (the listener's handler for that prefix).
 void serve_api(const Routes& routes, ApiContext& ctx, const httplib::Request& request,

@@ -472,6 +472,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     add_pgp_log_routes(impl->routes);
     add_exchange_routes(impl->routes);
     add_lifecycle_own_routes(impl->routes);
+    add_crl_routes(impl->routes);
 
     Impl* self = impl.get();
     EdgeLimits limits;

@@ -154,7 +154,9 @@ json crl_json(const admin::CrlView& c) {
     return {{"issuer", c.issuer},
             {"last_update", time_json(c.last_update)},
             {"next_update", time_json(c.next_update)},
-            {"stale", c.stale}};
+            {"stale", c.stale},
+            {"source", c.source},
+            {"added", time_json(c.added)}};
 }
 
 json pgp_key_json(const admin::PgpKeyView& k) {
