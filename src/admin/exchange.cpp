@@ -5,10 +5,11 @@
 // Trust is continuity: a bundle for a partner domain counts only when signed by a certificate
 // chosen for that domain (its smime-certs, not blocked on the CTL) or by a trusted OpenPGP key
 // bound to it. Every certificate and key in it must belong to the domain's addresses
-// (exchange::parse checks that), and its sequence must be newer than the last one seen for the
-// domain (kept in the store's settings). A bundle that would leave the domain with no
-// certificate and no key is refused: mail must not lose its key without the administrator
-// seeing it.
+// (exchange::parse checks that, by valid user IDs only), and its sequence must be newer than
+// the last one applied for the domain (kept in the store's settings) and not already pending.
+// An OpenPGP key we hold that is ours or bound to another domain is refused: trust is per key. A
+// bundle that would leave the domain with no certificate and no key is refused: mail must not lose
+// its key without the administrator seeing it.
 #include <algorithm>
 
 #include "admin/internal.hpp"
@@ -23,9 +24,6 @@ namespace {
 
 std::string sequence_setting(std::string_view domain) {
     return "exchange.sequence." + std::string(domain);
-}
-std::string seen_setting(std::string_view domain) {
-    return "exchange.last-seen." + std::string(domain);
 }
 std::string applied_setting(std::string_view domain) {
     return "exchange.last-applied." + std::string(domain);
@@ -92,10 +90,13 @@ struct Verified {
     UpdateChange change;
 };
 
-// The user IDs of a key all in `domain` (at least one): ours to put in the domain's bundle.
+// The valid, unrevoked user IDs of a key all in `domain` (at least one): ours to put in the
+// domain's bundle. A user ID without a valid self-signature says nothing.
 bool key_of_domain(const openpgp::KeyInfo& info, const std::string& domain) {
     bool found = false;
     for (const auto& uid : info.user_ids) {
+        if (!uid.valid || uid.revoked)
+            continue;
         const std::string d = exchange::address_domain(uid.text);
         if (d.empty())
             continue;
@@ -147,7 +148,7 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
                 continue;
             auto anchor = crypto::Certificate::from_der((*stored)->der);
             SEALGATE_TRY(anchor);
-            verified = exchange::verify_signature(*bundle, sig, *anchor);
+            verified = exchange::verify_signature(*bundle, sig, *anchor, now);
         } else {
             auto key = store.find_pgp_key(sig.signer);
             SEALGATE_TRY(key);
@@ -157,8 +158,10 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
             auto info = openpgp::key_info((*key)->public_key);
             if (!info || info->primary.revoked)
                 continue;
-            verified = exchange::verify_signature(*bundle, sig, (*key)->public_key);
+            verified = exchange::verify_signature(*bundle, sig, (*key)->public_key, now);
         }
+        // A trusted signer that is not valid now (expired, not yet valid, its signing subkey
+        // expired or revoked, a backdated signature) fails like a bad signature: refused.
         if (!verified)
             return fail(Error::unusable("update for " + m.domain + ": the signature by " +
                                         sig.signer + " does not verify (" +
@@ -172,13 +175,23 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
                                     m.domain));
 
     if (check_sequence) {
-        auto seen = read_number(store, seen_setting(m.domain));
-        SEALGATE_TRY(seen);
-        if (m.sequence <= *seen)
+        // Against what was applied, not what was seen: a rejected change must not lock the
+        // partner out. A sequence already waiting as a pending change is a replay too.
+        auto applied = read_number(store, applied_setting(m.domain));
+        SEALGATE_TRY(applied);
+        if (m.sequence <= *applied)
             return fail(Error::conflict("update for " + m.domain + ": sequence " +
                                         std::to_string(m.sequence) +
-                                        " is not newer than the last one seen (" +
-                                        std::to_string(*seen) + "): a replay or an old bundle"));
+                                        " is not newer than the last one applied (" +
+                                        std::to_string(*applied) + "): a replay or an old bundle"));
+        auto pending = store.list_pending();
+        SEALGATE_TRY(pending);
+        for (const auto& p : *pending)
+            if (p.state == PendingState::pending && p.domain == m.domain &&
+                p.sequence == m.sequence)
+                return fail(Error::conflict(
+                    "update for " + m.domain + ": sequence " + std::to_string(m.sequence) +
+                    " is already pending as change " + std::to_string(p.id) + ": a replay"));
     }
 
     UpdateChange change;
@@ -218,6 +231,17 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
         }
         auto held = store.find_pgp_key(entry.id);
         SEALGATE_TRY(held);
+        // Trust and bindings are per key, not per domain: a key we hold that is ours, or bound
+        // to another domain, is not the partner's to vouch for or to add user IDs to.
+        if (*held && !(*held)->sealed_secret.empty())
+            return fail(Error::unusable("update for " + m.domain + ": OpenPGP key " + entry.id +
+                                        " is one of our own keys"));
+        if (*held)
+            for (const auto& other : (*held)->domains)
+                if (other != m.domain)
+                    return fail(Error::unusable("update for " + m.domain + ": OpenPGP key " +
+                                                entry.id + " is bound to " + other +
+                                                " here (unbind it there first)"));
         const bool bound = *held && (*held)->trusted && contains((*held)->domains, m.domain);
         if (in_service(entry.state)) {
             if (!bound) {
@@ -242,7 +266,10 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
     return Verified{std::move(*bundle), domain, std::move(change)};
 }
 
-// Write what a verified bundle changes (the caller audits it).
+// Write what a verified bundle changes (the caller audits it). Order, fail-closed on a partial
+// failure: each certificate is stored, then trusted on the CTL; the domain's choice of
+// certificates (additions and retirements) is written last, so a domain never chooses a
+// certificate that is not stored and trusted; the applied sequence after everything.
 Status apply_update(Store& store, const Verified& v, std::time_t now) {
     DomainRecord domain = v.domain;
     const std::string& name = domain.name;
@@ -268,6 +295,12 @@ Status apply_update(Store& store, const Verified& v, std::time_t now) {
         SEALGATE_TRY(held);
         PgpKeyRecord key;
         if (*held) {
+            // verify_update refused these; checked again where trust is written.
+            if (!(*held)->sealed_secret.empty() ||
+                std::any_of((*held)->domains.begin(), (*held)->domains.end(),
+                            [&](const std::string& d) { return d != name; }))
+                return fail(Error::unusable("OpenPGP key " + entry.id +
+                                            " is ours or bound to another domain"));
             key = std::move(**held);
             auto merged = openpgp::merge(key.public_key, entry.data);
             SEALGATE_TRY(merged);
@@ -413,6 +446,19 @@ Result<ExportedBundle> Service::export_update(std::string_view domain_name, std:
 }
 
 Result<ImportedBundle> Service::import_update(std::string_view bundle, std::time_t now) {
+    auto imported = import_verified(bundle, now);
+    if (!imported) {
+        // A refused import is audited (the one exception to "a failed change writes nothing"):
+        // the administrator must see that someone sent a bad or replayed bundle. The refusal's
+        // error is returned even if the audit write fails.
+        const std::string domain = exchange::claimed_domain(bundle);
+        (void)audited("exchange.refused", domain.empty() ? "(unreadable bundle)" : domain,
+                      imported.error().reason);
+    }
+    return imported;
+}
+
+Result<ImportedBundle> Service::import_verified(std::string_view bundle, std::time_t now) {
     auto v = verify_update(store_, bundle, true, now);
     SEALGATE_TRY(v);
     const std::string& name = v->change.domain;
@@ -434,7 +480,6 @@ Result<ImportedBundle> Service::import_update(std::string_view bundle, std::time
         SEALGATE_TRY(id);
         out.pending_id = *id;
     }
-    SEALGATE_TRY(store_.put_setting(seen_setting(name), std::to_string(v->change.sequence)));
     SEALGATE_TRY(audited(
         "exchange.import", name,
         "sequence " + std::to_string(v->change.sequence) + " signed by " + v->change.signer + ", " +
@@ -487,9 +532,14 @@ Result<UpdateChange> Service::approve_pending(std::int64_t id, std::time_t now) 
         return fail(Error::conflict(
             "pending change " + std::to_string(id) + ": a newer update for " + v->change.domain +
             " (sequence " + std::to_string(*applied) + ") was applied already; reject this one"));
-    SEALGATE_TRY(apply_update(store_, *v, now));
+    // Decided first: of two administrators approving (or one rejecting) at once, only the one
+    // whose decision the store records applies the change.
     auto decided = store_.decide_pending(id, PendingState::approved, actor_.name, now);
     SEALGATE_TRY(decided);
+    if (!*decided)
+        return fail(Error::conflict("pending change " + std::to_string(id) +
+                                    " was decided already (by another administrator)"));
+    SEALGATE_TRY(apply_update(store_, *v, now));
     SEALGATE_TRY(audited("pending.approve", std::to_string(id),
                          v->change.domain + " sequence " + std::to_string(v->change.sequence) +
                              ": " + summary_of(v->change)));

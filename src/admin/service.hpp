@@ -15,10 +15,12 @@
 //     (the store).
 //   - Every change that succeeds is written to the audit log, in the same store, by the actor the
 //     Service was made for: what (an action word such as "domain.update"), which object, and old
-//     → new where there is an old value. A change that fails writes nothing. Reads are not
-//     audited, except the export of a secret key ("pgp.export"). The store has no transaction
-//     across the change and its audit record: should the audit write fail after the change, the
-//     call fails (temporary) although the change was made.
+//     → new where there is an old value. A change that fails writes nothing, with one exception:
+//     a refused update bundle (import_update) is audited as "exchange.refused", object its
+//     domain, change the reason. Reads are not audited, except the export of a secret key
+//     ("pgp.export"). The store has no transaction across the change and its audit record: should
+//     the audit write fail after the change, the call fails (temporary) although the change was
+//     made.
 //   - Warnings (policy findings that do not refuse the change, and those that force overrode) come
 //     back with the result; the interface shows them.
 //   - A Service is not thread-safe; the daemon's admin listener serialises its calls.
@@ -383,9 +385,15 @@ class Service {
     // (admin/exchange.cpp, docs/lifecycle-exchange.md.) export_update: a bundle of our local
     // domain's own certificates and keys, signed with each usable one, under the domain's next
     // sequence number. import_update: a partner's bundle, verified against what is trusted for
-    // its domain (a certificate chosen for it, a trusted OpenPGP key bound to it), newer than
-    // the last one seen; applied at once when the domain accepts signed updates, else staged.
-    // approve_pending applies a staged change (verified again); reject_pending only marks it.
+    // its domain (a certificate chosen for it, a trusted OpenPGP key bound to it, valid now),
+    // newer than the last one applied and not already pending; applied at once when the domain
+    // accepts signed updates, else staged. approve_pending verifies the staged change again,
+    // records the decision first (conflict, nothing applied, when someone decided it already),
+    // then applies it. Should applying fail after that, the change stays recorded as approved
+    // and the error is returned; importing the bundle again is the remedy. The writes are
+    // ordered so that a partial failure is fail-closed: a certificate is stored, then trusted
+    // on the CTL, and only then chosen for the domain (with the retirements) — at worst a
+    // stored, unused certificate is left. reject_pending only marks the change.
     Result<ExportedBundle> export_update(std::string_view domain, std::time_t now);
     Result<ImportedBundle> import_update(std::string_view bundle, std::time_t now);
     Result<std::vector<PendingChange>> list_pending();
@@ -403,6 +411,7 @@ class Service {
     Result<AuditPage> audit(const AuditSearch& search);
 
   private:
+    Result<ImportedBundle> import_verified(std::string_view bundle, std::time_t now);
     // The audit record of a change that succeeded (service.cpp).
     Status audited(std::string_view action, std::string_view object, std::string change);
     Result<std::shared_ptr<const policy::Snapshot>> snapshot();

@@ -6,7 +6,9 @@
 //   - cms_verify_detached() checks one signature against the one certificate the caller trusts
 //     for it: the SignedData must have exactly one signer, and that signer must be `signer`
 //     (the certificates inside the signature are ignored, CMS_NOINTERN). The certificate's path
-//     and purpose are not checked: who is trusted for what is the caller's decision.
+//     and purpose are not checked, nor its validity period (CMS_NO_SIGNER_CERT_VERIFY): who is
+//     trusted for what, and when, is the caller's decision (exchange::verify_signature refuses
+//     a signer that is not valid now).
 //   - Garbage fails with Error::bad_input; a signature that does not verify with Error::unusable.
 #pragma once
 

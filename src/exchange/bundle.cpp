@@ -153,8 +153,12 @@ Status check_entry(const Entry& entry, const std::string& domain) {
         return fail(bad("entry " + entry.id + ": the key's fingerprint is " + made->id));
     auto info = openpgp::key_info(entry.data);
     SEALGATE_TRY(info);
+    // Only valid, unrevoked user IDs speak: a user ID packet with a copied or forged
+    // self-signature is dropped on merge and must not make the key look like the domain's.
     bool in_domain = false;
     for (const auto& uid : info->user_ids) {
+        if (!uid.valid || uid.revoked)
+            continue;
         const std::string d = address_domain(uid.text);
         if (d.empty())
             continue;
@@ -164,7 +168,7 @@ Status check_entry(const Entry& entry, const std::string& domain) {
         in_domain = true;
     }
     if (!in_domain)
-        return fail(bad("OpenPGP key " + entry.id + " has no user ID in " + domain));
+        return fail(bad("OpenPGP key " + entry.id + " has no valid user ID in " + domain));
     return ok();
 }
 
@@ -276,6 +280,22 @@ std::string address_domain(std::string_view text) {
     while (!domain.empty() && (domain.back() == ' ' || domain.back() == '\t'))
         domain.pop_back();
     return domain;
+}
+
+std::string claimed_domain(std::string_view text) {
+    if (text.size() > kMaxBundleBytes)
+        return {};
+    const json doc = json::parse(text, nullptr, false);
+    if (!doc.is_object() || !doc.contains("manifest") || !doc["manifest"].is_string())
+        return {};
+    auto bytes = mime::base64_decode(doc["manifest"].get<std::string>());
+    if (!bytes)
+        return {};
+    const json m = json::parse(*bytes, nullptr, false);
+    if (!m.is_object() || !m.contains("domain") || !m["domain"].is_string())
+        return {};
+    const std::string domain = m["domain"].get<std::string>();
+    return is_domain_name(domain) ? domain : std::string();
 }
 
 std::string manifest_bytes(const Manifest& manifest) {
@@ -393,17 +413,33 @@ Result<Entry> pgp_key_entry(std::string_view public_key) {
 }
 
 Status verify_signature(const Bundle& bundle, const Signature& signature,
-                        const crypto::Certificate& anchor) {
+                        const crypto::Certificate& anchor, std::time_t now) {
     if (signature.kind != SignatureKind::smime)
         return fail(Error::bad_input("not an S/MIME signature"));
+    // cms_verify_detached does not judge the certificate's validity (the CTL is our chain):
+    // an expired or not yet valid signer speaks for nobody.
+    if (anchor.not_before() > now)
+        return fail(
+            Error::unusable("certificate " + anchor.sha256().substr(0, 16) + " is not valid yet"));
+    if (anchor.not_after() < now)
+        return fail(
+            Error::unusable("certificate " + anchor.sha256().substr(0, 16) + " has expired"));
     return crypto::cms_verify_detached(bundle.manifest_bytes, signature.data, anchor);
 }
 
 Status verify_signature(const Bundle& bundle, const Signature& signature,
-                        std::string_view anchor_public_key) {
+                        std::string_view anchor_public_key, std::time_t now) {
     if (signature.kind != SignatureKind::pgp)
         return fail(Error::bad_input("not an OpenPGP signature"));
-    return openpgp::verify_detached(anchor_public_key, bundle.manifest_bytes, signature.data);
+    auto made =
+        openpgp::verify_detached(anchor_public_key, bundle.manifest_bytes, signature.data, now);
+    SEALGATE_TRY(made);
+    // A signature older than the bundle it signs was made for other bytes' time: backdated.
+    if (*made + kCreatedSlackSeconds < bundle.manifest.created)
+        return fail(Error::unusable("the OpenPGP signature was made before the bundle (" +
+                                    std::to_string(*made) + " < " +
+                                    std::to_string(bundle.manifest.created) + "): backdated"));
+    return ok();
 }
 
 }  // namespace sealgate::exchange

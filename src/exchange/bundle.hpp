@@ -16,7 +16,8 @@
 //     that does not decode, a missing field, a value out of range, more than kMaxEntries entries
 //     or kMaxSignatures signatures, an entry whose data is not what its id says (the SHA-256 of
 //     the DER, the fingerprint of the one public key), a certificate or key that names an
-//     address outside the manifest's domain, a secret key.
+//     address outside the manifest's domain (judged by valid, unrevoked user IDs only), a
+//     secret key.
 //   - parse() does not verify signatures: verify_signature() checks one signature against one
 //     anchor the caller trusts for the domain. Who is trusted is the caller's (admin/exchange.cpp).
 //   - make() serialises a manifest and the signatures made over manifest_bytes().
@@ -89,12 +90,24 @@ Result<Bundle> parse(std::string_view text);
 Result<Entry> certificate_entry(std::string_view der);
 Result<Entry> pgp_key_entry(std::string_view public_key);
 
-// One signature against one trusted anchor: a certificate (smime) or a public key (pgp).
-// Error::unusable when it does not verify; bad_input when the kinds do not match.
+// How much earlier than the manifest's `created` an OpenPGP signature over it may claim to be
+// (clocks differ a little; a signature much older than its bundle was backdated).
+inline constexpr std::time_t kCreatedSlackSeconds = 5 * 60;
+
+// One signature against one trusted anchor: a certificate (smime) or a public key (pgp), which
+// must be valid at `now`: a certificate within not_before..not_after; an OpenPGP primary and
+// signing (sub)key neither expired nor revoked at `now`, whatever time the signature claims. An
+// OpenPGP signature made more than openpgp::kMaxFutureSeconds after `now`, or more than
+// kCreatedSlackSeconds before the manifest's `created`, is refused. Error::unusable when it
+// does not verify; bad_input when the kinds do not match.
 Status verify_signature(const Bundle& bundle, const Signature& signature,
-                        const crypto::Certificate& anchor);
+                        const crypto::Certificate& anchor, std::time_t now);
 Status verify_signature(const Bundle& bundle, const Signature& signature,
-                        std::string_view anchor_public_key);
+                        std::string_view anchor_public_key, std::time_t now);
+
+// The domain a bundle's manifest names, read without any check (for the audit record of a
+// refused import); empty when it cannot be read.
+std::string claimed_domain(std::string_view text);
 
 // The domain of an address or of a user ID's address ("Name <a@b.example>"), lower-case; empty
 // when it has none.

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -421,6 +422,8 @@ Result<std::string> merge(std::string_view existing_public, std::string_view upd
             return fail(Error::bad_input("key update: the signature does not belong to key " +
                                          held->fingerprint));
     } else {
+        auto before = read_uids(held->primary.get());
+        SEALGATE_CHECK(before);
         SEALGATE_TRY(detail::import_keys(held->ffi.get(), update, "key update"));
         auto fps = detail::primary_fingerprints(held->ffi.get());
         SEALGATE_CHECK(fps);
@@ -428,6 +431,22 @@ Result<std::string> merge(std::string_view existing_public, std::string_view upd
             if (fp != held->fingerprint)
                 return fail(Error::bad_input("key update: holds another key (" + fp + ") than " +
                                              held->fingerprint));
+        }
+        // Only what the update validly carries: a new user ID without a valid self-signature
+        // (a packet with a copied signature, say) is dropped, not stored for later.
+        auto after = read_uids(held->primary.get());
+        SEALGATE_CHECK(after);
+        for (std::size_t i = after->size(); i-- > 0;) {
+            const UserIdInfo& u = (*after)[i];
+            const bool known = std::any_of(before->begin(), before->end(),
+                                           [&](const UserIdInfo& b) { return b.text == u.text; });
+            if (u.valid || known)
+                continue;
+            rnp_uid_handle_t raw = nullptr;
+            SEALGATE_RNP("rnp_key_get_uid_handle_at",
+                         rnp_key_get_uid_handle_at(held->primary.get(), i, &raw));
+            const detail::Uid uid(raw);
+            SEALGATE_RNP("rnp_uid_remove", rnp_uid_remove(held->primary.get(), uid.get()));
         }
     }
     return detail::export_key(held->primary.get(), false, false);

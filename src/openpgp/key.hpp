@@ -91,7 +91,8 @@ Result<std::vector<KeyMaterial>> parse_keys(std::string_view bytes);
 
 // Merge an update the partner sent (the same key with new signatures, a renewed expiry, new
 // subkeys, or a bare revocation signature) into a public key we hold; returns the new public
-// blob. Fails if the update carries no data for this key, or another key besides.
+// blob. Fails if the update carries no data for this key, or another key besides. A user ID
+// the update adds without a valid self-signature is dropped.
 Result<std::string> merge(std::string_view existing_public, std::string_view update);
 
 enum class Encoding { binary, armored };

@@ -1,5 +1,7 @@
 #include "openpgp/signature.hpp"
 
+#include <algorithm>
+
 #include "openpgp/rnp_handle.hpp"
 
 namespace sealgate::openpgp {
@@ -10,6 +12,26 @@ struct SignDeleter {
     void operator()(rnp_op_sign_st* p) const { rnp_op_sign_destroy(p); }
 };
 using SignOp = std::unique_ptr<rnp_op_sign_st, SignDeleter>;
+
+// Refused unless `key` is usable at `now`: created by then, not expired, not revoked. librnp
+// judges a signing key at the signature's creation time, so a backdated signature by a key
+// that has expired since would pass without this.
+Status valid_at(rnp_key_handle_t key, std::time_t now, const std::string& what) {
+    std::uint32_t created = 0;
+    std::uint32_t expiration = 0;
+    bool revoked = false;
+    SEALGATE_RNP("rnp_key_get_creation", rnp_key_get_creation(key, &created));
+    SEALGATE_RNP("rnp_key_get_expiration", rnp_key_get_expiration(key, &expiration));
+    SEALGATE_RNP("rnp_key_is_revoked", rnp_key_is_revoked(key, &revoked));
+    if (revoked)
+        return fail(Error::unusable(what + " is revoked"));
+    if (static_cast<std::time_t>(created) > now)
+        return fail(Error::unusable(what + " is not valid yet"));
+    if (expiration != 0 &&
+        static_cast<std::time_t>(created) + static_cast<std::time_t>(expiration) <= now)
+        return fail(Error::unusable(what + " has expired"));
+    return ok();
+}
 
 }  // namespace
 
@@ -51,8 +73,10 @@ Result<std::string> sign_detached(std::string_view secret_key, std::string_view 
     return detail::output_bytes(out->get());
 }
 
-Status verify_detached(std::string_view public_key, std::string_view data,
-                       std::string_view signature, std::time_t now) {
+Result<std::time_t> verify_detached(std::string_view public_key, std::string_view data,
+                                    std::string_view signature, std::time_t now) {
+    if (now == 0)
+        now = std::time(nullptr);
     auto ffi = detail::make_ffi(now);
     SEALGATE_CHECK(ffi);
     SEALGATE_TRY(detail::import_keys(ffi->get(), public_key, "OpenPGP public key"));
@@ -61,6 +85,11 @@ Status verify_detached(std::string_view public_key, std::string_view data,
     if (primaries->size() != 1)
         return fail(Error::bad_input("the trusted key blob must hold exactly one key"));
     const std::string expected = primaries->front();
+    auto primary_key = detail::locate(ffi->get(), "fingerprint", expected);
+    SEALGATE_TRY(primary_key);
+    if (!*primary_key)
+        return fail(Error::temp("OpenPGP key vanished from its context"));
+    SEALGATE_TRY(valid_at((*primary_key)->get(), now, "OpenPGP key " + expected.substr(0, 16)));
     auto data_in = detail::input_from(data);
     SEALGATE_CHECK(data_in);
     auto sig_in = detail::input_from(signature);
@@ -78,6 +107,7 @@ Status verify_detached(std::string_view public_key, std::string_view data,
             return fail(detail::rnp_input_error("OpenPGP signature", rc));
         return fail(Error::bad_input("no OpenPGP signature in it"));
     }
+    std::time_t newest = 0;
     for (std::size_t i = 0; i < count; ++i) {
         rnp_op_verify_signature_t sig = nullptr;
         SEALGATE_RNP("rnp_op_verify_get_signature_at",
@@ -107,11 +137,25 @@ Status verify_detached(std::string_view public_key, std::string_view data,
             return fail(Error::unusable("OpenPGP signature does not verify with " +
                                         expected.substr(0, 16) + ": " +
                                         rnp_result_to_string(status)));
+        if (!primary)
+            SEALGATE_TRY(
+                valid_at(key.get(), now, "the signing subkey of " + expected.substr(0, 16)));
+        std::uint32_t made = 0;
+        std::uint32_t expires = 0;
+        SEALGATE_RNP("rnp_op_verify_signature_get_times",
+                     rnp_op_verify_signature_get_times(sig, &made, &expires));
+        if (static_cast<std::time_t>(made) > now + kMaxFutureSeconds)
+            return fail(Error::unusable("OpenPGP signature made in the future (" +
+                                        std::to_string(made) + ")"));
+        if (expires != 0 &&
+            static_cast<std::time_t>(made) + static_cast<std::time_t>(expires) <= now)
+            return fail(Error::unusable("OpenPGP signature has expired"));
+        newest = std::max(newest, static_cast<std::time_t>(made));
     }
     if (rc != RNP_SUCCESS)
         return fail(Error::unusable(std::string("OpenPGP signature does not verify: ") +
                                     rnp_result_to_string(rc)));
-    return ok();
+    return newest;
 }
 
 }  // namespace sealgate::openpgp

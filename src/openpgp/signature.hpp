@@ -5,9 +5,13 @@
 //   - sign_detached() signs with the signing-capable (sub)key of the first primary key in an
 //     unprotected secret key blob (keystore/ unseals it and calls this; nothing is kept).
 //   - verify_detached() loads only `public_key` and succeeds only when every signature in
-//     `signature` was made by that key (its primary or a subkey), is valid at `now` (0: the
-//     current time) and covers exactly `data`. A signature by any other key, a modified
-//     document, an expired or revoked signing key: Error::unusable. Garbage: Error::bad_input.
+//     `signature` was made by that key (its primary or a subkey), covers exactly `data`, was
+//     made no more than kMaxFutureSeconds after `now` (0: the current time), and the primary
+//     and the signing (sub)key are valid at `now` — not merely when the signature claims to
+//     have been made (librnp's own verdict, which a backdated signature by an expired key
+//     passes). Returns the newest signature's creation time, for the caller's own window. A
+//     signature by any other key, a modified document, an expired or revoked signing key, a
+//     signature from the future: Error::unusable. Garbage: Error::bad_input.
 //   - Each call creates its own librnp context: thread-safe, for the admin path only.
 #pragma once
 
@@ -22,7 +26,9 @@ namespace sealgate::openpgp {
 // Binary detached signature.
 Result<std::string> sign_detached(std::string_view secret_key, std::string_view data);
 
-Status verify_detached(std::string_view public_key, std::string_view data,
-                       std::string_view signature, std::time_t now = 0);
+inline constexpr std::time_t kMaxFutureSeconds = 10 * 60;  // clock skew allowed
+
+Result<std::time_t> verify_detached(std::string_view public_key, std::string_view data,
+                                    std::string_view signature, std::time_t now = 0);
 
 }  // namespace sealgate::openpgp

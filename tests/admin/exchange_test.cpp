@@ -9,8 +9,11 @@
 
 #include "admin/service.hpp"
 #include "crypto/cms_sign.hpp"
+#include "exchange/bundle.hpp"
 #include "keystore/master_key.hpp"
 #include "mime/base64.hpp"
+#include "openpgp/key.hpp"
+#include "support/failing_store.hpp"
 #include "support/result.hpp"
 #include "support/store.hpp"
 #include "support/temp_dir.hpp"
@@ -37,6 +40,45 @@ struct Gateway {
 
 bool has(const std::vector<std::string>& items, const std::string& item) {
     return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// OpenPGP packets of a binary key blob (old and new format headers), each with its header.
+std::vector<std::string> packets(const std::string& blob) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < blob.size()) {
+        const auto tag = static_cast<unsigned char>(blob[i]);
+        std::size_t header = 0, length = 0;
+        auto byte = [&](std::size_t k) { return static_cast<unsigned char>(blob[i + k]); };
+        if (tag & 0x40) {
+            const unsigned first = byte(1);
+            if (first < 192) {
+                header = 2, length = first;
+            } else if (first < 224) {
+                header = 3, length = ((first - 192) << 8) + byte(2) + 192;
+            } else {
+                header = 6,
+                length = (std::size_t{byte(2)} << 24) | (byte(3) << 16) | (byte(4) << 8) | byte(5);
+            }
+        } else {
+            const unsigned type = tag & 3;
+            header = type == 0 ? 2 : type == 1 ? 3 : 5;
+            for (std::size_t k = 1; k < header; ++k)
+                length = (length << 8) | byte(k);
+        }
+        out.push_back(blob.substr(i, header + length));
+        i += header + length;
+    }
+    return out;
+}
+
+std::string packet_tag_of(const std::string& packet) {
+    const auto tag = static_cast<unsigned char>(packet[0]);
+    return std::to_string((tag & 0x40) ? (tag & 0x3f) : ((tag >> 2) & 0x0f));
+}
+
+std::string uid_packet(const std::string& text) {
+    return std::string(1, static_cast<char>(0xCD)) + static_cast<char>(text.size()) + text;
 }
 
 class ExchangeTest : public ::testing::Test {
@@ -76,6 +118,36 @@ class ExchangeTest : public ::testing::Test {
 
     std::vector<std::string> b_certs() {
         return value_of(b_.store->find_domain("a.example"))->smime_certs;
+    }
+
+    // A's bundle with one more entry (a public key), signed by a1 alone.
+    std::string with_pgp_entry(const std::string& public_key, std::time_t created = now()) {
+        auto doc =
+            nlohmann::json::parse(value_of(a_.service->export_update("a.example", now())).bundle);
+        auto manifest = nlohmann::json::parse(
+            value_of(mime::base64_decode(doc["manifest"].get<std::string>())));
+        auto entry = value_of(exchange::pgp_key_entry(public_key));
+        manifest["created"] = created;
+        manifest["entries"].push_back({{"kind", "pgp-key"},
+                                       {"state", "current"},
+                                       {"id", entry.id},
+                                       {"not_before", entry.not_before},
+                                       {"not_after", entry.not_after},
+                                       {"data", mime::base64_encode(public_key, 0)}});
+        return resign(doc, manifest, exchange::SignatureKind::smime, a1_);
+    }
+
+    std::string resign(nlohmann::json doc, const nlohmann::json& manifest,
+                       exchange::SignatureKind kind, const std::string& signer) {
+        const std::string bytes = manifest.dump();
+        doc["manifest"] = mime::base64_encode(bytes, 0);
+        auto sig = kind == exchange::SignatureKind::smime ? a_.keys->smime_sign(signer, bytes)
+                                                          : a_.keys->pgp_sign(signer, bytes);
+        doc["signatures"] =
+            nlohmann::json::array({{{"type", std::string(exchange::to_string(kind))},
+                                    {"signer", signer},
+                                    {"signature", mime::base64_encode(value_of(sig), 0)}}});
+        return doc.dump();
     }
 
     test::TempDir dir_;
@@ -161,7 +233,15 @@ TEST_F(ExchangeTest, BadSignatureIsRefusedAndChangesNothing) {
     EXPECT_NE(r.error().reason.find("does not verify"), std::string::npos) << r.error().reason;
     EXPECT_TRUE(value_of(b_.service->list_pending()).empty());
     EXPECT_EQ(b_certs(), std::vector<std::string>{a1_});
-    EXPECT_FALSE(value_of(b_.store->find_setting("exchange.last-seen.a.example")));
+    EXPECT_FALSE(value_of(b_.store->find_setting("exchange.last-applied.a.example")));
+    // The refusal is audited, with the domain and the reason.
+    AuditQuery q;
+    q.last = 100;
+    auto audit = value_of(b_.store->query_audit(q));
+    EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const AuditRecord& a) {
+        return a.action == "exchange.refused" && a.object == "a.example" &&
+               a.change.find("does not verify") != std::string::npos;
+    }));
 }
 
 TEST_F(ExchangeTest, SignedOnlyByWhatBDoesNotTrustIsRefused) {
@@ -329,6 +409,149 @@ TEST_F(ExchangeTest, OpenPgpKeyTravelsAndIsBoundAndTrusted) {
     auto r = b_.service->import_update(doc.dump(), now());
     ASSERT_OK(r);
     EXPECT_EQ(r->change.signer, key->fingerprint);
+}
+
+TEST_F(ExchangeTest, ForgedUserIdDoesNotMakeAnotherDomainsKeyTrusted) {
+    // B holds y.example's key, untrusted, bound to y.example.
+    auto y =
+        value_of(openpgp::create_key("bob <bob@y.example>", openpgp::KeyAlgorithm::ed25519, 0));
+    ASSERT_OK(b_.service->import_pgp_keys(y.public_key));
+    ASSERT_OK(b_.service->add_domain("y.example", false));
+    ASSERT_OK(b_.service->bind_pgp_domain(y.fingerprint, "y.example", true));
+    // The same key with a user ID packet x@a.example carrying bob's self-signature (invalid).
+    const auto parts = packets(y.public_key);
+    std::string forged;
+    bool swapped = false;
+    for (const auto& p : parts) {
+        if (packet_tag_of(p) == "13" && !swapped) {
+            forged += uid_packet("x@a.example");
+            swapped = true;
+        } else {
+            forged += p;
+        }
+    }
+    ASSERT_TRUE(swapped);
+    auto r = b_.service->import_update(with_pgp_entry(forged), now());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::bad_input) << r.error().reason;
+    EXPECT_NE(r.error().reason.find("no valid user ID in a.example"), std::string::npos)
+        << r.error().reason;
+    auto held = value_of(b_.store->find_pgp_key(y.fingerprint));
+    ASSERT_TRUE(held);
+    EXPECT_FALSE(held->trusted);
+    EXPECT_EQ(held->domains, std::vector<std::string>{"y.example"});
+}
+
+TEST_F(ExchangeTest, KeyBoundToAnotherDomainOrOursIsRefused) {
+    // A key whose only user ID is in a.example, held by B untrusted and bound to y.example (an
+    // attacker's key with user IDs in both domains, sent with only the a.example one).
+    auto k = value_of(openpgp::create_key("x@a.example", openpgp::KeyAlgorithm::ed25519, 0));
+    ASSERT_OK(b_.service->import_pgp_keys(k.public_key));
+    ASSERT_OK(b_.service->add_domain("y.example", false));
+    ASSERT_OK(b_.service->bind_pgp_domain(k.fingerprint, "y.example", true));
+    auto r = b_.service->import_update(with_pgp_entry(k.public_key), now());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::unusable);
+    EXPECT_NE(r.error().reason.find("is bound to y.example"), std::string::npos)
+        << r.error().reason;
+    auto held = value_of(b_.store->find_pgp_key(k.fingerprint));
+    EXPECT_FALSE(held->trusted);
+    EXPECT_EQ(held->domains, std::vector<std::string>{"y.example"});
+
+    // Our own key (B holds its secret) in A's bundle.
+    auto own = value_of(openpgp::create_key("gw@a.example", openpgp::KeyAlgorithm::ed25519, 0));
+    ASSERT_OK(b_.service->import_pgp_keys(own.secret_key));
+    auto mine = b_.service->import_update(with_pgp_entry(own.public_key), now());
+    ASSERT_FALSE(mine);
+    EXPECT_NE(mine.error().reason.find("one of our own keys"), std::string::npos)
+        << mine.error().reason;
+    EXPECT_FALSE(has(value_of(b_.store->find_pgp_key(own.fingerprint))->domains, "a.example"));
+}
+
+TEST_F(ExchangeTest, ExpiredCertificateNoLongerSpeaksForTheDomain) {
+    // a1 (30 days) is chosen and on B's CTL; its bundle is imported after it has expired.
+    create("domain-cert@a.example");
+    auto bundle = value_of(a_.service->export_update("a.example", now())).bundle;
+    auto r = b_.service->import_update(bundle, now() + 31 * 86400);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::unusable);
+    EXPECT_NE(r.error().reason.find("has expired"), std::string::npos) << r.error().reason;
+    EXPECT_EQ(b_certs(), std::vector<std::string>{a1_});
+}
+
+TEST_F(ExchangeTest, ExpiredOrBackdatedOpenPgpSignerIsRefused) {
+    // A's OpenPGP key expires in a day; B trusts it for a.example.
+    auto key = value_of(a_.service->create_pgp_key("a <domain-cert@a.example>",
+                                                   openpgp::KeyAlgorithm::ed25519, 86400));
+    accept_signed_updates();
+    ASSERT_OK(b_.service->import_update(
+        value_of(a_.service->export_update("a.example", now())).bundle, now()));
+    ASSERT_TRUE(value_of(b_.store->find_pgp_key(key.fingerprint))->trusted);
+
+    // A bundle signed (validly, before the expiry) by the key alone, read after it expired.
+    auto doc =
+        nlohmann::json::parse(value_of(a_.service->export_update("a.example", now())).bundle);
+    auto manifest =
+        nlohmann::json::parse(value_of(mime::base64_decode(doc["manifest"].get<std::string>())));
+    const std::string signed_by_key =
+        resign(doc, manifest, exchange::SignatureKind::pgp, key.fingerprint);
+    auto late = b_.service->import_update(signed_by_key, now() + 2 * 86400);
+    ASSERT_FALSE(late);
+    EXPECT_NE(late.error().reason.find("has expired"), std::string::npos) << late.error().reason;
+
+    // A signature older than the bundle it signs (made for a `created` an hour later).
+    manifest["created"] = now() + 3600;
+    manifest["sequence"] = manifest["sequence"].get<std::uint64_t>() + 1;
+    auto backdated = b_.service->import_update(
+        resign(doc, manifest, exchange::SignatureKind::pgp, key.fingerprint), now() + 3600);
+    ASSERT_FALSE(backdated);
+    EXPECT_NE(backdated.error().reason.find("backdated"), std::string::npos)
+        << backdated.error().reason;
+}
+
+TEST_F(ExchangeTest, ApproveRacingAnotherDecisionAppliesNothing) {
+    const std::string a2 = create("domain-cert@a.example");
+    auto imported = value_of(b_.service->import_update(
+        value_of(a_.service->export_update("a.example", now())).bundle, now()));
+    // Another administrator rejects the change between this approve's read and its decision.
+    test::FailingStore racing(*b_.store);
+    bool raced = false;
+    racing.before = [&](std::string_view method) {
+        if (method != "decide_pending" || raced)
+            return;
+        raced = true;
+        ASSERT_TRUE(value_of(
+            b_.store->decide_pending(imported.pending_id, PendingState::rejected, "other", now())));
+    };
+    Service service(racing, *b_.keys, Actor{"test:racer"});
+    auto r = service.approve_pending(imported.pending_id, now());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::conflict);
+    EXPECT_EQ(b_certs(), std::vector<std::string>{a1_});
+    EXPECT_FALSE(value_of(b_.store->find_ctl(a2)));
+}
+
+TEST_F(ExchangeTest, RejectedChangeDoesNotLockThePartnerOut) {
+    create("domain-cert@a.example");
+    // A numbers its exports; a bundle with sequence 2 is rejected at B.
+    ASSERT_OK(a_.service->export_update("a.example", now()));
+    auto second = value_of(a_.service->export_update("a.example", now()));
+    auto staged = value_of(b_.service->import_update(second.bundle, now()));
+    ASSERT_OK(b_.service->reject_pending(staged.pending_id, now()));
+    // A's first bundle (sequence 1) is still taken: nothing was applied after it.
+    auto first_again = nlohmann::json::parse(second.bundle);
+    auto manifest = nlohmann::json::parse(
+        value_of(mime::base64_decode(first_again["manifest"].get<std::string>())));
+    manifest["sequence"] = 1;
+    auto r = b_.service->import_update(
+        resign(first_again, manifest, exchange::SignatureKind::smime, a1_), now());
+    ASSERT_OK(r);
+    ASSERT_OK(b_.service->approve_pending(r->pending_id, now()));
+    // Now sequence 1 is applied: it and anything older is a replay.
+    auto replay = b_.service->import_update(
+        resign(first_again, manifest, exchange::SignatureKind::smime, a1_), now());
+    ASSERT_FALSE(replay);
+    EXPECT_EQ(replay.error().kind, ErrorKind::conflict);
 }
 
 }  // namespace

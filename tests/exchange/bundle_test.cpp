@@ -51,7 +51,7 @@ class BundleTest : public ::testing::Test {
         Manifest m;
         m.domain = "a.example";
         m.sequence = sequence;
-        m.created = 1'800'000'000;
+        m.created = 1'700'000'000;
         auto e1 = value_of(certificate_entry(a1_->cert.der()));
         auto e2 = value_of(certificate_entry(a2_->cert.der()));
         e2.state = EntryState::next;
@@ -88,7 +88,7 @@ TEST_F(BundleTest, RoundTripKeepsEveryEntryAndBothSignaturesVerify) {
     ASSERT_OK(bundle);
     EXPECT_EQ(bundle->manifest.domain, "a.example");
     EXPECT_EQ(bundle->manifest.sequence, 7u);
-    EXPECT_EQ(bundle->manifest.created, 1'800'000'000);
+    EXPECT_EQ(bundle->manifest.created, 1'700'000'000);
     ASSERT_EQ(bundle->manifest.entries.size(), 3u);
     EXPECT_EQ(bundle->manifest.entries[0].id, a1_->cert.sha256());
     EXPECT_EQ(bundle->manifest.entries[1].state, EntryState::next);
@@ -96,8 +96,9 @@ TEST_F(BundleTest, RoundTripKeepsEveryEntryAndBothSignaturesVerify) {
     EXPECT_EQ(bundle->manifest.entries[2].id, pgp_->fingerprint);
     EXPECT_EQ(bundle->manifest.entries[1].data, a2_->cert.der());
     ASSERT_EQ(bundle->signatures.size(), 2u);
-    ASSERT_OK(verify_signature(*bundle, bundle->signatures[0], a1_->cert));
-    ASSERT_OK(verify_signature(*bundle, bundle->signatures[1], pgp_->public_key));
+    ASSERT_OK(verify_signature(*bundle, bundle->signatures[0], a1_->cert, std::time(nullptr)));
+    ASSERT_OK(
+        verify_signature(*bundle, bundle->signatures[1], pgp_->public_key, std::time(nullptr)));
 }
 
 TEST_F(BundleTest, TamperedManifestFailsBothSignatures) {
@@ -110,25 +111,28 @@ TEST_F(BundleTest, TamperedManifestFailsBothSignatures) {
     doc["manifest"] = mime::base64_encode(manifest_bytes(changed), 0);
     auto bundle = parse(doc.dump());
     ASSERT_OK(bundle);
-    auto smime = verify_signature(*bundle, bundle->signatures[0], a1_->cert);
+    auto smime = verify_signature(*bundle, bundle->signatures[0], a1_->cert, std::time(nullptr));
     ASSERT_FALSE(smime);
     EXPECT_EQ(smime.error().kind, ErrorKind::unusable);
-    auto pgp = verify_signature(*bundle, bundle->signatures[1], pgp_->public_key);
+    auto pgp =
+        verify_signature(*bundle, bundle->signatures[1], pgp_->public_key, std::time(nullptr));
     ASSERT_FALSE(pgp);
     EXPECT_EQ(pgp.error().kind, ErrorKind::unusable);
 }
 
 TEST_F(BundleTest, SignatureByAnotherCertificateOrKeyDoesNotVerify) {
     auto bundle = value_of(parse(signed_bundle(manifest())));
-    EXPECT_FALSE(verify_signature(bundle, bundle.signatures[0], a2_->cert));
-    EXPECT_FALSE(verify_signature(bundle, bundle.signatures[0], other_->cert));
+    EXPECT_FALSE(verify_signature(bundle, bundle.signatures[0], a2_->cert, std::time(nullptr)));
+    EXPECT_FALSE(verify_signature(bundle, bundle.signatures[0], other_->cert, std::time(nullptr)));
     auto stranger =
         value_of(openpgp::create_key("x <x@a.example>", openpgp::KeyAlgorithm::ed25519, 0));
-    auto r = verify_signature(bundle, bundle.signatures[1], stranger.public_key);
+    auto r =
+        verify_signature(bundle, bundle.signatures[1], stranger.public_key, std::time(nullptr));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, ErrorKind::unusable);
     // The kinds must match: an S/MIME signature is not checked against an OpenPGP key.
-    EXPECT_FALSE(verify_signature(bundle, bundle.signatures[0], pgp_->public_key));
+    EXPECT_FALSE(
+        verify_signature(bundle, bundle.signatures[0], pgp_->public_key, std::time(nullptr)));
 }
 
 TEST_F(BundleTest, UnsignedBundleIsRefused) {

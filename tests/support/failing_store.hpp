@@ -2,7 +2,9 @@
 // at a chosen method (error injection for the policy, the pipeline and the admin service).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "store/store.hpp"
 
@@ -12,9 +14,13 @@ class FailingStore final : public Store {
   public:
     explicit FailingStore(Store& real) : real_(real) {}
     std::string fail_on;  // method name, e.g. "list_ctl"; empty: never fail
+    // Called with the method's name before each call (e.g. to make another change in between).
+    std::function<void(std::string_view)> before;
 
 #define SEALGATE_DELEGATE(ret, name, params, args)                  \
     ret name params override {                                      \
+        if (before)                                                 \
+            before(#name);                                          \
         if (fail_on == #name)                                       \
             return fail(Error::temp("injected failure in " #name)); \
         return real_.name args;                                     \
