@@ -171,7 +171,10 @@ Result<std::string> Service::remove_certificate(std::string_view thumbprint, boo
             return fail(Error::needs_force(
                 rec->sha256 + ": its private key is valid until " + format_time(own->not_after()) +
                 "; mail encrypted to it (in flight, or from a partner not yet updated) would no "
-                "longer decrypt (retire it with `cert retire` instead)"));
+                "longer decrypt (" +
+                (rec->retired ? std::string("it is retired already: remove it once it expired")
+                              : std::string("retire it with `cert retire` instead")) +
+                ")"));
     }
     // What goes with it, for the audit log: its subject, its key, the domains that chose it
     // (the store drops those choices).
