@@ -104,7 +104,6 @@ class Crl(ApiTestCase):
         s = self.source()
         self.assertIn("Partner API CA", s["issuer"])
         self.assertEqual(len(s["certificates"]), 1)
-        self.assertIsNone(s["last_fetch"])
         self.assertTrue(s["due"])
         self.assertFalse(s["crl_stored"])
 
@@ -115,7 +114,6 @@ class Crl(ApiTestCase):
         csrf, sess.csrf = sess.csrf, None
         r = sess.post("/api/v1/crls/refresh", {})
         self.assertEqual((r.status, r.error_code()), (403, "csrf"), r)
-        self.assertEqual(self.http.gets, 0)
         sess.csrf = csrf
 
         # Not served yet: the failure is in the answer and in the source's last fetch.
