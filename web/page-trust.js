@@ -3,8 +3,11 @@
 //
 // A CTL entry is added on a certificate's page (Trust, Block); here it can be reviewed and
 // removed, also for a thumbprint trusted in advance of its certificate.
+//
+// The CRL distribution points are those the stored partner certificates name; Refresh fetches
+// the due ones now (POST /crls/refresh, the same refresh as the daemon's schedule).
 
-import {call, get, del} from "./api.js";
+import {call, get, del, post} from "./api.js";
 import {h, replace, table, field, grouped, short, when, day, readFile} from "./dom.js";
 import {pageHead, canChange, change, showNotice, confirmButton, busy} from "./ui.js";
 
@@ -117,9 +120,45 @@ function crlsSection(crls, reload) {
              canChange() ? add : null);
 }
 
+function lastFetch(s) {
+    if (!s.last_fetch) return "never";
+    return when(s.last_fetch.attempt);
+}
+
+function sourcesSection(sources, reload) {
+    const columns = [
+        {title: "URL", cell: (s) => h("span", {dataTest: "crl-source-url"}, s.url)},
+        {title: "Issuer", cell: (s) => s.issuer},
+        {title: "Certificates", cell: (s) => h("span", {dataTest: "crl-source-certs"}, String(s.certificates.length))},
+        {title: "Last fetch", cell: (s) => h("span", {dataTest: "crl-source-fetched"}, lastFetch(s))},
+        {title: "Error", cell: (s) => (s.last_fetch && s.last_fetch.error
+            ? h("span", {class: "badge bad", dataTest: "crl-source-error"}, s.last_fetch.error) : "")},
+        {title: "Due", cell: (s) => (s.due ? h("span", {class: "badge warn", dataTest: "crl-source-due"}, "due")
+                                           : when(s.due_at))},
+    ];
+    const refresh = h("button", {type: "button", class: "primary", dataTest: "crl-refresh"}, "Refresh");
+    refresh.addEventListener("click", () => busy(refresh, () => change(
+        () => post("/crls/refresh", {}), async (answer) => {
+            const done = answer.refreshed || [];
+            const failed = done.filter((o) => !o.ok).length;
+            showNotice(done.length === 0 ? "No distribution point is due."
+                       : `Fetched ${done.length - failed} of ${done.length} distribution point${done.length === 1 ? "" : "s"}.`,
+                       ...done.filter((o) => !o.ok).map((o) => h("div", {dataTest: "crl-refresh-failed"},
+                                                                        `${o.url}: ${o.detail}`)));
+            await reload();
+        })));
+    return h("section", {"aria-labelledby": "crl-sources-title"},
+             h("h2", {id: "crl-sources-title"}, "CRL distribution points"),
+             h("p", {class: "hint"}, "Where the partner certificates say their CRLs are published; each is " +
+                                     "fetched when its CRL's next update has come."),
+             table(columns, sources, {empty: "No partner certificate names a distribution point.",
+                                      dataTest: "crl-sources", rowTest: (s) => "crl-source"}),
+             canChange() ? refresh : null);
+}
+
 async function renderInto(view) {
-    const [ctl, certificates, roots, crls] = await Promise.all(
-        [get("/ctl"), get("/certificates"), get("/roots"), get("/crls")]);
+    const [ctl, certificates, roots, crls, sources] = await Promise.all(
+        [get("/ctl"), get("/certificates"), get("/roots"), get("/crls"), get("/crl-sources")]);
     if (!view.isConnected) return;
     const reload = async () => {
         await renderInto(view);
@@ -131,7 +170,8 @@ async function renderInto(view) {
             pageHead("Trust"),
             ctlSection(ctl.entries || [], stored, reload),
             rootsSection(roots.roots || [], reload),
-            crlsSection(crls.crls || [], reload));
+            crlsSection(crls.crls || [], reload),
+            sourcesSection(sources.sources || [], reload));
 }
 
 export async function render(view) {

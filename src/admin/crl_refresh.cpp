@@ -5,10 +5,23 @@
 
 namespace sealgate::admin {
 
+namespace {
+
+// The options' mutex for one Service call, or nothing.
+std::unique_lock<std::mutex> hold(const CrlRefreshOptions& options) {
+    return options.service_mutex ? std::unique_lock<std::mutex>(*options.service_mutex)
+                                 : std::unique_lock<std::mutex>();
+}
+
+}  // namespace
+
 Result<std::vector<CrlRefreshOutcome>> refresh_crls(Service& service,
                                                     const CrlRefreshOptions& options,
                                                     std::time_t now) {
-    auto sources = service.crl_sources(now);
+    auto sources = [&] {
+        const auto lock = hold(options);
+        return service.crl_sources(now);
+    }();
     SEALGATE_TRY(sources);
     std::vector<CrlRefreshOutcome> out;
     for (const auto& source : *sources) {
@@ -18,6 +31,7 @@ Result<std::vector<CrlRefreshOutcome>> refresh_crls(Service& service,
             continue;
         CrlRefreshOutcome outcome{source.url, source.issuer, false, false, ""};
         auto body = options.get ? options.get(source.url) : fetch::http_get(source.url);
+        auto lock = hold(options);
         Result<FetchedCrl> fetched =
             body ? service.store_fetched_crl(source.url, *body, now) : fail(body.error());
         if (fetched) {

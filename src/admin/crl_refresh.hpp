@@ -7,10 +7,15 @@
 // redirects) and hands what came back to Service::store_fetched_crl, which verifies and stores
 // it, or records the failure (Service::record_crl_fetch_failure). One source failing does not
 // stop the others; only a store error ends the refresh early.
+//
+// With CrlRefreshOptions::service_mutex (the admin listener's, which serialises its Service
+// calls), the mutex is held around each Service call and released for each fetch, so that a slow
+// source (a fetch may take up to its time limit) does not stop the admin UI and API meanwhile.
 #pragma once
 
 #include <ctime>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +30,8 @@ struct CrlRefreshOptions {
     bool honour_retry = false;  // skip a due source whose last fetch failed within the hour
     // The GET; empty: fetch::http_get with its default limits (tests give their own).
     std::function<Result<std::string>(std::string_view url)> get;
+    // Held around each Service call, not around the fetches; null: the caller holds what it must.
+    std::mutex* service_mutex = nullptr;
 };
 
 struct CrlRefreshOutcome {

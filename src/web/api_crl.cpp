@@ -43,6 +43,9 @@ Answer<Reply> refresh(Call& c) {
     auto service = c.service();
     admin::CrlRefreshOptions options;
     options.force = *force;
+    // The route runs unlocked: the refresh takes ctx.mutex for each Service call only, not for
+    // the fetches (up to 30 s a source), which would stop every other request meanwhile.
+    options.service_mutex = &c.ctx.mutex;
     auto done = admin::refresh_crls(service, options, std::time(nullptr));
     WEB_TRY(done);
     json out = json::array();
@@ -60,7 +63,7 @@ Answer<Reply> refresh(Call& c) {
 
 void add_crl_routes(Routes& routes) {
     routes.push_back({"GET", "/api/v1/crl-sources", list_sources, {}});
-    routes.push_back({"POST", "/api/v1/crls/refresh", refresh, {"force"}});
+    routes.push_back({"POST", "/api/v1/crls/refresh", refresh, {"force"}, false, false});
 }
 
 }  // namespace sealgate::web
