@@ -1,6 +1,6 @@
 // page-domains.js — #/domains (the list and "Add domain") and #/domains/<name> (the domain's
 // settings: the S/MIME encryption certificate, mode, methods, profile, TLS, and the lifecycle
-// settings: on-expired, revocation, accept-signed-updates; docs/lifecycle-expiry.md).
+// settings: on-expired, revocation, accept-signed-updates; docs/lifecycle.md).
 
 import {get, post, patch, del, segment} from "./api.js";
 import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";

@@ -1,5 +1,5 @@
 // page-updates.js — #/updates: the signed update exchange with partner gateways
-// (docs/lifecycle-exchange.md). Export a signed bundle of one of our local domains, import a
+// (docs/lifecycle.md). Export a signed bundle of one of our local domains, import a
 // partner's bundle, and approve or reject the partners' staged changes.
 
 import {call, get, post} from "./api.js";

@@ -75,7 +75,7 @@ Result<std::vector<CrlSource>> Service::crl_sources(std::time_t now) {
             continue;
         for (const auto& url : cert->crl_distribution_points()) {
             if (!fetchable(url))
-                continue;  // ldap:// and others are not fetched (docs/lifecycle-crl.md)
+                continue;  // ldap:// and others are not fetched (docs/lifecycle.md)
             auto& source = by_url[url];
             if (source.url.empty()) {
                 source.url = url;

@@ -1,4 +1,4 @@
-// admin/exchange.cpp — the signed update exchange (docs/lifecycle-exchange.md): our local
+// admin/exchange.cpp — the signed update exchange (docs/lifecycle.md): our local
 // domain's certificates and keys as a signed bundle for the partners, and a partner's bundle
 // verified, shown, staged as a pending change or applied.
 //

@@ -1,6 +1,6 @@
 // admin/exchange_types.hpp — the typed results of the signed update exchange (admin/exchange.cpp,
 // declared in admin/service.hpp): what an exported bundle holds, what an imported one changes,
-// and the staged changes (`sealgate pending`). docs/lifecycle-exchange.md describes the feature.
+// and the staged changes (`sealgate pending`). docs/lifecycle.md describes the feature.
 #pragma once
 
 #include <cstdint>

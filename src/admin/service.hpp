@@ -382,7 +382,7 @@ class Service {
     Status record_crl_fetch_failure(std::string_view url, std::string_view error, std::time_t now);
 
     // --- signed update exchange and pending changes (helper D adds its declarations here) ---
-    // (admin/exchange.cpp, docs/lifecycle-exchange.md.) export_update: a bundle of our local
+    // (admin/exchange.cpp, docs/lifecycle.md.) export_update: a bundle of our local
     // domain's own certificates and keys, signed with each usable one, under the domain's next
     // sequence number. import_update: a partner's bundle, verified against what is trusted for
     // its domain (a certificate chosen for it, a trusted OpenPGP key bound to it, valid now),

@@ -1,5 +1,5 @@
 // `sealgate exchange export|import` and `sealgate pending list|show|approve|reject`: the signed
-// update exchange with partner gateways (docs/lifecycle-exchange.md). Each command parses, calls
+// update exchange with partner gateways (docs/lifecycle.md). Each command parses, calls
 // admin::Service (admin/exchange.cpp holds the rules) and prints.
 #include <cstdio>
 

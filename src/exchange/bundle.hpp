@@ -2,7 +2,7 @@
 // certificates and OpenPGP keys of its domain are current, which come next and which are
 // retired or revoked, signed with what the partner already trusts (continuity signature).
 //
-// A bundle is one JSON object (docs/lifecycle-exchange.md has the format):
+// A bundle is one JSON object (docs/lifecycle.md has the format):
 //   {"format": "sealgate-update-bundle/1",
 //    "manifest": "<base64 of the manifest's exact bytes>",
 //    "signatures": [{"type": "smime"|"pgp", "signer": "<thumbprint|fingerprint>",

@@ -131,7 +131,7 @@ Answer<admin::DomainChange> domain_change(const Fields& body) {
     WEB_TRY(bits);
     if (*bits)
         change.min_rsa_bits = static_cast<unsigned>(**bits);
-    // Lifecycle (docs/lifecycle-expiry.md).
+    // Lifecycle (docs/lifecycle.md).
     auto on_expired = body.optional_string("on_expired");
     WEB_TRY(on_expired);
     if (*on_expired) {

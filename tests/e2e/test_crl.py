@@ -1,4 +1,4 @@
-"""CRLs fetched from a partner certificate's distribution point (docs/lifecycle-crl.md).
+"""CRLs fetched from a partner certificate's distribution point (docs/lifecycle.md).
 
 A test CA (made with openssl here) issues a partner certificate whose CRL distribution point is
 http://127.0.0.1:PORT/ca.crl, served by Python's http.server on loopback. The daemon fetches it
