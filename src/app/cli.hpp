@@ -43,8 +43,8 @@ void add_filter_commands(CLI::App& app, Cli& cli);  // encrypt, decrypt
 void add_serve_commands(CLI::App& app, Cli& cli);   // serve, send-test
 void add_log_commands(CLI::App& app, Cli& cli);     // log, audit
 void add_pgp_commands(CLI::App& app, Cli& cli);
-void add_admin_commands(CLI::App& app, Cli& cli);  // admin user, admin token
-void add_status_command(CLI::App& app, Cli& cli);  // status (app/cmd_status.cpp)
+void add_admin_commands(CLI::App& app, Cli& cli);     // admin user, admin token
+void add_status_command(CLI::App& app, Cli& cli);     // status (app/cmd_status.cpp)
 void add_exchange_commands(CLI::App& app, Cli& cli);  // exchange, pending
 
 // What expires (admin::Service::expiring) as a table, own first; kinds: those to show

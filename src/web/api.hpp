@@ -93,10 +93,10 @@ struct Route {
 
 using Routes = std::vector<Route>;
 
-void add_object_routes(Routes& routes);         // domains, certificates, CTL, roots, CRLs
-void add_pgp_log_routes(Routes& routes);        // OpenPGP keys, mail log, audit, status, test message
-void add_account_routes(Routes& routes);        // session, users, tokens
-void add_exchange_routes(Routes& routes);       // update bundles, pending changes
+void add_object_routes(Routes& routes);    // domains, certificates, CTL, roots, CRLs
+void add_pgp_log_routes(Routes& routes);   // OpenPGP keys, mail log, audit, status, test message
+void add_account_routes(Routes& routes);   // session, users, tokens
+void add_exchange_routes(Routes& routes);  // update bundles, pending changes
 void add_lifecycle_own_routes(Routes& routes);  // own generations: renew, retire, rotate, ...
 void add_crl_routes(Routes& routes);            // CRL distribution points and their refresh
 
