@@ -12,12 +12,16 @@
 //   - Garbage fails with Error::bad_input; a signature that does not verify with Error::unusable.
 #pragma once
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/private_key.hpp"
+#include "crypto/smime.hpp"
 
 namespace sealgate::crypto {
 
@@ -27,5 +31,38 @@ Result<std::string> cms_sign_detached(const Certificate& cert, const PrivateKey&
 
 Status cms_verify_detached(std::string_view data, std::string_view signature_der,
                            const Certificate& signer);
+
+// --- Mail signatures (RFC 8551 §3.5; docs/signing.md) ---------------------------------------
+
+// The detached signature of a multipart/signed (RFC 8551 §3.5.3) over a MIME entity, signed as
+// the CRLF-canonical bytes given (CMS_BINARY): SignedData DER, SHA-256, the signed attributes
+// contentType, messageDigest, signingTime and an SMIMECapabilities of `profile`'s algorithms
+// only (not OpenSSL's default list); the signer's certificate and `chain` included. Fails when
+// the key does not match the certificate.
+Result<std::string> cms_sign_entity(const Certificate& cert, const PrivateKey& key,
+                                    const std::vector<Certificate>& chain, std::string_view entity,
+                                    CmsProfile profile);
+
+// What a mail signature says, before anyone judged whether its signer is trusted (the policy
+// does that: policy::signer_usability).
+struct CmsSignatureCheck {
+    bool intact = false;  // the signature verifies over the content with the signer's key
+    std::string reason;   // why not intact ("the signed content was modified", ...)
+    // The signer's certificate: from `candidates` when one of them signed, else the one the
+    // SignedData carries for its SignerInfo; nullopt when neither has it.
+    std::optional<Certificate> signer;
+    bool signer_is_candidate = false;
+    std::time_t signing_time = 0;  // the signingTime attribute; 0 when absent
+    std::string content;           // opaque SignedData: the encapsulated content, else empty
+};
+
+// Check a SignedData ContentInfo (DER or BER): detached over `content` (multipart/signed), or
+// with its content inside (application/pkcs7-mime; smime-type=signed-data) when content is
+// nullopt. With several SignerInfos, the first signer among `candidates` decides, else the
+// first one. A signature that does not verify is a result (intact = false), not an error;
+// Error::bad_input only when the structure is not a readable SignedData.
+Result<CmsSignatureCheck> cms_check_signature(std::string_view signed_data,
+                                              std::optional<std::string_view> content,
+                                              const std::vector<Certificate>& candidates);
 
 }  // namespace sealgate::crypto

@@ -54,4 +54,10 @@ struct Usability {
 
 Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust);
 
+// The same judgement for a certificate that signs mail (ours when we sign, a partner's when we
+// verify): the order and the trust rules of encryption_usability, but keyUsage must allow
+// digitalSignature or nonRepudiation (when present) and the key must be one that signs (RSA,
+// RSA-PSS, EC, Ed25519); extendedKeyUsage as for encryption.
+Usability signing_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust);
+
 }  // namespace sealgate::crypto

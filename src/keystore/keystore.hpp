@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,20 @@ class KeyStore {
     // call and not cached. not_found: no private key held for it.
     Result<std::string> smime_sign(std::string_view cert_sha256, std::string_view data) const;
     Result<std::string> pgp_sign(std::string_view fingerprint, std::string_view data) const;
+
+    // Mail signatures (docs/signing.md) with the keys held for decryption (unsealed once,
+    // cached): the detached CMS SignedData (DER) of a multipart/signed over `entity` with our
+    // certificate `cert_sha256` (crypto::cms_sign_entity; `chain` goes into the signature), and
+    // the armored detached OpenPGP signature with our key `fingerprint`. not_found: no private
+    // key held for it.
+    Result<std::string> smime_sign_entity(std::string_view cert_sha256, std::string_view entity,
+                                          const std::vector<crypto::Certificate>& chain,
+                                          crypto::CmsProfile profile);
+    Result<std::string> pgp_sign_entity(std::string_view fingerprint, std::string_view entity);
+    // pgp_decrypt() that also judges signatures inside the message (RFC 3156 §6.2) with these
+    // public keys (openpgp::Decrypted::signatures).
+    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view message,
+                                                          std::span<const std::string> verify_keys);
 
     // Drop cached keys if the store changed since they were loaded.
     Status refresh();

@@ -212,4 +212,36 @@ std::optional<PendingState> parse_pending_state(std::string_view s) {
     return std::nullopt;
 }
 
+std::string_view to_string(SignMode m) {
+    switch (m) {
+        case SignMode::none:
+            return "none";
+        case SignMode::sign:
+            return "sign";
+        case SignMode::sign_and_encrypt:
+            return "sign-and-encrypt";
+    }
+    return "none";
+}
+
+std::string_view to_string(SignatureAction a) {
+    return a == SignatureAction::mark ? "mark" : "refuse";
+}
+
+std::optional<SignMode> parse_sign_mode(std::string_view s) {
+    for (const auto m : {SignMode::none, SignMode::sign, SignMode::sign_and_encrypt}) {
+        if (s == to_string(m))
+            return m;
+    }
+    return std::nullopt;
+}
+
+std::optional<SignatureAction> parse_signature_action(std::string_view s) {
+    for (const auto a : {SignatureAction::refuse, SignatureAction::mark}) {
+        if (s == to_string(a))
+            return a;
+    }
+    return std::nullopt;
+}
+
 }  // namespace sealgate

@@ -35,6 +35,14 @@ enum class ExpiredAction { defer, reject };
 enum class Revocation { soft, hard };
 // A staged update from a partner's signed bundle (sealgate pending): waiting, or decided.
 enum class PendingState { pending, approved, rejected };
+// Signing of outbound mail to a partner domain (docs/signing.md): never; every message (a signed
+// message in clear when it is not encrypted); or only what is encrypted (signed inside the
+// encryption).
+enum class SignMode { none, sign, sign_and_encrypt };
+// What inbound mail from a partner with `require-signature true` gets when it is unsigned, badly
+// signed or signed by a certificate or key not bound to that domain: 550 5.7.1, or delivery
+// with the result in X-Sealgate-Signature and the Subject marked.
+enum class SignatureAction { refuse, mark };
 
 // Recipient in a local domain → inbound; sender local and recipient external →
 // outbound; anything else → relay.
@@ -54,6 +62,8 @@ std::string_view to_string(CopyAction a);
 std::string_view to_string(ExpiredAction a);
 std::string_view to_string(Revocation r);
 std::string_view to_string(PendingState s);
+std::string_view to_string(SignMode m);  // "none", "sign", "sign-and-encrypt"
+std::string_view to_string(SignatureAction a);
 std::optional<EncryptMode> parse_encrypt_mode(std::string_view s);
 std::optional<SmimeProfile> parse_smime_profile(std::string_view s);
 std::optional<CtlAction> parse_ctl_action(std::string_view s);
@@ -62,6 +72,8 @@ std::optional<CopyAction> parse_copy_action(std::string_view s);
 std::optional<ExpiredAction> parse_expired_action(std::string_view s);
 std::optional<Revocation> parse_revocation(std::string_view s);
 std::optional<PendingState> parse_pending_state(std::string_view s);
+std::optional<SignMode> parse_sign_mode(std::string_view s);
+std::optional<SignatureAction> parse_signature_action(std::string_view s);
 // "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
 std::optional<std::vector<Method>> parse_methods(std::string_view s);
 std::string methods_to_string(const std::vector<Method>& methods);
@@ -84,6 +96,14 @@ struct DomainRecord {
     ExpiredAction on_expired = ExpiredAction::defer;
     Revocation revocation = Revocation::soft;
     bool accept_signed_updates = false;
+    // Signatures and header protection (store migration 6; docs/signing.md). A new domain signs
+    // what it encrypts and protects headers; the migration set every existing domain to
+    // sign = none and header-protection off (today's behaviour until the administrator opts in).
+    SignMode sign = SignMode::sign_and_encrypt;  // outbound, to this domain
+    bool require_signature = false;              // inbound, from this domain
+    SignatureAction on_bad_signature = SignatureAction::refuse;
+    bool keep_signature = false;    // inbound: deliver the signature too (default: removed)
+    bool header_protection = true;  // outbound: RFC 9788 when encrypting to this domain
 };
 
 struct CertRecord {
@@ -161,6 +181,10 @@ struct LogRecord {
     std::string keys;    // thumbprints / fingerprints used, comma separated
     std::string algorithm;
     std::string detail;  // next-hop reply or reason
+    // The signature: outbound "signed; signer=<id>" or "not signed; reason=..."; inbound the
+    // value of X-Sealgate-Signature ("valid; signer=<id>", "invalid; reason=...", "none"); empty
+    // for a copy where signing had no say (relay, refused before the copies were made).
+    std::string signature;
     // How the copy went to the next hop. tls_level empty: not relayed (refused before);
     // tls_protocol empty: in clear.
     std::string tls_level;     // none, may, encrypt, verify: what the copy required

@@ -139,4 +139,11 @@ Result<KeyInfo> key_info(std::string_view key);
 
 Result<Usability> encryption_usability(std::string_view public_key, std::time_t now = 0);
 
+// Whether a key may sign mail at `now` (ours when we sign, a partner's when its signature is
+// judged): the primary key's checks of encryption_usability (revoked, expired, not yet valid,
+// v3, invalid self-signature), then a valid signing-capable (sub)key, the newest one, in
+// Usability::encryption_key ("no valid signing subkey" otherwise). Strengths as there, with the
+// signing key in place of the encryption key.
+Result<Usability> signing_usability(std::string_view public_key, std::time_t now = 0);
+
 }  // namespace sealgate::openpgp

@@ -75,11 +75,25 @@ struct DecryptOptions {
     std::size_t max_output = 0;
 };
 
+// One signature found on a message (RFC 3156 §6.2, signed and encrypted in one OpenPGP message)
+// or in a detached signature (§5), as librnp judged it with the keys it was given.
+struct SignatureInfo {
+    bool valid = false;       // made by a given key, over exactly this data, by a key valid then
+    std::string reason;       // when not valid: "made by a key not given (key id <hex>)",
+                              // "the signed data was modified", "the signing key has expired", ...
+    std::string key;          // primary fingerprint of the signer when it is among the given keys
+    std::string signing_key;  // the (sub)key that made it, fingerprint or key id as known
+    std::time_t created = 0;
+};
+
 struct Decrypted {
     std::string plaintext;
     std::string key;        // primary fingerprint of the key that decrypted it
     std::string subkey;     // fingerprint of the (sub)key whose PKESK was used
     std::string algorithm;  // "aes256-seipd1", "aes128-aead-ocb", ...
+    // Signatures inside the encrypted message (RFC 3156 §6.2), judged with `verify_keys`;
+    // empty for a message that was only encrypted.
+    std::vector<SignatureInfo> signatures;
 };
 
 class Decryptor {
@@ -99,6 +113,16 @@ class Decryptor {
     // with the cap as 552 5.3.4), or a library failure (451 4.3.0).
     Result<std::optional<Decrypted>> decrypt(std::string_view message,
                                              const DecryptOptions& options = {}) const;
+    // The same, and the signatures inside judged with these public keys (the sender domain's
+    // bound keys, as transferable public keys): Decrypted::signatures.
+    Result<std::optional<Decrypted>> decrypt(std::string_view message,
+                                             std::span<const std::string> verify_keys,
+                                             const DecryptOptions& options = {}) const;
+
+    // An ASCII-armored detached signature (RFC 3156 §5: application/pgp-signature) over `data`
+    // as given (a binary document signature, SHA-256), made with the signing (sub)key of our
+    // loaded key `fingerprint`. not_found when no such secret key is loaded.
+    Result<std::string> sign_detached(std::string_view fingerprint, std::string_view data) const;
 
   private:
     struct Impl;

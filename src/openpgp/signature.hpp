@@ -16,10 +16,12 @@
 #pragma once
 
 #include <ctime>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
+#include "openpgp/message.hpp"
 
 namespace sealgate::openpgp {
 
@@ -30,5 +32,14 @@ inline constexpr std::time_t kMaxFutureSeconds = 10 * 60;  // clock skew allowed
 
 Result<std::time_t> verify_detached(std::string_view public_key, std::string_view data,
                                     std::string_view signature, std::time_t now = 0);
+
+// A mail signature (RFC 3156 §5, application/pgp-signature, armored or binary) over `data`,
+// judged with the sender domain's keys (transferable public keys): valid when a signature was
+// made by one of them (primary or subkey) over exactly `data` and the signing key is valid at
+// `now` (the rules of verify_detached). A bad signature is a result with its reason, not an
+// error; Error::bad_input only for data that is not an OpenPGP signature.
+Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
+                                      std::string_view data, std::string_view signature,
+                                      std::time_t now = 0);
 
 }  // namespace sealgate::openpgp

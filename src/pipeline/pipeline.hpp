@@ -47,6 +47,9 @@ struct Outcome {
     std::string keys;                        // thumbprints / fingerprints, comma separated
     std::string algorithm;                   // e.g. aes256-cbc
     std::string detail;  // why (policy reason, "not encrypted to a key we hold", ...)
+    // The signature, as LogRecord::signature records it: outbound "signed; signer=<id>" or
+    // "not signed; reason=...", inbound the value of X-Sealgate-Signature; empty for a relay.
+    std::string signature;
 };
 
 struct Copy {

@@ -59,6 +59,15 @@ struct PgpRecipient {
     std::string public_key;   // transferable public key (binary)
 };
 
+// Who signs a copy (docs/signing.md): one of our certificates or OpenPGP keys.
+struct Signer {
+    Method method = Method::smime;
+    std::string id;  // our certificate's SHA-256 thumbprint, or our OpenPGP key's fingerprint
+    // S/MIME: the certificates between ours and its root that the store holds (intermediates),
+    // carried in the signature so that the partner can build the path.
+    std::vector<crypto::Certificate> chain;
+};
+
 struct Treatment {
     Direction direction = Direction::relay;
     Action action = Action::pass;
@@ -74,6 +83,14 @@ struct Treatment {
     // key that could serve has a lifecycle problem a renewal or a CRL fetch mends
     // (crypto::Problem), and the domain's on-expired does not say reject.
     bool temporary = false;
+    // Outbound signing (the recipient domain's `sign`): who signs this copy; nullopt when it is
+    // not signed. When the setting asks for a signature and we hold no usable certificate or
+    // key for the sender's domain, the copy leaves unsigned and unsigned_reason says why (the
+    // mail log records it; the partner's require-signature decides what that means).
+    std::optional<Signer> signer;
+    std::string unsigned_reason;
+    // RFC 9788 header protection when encrypting (the recipient domain's header-protection).
+    bool header_protection = false;
 
     // Recipients with equal keys share one copy of the message.
     std::string group_key() const;
@@ -148,8 +165,42 @@ std::vector<const DomainRecord*> domains_accepting(
 crypto::Usability pgp_key_usability(const Snapshot& snap, const PgpKeyRecord& key,
                                     const KeyMinimum& minimum = {});
 
+// decide() fills Treatment::signer from the sender's domain (the envelope sender, lower-case
+// domain): the S/MIME or OpenPGP signer for the copy's method, or for a copy that passes in
+// clear under `sign`, the first of the domain's methods that we can sign with.
 Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::string_view recipient,
                          Mode mode);
+
+// --- Signatures (docs/signing.md) ------------------------------------------------------------
+
+// Our signer for mail from a local domain: the own certificates (private key held, not retired,
+// crypto::signing_usability usable) chosen for that domain's record (`domain cert add`), else
+// those with an e-mail address in the domain; the newest valid one (latest notBefore). OpenPGP:
+// our keys (secret held, not retired, openpgp::signing_usability usable) bound to the domain
+// (`pgp add-domain`), else those with a user ID address in the domain; the newest one. Fails
+// with Error::not_found naming what is missing.
+Result<Signer> signer_for(const Snapshot& snap, std::string_view sender_domain, Method method);
+
+// What inbound mail from a sender domain must show (the partner domain record found by
+// find_domain of the From: address's domain): its require-signature, on-bad-signature and
+// keep-signature, and the certificates and keys bound to it that a signature may come from.
+struct SignatureRule {
+    const DomainRecord* domain = nullptr;  // null: no record, nothing required, nothing bound
+    std::vector<crypto::Certificate> smime_signers;  // its chosen certificates (in the store)
+    std::vector<std::string> pgp_signers;            // its bound keys' public keys
+    bool require() const { return domain != nullptr && domain->require_signature; }
+};
+SignatureRule signature_rule(const Snapshot& snap, std::string_view sender_domain);
+
+// Is a signer that made an intact signature acceptable for mail from the rule's domain: bound
+// to it (one of its certificates / keys), trusted (the CTL or a root, as for encryption; the
+// administrator's trust flag for a key), and able to sign now (crypto::signing_usability,
+// openpgp::signing_usability). The reason names the first failing check ("not bound to
+// partner.example", "expired on ...", "not trusted", ...).
+crypto::Usability smime_signer_usability(const Snapshot& snap, const SignatureRule& rule,
+                                         const crypto::Certificate& signer);
+crypto::Usability pgp_signer_usability(const Snapshot& snap, const SignatureRule& rule,
+                                       std::string_view fingerprint);
 
 // The direction decide() gives a recipient in Mode::automatic, for what must name one without
 // a decision: the log record of a message refused before its copies were made.
