@@ -120,7 +120,7 @@ void exercise_protect(const Entity& message, HpMode mode) {
     Entity outer = message;
     auto payload = Entity::parse(protect_headers(outer, mode));
     check(payload.has_value());
-    auto type = sealgate::mime::parse_content_type(payload->fields()[0].value());
+    auto type = sealgate::mime::parse_content_type(payload->get("Content-Type").value_or(""));
     check(type && type->param("hp") == (mode == HpMode::cipher ? "cipher" : "clear"));
     auto r = restore_headers(outer, *payload, true);
     check(r && r->present && r->restored && r->mismatches.empty());
