@@ -8,6 +8,8 @@
 
 #include <ctime>
 #include <memory>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -346,6 +348,320 @@ TEST_F(MailSignatures, OurOwnKeyGivenAsVerifyKeyLeavesOurKeyUnchanged) {
     auto after = d.decrypt(msg, given);
     ASSERT_TRUE(after && after->has_value());
     EXPECT_TRUE((*after)->signatures.at(0).valid);
+}
+
+// ---- Interop: gpg and sq ---------------------------------------------------------------------
+
+std::string upper(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+class MailSignatureInterop : public MailSignatures {
+  protected:
+    // A key made by gpg with the primary for certification only and subkeys for `usages`
+    // ("sign", "encr"): the common shape of gpg and sq keys (a signing subkey, not the primary).
+    // Returns the primary fingerprint (lower-case); the public key is in <name>.pub, the
+    // unprotected secret key in <name>.sec.
+    std::string gpg_key(const std::string& name, const std::vector<std::string>& usages) {
+        const std::string uid = "<" + name + "@partner.example>";
+        EXPECT_EQ(dir.run(TempDir::gpg() + " --quick-generate-key '" + uid + "' ed25519 cert 2y"),
+                  0)
+            << dir.log();
+        const std::string fpr = dir.gpg_fpr(uid);
+        EXPECT_FALSE(fpr.empty()) << dir.log();
+        for (const std::string& usage : usages) {
+            const std::string algo = usage == "encr" ? "cv25519" : "ed25519";
+            EXPECT_EQ(dir.run(TempDir::gpg() + " --quick-add-key " + fpr + " " + algo + " " +
+                              usage + " 2y"),
+                      0)
+                << dir.log();
+        }
+        EXPECT_EQ(dir.run("gpg --export " + fpr + " > " + name + ".pub"), 0) << dir.log();
+        EXPECT_EQ(dir.run(TempDir::gpg() + " --export-secret-keys " + fpr + " > " + name + ".sec"),
+                  0)
+            << dir.log();
+        return lower(fpr);
+    }
+    // The fingerprint of `fpr`'s subkey with `usage` (gpg's capability letter: s, e).
+    std::string gpg_subkey(const std::string& fpr, char usage) {
+        dir.run("gpg --with-colons --list-keys " + fpr + " > sub.txt");
+        std::istringstream in(dir.get("sub.txt"));
+        std::string line;
+        bool want = false;
+        while (std::getline(in, line)) {
+            if (line.rfind("sub:", 0) == 0) {
+                std::vector<std::string> f;
+                std::stringstream fields(line);
+                for (std::string x; std::getline(fields, x, ':');)
+                    f.push_back(x);
+                want = f.size() > 11 && f[11].find(usage) != std::string::npos;
+            } else if (want && line.rfind("fpr:", 0) == 0) {
+                const auto end = line.rfind(':');
+                const auto begin = line.rfind(':', end - 1);
+                return lower(line.substr(begin + 1, end - begin - 1));
+            }
+        }
+        return {};
+    }
+    // A key made by sq (certification primary, signing and encryption subkeys) in <name>.key
+    // and its certificate in <name>.cert; returns the primary fingerprint.
+    std::string sq_key(const std::string& name) {
+        EXPECT_EQ(dir.run("sq key generate --userid '<" + name + "@partner.example>' --export " +
+                          name + ".key"),
+                  0)
+            << dir.log();
+        EXPECT_EQ(dir.run("sq key extract-cert --output " + name + ".cert " + name + ".key"), 0)
+            << dir.log();
+        auto info = key_info(dir.get(name + ".cert"));
+        EXPECT_TRUE(info) << (info ? "" : info.error().reason);
+        return info ? info->primary.fingerprint : "";
+    }
+
+    TempDir dir;
+};
+
+TEST_F(MailSignatureInterop, OurDetachedSignaturesVerifyWithGpgAndSq) {
+    // Our keys: the Ed25519 primary signs; a gpg-made key (unprotected secret loaded into the
+    // Decryptor) signs with its signing subkey.
+    const std::string gfp = gpg_key("subkeysigner", {"sign", "encr"});
+    const std::string gsub = gpg_subkey(gfp, 's');
+    ASSERT_FALSE(gsub.empty()) << dir.get("sub.txt");
+    const std::vector<std::string> secrets{ours().secret_key, dir.get("subkeysigner.sec")};
+    auto d = Decryptor::create(secrets);
+    ASSERT_TRUE(d) << d.error().reason;
+    dir.put("ours.pub", ours().public_key);
+    ASSERT_EQ(dir.run("gpg --batch --import ours.pub"), 0) << dir.log();
+
+    // The entity as a multipart/signed carries it: CRLF, 8-bit, trailing white space, a
+    // "From " line and no final line end.
+    const std::string data = entity() + "From the gateway\r\n-- \r\nend without CRLF";
+    dir.put("data", data);
+    struct Signer {
+        std::string fpr;
+        std::string signing;
+        std::string cert;
+    } signers[] = {{ours().fingerprint, ours().fingerprint, "ours.pub"},
+                   {gfp, gsub, "subkeysigner.pub"}};
+    for (const Signer& s : signers) {
+        SCOPED_TRACE(s.fpr);
+        auto sig = d->sign_detached(s.fpr, data);
+        ASSERT_TRUE(sig) << sig.error().reason;
+        dir.put("data.asc", *sig);
+        ASSERT_EQ(dir.run("gpg --batch --status-fd 1 --verify data.asc data > status.txt"), 0)
+            << dir.log();
+        const std::string status = dir.get("status.txt");
+        EXPECT_NE(status.find("[GNUPG:] GOODSIG"), std::string::npos) << status;
+        // VALIDSIG <signing key> ... <pk algo> <hash algo 8 = SHA-256> <class 00 = binary>
+        // <primary>
+        const std::regex validsig("VALIDSIG " + upper(s.signing) + " .* 8 00 " + upper(s.fpr));
+        EXPECT_TRUE(std::regex_search(status, validsig)) << status;
+        EXPECT_EQ(dir.run("sq verify --detached data.asc --signer-cert " + s.cert + " data"), 0)
+            << dir.log();
+        // Both peers really check: a changed byte fails with each.
+        dir.put("changed", data.substr(0, 100) + "X" + data.substr(101));
+        EXPECT_NE(dir.run("gpg --batch --verify data.asc changed"), 0);
+        EXPECT_NE(dir.run("sq verify --detached data.asc --signer-cert " + s.cert + " changed"), 0);
+        // And we agree with them.
+        const std::vector<std::string> given{dir.get(s.cert)};
+        auto check = check_signature(given, data, *sig);
+        ASSERT_TRUE(check) << check.error().reason;
+        EXPECT_TRUE(check->valid) << check->reason;
+        EXPECT_EQ(check->key, s.fpr);
+        EXPECT_EQ(check->signing_key, s.signing);
+    }
+
+    // signing_usability picks the same signing subkey gpg used; a key with no signing-capable
+    // part cannot sign, and the Decryptor refuses to sign with it.
+    auto usable = signing_usability(dir.get("subkeysigner.pub"));
+    ASSERT_TRUE(usable);
+    EXPECT_TRUE(usable->usable) << usable->reason;
+    EXPECT_EQ(usable->encryption_key, gsub);
+    const std::string efp = gpg_key("encryptonly", {"encr"});
+    auto enc_only = signing_usability(dir.get("encryptonly.pub"));
+    ASSERT_TRUE(enc_only);
+    EXPECT_FALSE(enc_only->usable);
+    EXPECT_EQ(enc_only->reason, "no valid signing subkey");
+    const std::vector<std::string> enc_secret{dir.get("encryptonly.sec")};
+    auto ed = Decryptor::create(enc_secret);
+    ASSERT_TRUE(ed) << ed.error().reason;
+    auto refused = ed->sign_detached(efp, data);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, ErrorKind::unusable);
+}
+
+TEST_F(MailSignatureInterop, GpgAndSqDetachedSignaturesCheckInSealgate) {
+    const std::string gfp = gpg_key("gpgsigner", {"sign"});
+    const std::string gsub = gpg_subkey(gfp, 's');
+    const std::string sfp = sq_key("sqsigner");
+    ASSERT_FALSE(sfp.empty());
+    const std::string data = entity();
+    dir.put("data", data);
+    std::string tampered = data;
+    tampered[tampered.size() - 10] ^= 0x20;
+    const std::string gpg_pub = dir.get("gpgsigner.pub");
+    const std::string sq_cert = dir.get("sqsigner.cert");
+
+    const struct {
+        const char* peer;
+        std::string command;
+        std::string fpr;
+        std::string cert;
+    } peers[] = {
+        {"gpg armored", TempDir::gpg() + " -u " + gfp + " --armor --detach-sign -o sig data", gfp,
+         gpg_pub},
+        {"gpg binary", TempDir::gpg() + " -u " + gfp + " --detach-sign -o sig data", gfp, gpg_pub},
+        {"gpg textmode", TempDir::gpg() + " -u " + gfp + " --textmode --detach-sign -o sig data",
+         gfp, gpg_pub},
+        {"sq", "sq sign --detached --signer-key sqsigner.key --output sig data", sfp, sq_cert},
+    };
+    for (const auto& p : peers) {
+        SCOPED_TRACE(p.peer);
+        std::remove(dir.file("sig").c_str());
+        ASSERT_EQ(dir.run(p.command), 0) << dir.log();
+        const std::string sig = dir.get("sig");
+        // Given both partners' keys: valid, by the peer's primary key.
+        const std::vector<std::string> both{gpg_pub, sq_cert};
+        auto good = check_signature(both, data, sig);
+        ASSERT_TRUE(good) << good.error().reason;
+        EXPECT_TRUE(good->valid) << good->reason;
+        EXPECT_EQ(good->key, p.fpr);
+        EXPECT_NE(good->signing_key, p.fpr) << "both peers sign with a signing subkey";
+        if (p.fpr == gfp) {
+            EXPECT_EQ(good->signing_key, gsub);
+        }
+        // Tampered data.
+        auto bad = check_signature(both, tampered, sig);
+        ASSERT_TRUE(bad);
+        EXPECT_FALSE(bad->valid);
+        EXPECT_EQ(bad->reason, "the signed data was modified");
+        // Only the other partner's key given: not valid, the key id named.
+        const std::vector<std::string> other{p.fpr == gfp ? sq_cert : gpg_pub};
+        auto not_given = check_signature(other, data, sig);
+        ASSERT_TRUE(not_given);
+        EXPECT_FALSE(not_given->valid);
+        EXPECT_EQ(not_given->reason,
+                  "made by a key not given (key id " + good->signing_key.substr(24) + ")");
+        EXPECT_TRUE(not_given->key.empty());
+    }
+}
+
+TEST_F(MailSignatureInterop, GpgAndSqSignedAndEncryptedMessagesReportTheirSignatures) {
+    // RFC 3156 §6.2: one OpenPGP message, signed and encrypted, to our key.
+    const Decryptor d = decryptor(ours());
+    dir.put("ours.pub", ours().public_key);
+    ASSERT_EQ(dir.run("gpg --batch --import ours.pub"), 0) << dir.log();
+    const std::string gfp = gpg_key("gpgsigner", {"sign"});
+    const std::string sfp = sq_key("sqsigner");
+    const std::string data = entity();
+    dir.put("data", data);
+    const std::string gpg_pub = dir.get("gpgsigner.pub");
+    const std::string sq_cert = dir.get("sqsigner.cert");
+
+    const struct {
+        const char* peer;
+        std::string command;
+        std::string fpr;
+        std::string cert;
+        std::string other;
+    } peers[] = {
+        {"gpg",
+         TempDir::gpg() + " --trust-model always -u " + gfp + " -r " + ours().fingerprint +
+             " --armor --sign --encrypt -o msg data",
+         gfp, gpg_pub, sq_cert},
+        {"gpg zlib",
+         TempDir::gpg() + " --trust-model always --compress-algo zlib -u " + gfp + " -r " +
+             ours().fingerprint + " --sign --encrypt -o msg data",
+         gfp, gpg_pub, sq_cert},
+        {"sq", "sq encrypt --recipient-cert ours.pub --signer-key sqsigner.key --output msg data",
+         sfp, sq_cert, gpg_pub},
+    };
+    for (const auto& p : peers) {
+        SCOPED_TRACE(p.peer);
+        std::remove(dir.file("msg").c_str());
+        ASSERT_EQ(dir.run(p.command), 0) << dir.log();
+        const std::string msg = dir.get("msg");
+        const std::vector<std::string> given{p.cert};
+        auto out = d.decrypt(msg, given);
+        ASSERT_TRUE(out && out->has_value()) << (out ? "not for us" : out.error().reason);
+        EXPECT_TRUE((*out)->plaintext == data);
+        EXPECT_EQ((*out)->key, ours().fingerprint);
+        ASSERT_EQ((*out)->signatures.size(), 1U);
+        EXPECT_TRUE((*out)->signatures[0].valid) << (*out)->signatures[0].reason;
+        EXPECT_EQ((*out)->signatures[0].key, p.fpr);
+        EXPECT_GT((*out)->signatures[0].created, 0);
+        // The next call, with the other partner's key only: not valid (the key of the last
+        // call is gone), the plaintext the same.
+        const std::vector<std::string> other{p.other};
+        auto wrong = d.decrypt(msg, other);
+        ASSERT_TRUE(wrong && wrong->has_value());
+        EXPECT_TRUE((*wrong)->plaintext == data);
+        ASSERT_EQ((*wrong)->signatures.size(), 1U);
+        EXPECT_FALSE((*wrong)->signatures[0].valid);
+        EXPECT_EQ((*wrong)->signatures[0].reason.rfind("made by a key not given (key id ", 0), 0U);
+    }
+}
+
+TEST_F(MailSignatureInterop, ExpiredAndRevokedPeerSignersAreNotValid) {
+    const std::string data = entity();
+    dir.put("data", data);
+
+    // gpg, in 2020: a key valid for a year, a signature made while it was valid. Judged in
+    // 2020 the signature is valid; judged now the key has expired.
+    ASSERT_EQ(dir.run(TempDir::gpg() + " --faked-system-time 20200101T000000! "
+                                       "--quick-generate-key '<old@partner.example>' ed25519 "
+                                       "sign 1y"),
+              0)
+        << dir.log();
+    const std::string old_fpr = lower(dir.gpg_fpr("<old@partner.example>"));
+    ASSERT_EQ(dir.run("gpg --export " + old_fpr + " > old.pub"), 0);
+    ASSERT_EQ(dir.run(TempDir::gpg() + " --faked-system-time 20200601T000000! -u " + old_fpr +
+                      " --detach-sign -o old.sig data"),
+              0)
+        << dir.log();
+    const std::vector<std::string> old_key{dir.get("old.pub")};
+    const std::time_t in_2020 = 1593561600;  // 2020-07-01
+    auto then = check_signature(old_key, data, dir.get("old.sig"), in_2020);
+    ASSERT_TRUE(then) << then.error().reason;
+    EXPECT_TRUE(then->valid) << then->reason;
+    auto now = check_signature(old_key, data, dir.get("old.sig"));
+    ASSERT_TRUE(now);
+    EXPECT_FALSE(now->valid);
+    EXPECT_EQ(now->reason, "the signing key has expired");
+    EXPECT_EQ(now->key, old_fpr);
+
+    // sq: a signature made before its key was revoked (compromised) is not valid after.
+    const std::string rfp = sq_key("revoked");
+    ASSERT_EQ(dir.run("sq sign --detached --signer-key revoked.key --output rv.sig data"), 0)
+        << dir.log();
+    const std::vector<std::string> before{dir.get("revoked.cert")};
+    auto ok_before = check_signature(before, data, dir.get("rv.sig"));
+    ASSERT_TRUE(ok_before);
+    EXPECT_TRUE(ok_before->valid) << ok_before->reason;
+    // The revocation signature as the partner sends it, merged as the store merges it.
+    ASSERT_EQ(dir.run("sq revoke certificate --certificate revoked.key compromised 'test' > "
+                      "rv.rev"),
+              0)
+        << dir.log();
+    auto revoked_cert = merge(dir.get("revoked.cert"), dir.get("rv.rev"));
+    ASSERT_TRUE(revoked_cert) << revoked_cert.error().reason;
+    const std::vector<std::string> after{*revoked_cert};
+    auto rv = check_signature(after, data, dir.get("rv.sig"));
+    ASSERT_TRUE(rv) << rv.error().reason;
+    EXPECT_FALSE(rv->valid);
+    EXPECT_EQ(rv->reason, "the signer's primary key is revoked");
+    EXPECT_EQ(rv->key, rfp);
+    auto usable = signing_usability(*revoked_cert);
+    ASSERT_TRUE(usable);
+    EXPECT_FALSE(usable->usable);
+    EXPECT_EQ(usable->problem, Usability::Problem::revoked);
 }
 
 }  // namespace
