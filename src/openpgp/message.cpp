@@ -536,22 +536,8 @@ Result<std::string> Decryptor::sign_detached(std::string_view fingerprint,
     if (!secret)
         return fail(Error::not_found("no secret part loaded for the signing key " +
                                      usability->encryption_key + " of OpenPGP key " + fp));
-    auto in = detail::input_from(data);
-    SEALGATE_CHECK(in);
-    auto out = detail::memory_output();
-    SEALGATE_CHECK(out);
-    rnp_op_sign_t raw_op = nullptr;
-    SEALGATE_RNP("rnp_op_sign_detached_create",
-                 rnp_op_sign_detached_create(&raw_op, ffi, in->get(), out->get()));
-    const detail::SignOp op(raw_op);
-    // A binary document signature (type 0x00) over the bytes as given, SHA-256, armored:
-    // RFC 3156 §5 signs the CRLF-canonical entity, which the caller hands in.
-    SEALGATE_RNP("sign: armor", rnp_op_sign_set_armor(op.get(), true));
-    SEALGATE_RNP("sign: hash", rnp_op_sign_set_hash(op.get(), RNP_ALGNAME_SHA256));
-    SEALGATE_RNP("sign: signer", rnp_op_sign_add_signature(op.get(), (*signer)->get(), nullptr));
-    SEALGATE_RNP("sign", rnp_op_sign_execute(op.get()));
-    SEALGATE_RNP("sign: output", rnp_output_finish(out->get()));
-    return detail::output_bytes(out->get());
+    // RFC 3156 §5 signs the CRLF-canonical entity, which the caller hands in, as it is.
+    return detail::sign_detached_with(ffi, (*signer)->get(), data, true);
 }
 
 }  // namespace sealgate::openpgp

@@ -139,6 +139,12 @@ struct SignatureFacts {
 Result<std::vector<SignatureFacts>> signature_facts(rnp_ffi_st* ffi, rnp_op_verify_st* op,
                                                     std::time_t now);
 
+// A detached document signature (type 0x00, binary: over the bytes as given), SHA-256, by
+// `signer` (a key of `ffi` whose secret part is loaded), armored or binary (signature.cpp):
+// the one signing operation of sign_detached() and Decryptor::sign_detached().
+Result<std::string> sign_detached_with(rnp_ffi_st* ffi, rnp_key_handle_st* signer,
+                                       std::string_view data, bool armored);
+
 // The mail verdict on those facts: valid when made by one of `given` (primary fingerprints,
 // lower-case), intact, by a key valid at `now`, not from the future, not expired.
 SignatureInfo judge_signature(const SignatureFacts& facts, std::span<const std::string> given,

@@ -167,6 +167,24 @@ SignatureInfo judge_signature(const SignatureFacts& f, std::span<const std::stri
     return info;
 }
 
+Result<std::string> sign_detached_with(rnp_ffi_st* ffi, rnp_key_handle_st* signer,
+                                       std::string_view data, bool armored) {
+    auto in = input_from(data);
+    SEALGATE_CHECK(in);
+    auto out = memory_output();
+    SEALGATE_CHECK(out);
+    rnp_op_sign_t raw_op = nullptr;
+    SEALGATE_RNP("rnp_op_sign_detached_create",
+                 rnp_op_sign_detached_create(&raw_op, ffi, in->get(), out->get()));
+    const SignOp op(raw_op);
+    SEALGATE_RNP("rnp_op_sign_set_armor", rnp_op_sign_set_armor(op.get(), armored));
+    SEALGATE_RNP("rnp_op_sign_set_hash", rnp_op_sign_set_hash(op.get(), RNP_ALGNAME_SHA256));
+    SEALGATE_RNP("rnp_op_sign_add_signature", rnp_op_sign_add_signature(op.get(), signer, nullptr));
+    SEALGATE_RNP("rnp_op_sign_execute", rnp_op_sign_execute(op.get()));
+    SEALGATE_RNP("rnp_output_finish", rnp_output_finish(out->get()));
+    return output_bytes(out->get());
+}
+
 }  // namespace detail
 
 Result<std::string> sign_detached(std::string_view secret_key, std::string_view data) {
@@ -191,20 +209,7 @@ Result<std::string> sign_detached(std::string_view secret_key, std::string_view 
     SEALGATE_RNP("rnp_key_have_secret", rnp_key_have_secret(signer.get(), &has_secret));
     if (!has_secret)
         return fail(Error::unusable("no secret part for the signing key of " + primaries->front()));
-    auto in = detail::input_from(data);
-    SEALGATE_CHECK(in);
-    auto out = detail::memory_output();
-    SEALGATE_CHECK(out);
-    rnp_op_sign_t raw_op = nullptr;
-    SEALGATE_RNP("rnp_op_sign_detached_create",
-                 rnp_op_sign_detached_create(&raw_op, ffi->get(), in->get(), out->get()));
-    const detail::SignOp op(raw_op);
-    SEALGATE_RNP("rnp_op_sign_set_armor", rnp_op_sign_set_armor(op.get(), false));
-    SEALGATE_RNP("rnp_op_sign_set_hash", rnp_op_sign_set_hash(op.get(), "SHA256"));
-    SEALGATE_RNP("rnp_op_sign_add_signature",
-                 rnp_op_sign_add_signature(op.get(), signer.get(), nullptr));
-    SEALGATE_RNP("rnp_op_sign_execute", rnp_op_sign_execute(op.get()));
-    return detail::output_bytes(out->get());
+    return detail::sign_detached_with(ffi->get(), signer.get(), data, false);
 }
 
 Result<std::time_t> verify_detached(std::string_view public_key, std::string_view data,
