@@ -44,15 +44,6 @@ bool is_encoded(const std::string& cte) {
     return cte == "base64" || cte == "quoted-printable";
 }
 
-Result<std::string> transfer_decoded(const mime::Entity& part) {
-    const std::string cte = transfer_encoding(part);
-    if (cte == "base64")
-        return mime::base64_decode(part.body());
-    if (cte == "quoted-printable")
-        return mime::quoted_printable_decode(part.body());
-    return std::string(part.body());
-}
-
 Outcome decrypted_outcome(const openpgp::Decrypted& d) {
     Outcome out;
     out.direction = Direction::inbound;
@@ -65,14 +56,24 @@ Outcome decrypted_outcome(const openpgp::Decrypted& d) {
 
 }  // namespace
 
-Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment,
+Result<std::string> transfer_decoded(const mime::Entity& part) {
+    const std::string cte = transfer_encoding(part);
+    if (cte == "base64")
+        return mime::base64_decode(part.body());
+    if (cte == "quoted-printable")
+        return mime::quoted_printable_decode(part.body());
+    return std::string(part.body());
+}
+
+Result<Outcome> encrypt_pgp(mime::Entity& message, std::string payload,
+                            const policy::Treatment& treatment,
                             const openpgp::Encryptor* encryptor) {
     std::vector<std::string> keys;
     keys.reserve(treatment.pgp_keys.size());
     for (const auto& k : treatment.pgp_keys)
         keys.push_back(encryptor != nullptr ? k.fingerprint : k.public_key);
-    auto encrypted = encryptor != nullptr ? encryptor->encrypt(message.take_content_entity(), keys)
-                                          : openpgp::encrypt(message.take_content_entity(), keys);
+    auto encrypted = encryptor != nullptr ? encryptor->encrypt(std::move(payload), keys)
+                                          : openpgp::encrypt(std::move(payload), keys);
     SEALGATE_TRY(encrypted);
 
     // RFC 3156 §4: the first part is the version, the second the encrypted data.
@@ -111,7 +112,18 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
     return out;
 }
 
-Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
+Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+                            std::span<const std::string> verify_keys,
+                            std::vector<openpgp::SignatureInfo>* signatures) {
+    // Only a caller that reads the signatures has them judged (RFC 3156 §6.2).
+    const auto decrypt = [&](std::string_view armored) {
+        return signatures != nullptr ? keys.pgp_decrypt(armored, verify_keys)
+                                     : keys.pgp_decrypt(armored);
+    };
+    const auto keep_signatures = [&](openpgp::Decrypted& d) {
+        if (signatures != nullptr)
+            *signatures = std::move(d.signatures);
+    };
     Outcome out;
     out.direction = Direction::inbound;
     out.action = CopyAction::passed;
@@ -138,7 +150,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         auto armored = transfer_decoded(*part);
         if (!armored)
             return fail(std::move(armored.error()).with_context("PGP/MIME encrypted part"));
-        auto decrypted = keys.pgp_decrypt(*armored);
+        auto decrypted = decrypt(*armored);
         if (!decrypted)
             return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
         if (!*decrypted) {
@@ -148,6 +160,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         }
         const Outcome done = decrypted_outcome(**decrypted);
         SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->plaintext)));
+        keep_signatures(**decrypted);
         return done;
     }
 
@@ -160,7 +173,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         armor = decoded;
     }
     if (ct->is("text", "plain") && is_inline_pgp(armor)) {
-        auto decrypted = keys.pgp_decrypt(trim(armor));
+        auto decrypted = decrypt(trim(armor));
         if (!decrypted)
             return fail(std::move(decrypted.error()).with_context("inline PGP"));
         if (!*decrypted) {
@@ -185,6 +198,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", *cte));
         const Outcome done = decrypted_outcome(**decrypted);
         message.replace_content(std::move(content), std::move(text));
+        keep_signatures(**decrypted);
         return done;
     }
     return out;

@@ -34,8 +34,9 @@ std::string quoted(std::string_view text) {
     return out;
 }
 
-Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
-    const std::string plain = message.take_content_entity();
+Result<Outcome> encrypt_smime(mime::Entity& message, std::string payload,
+                              const policy::Treatment& treatment) {
+    const std::string plain = std::move(payload);
     const std::string content_type =
         std::string("application/pkcs7-mime; smime-type=") +
         (crypto::makes_auth_enveloped(treatment.profile) ? "authEnveloped-data"
@@ -139,17 +140,17 @@ void annotate(mime::Entity& message, const Outcome& outcome) {
         return;
     const bool inbound = outcome.direction == Direction::inbound;
     const char* name = inbound ? "X-Sealgate-Decrypted" : "X-Sealgate-Encrypted";
-    std::string value;
     if (outcome.action == CopyAction::encrypted || outcome.action == CopyAction::decrypted) {
-        value = outcome.method + "; " + (outcome.method == "smime" ? "cert=" : "key=") +
-                outcome.keys + "; alg=" + outcome.algorithm;
-    } else {
-        // Plain inbound mail passes without a note: there was nothing to decrypt.
-        if (inbound && outcome.detail == "not encrypted")
-            return;
-        value = "no; reason=" + quoted(outcome.detail);
+        message.append(name, outcome.method + "; " +
+                                 (outcome.method == "smime" ? "cert=" : "key=") + outcome.keys +
+                                 "; alg=" + outcome.algorithm);
+    } else if (!inbound || !outcome.method.empty()) {
+        // Plain inbound mail (no method: nothing of S/MIME or OpenPGP to decrypt) passes without
+        // a note; the rest says why it was not encrypted or decrypted.
+        message.append(name, "no; reason=" + quoted(outcome.detail));
     }
-    message.append(name, value);
+    if (!outcome.signature.empty())
+        message.append("X-Sealgate-Signature", outcome.signature);
 }
 
 }  // namespace sealgate::pipeline
