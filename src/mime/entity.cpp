@@ -322,6 +322,12 @@ void Entity::prepend(std::string_view name, std::string_view value) {
     fields_.insert(fields_.begin(), make_field(name, value));
 }
 
+void Entity::replace_fields(std::vector<Field> fields) {
+    for (auto& f : fields)
+        ensure_crlf(f.raw);
+    fields_ = std::move(fields);
+}
+
 void Entity::replace_content(std::vector<Field> content_fields, std::string body) {
     const auto first = std::find_if(fields_.begin(), fields_.end(),
                                     [](const Field& f) { return is_content_field(f.name); });

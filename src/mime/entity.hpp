@@ -79,6 +79,10 @@ class Entity {
     // §2.2.3, lines of at most 78 characters where possible).
     void append(std::string_view name, std::string_view value);
     void prepend(std::string_view name, std::string_view value);
+    // Replace the whole list of header fields, keeping the body: for edits that must leave most
+    // fields as they arrived (copy fields(), change the copy, put it back). Each field is one
+    // whole field as parse() or make_field() gives it; a missing final CRLF is added.
+    void replace_fields(std::vector<Field> fields);
 
     // Content-* fields (RFC 2045 §9: Content-Type, Content-Transfer-Encoding, Content-ID,
     // Content-Description, Content-Disposition, …) belong to the inner entity when encrypting.

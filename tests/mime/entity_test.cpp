@@ -32,6 +32,18 @@ TEST(Entity, SplitsFieldsAndBodyKeepingRawBytes) {
     EXPECT_EQ(e.size(), msg.size());
 }
 
+TEST(Entity, ReplaceFieldsKeepsTheBodyAndTheFieldsBytes) {
+    Entity e = parsed("A: 1\r\nB: two\r\n  folded\r\n\r\nbody\r\n");
+    std::vector<Field> fields = e.fields();
+    fields.erase(fields.begin());
+    fields.push_back(Entity::make_field("C", "3"));
+    fields.push_back(Field{"D", "D: no line end"});
+    e.replace_fields(std::move(fields));
+    EXPECT_EQ(e.serialize(), "B: two\r\n  folded\r\nC: 3\r\nD: no line end\r\n\r\nbody\r\n");
+    EXPECT_EQ(std::move(e).serialize(),
+              "B: two\r\n  folded\r\nC: 3\r\nD: no line end\r\n\r\nbody\r\n");
+}
+
 TEST(Entity, GetHasAreCaseInsensitive) {
     const Entity e = parsed("SUBJECT:\tx  \r\nsubject: second\r\n\r\n");
     EXPECT_TRUE(e.has("Subject"));
