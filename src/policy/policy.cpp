@@ -38,6 +38,10 @@ std::string Treatment::group_key() const {
         for (const auto& k : pgp_keys)
             key += "|" + k.fingerprint;
     }
+    if (signer)
+        key += "|signed:" + signer->id;
+    if (header_protection)
+        key += "|hp";
     // Passed copies carry the reason in their info header: group them by it, so every copy says
     // the truth about its own recipients.
     if (action == Action::pass)
@@ -186,7 +190,33 @@ Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
     return a;
 }
 
-Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
+// The recipient domain's `sign` for a copy decide() settled: who signs it, or why nobody does.
+void choose_signer(const Snapshot& snap, std::string_view sender, const DomainRecord& dom,
+                   Treatment& t) {
+    if (dom.sign == SignMode::none || t.action == Action::refuse)
+        return;
+    std::vector<Method> methods;
+    if (t.action == Action::encrypt)
+        methods.push_back(t.method);
+    else if (t.action == Action::pass && dom.sign == SignMode::sign)
+        methods = dom.methods;
+    std::vector<std::string> reasons;
+    for (const Method m : methods) {
+        auto signer = signer_for(snap, domain_of(sender), m);
+        if (signer) {
+            t.signer = std::move(*signer);
+            break;
+        }
+        reasons.push_back(signer.error().reason);
+    }
+    if (!t.signer && !reasons.empty()) {
+        for (const auto& r : reasons)
+            t.unsigned_reason += (t.unsigned_reason.empty() ? "" : "; ") + r;
+    }
+    t.header_protection = dom.header_protection && (t.action == Action::encrypt || t.signer);
+}
+
+Treatment outbound(const Snapshot& snap, std::string_view sender, std::string_view rdomain) {
     Treatment t;
     t.direction = Direction::outbound;
     const DomainRecord* dom = snap.find_domain(rdomain);
@@ -197,6 +227,7 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
     t.domain = dom->name;
     if (dom->encrypt_mode == EncryptMode::none) {
         t.reason = "encryption mode none for " + dom->name;
+        choose_signer(snap, sender, *dom, t);
         return t;
     }
     std::string why_not;
@@ -220,6 +251,7 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
                 skipped += (skipped.empty() ? "" : "; ") + label + a.why_not;
             if (!skipped.empty())
                 candidate.reason += "; skipped " + skipped;
+            choose_signer(snap, sender, *dom, candidate);
             return candidate;
         }
         if (!why_not.empty())
@@ -251,6 +283,7 @@ Treatment outbound(const Snapshot& snap, std::string_view rdomain) {
                 "Encryption to this recipient is required but its certificate or key has expired";
         }
     }
+    choose_signer(snap, sender, *dom, t);
     return t;
 }
 
@@ -420,7 +453,7 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
             return t;
         }
         case Mode::outbound:
-            return outbound(snap, rdomain);
+            return outbound(snap, sender, rdomain);
         case Mode::automatic:
             break;
     }
@@ -428,7 +461,7 @@ Result<Treatment> decide(const Snapshot& snap, std::string_view sender, std::str
         case Direction::inbound:
             return decide(snap, sender, recipient, Mode::inbound);
         case Direction::outbound:
-            return outbound(snap, rdomain);
+            return outbound(snap, sender, rdomain);
         case Direction::relay:
             break;
     }

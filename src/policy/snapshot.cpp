@@ -52,7 +52,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
         snap->trust_.intermediates.push_back(*cert);
         KeyStrength strength = cert->key_strength();
         snap->certs_.emplace(rec.sha256, StoredCertificate{std::move(*cert), rec.has_private_key,
-                                                           std::move(strength)});
+                                                           std::move(strength), rec.retired});
     }
 
     auto ctl = store.list_ctl();
@@ -85,9 +85,18 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
     snap->pgp_keys_ = std::move(*pgp);
 
     snap->trust_.now = std::time(nullptr);
-    for (const auto& [sha, stored] : snap->certs_)
+    for (const auto& [sha, stored] : snap->certs_) {
         snap->smime_verdicts_.emplace(
             sha, crypto::encryption_usability(stored.cert, snap->ctl_status(sha), snap->trust_));
+        // Our own certificate (we hold its key) signs on our own authority: the partner judges
+        // its trust. A CTL block still stops it.
+        const crypto::CtlStatus ctl = snap->ctl_status(sha);
+        const bool own = stored.has_private_key && ctl != crypto::CtlStatus::blocked;
+        snap->smime_signing_verdicts_.emplace(
+            sha, crypto::signing_usability(stored.cert, own ? crypto::CtlStatus::trusted : ctl,
+                                           snap->trust_));
+    }
+    SEALGATE_TRY(snap->load_pgp_signing());
     for (const auto& k : snap->pgp_keys_) {
         auto u = openpgp::encryption_usability(k.public_key, snap->trust_.now);
         crypto::Usability verdict;
@@ -104,6 +113,65 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
         snap->pgp_verdicts_.emplace(k.fingerprint, std::move(verdict));
     }
     return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Status Snapshot::load_pgp_signing() {
+    for (const auto& k : pgp_keys_) {
+        const bool ours = !k.sealed_secret.empty();
+        if (!ours && k.domains.empty())
+            continue;
+        auto u = openpgp::signing_usability(k.public_key, trust_.now);
+        crypto::Usability verdict;
+        if (u) {
+            verdict = u->usable ? crypto::Usability{true, "sign with " + u->encryption_key}
+                                : pgp_key_state(*u);
+        } else if (!u.error().temporary()) {
+            verdict = {false, "unreadable key: " + u.error().reason, crypto::Problem::other};
+        } else {
+            return fail(std::move(u.error()).with_context("OpenPGP key " + k.fingerprint));
+        }
+        pgp_signing_verdicts_.emplace(k.fingerprint, std::move(verdict));
+        if (!ours)
+            continue;
+        auto info = openpgp::key_info(k.public_key);
+        if (!info)
+            continue;  // unreadable: the verdict above says so
+        std::vector<std::string> domains;
+        for (const auto& uid : info->user_ids) {
+            // "Name <local@domain>" or a bare address.
+            const auto open = uid.text.rfind('<');
+            const auto close = uid.text.rfind('>');
+            const std::string address = open != std::string::npos && close > open
+                                            ? uid.text.substr(open + 1, close - open - 1)
+                                            : uid.text;
+            const std::string domain = domain_of(address);
+            if (!uid.revoked && !domain.empty() &&
+                std::find(domains.begin(), domains.end(), domain) == domains.end())
+                domains.push_back(domain);
+        }
+        pgp_uid_domains_.emplace(k.fingerprint, std::move(domains));
+    }
+    return ok();
+}
+
+const crypto::Usability& Snapshot::smime_signing_verdict(std::string_view sha256) const {
+    static const crypto::Usability unknown{false, "certificate not in the store",
+                                           crypto::Problem::other};
+    const auto it = smime_signing_verdicts_.find(sha256);
+    return it == smime_signing_verdicts_.end() ? unknown : it->second;
+}
+
+const crypto::Usability& Snapshot::pgp_signing_verdict(std::string_view fingerprint) const {
+    static const crypto::Usability unknown{false, "key not judged for signing",
+                                           crypto::Problem::other};
+    const auto it = pgp_signing_verdicts_.find(fingerprint);
+    return it == pgp_signing_verdicts_.end() ? unknown : it->second;
+}
+
+const std::vector<std::string>& Snapshot::pgp_uid_domains(std::string_view fingerprint) const {
+    static const std::vector<std::string> none;
+    const auto it = pgp_uid_domains_.find(fingerprint);
+    return it == pgp_uid_domains_.end() ? none : it->second;
 }
 
 const DomainRecord* Snapshot::find_domain(std::string_view domain) const {

@@ -30,6 +30,7 @@ struct StoredCertificate {
     crypto::Certificate cert;
     bool has_private_key = false;
     KeyStrength strength;  // cert.key_strength(), read once at load
+    bool retired = false;  // our own of an older generation (CertRecord::retired)
 };
 
 class Snapshot {
@@ -66,8 +67,18 @@ class Snapshot {
     // snapshot or could not be read.
     const PgpKeyStrength* pgp_strength(std::string_view fingerprint) const;
 
+    // Signing (policy::signer_for and the signer judgements), judged at load like the verdicts
+    // above: crypto::signing_usability of every stored certificate, openpgp::signing_usability
+    // of every key we hold a secret for or that is bound to a domain; the "unknown" verdict
+    // (not usable) for anything else.
+    const crypto::Usability& smime_signing_verdict(std::string_view sha256) const;
+    const crypto::Usability& pgp_signing_verdict(std::string_view fingerprint) const;
+    // The domains of the user ID addresses of a key we hold a secret for (lower case).
+    const std::vector<std::string>& pgp_uid_domains(std::string_view fingerprint) const;
+
   private:
     static Result<std::shared_ptr<const Snapshot>> load_once(Store& store);
+    Status load_pgp_signing();
 
     std::uint64_t generation_ = 0;
     std::vector<DomainRecord> domains_;
@@ -78,6 +89,9 @@ class Snapshot {
     std::map<std::string, crypto::Usability, std::less<>> pgp_verdicts_;
     std::map<std::string, crypto::Usability, std::less<>> smime_verdicts_;
     std::map<std::string, PgpKeyStrength, std::less<>> pgp_strengths_;
+    std::map<std::string, crypto::Usability, std::less<>> smime_signing_verdicts_;
+    std::map<std::string, crypto::Usability, std::less<>> pgp_signing_verdicts_;
+    std::map<std::string, std::vector<std::string>, std::less<>> pgp_uid_domains_;
 };
 
 // "user@Example.COM" → "example.com", "user@example.com." → "example.com", an IDN domain →
