@@ -210,9 +210,26 @@ CREATE TABLE pending_changes (
 );
 )sql";
 
+// Version 6: signatures and header protection (docs/signing.md). A domain's outbound signing
+// (sign), what inbound mail from it must show (require_signature, on_bad_signature), whether its
+// signature is delivered (keep_signature) and RFC 9788 header protection (header_protection).
+// The column defaults are what every EXISTING domain gets: sign = none and header protection
+// off, today's behaviour until the administrator opts in per domain; a domain added later gets
+// the DomainRecord defaults (sign-and-encrypt, header protection on), which put_domain writes.
+// Each mail log record gets the signature of its copy (empty for the records before).
+constexpr const char* kSchemaSigning = R"sql(
+ALTER TABLE domains ADD COLUMN sign TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE domains ADD COLUMN require_signature INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE domains ADD COLUMN on_bad_signature TEXT NOT NULL DEFAULT 'refuse';
+ALTER TABLE domains ADD COLUMN keep_signature INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE domains ADD COLUMN header_protection INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE mail_log ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},     Migration{2, kSchema2},         Migration{3, kSchemaKeyMinimum},
-    Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle},
+    Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle}, Migration{6, kSchemaSigning},
 };
 
 }  // namespace

@@ -305,7 +305,8 @@ Result<std::vector<std::string>> SqliteStore::Impl::child_list(std::string_view 
 namespace {
 constexpr const char* kDomainColumns =
     "SELECT name, local, encrypt_mode, smime_profile, methods, tls, on_expired, revocation, "
-    "accept_signed_updates FROM domains ";
+    "accept_signed_updates, sign, require_signature, on_bad_signature, keep_signature, "
+    "header_protection FROM domains ";
 constexpr const char* kDomainCerts =
     "SELECT sha256 FROM domain_smime_certs WHERE domain = ?1 ORDER BY position";
 constexpr const char* kDomainKeyMinimum =
@@ -340,6 +341,15 @@ Result<DomainRecord> SqliteStore::Impl::domain_row(const Query& q) {
     SEALGATE_TRY(revocation);
     d.revocation = *revocation;
     d.accept_signed_updates = q.boolean(8);
+    auto sign = enum_column(q, 9, parse_sign_mode, "domains", "sign");
+    SEALGATE_TRY(sign);
+    d.sign = *sign;
+    d.require_signature = q.boolean(10);
+    auto on_bad = enum_column(q, 11, parse_signature_action, "domains", "on_bad_signature");
+    SEALGATE_TRY(on_bad);
+    d.on_bad_signature = *on_bad;
+    d.keep_signature = q.boolean(12);
+    d.header_protection = q.boolean(13);
     auto certs = child_list(kDomainCerts, d.name);
     if (!certs)
         return fail(std::move(certs).error());
@@ -405,13 +415,19 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
         ->write([&]() -> Result<bool> {
             auto q = impl_->db.query(
                 "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
-                "require_tls, tls, on_expired, revocation, accept_signed_updates) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (name) DO "
+                "require_tls, tls, on_expired, revocation, accept_signed_updates, sign, "
+                "require_signature, on_bad_signature, keep_signature, header_protection) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                "ON CONFLICT (name) DO "
                 "UPDATE SET local = excluded.local, encrypt_mode = excluded.encrypt_mode, "
                 "smime_profile = excluded.smime_profile, methods = excluded.methods, "
                 "require_tls = excluded.require_tls, tls = excluded.tls, "
                 "on_expired = excluded.on_expired, revocation = excluded.revocation, "
-                "accept_signed_updates = excluded.accept_signed_updates");
+                "accept_signed_updates = excluded.accept_signed_updates, sign = excluded.sign, "
+                "require_signature = excluded.require_signature, "
+                "on_bad_signature = excluded.on_bad_signature, "
+                "keep_signature = excluded.keep_signature, "
+                "header_protection = excluded.header_protection");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(name)
@@ -423,7 +439,12 @@ Status SqliteStore::put_domain(const DomainRecord& domain) {
                 .bind_text(to_string(domain.tls))
                 .bind_text(to_string(domain.on_expired))
                 .bind_text(to_string(domain.revocation))
-                .bind_int(domain.accept_signed_updates ? 1 : 0);
+                .bind_int(domain.accept_signed_updates ? 1 : 0)
+                .bind_text(to_string(domain.sign))
+                .bind_int(domain.require_signature ? 1 : 0)
+                .bind_text(to_string(domain.on_bad_signature))
+                .bind_int(domain.keep_signature ? 1 : 0)
+                .bind_int(domain.header_protection ? 1 : 0);
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM domain_smime_certs WHERE domain = ?1", name));
             std::int64_t position = 0;

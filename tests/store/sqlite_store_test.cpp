@@ -44,16 +44,23 @@ std::string raw_value(const std::string& path, const std::string& sql) {
     return out;
 }
 
-// What migrations 5 (lifecycle) and 4 (administration) add: dropped to make a store of an
-// older version.
-constexpr const char* kDropLifecycleSchema =
+// What migrations 6 (signing), 5 (lifecycle) and 4 (administration) add: dropped to make a
+// store of an older version.
+constexpr const char* kDropSigningSchema =
+    "ALTER TABLE domains DROP COLUMN sign; ALTER TABLE domains DROP COLUMN require_signature;"
+    "ALTER TABLE domains DROP COLUMN on_bad_signature;"
+    "ALTER TABLE domains DROP COLUMN keep_signature;"
+    "ALTER TABLE domains DROP COLUMN header_protection;"
+    "ALTER TABLE mail_log DROP COLUMN signature;";
+const std::string kDropLifecycleSchema =
+    std::string(kDropSigningSchema) +
     "DROP TABLE crl_fetches; DROP TABLE pending_changes;"
     "ALTER TABLE domains DROP COLUMN on_expired; ALTER TABLE domains DROP COLUMN revocation;"
     "ALTER TABLE domains DROP COLUMN accept_signed_updates;"
     "ALTER TABLE certificates DROP COLUMN retired; ALTER TABLE pgp_keys DROP COLUMN retired;"
     "ALTER TABLE crls DROP COLUMN source;";
 const std::string kDropAdminSchema =
-    std::string(kDropLifecycleSchema) +
+    kDropLifecycleSchema +
     "DROP TABLE audit_log; DROP TABLE admin_accounts; DROP TABLE api_tokens;"
     "DROP TABLE settings;";
 
@@ -171,7 +178,7 @@ TEST(SqliteStore, LifecycleMigrationGivesTheDefaults) {
         const auto store = open_or_fail(path, OpenMode::create);
         ASSERT_NE(store, nullptr);
     }
-    raw_exec(path, std::string(kDropLifecycleSchema) +
+    raw_exec(path, kDropLifecycleSchema +
                        "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
                        "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
                        "require_tls) VALUES ('partner.example', 0, 'mandatory', 'compat', "
@@ -181,7 +188,8 @@ TEST(SqliteStore, LifecycleMigrationGivesTheDefaults) {
                        std::string(64, 'a') + "', x'00', 1, 1);");
     const auto store = open_or_fail(path, OpenMode::existing);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
     const auto d = value_of(store->find_domain("partner.example"));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->encrypt_mode, EncryptMode::mandatory);
@@ -191,6 +199,96 @@ TEST(SqliteStore, LifecycleMigrationGivesTheDefaults) {
     EXPECT_FALSE(value_of(store->find_certificate(std::string(64, 'a')))->retired);
     EXPECT_TRUE(value_of(store->list_pending()).empty());
     EXPECT_TRUE(value_of(store->list_crl_fetches()).empty());
+}
+
+// Schema 6 (signatures, docs/signing.md) on a store made by schema 5: every existing domain keeps
+// today's behaviour (sign none, header protection off, no signature required, refuse, signature
+// removed) until the administrator opts in; a domain added afterwards gets the new defaults;
+// the mail log written before has no signature.
+TEST(SqliteStore, SigningMigrationKeepsExistingDomainsUnsigned) {
+    test::TempDir dir;
+    const auto path = dir.file("v5.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+    }
+    raw_exec(path, std::string(kDropSigningSchema) +
+                       "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
+                       "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
+                       "require_tls, tls, on_expired, revocation, accept_signed_updates) VALUES "
+                       "('partner.example', 0, 'mandatory', 'modern', 'pgp', 1, 'verify', "
+                       "'reject', 'hard', 1), ('ours.example', 1, 'none', 'compat', "
+                       "'smime,pgp', 0, 'none', 'defer', 'soft', 0);"
+                       "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
+                       "action, method, keys, algorithm, detail) VALUES (1, 'Q', 'm@x', 's@x', "
+                       "'outbound', 'encrypted', 'smime', '', '', 'old');");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    for (const char* name : {"partner.example", "ours.example"}) {
+        const auto d = value_of(store->find_domain(name));
+        ASSERT_TRUE(d) << name;
+        EXPECT_EQ(d->sign, SignMode::none) << name;
+        EXPECT_FALSE(d->header_protection) << name;
+        EXPECT_FALSE(d->require_signature) << name;
+        EXPECT_EQ(d->on_bad_signature, SignatureAction::refuse) << name;
+        EXPECT_FALSE(d->keep_signature) << name;
+    }
+    // The older settings are untouched.
+    const auto partner = *value_of(store->find_domain("partner.example"));
+    EXPECT_EQ(partner.encrypt_mode, EncryptMode::mandatory);
+    EXPECT_EQ(partner.smime_profile, SmimeProfile::modern);
+    EXPECT_EQ(partner.methods, std::vector<Method>{Method::pgp});
+    EXPECT_EQ(partner.tls, TlsLevel::verify);
+    EXPECT_EQ(partner.on_expired, ExpiredAction::reject);
+    EXPECT_EQ(partner.revocation, Revocation::hard);
+    EXPECT_TRUE(partner.accept_signed_updates);
+    const auto log = value_of(store->query_log(newest(10, "")));
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].detail, "old");
+    EXPECT_EQ(log[0].signature, "");
+
+    // A domain added after the migration gets the DomainRecord defaults.
+    DomainRecord fresh;
+    fresh.name = "new.example";
+    ASSERT_OK(store->put_domain(fresh));
+    const auto added = value_of(store->find_domain("new.example"));
+    ASSERT_TRUE(added);
+    EXPECT_EQ(added->sign, SignMode::sign_and_encrypt);
+    EXPECT_TRUE(added->header_protection);
+    EXPECT_EQ(raw_value(path,
+                        "SELECT sign || ',' || header_protection FROM domains WHERE "
+                        "name = 'new.example'"),
+              "sign-and-encrypt,1");
+    // Opting an existing partner in changes that one domain only.
+    auto opted = partner;
+    opted.sign = SignMode::sign_and_encrypt;
+    opted.header_protection = true;
+    ASSERT_OK(store->put_domain(opted));
+    EXPECT_EQ(value_of(store->find_domain("partner.example"))->sign, SignMode::sign_and_encrypt);
+    EXPECT_EQ(value_of(store->find_domain("ours.example"))->sign, SignMode::none);
+}
+
+// A sign or on_bad_signature value this binary does not know (a newer sealgate, a hand edit) is
+// an error naming the column, never a default: a default would sign less than asked.
+TEST(SqliteStore, UnknownSignModeIsAnError) {
+    test::TempDir dir;
+    const auto path = dir.file("sign.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    DomainRecord d;
+    d.name = "partner.example";
+    ASSERT_OK(store->put_domain(d));
+    raw_exec(path, "UPDATE domains SET sign = 'always'");
+    const auto found = store->find_domain("partner.example");
+    ASSERT_FALSE(found.has_value());
+    EXPECT_NE(found.error().reason.find("always"), std::string::npos) << found.error().reason;
+    EXPECT_NE(found.error().reason.find("sign"), std::string::npos) << found.error().reason;
+    raw_exec(path, "UPDATE domains SET sign = 'sign', on_bad_signature = 'ignore'");
+    const auto listed = store->list_domains();
+    ASSERT_FALSE(listed.has_value());
+    EXPECT_NE(listed.error().reason.find("on_bad_signature"), std::string::npos)
+        << listed.error().reason;
 }
 
 // Schema 4 (administration) on a store made by schema 3: the new tables start empty, the mail

@@ -342,6 +342,7 @@ LogRecord log_record(int n, std::string message_id) {
     r.tls_cipher = "TLS_AES_256_GCM_SHA384";
     r.tls_peer = kSha2;
     r.tls_verified = n % 2 == 0;
+    r.signature = "signed; signer=" + kSha1 + "; method=smime";
     return r;
 }
 
@@ -369,6 +370,7 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_EQ(last3[2].tls_peer, kSha2);
     EXPECT_TRUE(last3[2].tls_verified);
     EXPECT_FALSE(last3[1].tls_verified);
+    EXPECT_EQ(last3[2].signature, "signed; signer=" + kSha1 + "; method=smime");
 
     const auto odd = value_of(store().query_log(newest(2, "<odd@x>")));
     ASSERT_EQ(odd.size(), 2u);

@@ -56,6 +56,44 @@ TEST_P(StoreLifecycleConformance, DomainLifecycleSettingsRoundTrip) {
     EXPECT_TRUE(back->accept_signed_updates);
 }
 
+// Migration 6 (docs/signing.md): the signature settings are written as the record has them, so
+// a new record keeps the DomainRecord defaults (sign-and-encrypt, header protection on).
+TEST_P(StoreLifecycleConformance, DomainSignatureSettingsRoundTrip) {
+    DomainRecord d;
+    d.name = "partner.example";
+    ASSERT_OK(store().put_domain(d));
+    auto back = value_of(store().find_domain("partner.example"));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->sign, SignMode::sign_and_encrypt) << "the default of a new domain";
+    EXPECT_FALSE(back->require_signature);
+    EXPECT_EQ(back->on_bad_signature, SignatureAction::refuse);
+    EXPECT_FALSE(back->keep_signature);
+    EXPECT_TRUE(back->header_protection) << "the default of a new domain";
+
+    d.sign = SignMode::sign;
+    d.require_signature = true;
+    d.on_bad_signature = SignatureAction::mark;
+    d.keep_signature = true;
+    d.header_protection = false;
+    const auto before = gen();
+    ASSERT_OK(store().put_domain(d));
+    EXPECT_GT(gen(), before) << "domain settings are policy";
+    back = value_of(store().find_domain("partner.example"));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->sign, SignMode::sign);
+    EXPECT_TRUE(back->require_signature);
+    EXPECT_EQ(back->on_bad_signature, SignatureAction::mark);
+    EXPECT_TRUE(back->keep_signature);
+    EXPECT_FALSE(back->header_protection);
+
+    d.sign = SignMode::none;
+    ASSERT_OK(store().put_domain(d));
+    const auto all = value_of(store().list_domains());
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].sign, SignMode::none);
+    EXPECT_EQ(all[0].on_bad_signature, SignatureAction::mark);
+}
+
 TEST_P(StoreLifecycleConformance, CertificateRetiredIsSetOnlyOnPurpose) {
     ASSERT_OK(store().put_certificate(CertRecord{kSha, "der", true, 1, false}));
     EXPECT_FALSE(value_of(store().find_certificate(kSha))->retired);
