@@ -98,7 +98,10 @@ extern "C" int accept_stale_crl(int ok, X509_STORE_CTX* ctx) {
     return ok;
 }
 
-Usability check_path(const Certificate& cert, const TrustContext& trust, std::time_t now) {
+// What the certificate is judged for: the key it must have, its keyUsage, the path's purpose.
+enum class Use { encrypt, sign };
+
+Usability check_path(const Certificate& cert, const TrustContext& trust, std::time_t now, Use use) {
     const ossl::X509StorePtr store(X509_STORE_new());
     const ossl::X509StackPtr untrusted(sk_X509_new_null());
     const ossl::CrlStackPtr crls(sk_X509_CRL_new_null());
@@ -127,10 +130,14 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_time(param, now);
     // OpenSSL's S/MIME-encryption purpose demands keyEncipherment even of an ECDH key (RFC 8550
-    // §4.4.2 wants keyAgreement there); our own KU/EKU checks above already cover the leaf.
+    // §4.4.2 wants keyAgreement there); our own KU/EKU checks above already cover the leaf. Its
+    // S/MIME-signing purpose asks of the leaf what signing_usability does.
     const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
     const bool rsa = pub != nullptr && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
-    X509_VERIFY_PARAM_set_purpose(param, rsa ? X509_PURPOSE_SMIME_ENCRYPT : X509_PURPOSE_ANY);
+    const int purpose = use == Use::sign ? X509_PURPOSE_SMIME_SIGN
+                        : rsa            ? X509_PURPOSE_SMIME_ENCRYPT
+                                         : X509_PURPOSE_ANY;
+    X509_VERIFY_PARAM_set_purpose(param, purpose);
     // Check revocation of the end-entity certificate when its issuer's CRL was imported
     // (X509_V_FLAG_CRL_CHECK: leaf only; without a CRL it would fail "unable to get CRL").
     if (!issuer_crls.empty()) {
@@ -163,17 +170,46 @@ Usability check_path(const Certificate& cert, const TrustContext& trust, std::ti
     return out;
 }
 
-}  // namespace
+// Why a key cannot sign mail at all; empty when it can (RSA, RSA-PSS, EC, Ed25519 within
+// OpenSSL's limits).
+std::string signer_key_problem(const Certificate& cert) {
+    const KeyStrength strength = cert.key_strength();
+    if (!strength.unusable.empty())
+        return strength.unusable;
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    const int id = pub != nullptr ? EVP_PKEY_get_base_id(pub) : EVP_PKEY_NONE;
+    ossl::drain_errors();
+    if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_EC || id == EVP_PKEY_ED25519)
+        return {};
+    return "key type not supported for S/MIME signatures: " + cert.key_type();
+}
 
-Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust) {
+// RFC 8550 §4.4.2: when keyUsage is present it must allow the use. Encryption: keyEncipherment
+// (RSA key transport) or keyAgreement (ECDH); signing: digitalSignature or nonRepudiation.
+std::string key_usage_problem(const Certificate& cert, Use use) {
+    const uint32_t ku = X509_get_key_usage(cert.get());
+    if (use == Use::sign) {
+        return (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0
+                   ? "key usage does not allow signing"
+                   : "";
+    }
+    const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
+    const bool rsa = pub != nullptr && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
+    const uint32_t needed = rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT;
+    return (ku & needed) == 0 ? "key usage does not allow encryption" : "";
+}
+
+Usability usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust, Use use) {
     // A CTL block beats every other kind of trust.
     if (ctl == CtlStatus::blocked)
         return refuse("blocked on the certificate trust list");
 
-    // A key the library cannot encrypt to fails every message: refuse it once, here, so that a
+    // A key the library cannot use fails every message: refuse it once, here, so that a
     // mandatory domain gets a permanent answer at RCPT instead of a temporary error per message.
-    if (const auto problem = recipient_key_problem(cert); !problem.empty())
-        return refuse("key not usable: " + problem);
+    const std::string key_problem =
+        use == Use::sign ? signer_key_problem(cert) : recipient_key_problem(cert);
+    if (!key_problem.empty())
+        return refuse("key not usable: " + key_problem);
 
     const std::time_t now = trust.now != 0 ? trust.now : std::time(nullptr);
     if (now < cert.not_before())
@@ -181,16 +217,10 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
     if (now > cert.not_after())
         return refuse("expired on " + format_time(cert.not_after()), Problem::expired);
 
-    // RFC 8550 §4.4.2: when keyUsage is present, keyEncipherment (RSA key transport) or
-    // keyAgreement (ECDH) must be set for the key to be used for encryption.
     const uint32_t flags = X509_get_extension_flags(cert.get());
     if ((flags & EXFLAG_KUSAGE) != 0) {
-        const EVP_PKEY* pub = X509_get0_pubkey(cert.get());
-        const bool rsa = pub != nullptr && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA;
-        const uint32_t needed = rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT;
-        if ((X509_get_key_usage(cert.get()) & needed) == 0) {
-            return refuse("key usage does not allow encryption");
-        }
+        if (std::string problem = key_usage_problem(cert, use); !problem.empty())
+            return refuse(std::move(problem));
     }
     // RFC 8550 §4.4.4: when extendedKeyUsage is present it must include emailProtection or
     // anyExtendedKeyUsage.
@@ -208,7 +238,17 @@ Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const Tru
     }
     if (cert.self_signed())
         return refuse("self-signed and not on the certificate trust list");
-    return check_path(cert, trust, now);
+    return check_path(cert, trust, now, use);
+}
+
+}  // namespace
+
+Usability encryption_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust) {
+    return usability(cert, ctl, trust, Use::encrypt);
+}
+
+Usability signing_usability(const Certificate& cert, CtlStatus ctl, const TrustContext& trust) {
+    return usability(cert, ctl, trust, Use::sign);
 }
 
 }  // namespace sealgate::crypto

@@ -1,4 +1,4 @@
-// crypto/verify.hpp — is this certificate usable for encryption now?
+// crypto/verify.hpp — is this certificate usable for encryption (or for signing) now?
 //
 // Usable only if inside its validity period; key usage / extended key usage allow
 // email encryption (when present); not blocked on the CTL; either trusted on the CTL or chaining

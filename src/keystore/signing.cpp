@@ -27,6 +27,22 @@ Result<std::string> KeyStore::smime_sign(std::string_view cert_sha256,
     return crypto::cms_sign_detached(*cert, *key, data);
 }
 
+// A mail signature is made per message: with the key unsealed for decryption and cached (load()),
+// not unsealed again for every copy.
+Result<std::string> KeyStore::smime_sign_entity(std::string_view cert_sha256,
+                                                std::string_view entity,
+                                                const std::vector<crypto::Certificate>& chain,
+                                                crypto::CmsProfile profile) {
+    if (!loaded_generation_)
+        SEALGATE_TRY(load());
+    for (const HeldKey& held : smime_keys_) {
+        if (held.cert.sha256() == cert_sha256)
+            return crypto::cms_sign_entity(held.cert, held.key, chain, entity, profile);
+    }
+    return fail(
+        Error::not_found("no private key held for certificate " + std::string(cert_sha256)));
+}
+
 Result<std::string> KeyStore::pgp_sign(std::string_view fingerprint, std::string_view data) const {
     auto rec = store_.find_pgp_key(fingerprint);
     SEALGATE_TRY(rec);

@@ -9,7 +9,8 @@
 // Receiving, decided here (the RFC leaves the rendering of an outer-only field to the reader):
 // the protected set is authoritative. For each of the protected names, every outer field of that
 // name goes and the payload's fields of that name take its place; an outer field of a protected
-// name that the payload does not carry is dropped too, and reported. Only the protected names
+// name that the payload does not carry is dropped too, and reported (but for Date and
+// Message-ID, which MTAs add on the way: those stay, reported). Only the protected names
 // ever leave the payload: its Received, DKIM-Signature, Bcc, X-Sealgate-* or any other field
 // stays inside (and Entity::replace_content then takes only its Content-* fields).
 //
@@ -19,7 +20,8 @@
 //     purpose); values are compared unfolded with runs of white space as one space;
 //   - a protected field that is missing outside although it was not removed on purpose (hp=
 //     "clear", which obscures nothing, or an HP-Outer that says it was left outside);
-//   - an outer field of a protected name that the payload does not carry (dropped);
+//   - an outer field of a protected name that the payload does not carry (dropped, or kept when
+//     it is a Date or Message-ID);
 //   - a payload that carries a field more than once that RFC 5322 §3.6 allows once: the first
 //     one is restored (what Entity::get() and most readers show), the others are dropped.
 //
@@ -30,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -303,30 +306,38 @@ struct Restoration {
     std::vector<std::string> mismatches;
 };
 
+// Date and Message-ID may be added after the sender protected the message (RFC 6409 §8.2, §8.3:
+// by the submission server; Postfix's cleanup does it after a before-queue filter): when the
+// payload has none, the outer ones stay (and are reported). Every other outer-only field goes.
+bool added_in_transit(std::string_view canonical_name) {
+    return canonical_name == "Date" || canonical_name == "Message-ID";
+}
+
 Restoration restored_outer(const Entity& message, const Entity& payload, HpMode mode) {
     // The payload's protected fields by canonical name, in the payload's order, each name's
-    // later copies dropped where RFC 5322 allows one.
+    // later copies dropped where RFC 5322 allows one; what HP-Outer records, by name.
     std::vector<std::pair<std::string_view, std::vector<const Field*>>> inside;
+    std::map<std::string_view, std::set<std::string>> protected_values;  // every copy
+    std::map<std::string_view, std::set<std::string>> recorded;
     std::set<std::string_view> duplicated;
-    std::vector<HpOuterEntry> recorded;
     for (const auto& f : payload.fields()) {
         if (mode == HpMode::cipher && f.is(kHpOuter)) {
             if (auto e = hp_outer_entry(f))
-                recorded.push_back(std::move(*e));
+                recorded[e->name].insert(std::move(e->value));
             continue;
         }
         const auto n = canonical(f.name);
         if (!n)
             continue;
+        protected_values[*n].insert(normalised(f.value()));
         auto it = std::find_if(inside.begin(), inside.end(),
                                [&](const auto& group) { return group.first == *n; });
-        if (it == inside.end()) {
+        if (it == inside.end())
             inside.emplace_back(*n, std::vector<const Field*>{&f});
-        } else if (single_instance(*n)) {
+        else if (single_instance(*n))
             duplicated.insert(*n);
-        } else {
+        else
             it->second.push_back(&f);
-        }
     }
     const auto inside_of = [&](std::string_view n) -> const std::vector<const Field*>* {
         for (const auto& [name, fields] : inside)
@@ -336,34 +347,24 @@ Restoration restored_outer(const Entity& message, const Entity& payload, HpMode 
     };
 
     Restoration r;
+    std::map<std::string_view, std::size_t> outside;  // outer fields by name
+    for (const auto& f : message.fields())
+        if (const auto n = canonical(f.name))
+            ++outside[*n];
     for (const auto n : kProtected) {
-        std::vector<std::string> protected_values;
-        // Every occurrence counts for the comparison, also a dropped duplicate.
-        for (const auto& f : payload.fields())
-            if (f.is(n))
-                protected_values.push_back(normalised(f.value()));
-        bool listed = false;
-        std::vector<std::string> outer_values;
-        for (const auto& e : recorded)
-            listed = listed || e.name == n;
-        for (const auto& f : message.fields())
-            if (f.is(n))
-                outer_values.push_back(normalised(f.value()));
-        const auto contains = [](const std::vector<std::string>& vs, const std::string& v) {
-            return std::find(vs.begin(), vs.end(), v) != vs.end();
-        };
-        bool mismatch = duplicated.contains(n);
-        for (const auto& o : outer_values) {
-            const bool obscured = std::any_of(recorded.begin(), recorded.end(), [&](const auto& e) {
-                return e.name == n && e.value == o;
-            });
-            if (!contains(protected_values, o) && !obscured)
-                mismatch = true;
-        }
+        const auto& values = protected_values[n];
+        const auto& obscured = recorded[n];
         const bool carried = inside_of(n) != nullptr;
-        if (!outer_values.empty() && !carried)
-            mismatch = true;  // dropped: the protected set has no such field
-        if (outer_values.empty() && carried && (mode == HpMode::clear || listed))
+        bool mismatch = duplicated.contains(n);
+        for (const auto& f : message.fields()) {
+            if (mismatch || !f.is(n))
+                continue;
+            const std::string o = normalised(f.value());
+            mismatch = !values.contains(o) && !obscured.contains(o);
+        }
+        if (outside[n] > 0 && !carried)
+            mismatch = true;  // the protected set has no such field
+        if (outside[n] == 0 && carried && (mode == HpMode::clear || !obscured.empty()))
             mismatch = true;  // removed outside, but not by the sender's policy
         if (mismatch)
             r.mismatches.emplace_back(n);
@@ -380,31 +381,29 @@ Restoration restored_outer(const Entity& message, const Entity& payload, HpMode 
             r.outer.push_back(f);
             continue;
         }
+        const auto* fields = inside_of(*n);
+        if (fields == nullptr && added_in_transit(*n)) {
+            r.outer.push_back(f);
+            continue;
+        }
         if (placed.contains(*n))
             continue;
         placed.insert(*n);
-        if (const auto* fields = inside_of(*n)) {
+        if (fields != nullptr) {
             for (const auto* p : *fields)
                 r.outer.push_back(Field{p->name, with_crlf(p->raw)});
             after = r.outer.size();
         }
     }
-    std::size_t at = after.value_or(r.outer.size());
-    if (!after) {
-        const auto content = std::find_if(r.outer.begin(), r.outer.end(), [](const Field& f) {
-            return mime::is_content_field(f.name);
-        });
-        at = static_cast<std::size_t>(content - r.outer.begin());
-    }
-    for (const auto& [name, fields] : inside) {
-        if (placed.contains(name))
-            continue;
-        for (const auto* p : fields) {
-            r.outer.insert(r.outer.begin() + static_cast<std::ptrdiff_t>(at),
-                           Field{p->name, with_crlf(p->raw)});
-            ++at;
-        }
-    }
+    std::vector<Field> rest;
+    for (const auto& [name, fields] : inside)
+        if (!placed.contains(name))
+            for (const auto* p : fields)
+                rest.push_back(Field{p->name, with_crlf(p->raw)});
+    auto at = after ? r.outer.begin() + static_cast<std::ptrdiff_t>(*after)
+                    : std::find_if(r.outer.begin(), r.outer.end(),
+                                   [](const Field& f) { return mime::is_content_field(f.name); });
+    r.outer.insert(at, std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
     return r;
 }
 

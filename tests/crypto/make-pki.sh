@@ -9,6 +9,7 @@
 #   viainter.crt           good end entity issued by the intermediate
 #   badku.crt              KU digitalSignature only
 #   badeku.crt             EKU serverAuth only
+#   encku.crt              KU keyEncipherment only, EKU emailProtection (encrypts, cannot sign)
 #   revoked.crt            revoked in ca.crl (PEM) / ca.crl.der
 #   stranger.crt           issued by an untrusted CA
 #   ee-legacy.p12          ee key+cert+ca, legacy key PBE (gpgsm 2.2), password "test";
@@ -49,6 +50,11 @@ basicConstraints=critical,CA:FALSE
 keyUsage=critical,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=email:badeku@partner.example
+[encku_ext]
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,keyEncipherment
+extendedKeyUsage=emailProtection
+subjectAltName=email:encku@partner.example
 [ca]
 default_ca=ca_default
 [ca_default]
@@ -80,6 +86,7 @@ issue ec ec ca ec_ext '/O=Partner/CN=ec-cert@partner.example'
 issue viainter rsa:2048 inter ee_ext '/O=Partner/CN=via intermediate'
 issue badku rsa:2048 ca badku_ext '/O=Partner/CN=bad key usage'
 issue badeku rsa:2048 ca badeku_ext '/O=Partner/CN=bad extended key usage'
+issue encku rsa:2048 ca encku_ext '/O=Partner/CN=encryption only'
 issue revoked rsa:2048 ca ee_ext '/O=Partner/CN=revoked'
 issue stranger rsa:2048 other ee_ext '/O=Stranger/CN=stranger'
 q openssl ca -config pki.cnf -keyfile ca.key -cert ca.crt -revoke revoked.crt

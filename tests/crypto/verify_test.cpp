@@ -63,6 +63,40 @@ TEST(Verify, SelfSignedNeedsTheCtl) {
     EXPECT_FALSE(u.usable);
 }
 
+TEST(Verify, SigningUsabilityJudgesValidityFirstThenKeyUsage) {
+    // Bob's RFC 4134 certificate allows keyEncipherment only: it encrypts, it cannot sign.
+    const Certificate bob = rfc4134_bob();
+    TrustContext t;
+    t.now = bob.not_after() + 1;
+    Usability u = signing_usability(bob, CtlStatus::trusted, t);
+    EXPECT_FALSE(u.usable);
+    EXPECT_EQ(u.reason, "expired on 2039-12-31 23:59 UTC");
+    EXPECT_EQ(u.problem, Problem::expired);
+    t.now = bob.not_before() + 86400;
+    u = signing_usability(bob, CtlStatus::trusted, t);
+    EXPECT_FALSE(u.usable);
+    EXPECT_EQ(u.reason, "key usage does not allow signing");
+    EXPECT_EQ(u.problem, Problem::other);
+    EXPECT_TRUE(encryption_usability(bob, CtlStatus::trusted, t).usable);
+    EXPECT_EQ(signing_usability(bob, CtlStatus::blocked, t).reason,
+              "blocked on the certificate trust list");
+}
+
+TEST(Verify, OurDomainCertificatesCanSign) {
+    for (const KeyAlgorithm alg : {KeyAlgorithm::rsa2048, KeyAlgorithm::p256}) {
+        CertificateRequest req;
+        req.email = "domain-cert@our.example";
+        req.algorithm = alg;
+        const auto own = create_domain_certificate(req);
+        ASSERT_TRUE(own);
+        const Usability u = signing_usability(own->first, CtlStatus::trusted, TrustContext{});
+        EXPECT_TRUE(u.usable) << u.reason;
+        EXPECT_EQ(u.reason, "trusted on the CTL");
+        EXPECT_EQ(signing_usability(own->first, CtlStatus::none, TrustContext{}).reason,
+                  "self-signed and not on the certificate trust list");
+    }
+}
+
 class VerifyPki : public ::testing::Test {
   protected:
     // Once per test program: key generation dominates the run time.
@@ -152,6 +186,43 @@ TEST_F(VerifyPki, CurrentCrlChecksRevocation) {
     const Usability u = encryption_usability(pki_->cert("ee"), CtlStatus::none, trust(true));
     EXPECT_TRUE(u.usable) << u.reason;
     EXPECT_FALSE(u.revocation_unchecked);
+}
+
+TEST_F(VerifyPki, SigningUsabilityChainsAndChecksKeyUsageForSigning) {
+    for (const char* name : {"ee", "ec", "viainter"}) {
+        const Usability u = signing_usability(pki_->cert(name), CtlStatus::none, trust(true));
+        EXPECT_TRUE(u.usable) << name << ": " << u.reason;
+        EXPECT_EQ(u.reason, "chains to CN=Sealgate Test Root,O=Sealgate Test") << name;
+    }
+    // digitalSignature alone: signs, does not encrypt.
+    Usability u = signing_usability(pki_->cert("badku"), CtlStatus::none, trust(false));
+    EXPECT_TRUE(u.usable) << u.reason;
+    // keyEncipherment alone: encrypts, does not sign (also with a CTL entry).
+    for (const CtlStatus ctl : {CtlStatus::none, CtlStatus::trusted}) {
+        u = signing_usability(pki_->cert("encku"), ctl, trust(false));
+        EXPECT_FALSE(u.usable);
+        EXPECT_EQ(u.reason, "key usage does not allow signing");
+    }
+    EXPECT_TRUE(encryption_usability(pki_->cert("encku"), CtlStatus::none, trust(false)).usable);
+    u = signing_usability(pki_->cert("stranger"), CtlStatus::none, trust(true));
+    EXPECT_EQ(u.reason, "no path to a trusted root: unable to get local issuer certificate");
+    u = signing_usability(pki_->cert("revoked"), CtlStatus::none, trust(true));
+    EXPECT_FALSE(u.usable);
+    EXPECT_EQ(u.problem, Problem::revoked);
+}
+
+TEST_F(VerifyPki, SigningUsabilityOfKeyTypes) {
+    // Ed25519 and RSA-PSS keys sign; X25519 and DSA keys do not (no KU in these certificates).
+    const test::KeyTable keys;
+    for (const char* name : {"ed25519", "rsapss2048", "p384"}) {
+        const Usability u = signing_usability(keys.cert(name), CtlStatus::trusted, TrustContext{});
+        EXPECT_TRUE(u.usable) << name << ": " << u.reason;
+    }
+    Usability u = signing_usability(keys.cert("x25519"), CtlStatus::trusted, TrustContext{});
+    EXPECT_EQ(u.reason, "key not usable: key type not supported for S/MIME signatures: X25519");
+    u = signing_usability(keys.cert("dsa1024"), CtlStatus::trusted, TrustContext{});
+    EXPECT_FALSE(u.usable);
+    EXPECT_THAT(u.reason, StartsWith("key not usable: key type not supported for S/MIME"));
 }
 
 }  // namespace

@@ -483,5 +483,57 @@ TEST(HeaderProtection, HeaderOnlyMessagesWork) {
     EXPECT_EQ(m.get("To"), "t@b.example");
 }
 
+TEST(HeaderProtection, DateAndMessageIdAddedOnTheWayStayOtherOuterOnlyFieldsGo) {
+    // The sender protected a message without Date and Message-ID; its MTA added them after.
+    Entity m = parsed(
+        "Received: x\r\nMessage-ID: <mta-1@b.example>\r\nSubject: [...]\r\nFrom: b@b.example\r\n"
+        "Reply-To: eve@evil.example\r\nDate: Sun, 06 Dec 2026 11:59:00 +0000\r\n\r\nx");
+    Entity p = parsed(
+        "Content-Type: text/plain; hp=cipher\r\nSubject: s\r\nFrom: b@b.example\r\n"
+        "HP-Outer: Subject: [...]\r\nHP-Outer: From: b@b.example\r\n\r\nx");
+    auto r = restore_headers(m, p, false);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->mismatches, (std::vector<std::string>{"Reply-To", "Date", "Message-ID"}));
+    EXPECT_EQ(m.serialize(),
+              "Received: x\r\nMessage-ID: <mta-1@b.example>\r\nSubject: s\r\nFrom: b@b.example\r\n"
+              "Date: Sun, 06 Dec 2026 11:59:00 +0000\r\n\r\nx");
+}
+
+TEST(HeaderProtection, HpInACommentOrAQuotedValueIsNoHp) {
+    for (const std::string type : {"text/plain (hp=cipher)", "text/plain; name=\"a; hp=cipher\"",
+                                   "text/plain; xhp=cipher", "text/plain; name=\"x; hp=cipher"}) {
+        Entity m = parsed(kForeignOuter);
+        const std::string outer = m.serialize();
+        const std::string payload = "Content-Type: " + type + "\r\nSubject: forged\r\n\r\nx";
+        Entity p = parsed(payload);
+        auto r = restore_headers(m, p, true);
+        ASSERT_TRUE(r) << type;
+        EXPECT_FALSE(r->present) << type;
+        EXPECT_EQ(m.serialize(), outer) << type;
+        EXPECT_EQ(p.serialize(), payload) << type;
+    }
+}
+
+TEST(HeaderProtection, ThousandsOfFieldsAreHandledFieldByField) {
+    // Many outer Subjects and many HP-Outer entries: every outer Subject is one that HP-Outer
+    // records, the restored header has the payload's one Subject and every Received.
+    std::string outer;
+    std::string payload = "Content-Type: text/plain; hp=cipher\r\nSubject: real\r\n";
+    for (int i = 0; i < 4000; ++i) {
+        outer += "Received: hop " + std::to_string(i) + "\r\n";
+        outer += "Subject: [" + std::to_string(i) + "]\r\n";
+        payload += "HP-Outer: Subject: [" + std::to_string(i) + "]\r\n";
+    }
+    Entity m = parsed(outer + "\r\nx");
+    Entity p = parsed(payload + "\r\nx");
+    auto r = restore_headers(m, p, false);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->mismatches.empty());
+    EXPECT_EQ(count(m, "Subject"), 1U);
+    EXPECT_EQ(count(m, "Received"), 4000U);
+    EXPECT_EQ(m.fields()[1].raw, "Subject: real\r\n");
+    EXPECT_EQ(count(p, "HP-Outer"), 0U);
+}
+
 }  // namespace
 }  // namespace sealgate::pipeline
