@@ -90,10 +90,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
             sha, crypto::encryption_usability(stored.cert, snap->ctl_status(sha), snap->trust_));
         // Our own certificate (we hold its key) signs on our own authority: the partner judges
         // its trust. A CTL block still stops it.
-        const crypto::CtlStatus ctl = snap->ctl_status(sha);
-        const bool own = stored.has_private_key && ctl != crypto::CtlStatus::blocked;
+        const crypto::CtlStatus listed = snap->ctl_status(sha);
+        const bool own = stored.has_private_key && listed != crypto::CtlStatus::blocked;
         snap->smime_signing_verdicts_.emplace(
-            sha, crypto::signing_usability(stored.cert, own ? crypto::CtlStatus::trusted : ctl,
+            sha, crypto::signing_usability(stored.cert, own ? crypto::CtlStatus::trusted : listed,
                                            snap->trust_));
     }
     SEALGATE_TRY(snap->load_pgp_signing());
