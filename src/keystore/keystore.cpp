@@ -173,4 +173,18 @@ Result<std::optional<openpgp::Decrypted>> KeyStore::pgp_decrypt(std::string_view
     return pgp_->decrypt(message);
 }
 
+Result<std::optional<openpgp::Decrypted>> KeyStore::pgp_decrypt(
+    std::string_view message, std::span<const std::string> verify_keys) {
+    if (!loaded_generation_)
+        SEALGATE_TRY(load());
+    return pgp_->decrypt(message, verify_keys);
+}
+
+Result<std::string> KeyStore::pgp_sign_entity(std::string_view fingerprint,
+                                              std::string_view entity) {
+    if (!loaded_generation_)
+        SEALGATE_TRY(load());
+    return pgp_->sign_detached(fingerprint, entity);
+}
+
 }  // namespace sealgate::keystore

@@ -499,16 +499,36 @@ Result<Usability> encryption_usability(std::string_view public_key, std::time_t 
     return detail::usability_of(held->primary.get(), now);
 }
 
+Result<Usability> signing_usability(std::string_view public_key, std::time_t now) {
+    if (now == 0)
+        now = std::time(nullptr);
+    auto held = load(public_key, now, "key");
+    SEALGATE_CHECK(held);
+    return detail::signing_usability_of(held->primary.get(), now);
+}
+
 namespace detail {
 
-Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
+namespace {
+
+// The capability a (sub)key must have for the purpose judged.
+enum class Purpose { encrypt, sign };
+
+bool capable(const KeyPart& p, Purpose purpose) {
+    return purpose == Purpose::encrypt ? p.can_encrypt : p.can_sign;
+}
+
+// The one judgement behind encryption_usability() and signing_usability(): the primary key's
+// checks (v3, revoked, expired, not yet valid, invalid self-signature) are the same for both
+// purposes; then the newest valid (sub)key capable of the purpose.
+Result<Usability> judge_key(rnp_key_handle_st* key, std::time_t now, Purpose purpose) {
     if (now == 0)
         now = std::time(nullptr);
     auto primary = read_part(key);
     SEALGATE_CHECK(primary);
     Usability u;
     u.primary_strength = primary->strength;
-    // v3 keys (MD5 fingerprints, RFC 4880 §5.5.2) are obsolete and unsafe: never encrypt to one.
+    // v3 keys (MD5 fingerprints, RFC 4880 §5.5.2) are obsolete and unsafe: never use one.
     if (primary->fingerprint.size() != 40) {
         u.reason = "unsupported v3 key";
         u.problem = Usability::Problem::other;
@@ -536,24 +556,25 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
         u.problem = Usability::Problem::other;
         return u;
     }
-    // The newest valid encryption-capable key wins (what gpg and sq pick); an old-style
-    // primary with the encrypt flag counts too.
+    // The newest valid capable key wins (what gpg and sq pick); a primary with the flag counts
+    // too (an old-style encrypting primary, or the usual certify+sign primary).
     std::time_t best_created = -1;
-    if (primary->can_encrypt) {
+    if (capable(*primary, purpose)) {
         u.encryption_key = primary->fingerprint;
         u.encryption_strength = primary->strength;
         best_created = primary->created;
     }
     auto subs = subkeys(key);
     SEALGATE_CHECK(subs);
-    bool lapsed_expired = false;  // an encryption subkey that would serve but for its expiry
+    bool lapsed_expired = false;  // a capable subkey that would serve but for its expiry
     bool lapsed_revoked = false;
     for (const Key& sub : *subs) {
         auto part = read_part(sub.get());
         SEALGATE_CHECK(part);
+        const bool can = capable(*part, purpose);
         // librnp calls an expired or revoked subkey invalid; one whose binding was valid until
         // it ended (valid_till, 0 for a key never valid) has lapsed, not been forged.
-        if (part->can_encrypt && part->created <= now) {
+        if (can && part->created <= now) {
             std::uint64_t till = 0;
             const bool was_valid =
                 rnp_key_valid_till64(sub.get(), &till) == RNP_SUCCESS && till != 0;
@@ -561,8 +582,7 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
             lapsed_expired =
                 lapsed_expired || (!part->revoked && expired_at(*part, now) && was_valid);
         }
-        if (!part->can_encrypt || part->revoked || !part->valid || expired_at(*part, now) ||
-            part->created > now)
+        if (!can || part->revoked || !part->valid || expired_at(*part, now) || part->created > now)
             continue;
         if (part->created > best_created) {
             best_created = part->created;
@@ -571,7 +591,8 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
         }
     }
     if (u.encryption_key.empty()) {
-        u.reason = "no valid encryption subkey";
+        u.reason =
+            purpose == Purpose::encrypt ? "no valid encryption subkey" : "no valid signing subkey";
         u.problem = lapsed_expired   ? Usability::Problem::expired
                     : lapsed_revoked ? Usability::Problem::revoked
                                      : Usability::Problem::other;
@@ -579,6 +600,16 @@ Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
     }
     u.usable = true;
     return u;
+}
+
+}  // namespace
+
+Result<Usability> usability_of(rnp_key_handle_st* key, std::time_t now) {
+    return judge_key(key, now, Purpose::encrypt);
+}
+
+Result<Usability> signing_usability_of(rnp_key_handle_st* key, std::time_t now) {
+    return judge_key(key, now, Purpose::sign);
 }
 
 }  // namespace detail

@@ -45,7 +45,8 @@ std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s);
 // a plain number of seconds. Must fit into the 32-bit OpenPGP key expiration time.
 Result<std::uint32_t> parse_expiry(std::string_view s);
 
-// Whether a key may be encrypted to at `now` (0: the current time).
+// Whether a key may be encrypted to at `now` (0: the current time), or, from
+// signing_usability(), whether it may sign (the same fields, "signing" for "encryption").
 struct Usability {
     bool usable = false;
     // Empty when usable. Otherwise one of:
@@ -56,6 +57,7 @@ struct Usability {
     //   "invalid self-signature (<why>)"     librnp does not accept the key's self-signatures
     //   "no valid encryption subkey"         every encryption-capable (sub)key is revoked,
     //                                        expired, invalid, or none has the encrypt flag
+    //   "no valid signing subkey"            the same for the sign flag (signing_usability)
     std::string reason;
     // The kind of the refusal, for the policy's temporary or permanent answer: the primary key
     // revoked or expired, or no encryption subkey left because those that would serve expired

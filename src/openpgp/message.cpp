@@ -1,5 +1,8 @@
 #include "openpgp/message.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <limits>
 
 #include "openpgp/key.hpp"
@@ -184,8 +187,27 @@ Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::strin
 
 // ---- Decryptor -------------------------------------------------------------------------------
 
+// The ffi holds our secret keys between calls, and nothing else: the public keys a
+// decrypt(message, verify_keys) call imports are removed again when it returns. The secret
+// blobs stay (wiped on destruction) to rebuild the ffi when such a call merged something into
+// one of our own keys (its public key given as a verify key, with new signatures or subkeys).
 struct Decryptor::Impl {
     Ffi ffi;
+    std::vector<std::string> secrets;
+    std::vector<std::string> held;  // our primary fingerprints
+
+    Impl(Ffi f, std::vector<std::string> s, std::vector<std::string> h)
+        : ffi(std::move(f)), secrets(std::move(s)), held(std::move(h)) {}
+    ~Impl() {
+        for (std::string& secret : secrets)
+            rnp_buffer_clear(secret.data(), secret.size());
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    bool holds(const std::string& fingerprint) const {
+        return std::find(held.begin(), held.end(), fingerprint) != held.end();
+    }
 };
 
 Decryptor::Decryptor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -197,7 +219,11 @@ Result<Decryptor> Decryptor::create(std::span<const std::string> secret_keys) {
     auto ffi = load_keys(secret_keys, "secret key");
     SEALGATE_CHECK(ffi);
     SEALGATE_TRY(check_unprotected(ffi->get()));
-    return Decryptor(std::make_unique<Impl>(Impl{std::move(*ffi)}));
+    auto held = detail::primary_fingerprints(ffi->get());
+    SEALGATE_CHECK(held);
+    return Decryptor(std::make_unique<Impl>(
+        std::move(*ffi), std::vector<std::string>(secret_keys.begin(), secret_keys.end()),
+        std::move(*held)));
 }
 
 Status Decryptor::reload(std::span<const std::string> secret_keys) {
@@ -207,8 +233,11 @@ Status Decryptor::reload(std::span<const std::string> secret_keys) {
     return ok();
 }
 
-Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
-                                                    const DecryptOptions& options) const {
+namespace {
+
+Result<std::optional<Decrypted>> run_decrypt(rnp_ffi_st* ffi, std::string_view message,
+                                             const DecryptOptions& options,
+                                             const std::vector<std::string>* verify_with) {
     constexpr std::size_t kSlack = 64UL << 20;  // 64 MiB
     std::size_t cap = options.max_output;
     if (cap == 0) {
@@ -216,7 +245,6 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
                   ? std::numeric_limits<std::size_t>::max()
                   : message.size() * 4 + kSlack;
     }
-    rnp_ffi_st* ffi = impl_->ffi.get();
     auto in = detail::input_from(message);
     SEALGATE_CHECK(in);
     CappedSink sink;
@@ -229,7 +257,9 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
     rnp_op_verify_t raw_op = nullptr;
     SEALGATE_RNP("rnp_op_verify_create", rnp_op_verify_create(&raw_op, ffi, in->get(), out.get()));
     const detail::VerifyOp op(raw_op);
-    // Signatures inside are not our business (the recipient's mail client verifies them).
+    // librnp fails the whole operation on a bad signature unless told not to: the signatures
+    // are reported (verify_with) or left to the recipient's mail client, never a reason to
+    // lose the plaintext.
     SEALGATE_RNP("rnp_op_verify_set_flags",
                  rnp_op_verify_set_flags(op.get(), RNP_VERIFY_IGNORE_SIGS_ON_DECRYPT));
     const rnp_result_t rc = rnp_op_verify_execute(op.get());
@@ -296,7 +326,170 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
     d.key = std::move((*ours)->first);
     d.subkey = std::move((*ours)->second);
     d.algorithm = algorithm_name(cipher_s, mode_s);
+    if (verify_with != nullptr) {
+        const std::time_t now = std::time(nullptr);
+        auto facts = detail::signature_facts(ffi, op.get(), now);
+        SEALGATE_CHECK(facts);
+        for (const detail::SignatureFacts& f : *facts)
+            d.signatures.push_back(detail::judge_signature(f, *verify_with, now));
+    }
     return std::optional<Decrypted>(std::move(d));
+}
+
+// The public keys one decrypt(message, verify_keys) call judges signatures with, imported into
+// the Decryptor's ffi: their primary fingerprints, and whether the import changed one of our
+// own keys (`held`) — then the ffi must be rebuilt from our secret keys afterwards.
+struct VerifyKeys {
+    std::vector<std::string> given;
+    bool touched_ours = false;
+};
+
+Status import_verify_keys(rnp_ffi_st* ffi, const std::vector<std::string>& held,
+                          std::span<const std::string> keys, VerifyKeys& out) {
+    for (const std::string& blob : keys) {
+        if (blob.empty())
+            return fail(Error::temp("signer key: empty key"));
+        auto in = detail::input_from(blob);
+        SEALGATE_CHECK(in);
+        char* raw = nullptr;
+        const rnp_result_t rc = rnp_import_keys(ffi, in->get(), RNP_LOAD_SAVE_PUBLIC_KEYS, &raw);
+        const std::string json = detail::take_string(raw);
+        if (rc != RNP_SUCCESS) {
+            out.touched_ours = true;  // not known what a failed import left behind
+            return fail(detail::rnp_error("signer key", rc));
+        }
+        const auto doc = nlohmann::json::parse(json, nullptr, false);
+        if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array()) {
+            out.touched_ours = true;
+            return fail(Error::temp("signer key: librnp reported no import result"));
+        }
+        for (const auto& entry : doc["keys"]) {
+            const std::string fp =
+                entry.is_object() ? ascii_lower(entry.value("fingerprint", "")) : "";
+            const std::string status = entry.is_object() ? entry.value("public", "") : "";
+            auto key = detail::locate(ffi, "fingerprint", fp);
+            SEALGATE_CHECK(key);
+            if (fp.empty() || !*key) {
+                out.touched_ours = true;
+                return fail(Error::temp("signer key: imported key " + fp + " not found"));
+            }
+            bool is_primary = false;
+            SEALGATE_RNP("rnp_key_is_primary", rnp_key_is_primary((*key)->get(), &is_primary));
+            std::string primary = fp;
+            if (!is_primary) {
+                char* pfp = nullptr;
+                SEALGATE_RNP("rnp_key_get_primary_fprint",
+                             rnp_key_get_primary_fprint((*key)->get(), &pfp));
+                primary = ascii_lower(detail::take_string(pfp));
+            }
+            const bool ours = std::find(held.begin(), held.end(), primary) != held.end();
+            if (ours && status != "unchanged")
+                out.touched_ours = true;
+            if (!primary.empty() &&
+                std::find(out.given.begin(), out.given.end(), primary) == out.given.end())
+                out.given.push_back(std::move(primary));
+        }
+    }
+    return ok();
+}
+
+// Remove every primary key (with its subkeys) that is not one of ours.
+Status remove_foreign_keys(rnp_ffi_st* ffi, const std::vector<std::string>& held) {
+    auto fps = detail::primary_fingerprints(ffi);
+    SEALGATE_CHECK(fps);
+    for (const std::string& fp : *fps) {
+        if (std::find(held.begin(), held.end(), fp) != held.end())
+            continue;
+        auto key = detail::locate(ffi, "fingerprint", fp);
+        SEALGATE_CHECK(key);
+        if (*key)
+            SEALGATE_RNP(
+                "rnp_key_remove",
+                rnp_key_remove((*key)->get(), RNP_KEY_REMOVE_PUBLIC | RNP_KEY_REMOVE_SUBKEYS));
+    }
+    auto left = detail::primary_fingerprints(ffi);
+    SEALGATE_CHECK(left);
+    if (left->size() != held.size())
+        return fail(Error::temp("decrypt: signer keys could not be removed"));
+    return ok();
+}
+
+}  // namespace
+
+Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
+                                                    const DecryptOptions& options) const {
+    if (!impl_->ffi)
+        return fail(Error::temp("decrypt: the OpenPGP key context was lost; reload it"));
+    return run_decrypt(impl_->ffi.get(), message, options, nullptr);
+}
+
+Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
+                                                    std::span<const std::string> verify_keys,
+                                                    const DecryptOptions& options) const {
+    Impl& impl = *impl_;
+    if (!impl.ffi)
+        return fail(Error::temp("decrypt: the OpenPGP key context was lost; reload it"));
+    VerifyKeys keys;
+    const Status imported = import_verify_keys(impl.ffi.get(), impl.held, verify_keys, keys);
+    Result<std::optional<Decrypted>> result =
+        imported ? run_decrypt(impl.ffi.get(), message, options, &keys.given)
+                 : Result<std::optional<Decrypted>>(fail(imported.error()));
+    // The keys of this call must not judge the next one (the Decryptor is reused): remove them,
+    // or when one of our own keys took something from them, rebuild the ffi from our secrets.
+    if (!keys.touched_ours && remove_foreign_keys(impl.ffi.get(), impl.held))
+        return result;
+    auto fresh = load_keys(impl.secrets, "secret key");
+    if (!fresh) {
+        impl.ffi.reset();  // fail closed: every later call fails until reload()
+        return fail(Error::temp("decrypt: cannot restore the OpenPGP key context: " +
+                                fresh.error().reason));
+    }
+    impl.ffi = std::move(*fresh);
+    return result;
+}
+
+Result<std::string> Decryptor::sign_detached(std::string_view fingerprint,
+                                             std::string_view data) const {
+    rnp_ffi_st* ffi = impl_->ffi.get();
+    if (ffi == nullptr)
+        return fail(Error::temp("sign: the OpenPGP key context was lost; reload it"));
+    const std::string fp = ascii_lower(fingerprint);
+    if (!impl_->holds(fp))
+        return fail(Error::not_found("no secret key loaded for OpenPGP key " + fp));
+    auto primary = detail::locate(ffi, "fingerprint", fp);
+    SEALGATE_CHECK(primary);
+    if (!*primary)
+        return fail(Error::not_found("no secret key loaded for OpenPGP key " + fp));
+    // Never sign with a key that could not sign now (revoked, expired since it was chosen):
+    // the same judgement as signing_usability(), on the loaded key.
+    auto usability = detail::signing_usability_of((*primary)->get(), 0);
+    SEALGATE_CHECK(usability);
+    if (!usability->usable)
+        return fail(Error::unusable("OpenPGP key " + fp + " cannot sign: " + usability->reason));
+    auto signer = detail::locate(ffi, "fingerprint", usability->encryption_key);
+    SEALGATE_CHECK(signer);
+    bool secret = false;
+    if (*signer)
+        SEALGATE_RNP("rnp_key_have_secret", rnp_key_have_secret((*signer)->get(), &secret));
+    if (!secret)
+        return fail(Error::not_found("no secret part loaded for the signing key " +
+                                     usability->encryption_key + " of OpenPGP key " + fp));
+    auto in = detail::input_from(data);
+    SEALGATE_CHECK(in);
+    auto out = detail::memory_output();
+    SEALGATE_CHECK(out);
+    rnp_op_sign_t raw_op = nullptr;
+    SEALGATE_RNP("rnp_op_sign_detached_create",
+                 rnp_op_sign_detached_create(&raw_op, ffi, in->get(), out->get()));
+    const detail::SignOp op(raw_op);
+    // A binary document signature (type 0x00) over the bytes as given, SHA-256, armored:
+    // RFC 3156 §5 signs the CRLF-canonical entity, which the caller hands in.
+    SEALGATE_RNP("sign: armor", rnp_op_sign_set_armor(op.get(), true));
+    SEALGATE_RNP("sign: hash", rnp_op_sign_set_hash(op.get(), RNP_ALGNAME_SHA256));
+    SEALGATE_RNP("sign: signer", rnp_op_sign_add_signature(op.get(), (*signer)->get(), nullptr));
+    SEALGATE_RNP("sign", rnp_op_sign_execute(op.get()));
+    SEALGATE_RNP("sign: output", rnp_output_finish(out->get()));
+    return detail::output_bytes(out->get());
 }
 
 }  // namespace sealgate::openpgp

@@ -22,12 +22,15 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/text.hpp"
 #include "openpgp/key.hpp"
+#include "openpgp/message.hpp"
 
 namespace sealgate::openpgp::detail {
 
@@ -58,6 +61,9 @@ struct EncryptDeleter {
 struct VerifyDeleter {
     void operator()(rnp_op_verify_st* p) const { rnp_op_verify_destroy(p); }
 };
+struct SignDeleter {
+    void operator()(rnp_op_sign_st* p) const { rnp_op_sign_destroy(p); }
+};
 struct IteratorDeleter {
     void operator()(rnp_identifier_iterator_st* p) const { rnp_identifier_iterator_destroy(p); }
 };
@@ -71,6 +77,7 @@ using Signature = std::unique_ptr<rnp_signature_handle_st, SignatureDeleter>;
 using Generate = std::unique_ptr<rnp_op_generate_st, GenerateDeleter>;
 using EncryptOp = std::unique_ptr<rnp_op_encrypt_st, EncryptDeleter>;
 using VerifyOp = std::unique_ptr<rnp_op_verify_st, VerifyDeleter>;
+using SignOp = std::unique_ptr<rnp_op_sign_st, SignDeleter>;
 using Iterator = std::unique_ptr<rnp_identifier_iterator_st, IteratorDeleter>;
 
 // "what: librnp's text for rc" as a temporary local failure (451 4.3.0).
@@ -107,8 +114,35 @@ Result<std::string> export_key(rnp_key_handle_st* key, bool secret, bool armored
 // Lower-case fingerprints of all primary keys in the ffi, in keyring order.
 Result<std::vector<std::string>> primary_fingerprints(rnp_ffi_st* ffi);
 
-// encryption_usability() on a primary key already loaded in an ffi (implemented in key.cpp).
+// encryption_usability() and signing_usability() on a primary key already loaded in an ffi
+// (implemented in key.cpp).
 Result<Usability> usability_of(rnp_key_handle_st* primary, std::time_t now);
+Result<Usability> signing_usability_of(rnp_key_handle_st* primary, std::time_t now);
+
+// What one signature of an executed verify operation says before anyone judged it
+// (signature.cpp): the facts verify_detached() and the mail signature checks both decide on.
+struct SignatureFacts {
+    rnp_result_t status = RNP_SUCCESS;  // librnp's verdict on the signature itself
+    std::string keyid;                  // the issuer key id (16 lower-case hex), when it says
+    bool key_found = false;             // the signing key is in the ffi
+    std::string signing_key;            // its fingerprint (the primary or a subkey)
+    std::string owner;                  // the primary fingerprint of the signing key
+    bool by_primary = false;
+    // At `now`: "" or "is revoked", "has expired", "is not valid yet" — for the primary key and
+    // for the signing subkey (empty when by_primary) — and librnp's validity of both.
+    std::string primary_problem;
+    std::string subkey_problem;
+    bool key_valid = false;
+    std::time_t created = 0;
+    std::time_t expires = 0;  // absolute; 0: the signature does not expire
+};
+Result<std::vector<SignatureFacts>> signature_facts(rnp_ffi_st* ffi, rnp_op_verify_st* op,
+                                                    std::time_t now);
+
+// The mail verdict on those facts: valid when made by one of `given` (primary fingerprints,
+// lower-case), intact, by a key valid at `now`, not from the future, not expired.
+SignatureInfo judge_signature(const SignatureFacts& facts, std::span<const std::string> given,
+                              std::time_t now);
 
 }  // namespace sealgate::openpgp::detail
 
