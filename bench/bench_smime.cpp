@@ -2,6 +2,9 @@
 // 10 KB and 1 MB entities, RSA-2048 / RSA-3072 / P-256, both profiles; the same operation done
 // with OpenSSL's CMS API directly (the reference DESIGN.md §7 compares with); and the whole
 // pipeline (pipeline::Pipeline::process) on an SQLite store for 10 KB, encrypt and decrypt.
+// Signatures (docs/signing.md): at 10 KB, sign (crypto::cms_sign_entity), sign then encrypt the
+// multipart/signed, and decrypt then check the signature, to set against BM_cms_encrypt and
+// BM_cms_parse_decrypt with the same arguments.
 //
 // Keys are made once per process (crypto::create_domain_certificate). Figures are per call on
 // one thread; items_per_second is messages per second.
@@ -19,6 +22,7 @@
 #include <utility>
 
 #include "bench_util.hpp"
+#include "crypto/cms_sign.hpp"
 #include "crypto/keygen.hpp"
 #include "crypto/smime.hpp"
 #include "keystore/keystore.hpp"
@@ -99,6 +103,118 @@ void BM_cms_parse_decrypt(benchmark::State& state) {
         auto plain = must(env.decrypt(kp.key, kp.cert), "decrypt");
         if (plain != entity) {
             state.SkipWithError("decrypted entity differs");
+            break;
+        }
+    }
+    label(state);
+    count(state, entity.size());
+}
+
+// --- Signatures: the signer is the same key pair as the recipient (one private operation to
+// --- sign, one public to encrypt, as with two parties of the same algorithm).
+
+// The multipart/signed entity of docs/signing.md around `entity` and its DER signature: what
+// sign-and-encrypt encrypts. Base64 in lines of 76 (RFC 2045 §6.8).
+std::string multipart_signed(const std::string& entity, const std::string& signature) {
+    std::string b64(4 * ((signature.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(signature.data()),
+                                  static_cast<int>(signature.size()));
+    b64.resize(static_cast<std::size_t>(n));
+    std::string out =
+        "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n"
+        " micalg=sha-256; boundary=\"=_s1\"\r\n\r\n--=_s1\r\n";
+    out.reserve(entity.size() + b64.size() * 79 / 76 + 512);
+    out += entity;
+    out +=
+        "\r\n--=_s1\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n";
+    for (std::size_t i = 0; i < b64.size(); i += 76) {
+        out.append(b64, i, 76);
+        out += "\r\n";
+    }
+    out += "--=_s1--\r\n";
+    return out;
+}
+
+void BM_cms_sign(benchmark::State& state) {
+    const KeyPair& kp = key_pair(state.range(0));
+    const std::string entity =
+        sealgate::bench::sample_entity(static_cast<std::size_t>(state.range(2)));
+    for (auto _ : state) {
+        auto sig = crypto::cms_sign_entity(kp.cert, kp.key, {}, entity, profile_of(state));
+        if (!sig) {
+            state.SkipWithError(sig.error().reason.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(sig->data());
+    }
+    label(state);
+    count(state, entity.size());
+}
+
+// Per message with sign-and-encrypt: sign, wrap, encrypt the multipart/signed.
+void BM_cms_sign_encrypt(benchmark::State& state) {
+    const KeyPair& kp = key_pair(state.range(0));
+    const std::vector<crypto::Certificate> recipients{kp.cert};
+    const std::string entity =
+        sealgate::bench::sample_entity(static_cast<std::size_t>(state.range(2)));
+    for (auto _ : state) {
+        auto sig = crypto::cms_sign_entity(kp.cert, kp.key, {}, entity, profile_of(state));
+        if (!sig) {
+            state.SkipWithError(sig.error().reason.c_str());
+            break;
+        }
+        auto enc =
+            crypto::cms_encrypt(multipart_signed(entity, *sig), recipients, profile_of(state));
+        if (!enc) {
+            state.SkipWithError(enc.error().reason.c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(enc->ber.data());
+    }
+    label(state);
+    count(state, entity.size());
+}
+
+// The check alone (cms_check_signature: parse the SignedData, verify one SignerInfo).
+void BM_cms_check(benchmark::State& state) {
+    const KeyPair& kp = key_pair(state.range(0));
+    const std::string entity =
+        sealgate::bench::sample_entity(static_cast<std::size_t>(state.range(2)));
+    const std::string sig =
+        must(crypto::cms_sign_entity(kp.cert, kp.key, {}, entity, profile_of(state)), "sign");
+    const std::vector<crypto::Certificate> candidates{kp.cert};
+    for (auto _ : state) {
+        auto check = must(crypto::cms_check_signature(sig, entity, candidates), "check");
+        if (!check.intact) {
+            state.SkipWithError(check.reason.c_str());
+            break;
+        }
+    }
+    label(state);
+    count(state, entity.size());
+}
+
+// The receiving side: parse, decrypt, check the signature over part 1 (the parts' offsets are
+// known here; the pipeline's MIME parse is not part of this figure).
+void BM_cms_decrypt_check(benchmark::State& state) {
+    const KeyPair& kp = key_pair(state.range(0));
+    const std::string entity =
+        sealgate::bench::sample_entity(static_cast<std::size_t>(state.range(2)));
+    const std::string sig =
+        must(crypto::cms_sign_entity(kp.cert, kp.key, {}, entity, profile_of(state)), "sign");
+    const std::string wrapped = multipart_signed(entity, sig);
+    const auto enc = must(crypto::cms_encrypt(wrapped, {kp.cert}, profile_of(state)), "encrypt");
+    const std::vector<crypto::Certificate> candidates{kp.cert};
+    for (auto _ : state) {
+        auto env = must(crypto::Envelope::parse(enc.ber), "parse");
+        auto plain = must(env.decrypt(kp.key, kp.cert), "decrypt");
+        const std::string_view part1 =
+            std::string_view(plain).substr(plain.find("--=_s1\r\n") + 8, entity.size());
+        auto check = must(crypto::cms_check_signature(sig, part1, candidates), "check");
+        if (!check.intact) {
+            state.SkipWithError(check.reason.c_str());
             break;
         }
     }
@@ -311,6 +427,14 @@ void crypto_args(benchmark::internal::Benchmark* b) {
                 b->Args({alg, profile, size});
 }
 
+// The signature cases: every algorithm and profile, 10 KB.
+void sign_args(benchmark::internal::Benchmark* b) {
+    b->ArgNames({"alg", "modern", "bytes"});
+    for (std::int64_t alg = 0; alg < 3; ++alg)
+        for (std::int64_t profile = 0; profile < 2; ++profile)
+            b->Args({alg, profile, 10 * KB});
+}
+
 void raw_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"alg", "modern", "bytes"});
     for (const std::int64_t size : {10 * KB, MB})
@@ -323,6 +447,10 @@ void raw_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_cms_encrypt)->Apply(crypto_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cms_parse_decrypt)->Apply(crypto_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cms_sign)->Apply(sign_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cms_sign_encrypt)->Apply(sign_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cms_check)->Apply(sign_args)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cms_decrypt_check)->Apply(sign_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_raw_openssl_encrypt)->Apply(raw_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_raw_openssl_decrypt)->Apply(raw_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_pipeline_encrypt)->Arg(10 * KB)->Unit(benchmark::kMicrosecond);

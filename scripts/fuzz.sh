@@ -11,7 +11,7 @@
 #   -m          afterwards, merge what each run found into its saved corpus
 #               (tests/data/...; -merge=1 keeps only inputs that add coverage)
 #   -o TABLE    also write the table to this file (default build-fuzz/fuzz/results.md)
-#   TARGET      session reply mime cms openpgp config address (default: all that are built)
+#   TARGET      session reply mime cms openpgp config address hp (default: all that are built)
 #
 # Runs are `nice -n 19`, one process (no -jobs/-workers): the machine is shared. The working
 # corpus and any crash, leak or timeout input go to build-fuzz/fuzz/TARGET/; a crash is
@@ -44,13 +44,15 @@ declare -A BIN=(
     [mime]=tests/mime/mime_fuzz_entity           [cms]=tests/crypto/crypto_fuzz_cms
     [openpgp]=tests/openpgp/openpgp_fuzz_message [config]=tests/app/app_fuzz_config
     [address]=tests/address/address_fuzz_address
+    [hp]=tests/pipeline/pipeline_fuzz_header_protection
 )
 declare -A CORPUS=(
     [session]=smtp/session_corpus   [reply]=smtp/reply_corpus  [mime]=mime/corpus
     [cms]=crypto/cms_corpus         [openpgp]=openpgp/message_corpus
     [config]=app/config_corpus      [address]=address/address_corpus
+    [hp]=pipeline/hp_corpus
 )
-ORDER=(session reply mime cms openpgp config address)
+ORDER=(session reply mime cms openpgp config address hp)
 
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/work} CCACHE_NOHASHDIR=1
 [ -f "$BUILD/CMakeCache.txt" ] ||

@@ -1,6 +1,8 @@
 // page-domains.js — #/domains (the list and "Add domain") and #/domains/<name> (the domain's
-// settings: the S/MIME encryption certificate, mode, methods, profile, TLS, and the lifecycle
-// settings: on-expired, revocation, accept-signed-updates; docs/lifecycle.md).
+// settings: the S/MIME encryption certificate, mode, methods, profile, TLS, the lifecycle
+// settings: on-expired, revocation, accept-signed-updates (docs/lifecycle.md), and signatures
+// and header protection: sign, require-signature, on-bad-signature, keep-signature,
+// header-protection (docs/signing.md)).
 
 import {get, post, patch, del, segment} from "./api.js";
 import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";
@@ -22,6 +24,16 @@ const ON_EXPIRED = [
 const REVOCATION = [
     ["soft", "soft — use a CA certificate whose revocation state is unknown"],
     ["hard", "hard — defer mandatory mail (451) until a current CRL vouches for it"],
+];
+
+const SIGN = [
+    ["none", "none — never sign mail to this domain"],
+    ["sign-and-encrypt", "sign-and-encrypt — sign what is encrypted, inside the encryption"],
+    ["sign", "sign — sign every message (signed only when it is not encrypted)"],
+];
+const ON_BAD_SIGNATURE = [
+    ["refuse", "refuse — 550 5.7.1, the mail bounces"],
+    ["mark", "mark — deliver with the Subject marked [NOT VERIFIED]"],
 ];
 
 function domainLink(d) {
@@ -66,6 +78,7 @@ export async function renderList(view) {
                 {title: "Methods", cell: (d) => (d.methods || []).join(", ") || "—"},
                 {title: "S/MIME certificates", cell: (d) => String((d.smime_certs || []).length)},
                 {title: "OpenPGP keys", cell: (d) => String((d.pgp_keys || []).length)},
+                {title: "Signing", cell: (d) => (d.local ? "—" : d.sign)},
                 {title: "Require TLS", cell: (d) => (d.require_tls ? "yes" : "no")},
             ], domains, {empty: "No domain yet: add the partner's domain below.", dataTest: "domains",
                          rowTest: (d) => "domain-" + d.name}),
@@ -167,6 +180,14 @@ function changes(form, domain) {
     if (revocation !== domain.revocation) body.revocation = revocation;
     const updates = form.querySelector("[name=accept_signed_updates]").checked;
     if (updates !== Boolean(domain.accept_signed_updates)) body.accept_signed_updates = updates;
+    const sign = form.querySelector("[name=sign]").value;
+    if (sign !== domain.sign) body.sign = sign;
+    const onBad = form.querySelector("[name=on_bad_signature]").value;
+    if (onBad !== domain.on_bad_signature) body.on_bad_signature = onBad;
+    for (const name of ["require_signature", "keep_signature", "header_protection"]) {
+        const on = form.querySelector(`[name=${name}]`).checked;
+        if (on !== Boolean(domain[name])) body[name] = on;
+    }
     const tls = form.querySelector("[name=require_tls]").checked;
     if (tls !== Boolean(domain.require_tls)) body.require_tls = tls;
     const checked = (name) => [...form.querySelectorAll(`[name=${name}]`)].filter((b) => b.checked).map((b) => b.value);
@@ -179,6 +200,31 @@ function changes(form, domain) {
     const before = [...(domain.smime_certs || [])].sort().join();
     if ([...certs].sort().join() !== before) body.smime_certs = certs;
     return body;
+}
+
+// Signatures and header protection (docs/signing.md): outbound to the domain, inbound from it.
+function signatureFieldset(domain, disabled) {
+    const sign = select(SIGN, domain.sign, {name: "sign", id: "sign", disabled, dataTest: "sign"});
+    const onBad = select(ON_BAD_SIGNATURE, domain.on_bad_signature,
+                         {name: "on_bad_signature", id: "on-bad-signature", disabled,
+                          dataTest: "on-bad-signature"});
+    return h("fieldset", {class: "signatures", dataTest: "signature-settings"},
+             h("legend", null, "Signatures and header protection"),
+             field("Sign mail to this domain", sign,
+                   "With our certificate or key for the sender's domain; without one the mail " +
+                   "leaves unsigned and the mail log says why."),
+             checkbox("Protect the Subject and addresses when encrypting (RFC 9788 header " +
+                      "protection; the Subject outside reads [...])",
+                      {name: "header_protection", checked: Boolean(domain.header_protection),
+                       disabled, dataTest: "header-protection"}),
+             checkbox("Require a valid signature of this domain on mail from it",
+                      {name: "require_signature", checked: Boolean(domain.require_signature),
+                       disabled, dataTest: "require-signature"}),
+             field("When a required signature is missing or bad", onBad),
+             checkbox("Deliver the signature to the user (otherwise it is removed; the result is " +
+                      "in X-Sealgate-Signature either way)",
+                      {name: "keep_signature", checked: Boolean(domain.keep_signature), disabled,
+                       dataTest: "keep-signature"}));
 }
 
 function settingsForm(domain, certificates) {
@@ -206,7 +252,8 @@ function settingsForm(domain, certificates) {
                       checkbox("Apply the partner's signed update bundles at once (otherwise " +
                                "they wait for approval)",
                                {name: "accept_signed_updates", checked: Boolean(domain.accept_signed_updates),
-                                disabled, dataTest: "accept-signed-updates"}));
+                                disabled, dataTest: "accept-signed-updates"}),
+                      signatureFieldset(domain, disabled));
     const ours = h("p", {class: "note", hidden: !domain.local},
                    "Mail to one of our own domains is decrypted with our own certificates and keys: " +
                    "there is no partner certificate to choose.");

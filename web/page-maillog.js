@@ -1,5 +1,5 @@
 // page-maillog.js — #/maillog?filters (search, paged with the cursor) and #/maillog/<id>
-// (one copy: what was done, with which keys, how it went to the next hop).
+// (one copy: what was done, with which keys, its signature, how it went to the next hop).
 
 import {get, query, segment} from "./api.js";
 import {h, replace, table, field, select, facts, when, grouped} from "./dom.js";
@@ -9,6 +9,16 @@ const ACTIONS = ["encrypted-smime", "encrypted-pgp", "decrypted-smime", "decrypt
                  "deferred"];
 // What the hash keeps besides the cursor: the filters and the page size ("limit", 50 unless given).
 const FILTERS = ["sender", "recipient", "message_id", "action", "since", "limit"];
+
+// The signature of a copy (docs/signing.md): its first word as a badge ("valid", "signed",
+// "invalid", "not signed", "none"), the whole text as its title; nothing where signing had no say.
+function signatureBadge(signature) {
+    if (!signature) return "—";
+    const word = signature.split(";")[0].trim();
+    const cls = word === "valid" || word === "signed" ? "good"
+        : word === "invalid" ? "bad" : word === "not signed" ? "warn" : "";
+    return h("span", {class: "badge " + cls, title: signature, dataTest: "signature"}, word);
+}
 
 function actionBadge(action) {
     const cls = action === "refused" ? "bad" : action === "deferred" ? "warn"
@@ -83,6 +93,7 @@ export async function renderList(view, {params}) {
                 {title: "Sender", cell: (e) => e.sender || "<>"},
                 {title: "Recipients", cell: (e) => (e.recipients || []).join(", ")},
                 {title: "Message-ID", class: "breakable", cell: (e) => h("span", {class: "mono small"}, e.message_id)},
+                {title: "Signature", cell: (e) => signatureBadge(e.signature)},
                 {title: "Detail", cell: (e) => e.detail},
             ], page.entries || [], {empty: "No mail log entry matches.", dataTest: "maillog",
                                     rowTest: (e) => "log-" + e.id}),
@@ -121,6 +132,7 @@ export async function renderDetail(view, {id}) {
                 ["Method", e.method || "—"],
                 ["Keys", keyLinks(e)],
                 ["Algorithm", e.algorithm || "—"],
+                ["Signature", e.signature || "—", "entry-signature"],
                 ["TLS to the next hop", tlsText(e.tls)],
                 e.tls && e.tls.peer ? ["Next hop certificate", h("span", {class: "thumb"}, grouped(e.tls.peer))] : null,
                 ["Detail", e.detail || "—", "entry-detail"],

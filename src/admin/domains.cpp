@@ -49,6 +49,14 @@ constexpr Setting kSettings[] = {
     {"revocation", [](const DomainRecord& d) { return std::string(to_string(d.revocation)); }},
     {"accept_signed_updates",
      [](const DomainRecord& d) { return detail::yes_no(d.accept_signed_updates); }},
+    {"sign", [](const DomainRecord& d) { return std::string(to_string(d.sign)); }},
+    {"require_signature",
+     [](const DomainRecord& d) { return detail::yes_no(d.require_signature); }},
+    {"on_bad_signature",
+     [](const DomainRecord& d) { return std::string(to_string(d.on_bad_signature)); }},
+    {"keep_signature", [](const DomainRecord& d) { return detail::yes_no(d.keep_signature); }},
+    {"header_protection",
+     [](const DomainRecord& d) { return std::string(d.header_protection ? "on" : "off"); }},
 };
 
 // "local: no; encrypt_mode: none; ...": a whole record, for its addition and removal.
@@ -161,6 +169,16 @@ Result<Changed<DomainRecord>> Service::change_domain(std::string_view text,
         rec->revocation = *change.revocation;
     if (change.accept_signed_updates)
         rec->accept_signed_updates = *change.accept_signed_updates;
+    if (change.sign)
+        rec->sign = *change.sign;
+    if (change.require_signature)
+        rec->require_signature = *change.require_signature;
+    if (change.on_bad_signature)
+        rec->on_bad_signature = *change.on_bad_signature;
+    if (change.keep_signature)
+        rec->keep_signature = *change.keep_signature;
+    if (change.header_protection)
+        rec->header_protection = *change.header_protection;
 
     Changed<DomainRecord> out;
     if (change.smime_certs) {
@@ -186,6 +204,17 @@ Result<Changed<DomainRecord>> Service::change_domain(std::string_view text,
         }
         SEALGATE_TRY(detail::judge(verdict, force, out.warnings, out.overridden));
         rec->smime_certs = std::move(certs);
+    }
+    if (change.require_signature && *change.require_signature && !before.require_signature) {
+        // Not refused (the certificate or key may be bound next), but said: until one is bound,
+        // no signature from the domain can be valid.
+        auto snap = snapshot();
+        SEALGATE_TRY(snap);
+        if (rec->smime_certs.empty() && (*snap)->pgp_keys_for(rec->name).empty())
+            out.warnings.push_back(
+                "no certificate or OpenPGP key is bound to " + rec->name +
+                ": until one is, no signature from it is valid and all its mail is " +
+                (rec->on_bad_signature == SignatureAction::refuse ? "refused" : "marked"));
     }
     if (change.min_rsa_bits) {
         if (auto weak = policy::key_minimum_warning(policy::key_minimum(&*rec)))

@@ -97,6 +97,12 @@ struct DomainChange {
     std::optional<ExpiredAction> on_expired;
     std::optional<Revocation> revocation;
     std::optional<bool> accept_signed_updates;
+    // Signatures and header protection (docs/signing.md).
+    std::optional<SignMode> sign;
+    std::optional<bool> require_signature;
+    std::optional<SignatureAction> on_bad_signature;
+    std::optional<bool> keep_signature;
+    std::optional<bool> header_protection;
 };
 
 template <typename T>

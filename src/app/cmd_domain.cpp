@@ -10,6 +10,11 @@ namespace sealgate::app {
 
 namespace {
 
+constexpr const char* kSettingNames =
+    "encrypt-mode, smime-cert, smime-profile, method, tls, require-tls, local, min-rsa-bits, "
+    "on-expired, revocation, accept-signed-updates, sign, require-signature, on-bad-signature, "
+    "keep-signature, header-protection";
+
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
@@ -54,6 +59,33 @@ Status show(Cli& cli, const std::string& text) {
                 from.c_str());
     std::printf("Signed updates:  %s%s\n",
                 d.accept_signed_updates ? "accepted at once" : "staged for approval", from.c_str());
+    // Signatures and header protection (docs/signing.md), by the words `domain set` takes.
+    std::printf(
+        "Sign:            %s%s%s\n", std::string(to_string(d.sign)).c_str(),
+        d.sign == SignMode::none ? " (mail to it is not signed)"
+        : d.sign == SignMode::sign
+            ? " (every message to it is signed: inside the encryption, or signed-only)"
+            : " (what is encrypted to it is signed inside the encryption; clear mail is not)",
+        from.c_str());
+    std::printf("Header protect:  %s%s%s\n", d.header_protection ? "on" : "off",
+                d.header_protection
+                    ? " (RFC 9788: Subject and addresses inside the encryption, Subject [...] "
+                      "outside)"
+                    : " (the header travels as it is)",
+                from.c_str());
+    std::printf("Require sig:     %s%s%s\n", d.require_signature ? "true" : "false",
+                d.require_signature ? " (mail from it must carry a valid signature of its own)"
+                                    : " (signatures from it are checked and shown, not required)",
+                from.c_str());
+    std::printf("On bad sig:      %s%s%s\n", std::string(to_string(d.on_bad_signature)).c_str(),
+                d.on_bad_signature == SignatureAction::refuse
+                    ? " (when required: 550 5.7.1)"
+                    : " (when required: delivered, Subject marked [NOT VERIFIED])",
+                from.c_str());
+    std::printf("Keep signature:  %s%s%s\n", d.keep_signature ? "true" : "false",
+                d.keep_signature ? " (delivered as signed)"
+                                 : " (removed before delivery; the result in X-Sealgate-Signature)",
+                from.c_str());
     std::printf("S/MIME certs:    %s\n", view->smime_certs.empty() ? "(none)" : "");
     for (const auto& c : view->smime_certs) {
         if (!c.stored)
@@ -92,6 +124,15 @@ Status show(Cli& cli, const std::string& text) {
     for (const auto& w : view->warnings)
         std::printf("warning: %s\n", w.c_str());
     return ok();
+}
+
+// A switch of `domain set`: true/false, yes/no and on/off alike; nullopt on anything else.
+std::optional<bool> parse_switch(const std::string& v) {
+    if (v == "true" || v == "yes" || v == "on")
+        return true;
+    if (v == "false" || v == "no" || v == "off")
+        return false;
+    return std::nullopt;
 }
 
 // `domain set NAME KEY VALUE...`: the value parsed into a change of that one setting.
@@ -161,11 +202,29 @@ Result<admin::DomainChange> parse_setting(const std::string& key,
         if (*v != "true" && *v != "false" && *v != "yes" && *v != "no")
             return fail(Error::bad_input("accept-signed-updates: true or false"));
         change.accept_signed_updates = *v == "true" || *v == "yes";
+    } else if (key == "sign") {
+        SEALGATE_TRY(v);
+        change.sign = parse_sign_mode(*v);
+        if (!change.sign)
+            return fail(Error::bad_input("sign: none, sign or sign-and-encrypt"));
+    } else if (key == "on-bad-signature") {
+        SEALGATE_TRY(v);
+        change.on_bad_signature = parse_signature_action(*v);
+        if (!change.on_bad_signature)
+            return fail(Error::bad_input("on-bad-signature: refuse or mark"));
+    } else if (key == "require-signature" || key == "keep-signature") {
+        SEALGATE_TRY(v);
+        const auto on = parse_switch(*v);
+        if (!on)
+            return fail(Error::bad_input(key + ": true or false"));
+        (key == "require-signature" ? change.require_signature : change.keep_signature) = *on;
+    } else if (key == "header-protection") {
+        SEALGATE_TRY(v);
+        change.header_protection = parse_switch(*v);
+        if (!change.header_protection)
+            return fail(Error::bad_input("header-protection: on or off"));
     } else {
-        return fail(Error::usage("unknown setting " + key +
-                                 " (encrypt-mode, smime-cert, smime-profile, method, tls, "
-                                 "require-tls, local, min-rsa-bits, on-expired, revocation, "
-                                 "accept-signed-updates)"));
+        return fail(Error::usage("unknown setting " + key + " (" + kSettingNames + ")"));
     }
     return change;
 }
@@ -186,6 +245,12 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         shown = rec.smime_certs.empty() ? "none" : join(rec.smime_certs, " ");
     else if (key == "accept-signed-updates")
         shown = rec.accept_signed_updates ? "true" : "false";
+    else if (key == "require-signature")
+        shown = rec.require_signature ? "true" : "false";
+    else if (key == "keep-signature")
+        shown = rec.keep_signature ? "true" : "false";
+    else if (key == "header-protection")
+        shown = rec.header_protection ? "on" : "off";
     // The rules' findings on what is bound come before the confirmation, the warning about a
     // key minimum after it.
     if (key != "min-rsa-bits")
@@ -222,13 +287,14 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
         SEALGATE_TRY(ctx);
         auto all = (*ctx)->admin(cli_actor()).list_domains();
         SEALGATE_TRY(all);
-        std::printf("%-30s  %-7s  %-13s  %-9s  %-5s  %-10s  %s\n", "DOMAIN", "KIND", "ENCRYPT",
-                    "METHODS", "CERTS", "ON-EXPIRED", "REVOCATION");
+        std::printf("%-30s  %-7s  %-13s  %-9s  %-5s  %-16s  %-10s  %s\n", "DOMAIN", "KIND",
+                    "ENCRYPT", "METHODS", "CERTS", "SIGN", "ON-EXPIRED", "REVOCATION");
         for (const auto& d : *all)
-            std::printf("%-30s  %-7s  %-13s  %-9s  %-5zu  %-10s  %s\n", d.name.c_str(),
+            std::printf("%-30s  %-7s  %-13s  %-9s  %-5zu  %-16s  %-10s  %s\n", d.name.c_str(),
                         d.local ? "local" : "partner",
                         d.local ? "-" : std::string(to_string(d.encrypt_mode)).c_str(),
                         methods_to_string(d.methods).c_str(), d.smime_certs.size(),
+                        d.local ? "-" : std::string(to_string(d.sign)).c_str(),
                         d.local ? "-" : std::string(to_string(d.on_expired)).c_str(),
                         d.local ? "-" : std::string(to_string(d.revocation)).c_str());
         return ok();
@@ -258,7 +324,9 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
     st->add_option("NAME", *sn)->required();
     st->add_option("KEY", *key,
                    "encrypt-mode | smime-cert | smime-profile | method | tls | require-tls | "
-                   "local | min-rsa-bits | on-expired | revocation | accept-signed-updates")
+                   "local | min-rsa-bits | on-expired | revocation | accept-signed-updates | "
+                   "sign | require-signature | on-bad-signature | keep-signature | "
+                   "header-protection (docs/signing.md)")
         ->required();
     st->add_option("VALUE", *values)->required();
     auto force = std::make_shared<bool>(false);

@@ -44,6 +44,7 @@ void print_log_json(const LogRecord& r) {
                         {"keys", r.keys},
                         {"algorithm", r.algorithm},
                         {"detail", r.detail},
+                        {"signature", r.signature},
                         {"tls",
                          {{"level", r.tls_level},
                           {"protocol", r.tls_protocol},
@@ -63,14 +64,17 @@ void print_log_line(const LogRecord& r) {
                                             " peer=" + (r.tls_peer.empty() ? "-" : r.tls_peer) +
                                             (r.tls_verified ? " verified" : " unverified")) +
               " (required " + r.tls_level + ")";
-    std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
+    // The signature of the copy (docs/signing.md) in brackets: its text has spaces, quotes and
+    // semicolons of its own; nothing for a copy where signing had no say.
+    const std::string signature = r.signature.empty() ? "" : " [signature: " + r.signature + "]";
+    std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
                 r.queue_id.empty() ? "-" : r.queue_id.c_str(),
                 std::string(to_string(r.direction)).c_str(), r.sender.c_str(),
                 join(r.recipients, ",").c_str(), std::string(to_string(r.action)).c_str(),
                 r.method.c_str(), r.keys.empty() ? "" : (" " + r.keys).c_str(),
                 r.algorithm.empty() ? "" : (" " + r.algorithm).c_str(),
                 r.message_id.empty() ? "" : (" msgid=<" + r.message_id + ">").c_str(), tls.c_str(),
-                r.detail.c_str());
+                signature.c_str(), r.detail.c_str());
 }
 
 Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool json) {

@@ -103,12 +103,19 @@ std::string with_crlf(std::string raw) {
 }
 
 // ---- the hp parameter, edited in the raw Content-Type field ------------------------------------
+//
+// Two readings of the raw field: the strict one follows the grammar exactly as
+// mime::parse_content_type() reads it (so that both agree on where each parameter is), the
+// lenient one splits at every ';' outside quotes and comments and also works on a field that
+// does not parse. hp is honoured only when all readings agree; it is removed wherever any finds it.
 
-// Skip a (possibly nested) comment starting at raw[i] == '('; returns the index after it, or
-// raw.size() when it never closes.
-std::size_t skip_comment(std::string_view raw, std::size_t i) {
+constexpr std::size_t npos = std::string_view::npos;
+
+// Skip a (possibly nested) comment starting at raw[i] == '(' (quoted-pairs inside); returns the
+// index after it, or npos when it does not close before `end`.
+std::size_t skip_comment(std::string_view raw, std::size_t i, std::size_t end) {
     int depth = 0;
-    for (; i < raw.size(); ++i) {
+    for (; i < end; ++i) {
         if (raw[i] == '\\') {
             ++i;
         } else if (raw[i] == '(') {
@@ -117,7 +124,7 @@ std::size_t skip_comment(std::string_view raw, std::size_t i) {
             return i + 1;
         }
     }
-    return raw.size();
+    return npos;
 }
 
 // The end of the field's value: before the final CRLF.
@@ -125,75 +132,173 @@ std::size_t value_end(std::string_view raw) {
     return raw.ends_with(kCrlf) ? raw.size() - 2 : raw.size();
 }
 
-// The parameters of a raw Content-Type field as byte ranges [';', next ';' or the value's end),
-// RFC 2045 §5.1: a ';' inside a quoted string or a comment separates nothing.
-std::vector<std::pair<std::size_t, std::size_t>> parameter_spans(std::string_view raw) {
-    std::vector<std::size_t> semicolons;
+// RFC 2045 §5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or tspecials>.
+bool is_token_char(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 32 && u < 127 && std::string_view("()<>@,;:\\\"/[]?=").find(c) == npos;
+}
+
+struct ParamSpan {
+    std::size_t begin = 0;  // its ';'
+    std::size_t end = 0;    // the next parameter's ';' or the value's end
+    std::string name;       // lower-case; empty for an empty parameter (";;")
+};
+
+void close_spans(std::vector<ParamSpan>& spans, std::size_t end) {
+    for (std::size_t k = 0; k < spans.size(); ++k)
+        spans[k].end = k + 1 < spans.size() ? spans[k + 1].begin : end;
+}
+
+// The strict reading: type "/" subtype *(";" [attribute "=" (quoted-string / bare value)]) with
+// CFWS between items; nullopt when the field does not follow it.
+std::optional<std::vector<ParamSpan>> strict_spans(std::string_view raw) {
     const std::size_t end = value_end(raw);
     std::size_t i = raw.find(':');
-    if (i == std::string_view::npos)
-        return {};
+    if (i == npos)
+        return std::nullopt;
+    ++i;
+    const auto cfws = [&] {
+        while (i < end) {
+            if (is_wsp(raw[i]) || raw[i] == '\r' || raw[i] == '\n')
+                ++i;
+            else if (raw[i] == '(')
+                i = skip_comment(raw, i, end);
+            else
+                break;
+        }
+        return i != npos;
+    };
+    const auto token = [&] {
+        const std::size_t start = i;
+        while (i < end && is_token_char(raw[i]))
+            ++i;
+        return raw.substr(start, i - start);
+    };
+    if (!cfws() || token().empty() || !cfws() || i >= end || raw[i] != '/')
+        return std::nullopt;
+    ++i;
+    if (!cfws() || token().empty())
+        return std::nullopt;
+    std::vector<ParamSpan> spans;
+    while (true) {
+        if (!cfws())
+            return std::nullopt;
+        if (i >= end)
+            break;
+        if (raw[i] != ';')
+            return std::nullopt;
+        spans.push_back(ParamSpan{i, 0, {}});
+        ++i;
+        if (!cfws())
+            return std::nullopt;
+        if (i >= end || raw[i] == ';')
+            continue;
+        spans.back().name = ascii_lower(token());
+        if (spans.back().name.empty() || !cfws() || i >= end || raw[i] != '=')
+            return std::nullopt;
+        ++i;
+        if (!cfws())
+            return std::nullopt;
+        if (i < end && raw[i] == '"') {
+            for (++i; i < end && raw[i] != '"'; ++i)
+                if (raw[i] == '\\')
+                    ++i;
+            if (i >= end)
+                return std::nullopt;  // unterminated quoted string
+            ++i;
+        } else {
+            while (i < end && raw[i] != ';' && raw[i] != '(')
+                ++i;
+        }
+    }
+    close_spans(spans, end);
+    return spans;
+}
+
+// The lenient reading: the strict one without its refusals. Every ';' outside a comment or a
+// value's quoted string starts a parameter, named by what follows up to '=', '*' (RFC 2231's
+// "hp*" and "hp*0" name hp as well), white space or a comment; a value is a quoted string when
+// it starts with '"'; anything else up to the next ';' is passed over.
+std::vector<ParamSpan> lenient_spans(std::string_view raw) {
+    const std::size_t end = value_end(raw);
+    std::vector<ParamSpan> spans;
+    std::size_t i = raw.find(':');
+    if (i == npos)
+        return spans;
+    const auto space = [](char c) { return is_wsp(c) || c == '\r' || c == '\n'; };
+    enum class At { type, name, after_name, value_start, rest } at = At::type;
     for (++i; i < end;) {
         const char c = raw[i];
-        if (c == '"') {
+        if (c == '(') {
+            i = std::min(skip_comment(raw, i, end), end);
+            if (at == At::name && !spans.back().name.empty())
+                at = At::after_name;
+            continue;
+        }
+        if (c == ';') {
+            spans.push_back(ParamSpan{i++, 0, {}});
+            at = At::name;
+            continue;
+        }
+        if (at == At::value_start && c == '"') {
             for (++i; i < end && raw[i] != '"'; ++i)
                 if (raw[i] == '\\')
                     ++i;
             ++i;
-        } else if (c == '(') {
-            i = skip_comment(raw, i);
-        } else {
-            if (c == ';')
-                semicolons.push_back(i);
-            ++i;
+            at = At::rest;
+            continue;
         }
+        if (at == At::name) {
+            if (c == '=')
+                at = At::value_start;
+            else if (c == '*' || (space(c) && !spans.back().name.empty()))
+                at = At::after_name;
+            else if (!space(c))
+                spans.back().name += ascii_lower(c);
+        } else if (at == At::after_name && c == '=') {
+            at = At::value_start;
+        } else if (at == At::value_start && !space(c)) {
+            at = At::rest;
+        }
+        ++i;
     }
-    std::vector<std::pair<std::size_t, std::size_t>> spans;
-    for (std::size_t k = 0; k < semicolons.size(); ++k)
-        spans.emplace_back(semicolons[k], k + 1 < semicolons.size() ? semicolons[k + 1] : end);
+    close_spans(spans, end);
     return spans;
 }
 
-// The attribute of the parameter span starting at raw[begin] == ';', lower-case; RFC 2231's
-// "hp*" and "hp*0" forms name hp as well.
-std::string attribute(std::string_view raw, std::size_t begin, std::size_t end) {
-    std::size_t i = begin + 1;
-    while (i < end) {
-        if (is_wsp(raw[i]) || raw[i] == '\r' || raw[i] == '\n')
-            ++i;
-        else if (raw[i] == '(')
-            i = skip_comment(raw, i);
-        else
-            break;
-    }
-    std::string name;
-    for (; i < end && raw[i] != '=' && raw[i] != '*' && raw[i] != '(' && !is_wsp(raw[i]) &&
-           raw[i] != '\r';
-         ++i)
-        name += ascii_lower(raw[i]);
-    return name;
+std::size_t count_hp(const std::vector<ParamSpan>& spans) {
+    return static_cast<std::size_t>(
+        std::count_if(spans.begin(), spans.end(), [](const auto& p) { return p.name == "hp"; }));
 }
 
-std::size_t count_hp(std::string_view raw) {
-    std::size_t n = 0;
-    for (const auto& [b, e] : parameter_spans(raw))
-        if (attribute(raw, b, e) == "hp")
-            ++n;
-    return n;
+// How many hp parameters the field has in the reading that finds most.
+std::size_t hp_claims(std::string_view raw) {
+    const auto strict = strict_spans(raw);
+    return std::max(strict ? count_hp(*strict) : 0, count_hp(lenient_spans(raw)));
 }
 
-// The field without its hp parameters (each removed from its ';' up to the next one), other
-// bytes unchanged but for trailing white space at the value's end.
-std::string without_hp(std::string_view raw) {
+std::string without_spans(std::string_view raw, const std::vector<ParamSpan>& spans) {
     std::string out;
     std::size_t from = 0;
-    for (const auto& [b, e] : parameter_spans(raw)) {
-        if (attribute(raw, b, e) != "hp")
+    for (const auto& span : spans) {
+        if (span.name != "hp")
             continue;
-        out.append(raw.substr(from, b - from));
-        from = e;
+        out.append(raw.substr(from, span.begin - from));
+        from = span.end;
     }
-    out.append(raw.substr(from, value_end(raw) - from));
+    out.append(raw.substr(from));
+    return out;
+}
+
+// The field without its hp parameters (each removed from its ';' up to the next parameter's),
+// first as the strict reading finds them, then the lenient one; the other bytes unchanged but
+// for white space at the value's end.
+std::string without_hp(std::string_view raw) {
+    std::string out(raw);
+    if (const auto strict = strict_spans(out))
+        out = without_spans(out, *strict);
+    out = without_spans(out, lenient_spans(out));
+    out.resize(value_end(out));
     while (!out.empty() && (is_wsp(out.back()) || out.back() == '\r' || out.back() == '\n'))
         out.pop_back();
     out += kCrlf;
@@ -245,9 +350,10 @@ struct HpParameter {
     std::optional<HpMode> mode;  // set when they can be read without doubt
 };
 
-// The hp parameter of a payload. Honoured only without ambiguity: the first Content-Type field
-// parses (RFC 2045 §5.1), every hp parameter is in it, the parser and the byte-level editor see
-// as many, and all of them say the same, "cipher" or "clear" (RFC 9788; compared without case).
+// The hp parameter of a payload. Honoured only without ambiguity: every hp parameter is in the
+// first Content-Type field, which parses (RFC 2045 §5.1, mime::parse_content_type), the parser
+// and both byte-level readings find as many, and all of them say the same, "cipher" or "clear"
+// (RFC 9788; compared without case).
 HpParameter hp_parameter(const Entity& payload) {
     HpParameter hp;
     const Field* first = nullptr;
@@ -255,7 +361,7 @@ HpParameter hp_parameter(const Entity& payload) {
     for (const auto& f : payload.fields()) {
         if (!f.is("Content-Type"))
             continue;
-        const std::size_t n = count_hp(f.raw);
+        const std::size_t n = hp_claims(f.raw);
         hp.count += n;
         if (first == nullptr)
             first = &f;
@@ -264,8 +370,10 @@ HpParameter hp_parameter(const Entity& payload) {
     }
     if (first == nullptr || hp.count == 0 || elsewhere)
         return hp;
+    const auto strict = strict_spans(first->raw);
     const auto type = mime::parse_content_type(first->value());
-    if (!type)
+    if (!strict || !type || count_hp(*strict) != hp.count ||
+        count_hp(lenient_spans(first->raw)) != hp.count)
         return hp;
     std::optional<std::string> value;
     std::size_t seen = 0;
@@ -293,7 +401,7 @@ std::vector<Field> stripped_payload_fields(const Entity& payload) {
     for (const auto& f : payload.fields()) {
         if (f.is(kHpOuter) || canonical(f.name))
             continue;
-        if (f.is("Content-Type") && count_hp(f.raw) > 0)
+        if (f.is("Content-Type") && hp_claims(f.raw) > 0)
             out.push_back(Field{f.name, without_hp(f.raw)});
         else
             out.push_back(f);
@@ -478,7 +586,7 @@ Result<HpRestored> restore_headers(mime::Entity& message, mime::Entity& payload,
         // the delivered message either.
         std::vector<Field> fields = payload.fields();
         for (auto& f : fields)
-            if (f.is("Content-Type"))
+            if (f.is("Content-Type") && hp_claims(f.raw) > 0)
                 f.raw = without_hp(f.raw);
         payload.replace_fields(std::move(fields));
         return result;

@@ -149,6 +149,30 @@ Answer<admin::DomainChange> domain_change(const Fields& body) {
     auto signed_updates = body.optional_bool("accept_signed_updates");
     WEB_TRY(signed_updates);
     change.accept_signed_updates = *signed_updates;
+    // Signatures and header protection (docs/signing.md).
+    auto sign = body.optional_string("sign");
+    WEB_TRY(sign);
+    if (*sign) {
+        change.sign = parse_sign_mode(**sign);
+        if (!change.sign)
+            return bad_input("sign must be none, sign or sign-and-encrypt");
+    }
+    auto on_bad = body.optional_string("on_bad_signature");
+    WEB_TRY(on_bad);
+    if (*on_bad) {
+        change.on_bad_signature = parse_signature_action(**on_bad);
+        if (!change.on_bad_signature)
+            return bad_input("on_bad_signature must be refuse or mark");
+    }
+    auto require = body.optional_bool("require_signature");
+    WEB_TRY(require);
+    change.require_signature = *require;
+    auto keep = body.optional_bool("keep_signature");
+    WEB_TRY(keep);
+    change.keep_signature = *keep;
+    auto protect = body.optional_bool("header_protection");
+    WEB_TRY(protect);
+    change.header_protection = *protect;
     return change;
 }
 
@@ -157,10 +181,12 @@ Answer<Reply> change_domain(Call& c) {
     WEB_TRY(name);
     auto force = force_param(c.request);
     WEB_TRY(force);
-    auto body = Fields::parse(
-        c.request.get_header_value("Content-Type"), c.request.body,
-        {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile", "require_tls", "tls",
-         "min_rsa_bits", "on_expired", "revocation", "accept_signed_updates", "name", "pgp_keys"});
+    auto body =
+        Fields::parse(c.request.get_header_value("Content-Type"), c.request.body,
+                      {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile",
+                       "require_tls", "tls", "min_rsa_bits", "on_expired", "revocation",
+                       "accept_signed_updates", "sign", "require_signature", "on_bad_signature",
+                       "keep_signature", "header_protection", "name", "pgp_keys"});
     WEB_TRY(body);
     if (body->has("name"))
         return bad_input("name cannot be changed: add a new domain and remove this one");
@@ -173,7 +199,8 @@ Answer<Reply> change_domain(Call& c) {
     const admin::DomainChange& ch = *change;
     if (!ch.local && !ch.encrypt_mode && !ch.methods && !ch.smime_certs && !ch.smime_profile &&
         !ch.tls && !ch.min_rsa_bits && !ch.on_expired && !ch.revocation &&
-        !ch.accept_signed_updates)
+        !ch.accept_signed_updates && !ch.sign && !ch.require_signature && !ch.on_bad_signature &&
+        !ch.keep_signature && !ch.header_protection)
         return bad_input("nothing to change: give at least one field");
     auto result = c.service().change_domain(*name, ch, *force);
     WEB_TRY(result);

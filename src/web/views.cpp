@@ -86,6 +86,11 @@ json domain_json(const DomainRecord& d, const std::vector<std::string>& pgp_keys
             {"on_expired", to_string(d.on_expired)},
             {"revocation", to_string(d.revocation)},
             {"accept_signed_updates", d.accept_signed_updates},
+            {"sign", to_string(d.sign)},
+            {"require_signature", d.require_signature},
+            {"on_bad_signature", to_string(d.on_bad_signature)},
+            {"keep_signature", d.keep_signature},
+            {"header_protection", d.header_protection},
             {"pgp_keys", pgp_keys}};
 }
 
@@ -214,6 +219,7 @@ json log_json(const LogRecord& r) {
             {"keys", r.keys},
             {"algorithm", r.algorithm},
             {"detail", r.detail},
+            {"signature", r.signature},
             {"tls", std::move(tls)}};
 }
 

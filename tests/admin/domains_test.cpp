@@ -23,8 +23,15 @@ TEST_F(AdminTest, AddDomainIsAuditedByTheActor) {
     EXPECT_EQ(a.change,
               "local: no; encrypt_mode: none; methods: smime,pgp; smime_certs: (none); "
               "smime_profile: compat; tls: none; min_rsa_bits: (default); on_expired: defer; "
-              "revocation: soft; accept_signed_updates: no");
+              "revocation: soft; accept_signed_updates: no; sign: sign-and-encrypt; "
+              "require_signature: no; on_bad_signature: refuse; keep_signature: no; "
+              "header_protection: on");
     EXPECT_GT(a.time, 1600000000);
+    // A new domain signs what it encrypts and protects headers (docs/signing.md).
+    const auto stored = value_of(store_->find_domain("partner.example"));
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->sign, SignMode::sign_and_encrypt);
+    EXPECT_TRUE(stored->header_protection);
     EXPECT_TRUE(value_of(store_->find_domain("partner.example")).has_value());
 }
 
@@ -314,6 +321,80 @@ TEST_F(AdminTest, LifecycleSettingsChangeAndAreAudited) {
     const auto again = value_of(service().change_domain("partner.example", back, false));
     EXPECT_EQ(again.value.on_expired, ExpiredAction::defer);
     EXPECT_EQ(again.value.revocation, Revocation::hard);
+}
+
+// docs/signing.md: the five settings change one by one, each audited old -> new, and only what
+// is given changes.
+TEST_F(AdminTest, SignatureSettingsChangeAndAreAudited) {
+    auto d = domain("partner.example", EncryptMode::mandatory);
+    d.sign = SignMode::none;  // an existing domain after migration 6
+    d.header_protection = false;
+    ASSERT_OK(real_->put_domain(d));
+    const auto cert = partner_certificate("domain-cert@partner.example");
+    DomainChange bind;
+    bind.smime_certs = std::vector<std::string>{cert.sha256};
+    ASSERT_OK(service().change_domain("partner.example", bind, false));
+    const auto before = audit_count();
+
+    DomainChange change;
+    change.sign = SignMode::sign_and_encrypt;
+    change.header_protection = true;
+    change.require_signature = true;
+    change.on_bad_signature = SignatureAction::mark;
+    change.keep_signature = true;
+    const auto done = value_of(service().change_domain("partner.example", change, false));
+    EXPECT_EQ(done.value.sign, SignMode::sign_and_encrypt);
+    EXPECT_TRUE(done.value.header_protection);
+    EXPECT_TRUE(done.value.require_signature);
+    EXPECT_EQ(done.value.on_bad_signature, SignatureAction::mark);
+    EXPECT_TRUE(done.value.keep_signature);
+    EXPECT_TRUE(done.warnings.empty()) << "a certificate is bound";
+    const auto stored = value_of(store_->find_domain("partner.example"));
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->sign, SignMode::sign_and_encrypt);
+    EXPECT_TRUE(stored->header_protection);
+    EXPECT_TRUE(stored->require_signature);
+    EXPECT_EQ(stored->on_bad_signature, SignatureAction::mark);
+    EXPECT_TRUE(stored->keep_signature);
+    EXPECT_EQ(stored->encrypt_mode, EncryptMode::mandatory) << "untouched";
+    EXPECT_EQ(only_new_audit(before).change,
+              "sign: none -> sign-and-encrypt; require_signature: no -> yes; on_bad_signature: "
+              "refuse -> mark; keep_signature: no -> yes; header_protection: off -> on");
+
+    DomainChange one;
+    one.sign = SignMode::sign;
+    const auto again = value_of(service().change_domain("partner.example", one, false));
+    EXPECT_EQ(again.value.sign, SignMode::sign);
+    EXPECT_TRUE(again.value.require_signature);
+    EXPECT_EQ(again.value.on_bad_signature, SignatureAction::mark);
+    EXPECT_EQ(only_new_audit(before + 1).change, "sign: sign-and-encrypt -> sign");
+}
+
+// Requiring a signature from a domain with nothing bound is allowed (the binding may come next)
+// but says that all its mail fails the check until then; a failed change writes nothing.
+TEST_F(AdminTest, RequireSignatureWithNothingBoundWarns) {
+    domain("partner.example");
+    DomainChange change;
+    change.require_signature = true;
+    const auto done = value_of(service().change_domain("partner.example", change, false));
+    ASSERT_EQ(done.warnings.size(), 1u);
+    EXPECT_EQ(done.warnings[0],
+              "no certificate or OpenPGP key is bound to partner.example: until one is, no "
+              "signature from it is valid and all its mail is refused");
+    EXPECT_TRUE(value_of(store_->find_domain("partner.example"))->require_signature);
+    EXPECT_EQ(only_new_audit(0).change, "require_signature: no -> yes");
+
+    store_->fail_on = "put_domain";
+    DomainChange off;
+    off.require_signature = false;
+    off.sign = SignMode::none;
+    const auto failed = service().change_domain("partner.example", off, false);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().kind, ErrorKind::temporary);
+    EXPECT_EQ(audit_count(), 1u);
+    const auto kept = value_of(real_->find_domain("partner.example"));
+    EXPECT_TRUE(kept->require_signature);
+    EXPECT_EQ(kept->sign, SignMode::sign_and_encrypt);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "crypto/cms_sign.hpp"
 #include "crypto/keygen.hpp"
 #include "crypto/smime.hpp"
+#include "crypto/verify.hpp"
 #include "support.hpp"
 
 namespace sealgate::crypto {
@@ -356,6 +357,46 @@ TEST(MailSignatureInput, Rfc4134SignedDataIsReadAndItsSha1Refused) {
     EXPECT_FALSE(check->intact);
     ASSERT_TRUE(check->signer);
     EXPECT_THAT(check->signer->subject(), HasSubstr("AliceDSS"));
+}
+
+TEST(MailSignatureInput, Rfc9788C14SignedInsideEnvelopedData) {
+    // RFC 9788 Appendix C.1.4: EnvelopedData to the RFC 9216 sample users around an opaque
+    // SignedData by Alice (application/pkcs7-mime; smime-type=signed-data, base64).
+    const auto env = Envelope::parse(read_file(testdata("vectors/rfc9788/c1.4.der")));
+    ASSERT_TRUE(env) << env.error().reason;
+    const auto bob = read_bundle(read_file(testdata("vectors/rfc9216/bob.decrypt.key")) +
+                                     read_file(testdata("vectors/rfc9216/bob.encrypt.crt")),
+                                 std::nullopt);
+    ASSERT_TRUE(bob && bob->key) << (bob ? "no key" : bob.error().reason);
+    const auto entity = env->decrypt(*bob->key, bob->certificates.front());
+    ASSERT_TRUE(entity) << entity.error().reason;
+    EXPECT_THAT(*entity, HasSubstr("smime-type=\"signed-data\""));
+    const std::string der = test::eml_body_der(*entity);
+
+    const auto alice = Certificate::read(read_file(testdata("vectors/rfc9216/alice.sign.crt")));
+    ASSERT_TRUE(alice);
+    const auto check = cms_check_signature(der, std::nullopt, {*alice});
+    ASSERT_TRUE(check) << check.error().reason;
+    EXPECT_TRUE(check->intact) << check->reason;
+    EXPECT_TRUE(check->signer_is_candidate);
+    EXPECT_EQ(check->signer->sha256(), alice->sha256());
+    EXPECT_EQ(check->signing_time, 1613833382);  // 2021-02-20 15:03:02 UTC
+    EXPECT_THAT(check->content, ::testing::StartsWith("MIME-Version: 1.0\r\n"));
+    EXPECT_THAT(check->content, HasSubstr("smime-signed-enc\r\nmessage."));
+    // Without candidates the signer is Alice's certificate from the SignedData itself.
+    const auto carried = cms_check_signature(der, std::nullopt, {});
+    ASSERT_TRUE(carried);
+    EXPECT_TRUE(carried->intact);
+    EXPECT_EQ(carried->signer->sha256(), alice->sha256());
+    EXPECT_FALSE(carried->signer_is_candidate);
+
+    // Alice's signing certificate chains to the sample LAMPS RSA CA.
+    TrustContext trust;
+    trust.roots.push_back(*Certificate::read(read_file(testdata("vectors/rfc9216/ca.rsa.crt"))));
+    trust.now = check->signing_time;
+    const Usability u = signing_usability(*check->signer, CtlStatus::none, trust);
+    EXPECT_TRUE(u.usable) << u.reason;
+    EXPECT_EQ(u.reason, "chains to CN=Sample LAMPS RSA Certification Authority,OU=LAMPS WG,O=IETF");
 }
 
 TEST(MailSignatureInput, WhatIsNotASignatureIsBadInput) {

@@ -535,5 +535,23 @@ TEST(HeaderProtection, ThousandsOfFieldsAreHandledFieldByField) {
     EXPECT_EQ(count(p, "HP-Outer"), 0U);
 }
 
+// A quote inside a bare value opens nothing (mime::parse_content_type reads it so, and so does
+// the byte-level editor): what sealgate protects, sealgate restores.
+TEST(HeaderProtection, StrayQuoteInABareValueStillRoundTrips) {
+    for (const HpMode mode : {HpMode::cipher, HpMode::clear}) {
+        Entity m = parsed("Content-Type: text/plain; charset=utf-8\"x\r\nSubject: s\r\n\r\nx");
+        Entity p = parsed(protect_headers(m, mode));
+        EXPECT_EQ(p.fields()[0].raw,
+                  mode == HpMode::cipher
+                      ? "Content-Type: text/plain; charset=utf-8\"x; hp=\"cipher\"\r\n"
+                      : "Content-Type: text/plain; charset=utf-8\"x; hp=\"clear\"\r\n");
+        auto r = restore_headers(m, p, true);
+        ASSERT_TRUE(r);
+        EXPECT_TRUE(r->restored);
+        EXPECT_EQ(m.get("Subject"), "s");
+        EXPECT_EQ(p.fields()[0].raw, "Content-Type: text/plain; charset=utf-8\"x\r\n");
+    }
+}
+
 }  // namespace
 }  // namespace sealgate::pipeline
