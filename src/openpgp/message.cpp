@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "openpgp/key.hpp"
 #include "openpgp/rnp_handle.hpp"
@@ -235,9 +236,12 @@ Status Decryptor::reload(std::span<const std::string> secret_keys) {
 
 namespace {
 
+// Decrypt; with `facts`, also what librnp found out about the signatures inside (judged by
+// the caller, who knows by then which keys were given).
 Result<std::optional<Decrypted>> run_decrypt(rnp_ffi_st* ffi, std::string_view message,
                                              const DecryptOptions& options,
-                                             const std::vector<std::string>* verify_with) {
+                                             std::vector<detail::SignatureFacts>* facts,
+                                             std::time_t now) {
     constexpr std::size_t kSlack = 64UL << 20;  // 64 MiB
     std::size_t cap = options.max_output;
     if (cap == 0) {
@@ -258,7 +262,7 @@ Result<std::optional<Decrypted>> run_decrypt(rnp_ffi_st* ffi, std::string_view m
     SEALGATE_RNP("rnp_op_verify_create", rnp_op_verify_create(&raw_op, ffi, in->get(), out.get()));
     const detail::VerifyOp op(raw_op);
     // librnp fails the whole operation on a bad signature unless told not to: the signatures
-    // are reported (verify_with) or left to the recipient's mail client, never a reason to
+    // are reported (facts) or left to the recipient's mail client, never a reason to
     // lose the plaintext.
     SEALGATE_RNP("rnp_op_verify_set_flags",
                  rnp_op_verify_set_flags(op.get(), RNP_VERIFY_IGNORE_SIGS_ON_DECRYPT));
@@ -326,12 +330,10 @@ Result<std::optional<Decrypted>> run_decrypt(rnp_ffi_st* ffi, std::string_view m
     d.key = std::move((*ours)->first);
     d.subkey = std::move((*ours)->second);
     d.algorithm = algorithm_name(cipher_s, mode_s);
-    if (verify_with != nullptr) {
-        const std::time_t now = std::time(nullptr);
-        auto facts = detail::signature_facts(ffi, op.get(), now);
-        SEALGATE_CHECK(facts);
-        for (const detail::SignatureFacts& f : *facts)
-            d.signatures.push_back(detail::judge_signature(f, *verify_with, now));
+    if (facts != nullptr) {
+        auto found = detail::signature_facts(ffi, op.get(), now);
+        SEALGATE_CHECK(found);
+        *facts = std::move(*found);
     }
     return std::optional<Decrypted>(std::move(d));
 }
@@ -414,13 +416,48 @@ Status remove_foreign_keys(rnp_ffi_st* ffi, const std::vector<std::string>& held
     return ok();
 }
 
+// The verify keys of one call, imported when librnp first asks for a public key it does not
+// hold (rnp_ffi_set_key_provider: a signature by someone other than us). A message without
+// signatures — what RFC 3156 §6.1 senders like sealgate send — pays no import: importing one
+// Ed25519 key validates its self-signatures, three times the cost of the decryption
+// (bench/RESULTS.md).
+struct LazyVerifyKeys {
+    rnp_ffi_st* ffi = nullptr;
+    const std::vector<std::string>* held = nullptr;
+    std::span<const std::string> keys;
+    bool imported = false;
+    VerifyKeys result;
+    std::optional<Error> error;
+
+    void import() {
+        if (imported)
+            return;
+        imported = true;
+        const Status st = import_verify_keys(ffi, *held, keys, result);
+        if (!st)
+            error = st.error();
+    }
+    // librnp's C callback: no exception may leave it.
+    static void provide(rnp_ffi_t, void* ctx, const char*, const char*, bool secret) noexcept {
+        if (secret)
+            return;  // a PKESK's key: only our own secret keys decrypt
+        auto* self = static_cast<LazyVerifyKeys*>(ctx);
+        try {
+            self->import();
+        } catch (...) {
+            self->result.touched_ours = true;
+            self->error = Error::temp("signer keys: import failed");
+        }
+    }
+};
+
 }  // namespace
 
 Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
                                                     const DecryptOptions& options) const {
     if (!impl_->ffi)
         return fail(Error::temp("decrypt: the OpenPGP key context was lost; reload it"));
-    return run_decrypt(impl_->ffi.get(), message, options, nullptr);
+    return run_decrypt(impl_->ffi.get(), message, options, nullptr, 0);
 }
 
 Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
@@ -429,11 +466,36 @@ Result<std::optional<Decrypted>> Decryptor::decrypt(std::string_view message,
     Impl& impl = *impl_;
     if (!impl.ffi)
         return fail(Error::temp("decrypt: the OpenPGP key context was lost; reload it"));
-    VerifyKeys keys;
-    const Status imported = import_verify_keys(impl.ffi.get(), impl.held, verify_keys, keys);
-    Result<std::optional<Decrypted>> result =
-        imported ? run_decrypt(impl.ffi.get(), message, options, &keys.given)
-                 : Result<std::optional<Decrypted>>(fail(imported.error()));
+    rnp_ffi_st* ffi = impl.ffi.get();
+    const std::time_t now = std::time(nullptr);
+    LazyVerifyKeys lazy;
+    lazy.ffi = ffi;
+    lazy.held = &impl.held;
+    lazy.keys = verify_keys;
+    SEALGATE_RNP("rnp_ffi_set_key_provider",
+                 rnp_ffi_set_key_provider(ffi, &LazyVerifyKeys::provide, &lazy));
+    std::vector<detail::SignatureFacts> facts;
+    Result<std::optional<Decrypted>> result = run_decrypt(ffi, message, options, &facts, now);
+    if (result && *result && !facts.empty() && !lazy.imported) {
+        // Signed only by keys we hold (our own): judged with our loaded copies so far, but the
+        // verdict belongs to the given keys (one could carry a revocation): once more with them.
+        lazy.import();
+        if (!lazy.error) {
+            facts.clear();
+            result = run_decrypt(ffi, message, options, &facts, now);
+        }
+    }
+    const rnp_result_t unset = rnp_ffi_set_key_provider(ffi, nullptr, nullptr);
+    if (lazy.error)
+        result = fail(Error::temp("decrypt: " + lazy.error->reason));
+    else if (unset != RNP_SUCCESS)
+        result = fail(detail::rnp_error("rnp_ffi_set_key_provider", unset));
+    else if (result && *result)
+        for (const detail::SignatureFacts& f : facts)
+            (*result)->signatures.push_back(detail::judge_signature(f, lazy.result.given, now));
+    const VerifyKeys& keys = lazy.result;
+    if (!lazy.imported)
+        return result;
     // The keys of this call must not judge the next one (the Decryptor is reused): remove them,
     // or when one of our own keys took something from them, rebuild the ffi from our secrets.
     if (!keys.touched_ours && remove_foreign_keys(impl.ffi.get(), impl.held))

@@ -311,6 +311,14 @@ TEST_F(MailSignatures, CombinedMessageSignaturesAreJudgedPerCallWithTheGivenKeys
     auto unsigned_msg = d.decrypt(only->armored, given);
     ASSERT_TRUE(unsigned_msg && unsigned_msg->has_value());
     EXPECT_TRUE((*unsigned_msg)->signatures.empty());
+    // The verify keys are imported only when a signature asks for a key we do not hold: an
+    // unreadable one does not even get looked at for a message without signatures.
+    auto lazy = d.decrypt(only->armored, std::vector<std::string>{"garbage"});
+    ASSERT_TRUE(lazy && lazy->has_value()) << (lazy ? "" : lazy.error().reason);
+    EXPECT_TRUE((*lazy)->signatures.empty());
+    auto signed_garbage = d.decrypt(msg, std::vector<std::string>{"garbage"});
+    ASSERT_FALSE(signed_garbage);
+    EXPECT_TRUE(signed_garbage.error().temporary());
 }
 
 TEST_F(MailSignatures, OurOwnKeyGivenAsVerifyKeyLeavesOurKeyUnchanged) {

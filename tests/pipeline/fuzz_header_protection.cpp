@@ -84,8 +84,10 @@ void exercise_restore(Entity outer, Entity payload, bool valid) {
         check(outer.serialize() == outer_before);
     for (const auto& raw : r->restored ? raws(outer, true) : std::vector<std::string>())
         check(std::find(allowed.begin(), allowed.end(), raw) != allowed.end());
-    auto again = Entity::parse(outer.serialize());
-    check(again.has_value() && again->fields().size() == outer.fields().size());
+    // (An outer header of protected fields only, without a body, can come out empty.)
+    const std::string wire = outer.serialize();
+    auto again = Entity::parse(wire);
+    check(wire.empty() || (again.has_value() && again->fields().size() == outer.fields().size()));
     if (!r->present && payload.serialize() != payload_before)
         check(!has_hp(payload));  // only an unreadable hp is removed
     if (r->present) {

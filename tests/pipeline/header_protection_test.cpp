@@ -553,5 +553,35 @@ TEST(HeaderProtection, StrayQuoteInABareValueStillRoundTrips) {
     }
 }
 
+// RFC 6532 header fields with raw UTF-8, tabs in folding, an empty Cc: byte for byte through
+// both halves, and HP-Outer records the outside with its 8-bit bytes as they are.
+TEST(HeaderProtection, EightBitAndOddFoldingRoundTrip) {
+    const std::string msg =
+        "From: J\xc3\xb6rg M\xc3\xbcller <j\xc3\xb6rg@a.example>\r\n"
+        "To: b@b.example,\r\n\tc@b.example\r\n"
+        "Cc:\r\n"
+        "Subject: \xc3\x9c"
+        "bersicht\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nx\r\n";
+    Entity m = parsed(msg);
+    Entity p = parsed(protect_headers(m, HpMode::cipher));
+    EXPECT_EQ(p.get("HP-Outer"), "From: J\xc3\xb6rg M\xc3\xbcller <j\xc3\xb6rg@a.example>");
+    auto r = restore_headers(m, p, false);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->mismatches.empty()) << r->mismatches.front();
+    m.replace_content(std::move(p));
+    EXPECT_EQ(std::move(m).serialize(), msg);
+}
+
+// The protected set is authoritative even for From: a payload without one leaves none.
+TEST(HeaderProtection, PayloadWithoutFromLeavesNoFrom) {
+    Entity m = parsed("From: ceo@a.example\r\nSubject: [...]\r\n\r\nx");
+    Entity p = parsed("Content-Type: text/plain; hp=cipher\r\nSubject: s\r\n\r\nx");
+    auto r = restore_headers(m, p, false);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->mismatches, (std::vector<std::string>{"From", "Subject"}));
+    EXPECT_FALSE(m.has("From"));
+}
+
 }  // namespace
 }  // namespace sealgate::pipeline
