@@ -59,6 +59,15 @@ function expiringSection(items) {
              ], items, {empty: "Nothing expires within 30 days.", dataTest: "expiring"}));
 }
 
+// What needs attention besides expiry: a local domain without a signer (docs/signing.md).
+function warningsSection(warnings) {
+    if (warnings.length === 0) return null;
+    return h("section", {"aria-labelledby": "warn-title"},
+             h("h2", {id: "warn-title"}, "Warnings"),
+             h("ul", {class: "inline-warnings", dataTest: "status-warnings"},
+               warnings.map((w) => h("li", null, w))));
+}
+
 function refusalsSection(entries) {
     return h("section", {"aria-labelledby": "ref-title"},
              h("h2", {id: "ref-title"}, "Recent refusals"),
@@ -75,6 +84,7 @@ export async function render(view) {
     replace(view,
             pageHead("Dashboard"),
             h("div", {class: "cards"}, gatewayCard(status), countsCard(status.counts)),
+            warningsSection(status.warnings || []),
             expiringSection(status.expiring || []),
             refusalsSection(status.recent_refusals || []));
 }

@@ -280,6 +280,9 @@ struct StatusView {
     std::size_t ctl_entries = 0, roots = 0, crls = 0;
     std::vector<ExpiringItem> expiring;      // within 30 days or expired (policy/expiry.hpp)
     std::vector<LogRecord> recent_refusals;  // the last 10 rejected copies
+    // What needs the administrator's attention besides expiry: a local domain that has no
+    // signer for the methods of partner domains that ask for signatures (docs/signing.md).
+    std::vector<std::string> warnings;
 };
 
 struct AuditSearch {

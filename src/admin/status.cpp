@@ -1,7 +1,8 @@
 // admin/status.cpp — the gateway at a glance: how many of each object, what expires within the
-// warning window (policy/expiry.hpp: the same window the daemon logs), the latest refusals; and
-// what expires within a number of days (`status`, `cert list --expiring`, `pgp list
-// --expiring`, the daemon's daily check: app/expiry_watch.hpp).
+// warning window (policy/expiry.hpp: the same window the daemon logs), the latest refusals, the
+// local domains that cannot sign what partners ask to be signed; and what expires within a
+// number of days (`status`, `cert list --expiring`, `pgp list --expiring`, the daemon's daily
+// check: app/expiry_watch.hpp).
 #include <algorithm>
 
 #include "admin/internal.hpp"
@@ -10,6 +11,69 @@
 #include "policy/policy.hpp"
 
 namespace sealgate::admin {
+
+namespace {
+
+// Does a partner domain's `sign` ask for signatures on any mail? sign-and-encrypt signs only
+// what is encrypted, and with encrypt-mode none nothing is; with no method nothing can be.
+bool asks_for_signatures(const DomainRecord& d) {
+    if (d.local || d.sign == SignMode::none || d.methods.empty())
+        return false;
+    return d.sign == SignMode::sign || d.encrypt_mode != EncryptMode::none;
+}
+
+// "local domain example.com: no signing certificate or key (mail to partner.example
+// (sign=sign-and-encrypt) leaves unsigned)", per local domain that has a signer (policy::
+// signer_for, the daemon's own choice) for none of the methods of some partner that asks for
+// signatures. A lookup that fails otherwise than not_found fails the status: never read as "no
+// signer".
+Result<std::vector<std::string>> signing_warnings(const policy::Snapshot& s) {
+    std::vector<const DomainRecord*> asking;
+    for (const auto& d : s.domains())
+        if (asks_for_signatures(d))
+            asking.push_back(&d);
+    std::vector<std::string> out;
+    if (asking.empty())
+        return out;
+    constexpr std::size_t kNamed = 3;  // partners named in one warning; the rest counted
+    for (const auto& local : s.domains()) {
+        if (!local.local)
+            continue;
+        std::vector<Method> missing;
+        for (const auto m : {Method::smime, Method::pgp}) {
+            auto signer = policy::signer_for(s, local.name, m);
+            if (signer)
+                continue;
+            if (signer.error().kind != ErrorKind::not_found)
+                return fail(std::move(signer).error());
+            missing.push_back(m);
+        }
+        std::vector<std::string> partners;
+        for (const auto* p : asking) {
+            const bool unsigned_mail =
+                std::all_of(p->methods.begin(), p->methods.end(), [&](Method m) {
+                    return std::find(missing.begin(), missing.end(), m) != missing.end();
+                });
+            if (unsigned_mail)
+                partners.push_back(p->name + " (sign=" + std::string(to_string(p->sign)) + ")");
+        }
+        if (partners.empty())
+            continue;
+        std::string names;
+        for (std::size_t i = 0; i < partners.size() && i < kNamed; ++i)
+            names += (i == 0 ? "" : ", ") + partners[i];
+        if (partners.size() > kNamed)
+            names += " and " + std::to_string(partners.size() - kNamed) + " more";
+        const char* what = missing.size() == 2           ? "certificate or key"
+                           : missing[0] == Method::smime ? "certificate"
+                                                         : "OpenPGP key";
+        out.push_back("local domain " + local.name + ": no signing " + what + " (mail to " + names +
+                      " leaves unsigned)");
+    }
+    return out;
+}
+
+}  // namespace
 
 Result<std::vector<ExpiringItem>> Service::expiring(std::time_t now, unsigned days) {
     auto snap = snapshot();
@@ -101,6 +165,10 @@ Result<StatusView> Service::status(std::time_t now) {
     auto page = search_log(refusals);
     SEALGATE_TRY(page);
     view.recent_refusals = std::move(page->entries);
+
+    auto warnings = signing_warnings(s);
+    SEALGATE_TRY(warnings);
+    view.warnings = std::move(*warnings);
     return view;
 }
 

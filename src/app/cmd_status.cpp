@@ -1,5 +1,6 @@
-// `sealgate status`: the gateway at a glance (admin::Service::status): the counts, what expires
-// within 30 days or has expired (own first), the latest refusals. Also the expiry table that
+// `sealgate status`: the gateway at a glance (admin::Service::status): the counts, the warnings
+// (a local domain without a signer, docs/signing.md), what expires within 30 days or has expired
+// (own first), the latest refusals. Also the expiry table that
 // `cert list --expiring` and `pgp list --expiring` print.
 #include <algorithm>
 #include <cstdio>
@@ -54,6 +55,8 @@ Status status(Cli& cli) {
     std::printf("OpenPGP keys:     %zu (%zu own)\n", view->pgp_keys, view->own_pgp_keys);
     std::printf("CTL entries:      %zu\nTrust roots:      %zu\nCRLs:             %zu\n",
                 view->ctl_entries, view->roots, view->crls);
+    for (const auto& w : view->warnings)
+        std::printf("warning: %s\n", w.c_str());
     std::printf("\nExpiring within 30 days or expired (own first):\n");
     print_expiring(view->expiring);
     std::printf("\nRecent refusals:\n");

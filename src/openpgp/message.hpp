@@ -115,6 +115,8 @@ class Decryptor {
                                              const DecryptOptions& options = {}) const;
     // The same, and the signatures inside judged with these public keys (the sender domain's
     // bound keys, as transferable public keys): Decrypted::signatures.
+    // (They join this Decryptor's keys for the call only, when a signature names a key it does
+    // not hold, and are removed afterwards; an unreadable one fails the call with 451 then.)
     Result<std::optional<Decrypted>> decrypt(std::string_view message,
                                              std::span<const std::string> verify_keys,
                                              const DecryptOptions& options = {}) const;

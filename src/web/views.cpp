@@ -253,7 +253,8 @@ json status_json(const admin::StatusView& s) {
               {"roots", s.roots},
               {"crls", s.crls}}},
             {"expiring", std::move(expiring)},
-            {"recent_refusals", std::move(refusals)}};
+            {"recent_refusals", std::move(refusals)},
+            {"warnings", s.warnings}};
 }
 
 json account_json(const AdminAccount& a) {

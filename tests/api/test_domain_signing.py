@@ -1,7 +1,8 @@
 """Issue 15 over REST: a domain's signature settings in the domain object and PATCH
 /api/v1/domains/{name} (sign, require_signature, on_bad_signature, keep_signature,
 header_protection): the defaults of a new domain, shown by GET, audited, a bad value refused
-with a clear message and nothing changed; the mail log entry's `signature` (docs/signing.md)."""
+with a clear message and nothing changed; the mail log entry's `signature`; the status warning
+about a local domain without a signer (docs/signing.md)."""
 
 import sqlite3
 import unittest
@@ -107,6 +108,23 @@ class SigningSettings(ApiTestCase):
         self.assertEqual(one.status, 200, one)
         self.assertEqual(one.json()["signature"],
                          'invalid; reason="the signed data was modified"; signer=cd34')
+
+    def test_status_warns_about_a_local_domain_without_signer(self):
+        self.assertEqual(self.admin.post("/api/v1/domains", {"name": "w.example"}).status, 201)
+        self.assertEqual(self.admin.patch("/api/v1/domains/w.example", {"sign": "sign"}).status,
+                         200)
+        warnings = self.viewer.get("/api/v1/status").json()["warnings"]
+        (ours,) = [w for w in warnings if w.startswith("local domain a.example: ")]
+        self.assertTrue(ours.startswith("local domain a.example: no signing certificate or key "
+                                        "(mail to "), ours)
+        self.assertIn("w.example (sign=sign)", ours)
+        self.assertTrue(ours.endswith(" leaves unsigned)"), ours)
+        r = self.admin.post("/api/v1/own-certificates",
+                            {"email": "domain-cert@a.example", "key": "p256", "days": 30})
+        self.assertEqual(r.status, 201, r)
+        warnings = self.viewer.get("/api/v1/status").json()["warnings"]
+        self.assertFalse([w for w in warnings if w.startswith("local domain a.example: ")],
+                         warnings)
 
 
 if __name__ == "__main__":

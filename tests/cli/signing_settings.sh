@@ -2,7 +2,8 @@
 # Issue 15 at the command line: a domain's signature settings (`domain set D sign
 # none|sign|sign-and-encrypt`, `require-signature true|false`, `on-bad-signature refuse|mark`,
 # `keep-signature true|false`, `header-protection on|off`) with their refusals of bad values,
-# shown by `domain show` and `domain list` and audited; an upgraded store (migration 6) keeps its
+# shown by `domain show` and `domain list` and audited; `status` warns about a local domain
+# without a signer; an upgraded store (migration 6) keeps its
 # domains unsigned until the administrator opts one in; `sealgate log` shows each copy's
 # signature, in the line and in --json. (What the settings do to mail: tests/pipeline, tests/e2e.)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -50,6 +51,13 @@ expect "audit: require" grep -q "domain.update p.example: require_signature: no 
 expect "audit: on bad" grep -q "domain.update p.example: on_bad_signature: refuse -> mark$" audit.out
 expect "audit: keep" grep -q "domain.update p.example: keep_signature: no -> yes$" audit.out
 expect "audit: header protection" grep -q "domain.update p.example: header_protection: on -> off$" audit.out
+
+# --- status: a local domain that cannot sign what a partner asks to be signed -------------------
+S status > status1.out
+expect "status: the local domain without a signer" grep -qx "warning: local domain b.example: no signing certificate or key (mail to p.example (sign=sign) leaves unsigned)" status1.out
+S cert create --email domain-cert@b.example --key p256 > /dev/null
+S status > status2.out
+expect_not "status: with a signing certificate, no warning" grep -q "^warning: local domain" status2.out
 
 # --- bad values: refused with the values named, nothing changes, nothing audited ------------------
 S audit > audit0.out

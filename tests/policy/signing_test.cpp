@@ -35,8 +35,9 @@ class Signing : public ::testing::Test {
         const std::string sha = made->first.sha256();
         EXPECT_TRUE(
             store_->put_certificate(CertRecord{sha, std::string(made->first.der()), own, added}));
-        if (!own)
+        if (!own) {
             EXPECT_TRUE(store_->put_ctl(CtlEntry{sha, CtlAction::trust, 1}));
+        }
         return sha;
     }
 

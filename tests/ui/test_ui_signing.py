@@ -4,7 +4,8 @@ signature in the mail log (docs/signing.md).
 A partner that was there before migration 6 (sign none, header protection off): the domain page
 shows those values; the administrator opts it in (sign-and-encrypt, header protection), requires
 its signature with "mark", keeps nothing else, saves, and the API shows exactly that; the domain
-list shows the signing of each partner. The mail log lists the signature of each copy as a badge
+list shows the signing of each partner. The dashboard warns that our domain has no signer for a
+partner that asks for signatures. The mail log lists the signature of each copy as a badge
 with the whole text as its title, and the entry's page shows it in full. Uses tests/ui/
 test_ui.py's daemon, API client and page helpers.
 """
@@ -27,6 +28,7 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 
 OLD = "old.example"  # a partner from before the upgrade
 NEW = "new.example"  # one added since
+SIGNED = "signed.example"  # one whose mail is always signed, by a signer we do not have
 INVALID = 'invalid; reason="the signed data was modified"; signer=cd34'
 
 
@@ -78,6 +80,8 @@ class SigningUi(unittest.TestCase):
         token = [word for word in out.split() if len(word) >= 32][0]
         gw.cli("domain", "add", OLD)
         gw.cli("domain", "add", NEW)
+        gw.cli("domain", "add", SIGNED)
+        gw.cli("domain", "set", SIGNED, "sign", "sign")
         # What migration 6 gave the domains that were there before it.
         gw.cli("domain", "set", OLD, "sign", "none")
         gw.cli("domain", "set", OLD, "header-protection", "off")
@@ -118,6 +122,11 @@ class SigningUi(unittest.TestCase):
 
     def test_1_opt_a_partner_in_on_its_page(self):
         self.login("admin", base.ADMIN_PASSWORD)
+        # The dashboard: our domain cannot sign what signed.example asks to be signed.
+        self.assertEqual(self.el("status-warnings").text,
+                         "local domain example.com: no signing certificate or key (mail to "
+                         f"{SIGNED} (sign=sign) leaves unsigned)")
+        self.shot("dashboard")
         self.go("domains")
         self.assertIn("none", self.el(f"domain-{OLD}").text)
         self.assertIn("sign-and-encrypt", self.el(f"domain-{NEW}").text)
