@@ -112,19 +112,13 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, std::string payload,
     return out;
 }
 
-Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
-                            std::span<const std::string> verify_keys,
-                            std::vector<openpgp::SignatureInfo>* signatures) {
-    // Only a caller that reads the signatures has them judged (RFC 3156 §6.2).
+Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+                               std::span<const std::string> verify_keys) {
     const auto decrypt = [&](std::string_view armored) {
-        return signatures != nullptr ? keys.pgp_decrypt(armored, verify_keys)
-                                     : keys.pgp_decrypt(armored);
+        return keys.pgp_decrypt(armored, verify_keys);
     };
-    const auto keep_signatures = [&](openpgp::Decrypted& d) {
-        if (signatures != nullptr)
-            *signatures = std::move(d.signatures);
-    };
-    Outcome out;
+    Decryption result;
+    Outcome& out = result.outcome;
     out.direction = Direction::inbound;
     out.action = CopyAction::passed;
     out.detail = "not encrypted";
@@ -134,7 +128,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
 
     if (ct->is("multipart", "encrypted")) {
         if (ascii_lower(ct->param("protocol").value_or("")) != "application/pgp-encrypted")
-            return out;
+            return result;
         const auto boundary = ct->param("boundary");
         if (!boundary)
             return fail(Error::bad_input("PGP/MIME: multipart without boundary"));
@@ -156,12 +150,15 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
-            return out;
+            return result;
         }
-        const Outcome done = decrypted_outcome(**decrypted);
-        SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->plaintext)));
-        keep_signatures(**decrypted);
-        return done;
+        auto inner = mime::Entity::parse(mime::to_crlf(std::move((*decrypted)->plaintext)));
+        if (!inner)
+            return fail(std::move(inner.error()).with_context("decrypted entity"));
+        out = decrypted_outcome(**decrypted);
+        result.entity = std::move(*inner);
+        result.signatures = std::move((*decrypted)->signatures);
+        return result;
     }
 
     // A body that does not decode is not inline PGP: it passes as it is.
@@ -179,7 +176,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
-            return out;
+            return result;
         }
         // Inline PGP encrypts the text only: the plaintext becomes the body, the Content-*
         // fields stay. 8-bit text in a 7bit-declared part gets an honest label.
@@ -196,12 +193,12 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
                  cte && !is_encoded(transfer_encoding(message)))
             // The text is decoded now: a quoted-printable or base64 label would be a lie.
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", *cte));
-        const Outcome done = decrypted_outcome(**decrypted);
+        out = decrypted_outcome(**decrypted);
         message.replace_content(std::move(content), std::move(text));
-        keep_signatures(**decrypted);
-        return done;
+        result.signatures = std::move((*decrypted)->signatures);
+        return result;
     }
-    return out;
+    return result;
 }
 
 }  // namespace sealgate::pipeline

@@ -114,21 +114,20 @@ Result<Outcome> inbound_copy(mime::Entity& message, const policy::Snapshot& snap
                              std::string_view sender, keystore::KeyStore& keys,
                              const Options& options) {
     // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
-    auto r = decrypt_smime(message, keys);
-    SEALGATE_TRY(r);
-    std::vector<openpgp::SignatureInfo> embedded;
-    if (r->action == CopyAction::passed && r->method.empty()) {
-        r = decrypt_pgp(message, keys, pgp_verify_keys(snap, message, sender), &embedded);
-        SEALGATE_TRY(r);
+    auto d = decrypt_smime(message, keys);
+    SEALGATE_TRY(d);
+    if (d->outcome.action == CopyAction::passed && d->outcome.method.empty()) {
+        d = decrypt_pgp(message, keys, pgp_verify_keys(snap, message, sender));
+        SEALGATE_TRY(d);
     }
-    auto signature = check_inbound_signature(message, snap, sender, embedded,
-                                             r->action == CopyAction::decrypted, options.limits);
+    Outcome out = d->outcome;
+    auto signature = check_inbound_signature(message, std::move(*d), snap, sender, options.limits);
     SEALGATE_TRY(signature);
     SEALGATE_TRY(enforce_signature_rule(message, *signature));
-    r->signature = signature->verdict.header();
+    out.signature = signature->verdict.header();
     for (const auto& note : signature->notes)
-        r->detail += (r->detail.empty() ? "" : "; ") + note;
-    return r;
+        out.detail += (out.detail.empty() ? "" : "; ") + note;
+    return out;
 }
 
 // Stages 5 and 6 for one copy.

@@ -300,17 +300,19 @@ std::vector<std::string> pgp_verify_keys(const policy::Snapshot& snap, const mim
     return keys;
 }
 
-Result<InboundSignature> check_inbound_signature(mime::Entity& message,
+Result<InboundSignature> check_inbound_signature(mime::Entity& message, Decryption decryption,
                                                  const policy::Snapshot& snap,
                                                  std::string_view envelope_sender,
-                                                 std::span<const openpgp::SignatureInfo> embedded,
-                                                 bool decrypted, const mime::Limits& limits) {
+                                                 const mime::Limits& limits) {
     InboundSignature result;
-    auto found = find_signature(message);
+    const bool decrypted = decryption.outcome.action == CopyAction::decrypted;
+    // Where a signature may be: the decrypted entity, else the message itself.
+    std::optional<mime::Entity>& inner = decryption.entity;
+    const mime::Entity& top = inner ? *inner : message;
+    auto found = find_signature(top);
     SEALGATE_TRY(found);
 
-    // The payload: what a signature covers, or the decrypted entity itself (parsed only when it
-    // carries header protection, taking its body: no copy).
+    // The payload: what a signature covers, or the decrypted entity itself.
     std::optional<mime::Entity> payload;
     std::optional<crypto::CmsSignatureCheck> opaque;
     switch (found->kind) {
@@ -347,11 +349,9 @@ Result<InboundSignature> check_inbound_signature(mime::Entity& message,
             }
             break;
         case Kind::none:
-            if (decrypted && has_hp(message)) {
-                auto p = mime::Entity::parse(message.take_content_entity(), limits);
-                if (!p)
-                    return fail(std::move(p.error()).with_context("decrypted entity"));
-                payload = std::move(*p);
+            if (inner) {
+                payload = std::move(*inner);
+                inner.reset();
             }
             break;
     }
@@ -382,10 +382,10 @@ Result<InboundSignature> check_inbound_signature(mime::Entity& message,
             return fail(std::move(*e).with_context("OpenPGP signature"));
         verdict = info ? judge_pgp(snap, rule.rule, *info)
                        : invalid("pgp", "unreadable signature: " + info.error().reason);
-    } else if (!embedded.empty()) {
+    } else if (!decryption.signatures.empty()) {
         // RFC 3156 §6.2: signed and encrypted in one OpenPGP message. One valid signature of
         // the domain is enough; else the first one's reason.
-        for (const auto& info : embedded) {
+        for (const auto& info : decryption.signatures) {
             SignatureVerdict v = judge_pgp(snap, rule.rule, info);
             if (v.state == State::valid || verdict.state == State::none)
                 verdict = std::move(v);
@@ -415,6 +415,8 @@ Result<InboundSignature> check_inbound_signature(mime::Entity& message,
     const bool keep = rule.rule.domain == nullptr || rule.rule.domain->keep_signature;
     if (payload && (!is_signed || (!keep && found->unreadable.empty())))
         message.replace_content(std::move(*payload));
+    else if (inner)
+        message.replace_content(std::move(*inner));
     return result;
 }
 

@@ -80,15 +80,16 @@ Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
     return ok();
 }
 
-Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
-    Outcome out;
+Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
+    Decryption result;
+    Outcome& out = result.outcome;
     out.direction = Direction::inbound;
     out.action = CopyAction::passed;
 
     const auto ct_value = message.get("Content-Type");
     if (!ct_value) {
         out.detail = "not encrypted";
-        return out;
+        return result;
     }
     auto ct = mime::parse_content_type(*ct_value);
     SEALGATE_TRY(ct);
@@ -97,7 +98,7 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     if (!pkcs7 || (smime_type != "enveloped-data" && smime_type != "authenveloped-data" &&
                    !smime_type.empty())) {
         out.detail = "not encrypted";
-        return out;
+        return result;
     }
 
     // Memory, for large messages: the encoded body stays in `message` (it passes unchanged if it
@@ -114,25 +115,28 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
             // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
             // ours to decrypt, the message passes as it is.
             out.detail = "not encrypted";
-            return out;
+            return result;
         }
         if (!envelope)
             return fail(std::move(envelope.error()).with_context("S/MIME"));
-        auto result = keys.smime_decrypt(std::move(*envelope));
-        SEALGATE_TRY(result);
-        decrypted = std::move(*result);
+        auto opened = keys.smime_decrypt(std::move(*envelope));
+        SEALGATE_TRY(opened);
+        decrypted = std::move(*opened);
     }
     if (!decrypted) {
         out.method = "smime";
         out.detail = "not encrypted to a key we hold";
-        return out;
+        return result;
     }
-    SEALGATE_TRY(restore_inner_entity(message, std::move(decrypted->entity)));
+    auto inner = mime::Entity::parse(mime::to_crlf(std::move(decrypted->entity)));
+    if (!inner)
+        return fail(std::move(inner.error()).with_context("decrypted entity"));
+    result.entity = std::move(*inner);
     out.action = CopyAction::decrypted;
     out.method = "smime";
     out.keys = decrypted->cert_sha256;
     out.algorithm = decrypted->algorithm;
-    return out;
+    return result;
 }
 
 void annotate(mime::Entity& message, const Outcome& outcome) {

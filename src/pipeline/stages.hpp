@@ -13,6 +13,7 @@
 //   decrypt_smime | decrypt_pgp → check_inbound_signature → enforce_signature_rule
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -72,19 +73,28 @@ std::string signing_note(const policy::Treatment& treatment);
 
 // --- inbound (smime_stage.cpp, pgp_stage.cpp, signature_stage.cpp) ----------------------------
 
-// Recognise S/MIME enveloped data addressed to one of our keys and restore the original entity.
-// Returns an Outcome with action passed when the message is not S/MIME encrypted or is
-// addressed to no key we hold (message unchanged).
-Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
+// What a decryption stage made of a copy.
+struct Decryption {
+    Outcome outcome;
+    // The decrypted MIME entity, whole (with the user-facing fields an RFC 9788 payload carries),
+    // not yet the message's content: check_inbound_signature() decides what becomes it. Empty
+    // when nothing was decrypted, and for inline PGP (its text replaced the body in place).
+    std::optional<mime::Entity> entity;
+    // RFC 3156 §6.2: the signatures inside an OpenPGP message, judged with the verify keys.
+    std::vector<openpgp::SignatureInfo> signatures;
+};
+
+// Recognise S/MIME enveloped data addressed to one of our keys and decrypt it. The outcome's
+// action is passed when the message is not S/MIME encrypted or is addressed to no key we hold
+// (message unchanged).
+Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
 
 // Recognise PGP/MIME (RFC 3156) or an inline PGP message (a text/plain body that is one armored
-// PGP message) addressed to one of our keys, and restore the original. Data without integrity
-// protection is refused with a reason; the message is not touched on any failure. With
-// `signatures`, the signatures inside the encrypted message (RFC 3156 §6.2) are judged with
-// `verify_keys` and reported there.
-Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
-                            std::span<const std::string> verify_keys = {},
-                            std::vector<openpgp::SignatureInfo>* signatures = nullptr);
+// PGP message) addressed to one of our keys, and decrypt it; the signatures inside are judged
+// with `verify_keys`. Data without integrity protection is refused with a reason; the message is
+// not touched on any failure.
+Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+                               std::span<const std::string> verify_keys = {});
 
 // The inbound signature result (docs/signing.md, "On the wire").
 struct SignatureVerdict {
@@ -116,22 +126,21 @@ std::vector<std::string> pgp_verify_keys(const policy::Snapshot& snap, const mim
 //      an RFC 9788 payload and the outer ones; when they name several domains, the first that
 //      requires a signature), else of the envelope sender; its policy::signature_rule;
 //   2. a multipart/signed (application/pkcs7-signature, x-pkcs7-signature, pgp-signature) or an
-//      opaque application/pkcs7-mime signed-data is checked (crypto::cms_check_signature,
-//      openpgp::check_signature), and so is `embedded` (RFC 3156 §6.2: the signatures of an
-//      OpenPGP message decrypt_pgp judged); the signer is judged by the policy;
+//      opaque application/pkcs7-mime signed-data — the decrypted entity, or the message itself —
+//      is checked (crypto::cms_check_signature, openpgp::check_signature), else the signatures
+//      decrypt_pgp found (RFC 3156 §6.2); the signer is judged by the policy;
 //   3. RFC 9788 header protection of the payload (the first part, the encapsulated content, or
 //      the decrypted entity) is restored when the message was decrypted or the signature is
 //      valid; mismatches become notes;
 //   4. the signature is removed (the payload becomes the content) unless the sender domain's
 //      record says keep-signature; with no record it is kept (a person's own signature is not
-//      the gateway's to drop).
+//      the gateway's to drop). A decrypted entity kept as it is becomes the content.
 // A signature that cannot be read is an invalid one, not an error; errors are temporary
 // failures of the libraries and messages that cannot be parsed at all.
-Result<InboundSignature> check_inbound_signature(mime::Entity& message,
+Result<InboundSignature> check_inbound_signature(mime::Entity& message, Decryption decryption,
                                                  const policy::Snapshot& snap,
                                                  std::string_view envelope_sender,
-                                                 std::span<const openpgp::SignatureInfo> embedded,
-                                                 bool decrypted, const mime::Limits& limits);
+                                                 const mime::Limits& limits);
 
 // The sender domain's require-signature for a result that is not valid: on-bad-signature refuse
 // fails with signature_refusal() (delivery.hpp: 550 5.7.1); mark prefixes the Subject with
