@@ -255,6 +255,7 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
     rec.keys = outcome.keys;
     rec.algorithm = outcome.algorithm;
     rec.detail = detail;
+    rec.signature = outcome.signature;
     std::string tls;
     if (relayed != nullptr) {
         rec.tls_level = std::string(to_string(relayed->level));
@@ -273,8 +274,9 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
              " action=" + std::string(to_string(action)) +
              (rec.method.empty() ? "" : " method=" + rec.method) +
              (rec.keys.empty() ? "" : " keys=" + rec.keys) +
-             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls + " detail=\"" + detail +
-             "\"");
+             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls +
+             (rec.signature.empty() ? "" : " signature=\"" + rec.signature + "\"") + " detail=\"" +
+             detail + "\"");
     record(std::move(rec));
 }
 

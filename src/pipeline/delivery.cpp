@@ -47,6 +47,15 @@ Admission admit(const policy::Snapshot& snapshot, std::string_view sender,
     return admit(policy::decide(snapshot, sender, recipient, policy::Mode::automatic));
 }
 
+namespace {
+constexpr std::string_view kSignatureRequired =
+    "A valid signature of the sending domain is required";
+}  // namespace
+
+Error signature_refusal(std::string reason) {
+    return Error::perm(550, "5.7.1", std::string(kSignatureRequired), std::move(reason));
+}
+
 std::optional<Error> hop_limit(std::size_t received_fields, std::size_t limit) {
     if (received_fields < limit)
         return std::nullopt;
@@ -56,7 +65,7 @@ std::optional<Error> hop_limit(std::size_t received_fields, std::size_t limit) {
 }
 
 smtp::Reply unrelayed_reply(const Error& error) {
-    if (error.code == 550 && error.status == "5.7.1")
+    if (error.code == 550 && error.status == "5.7.1" && error.public_text != kSignatureRequired)
         return smtp::Reply::make(451, "4.7.1", "Encryption policy changed; try again later");
     return smtp::Reply::from_error(error);
 }

@@ -78,6 +78,12 @@ Admission admit(const policy::Snapshot& snapshot, std::string_view sender,
 // The same for a decision already made (policy::decide in Mode::automatic), without a backlog.
 Admission admit(const Result<policy::Treatment>& decision);
 
+// Inbound mail from a sender domain with require-signature true and on-bad-signature refuse
+// that has no valid signature of that domain (docs/signing.md): 550 5.7.1 "A valid signature of
+// the sending domain is required", the reason (the X-Sealgate-Signature value) for the log.
+// Unlike refusal() this is about the message, not a recipient: RCPT could not have known.
+Error signature_refusal(std::string reason);
+
 // --- end of DATA -----------------------------------------------------------------------------
 
 // RFC 5321 §6.3: a loop is detected by counting trace fields. A message that already has `limit`
@@ -86,10 +92,11 @@ Admission admit(const Result<policy::Treatment>& decision);
 std::optional<Error> hop_limit(std::size_t received_fields, std::size_t limit);
 
 // A pipeline error before any copy was relayed (planning, or rendering the first copy) is
-// answered as what it is, with one exception: RCPT accepted these recipients, so a refusal
-// decided now (550 5.7.1: the policy changed since, a certificate expired) is answered
-// 451 4.7.1, and the retry meets the 550 at RCPT for the refused recipient only instead of
-// bouncing every recipient.
+// answered as what it is, with one exception: RCPT accepted these recipients, so an encryption
+// refusal decided now (refusal(), 550 5.7.1: the policy changed since, a certificate expired) is
+// answered 451 4.7.1, and the retry meets the 550 at RCPT for the refused recipient only
+// instead of bouncing every recipient. A signature_refusal() stays 550: the message itself is
+// refused, and a retry would meet the same answer.
 smtp::Reply unrelayed_reply(const Error& error);
 // The mail log's action for the recipients of such a message: deferred for a temporary error,
 // rejected for a permanent one (also when unrelayed_reply() makes a 451 of it).

@@ -44,15 +44,6 @@ bool is_encoded(const std::string& cte) {
     return cte == "base64" || cte == "quoted-printable";
 }
 
-Result<std::string> transfer_decoded(const mime::Entity& part) {
-    const std::string cte = transfer_encoding(part);
-    if (cte == "base64")
-        return mime::base64_decode(part.body());
-    if (cte == "quoted-printable")
-        return mime::quoted_printable_decode(part.body());
-    return std::string(part.body());
-}
-
 Outcome decrypted_outcome(const openpgp::Decrypted& d) {
     Outcome out;
     out.direction = Direction::inbound;
@@ -65,14 +56,24 @@ Outcome decrypted_outcome(const openpgp::Decrypted& d) {
 
 }  // namespace
 
-Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& treatment,
+Result<std::string> transfer_decoded(const mime::Entity& part) {
+    const std::string cte = transfer_encoding(part);
+    if (cte == "base64")
+        return mime::base64_decode(part.body());
+    if (cte == "quoted-printable")
+        return mime::quoted_printable_decode(part.body());
+    return std::string(part.body());
+}
+
+Result<Outcome> encrypt_pgp(mime::Entity& message, std::string payload,
+                            const policy::Treatment& treatment,
                             const openpgp::Encryptor* encryptor) {
     std::vector<std::string> keys;
     keys.reserve(treatment.pgp_keys.size());
     for (const auto& k : treatment.pgp_keys)
         keys.push_back(encryptor != nullptr ? k.fingerprint : k.public_key);
-    auto encrypted = encryptor != nullptr ? encryptor->encrypt(message.take_content_entity(), keys)
-                                          : openpgp::encrypt(message.take_content_entity(), keys);
+    auto encrypted = encryptor != nullptr ? encryptor->encrypt(std::move(payload), keys)
+                                          : openpgp::encrypt(std::move(payload), keys);
     SEALGATE_TRY(encrypted);
 
     // RFC 3156 §4: the first part is the version, the second the encrypted data.
@@ -111,8 +112,13 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, const policy::Treatment& trea
     return out;
 }
 
-Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
-    Outcome out;
+Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+                               std::span<const std::string> verify_keys) {
+    const auto decrypt = [&](std::string_view armored) {
+        return keys.pgp_decrypt(armored, verify_keys);
+    };
+    Decryption result;
+    Outcome& out = result.outcome;
     out.direction = Direction::inbound;
     out.action = CopyAction::passed;
     out.detail = "not encrypted";
@@ -122,7 +128,7 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
 
     if (ct->is("multipart", "encrypted")) {
         if (ascii_lower(ct->param("protocol").value_or("")) != "application/pgp-encrypted")
-            return out;
+            return result;
         const auto boundary = ct->param("boundary");
         if (!boundary)
             return fail(Error::bad_input("PGP/MIME: multipart without boundary"));
@@ -138,17 +144,21 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         auto armored = transfer_decoded(*part);
         if (!armored)
             return fail(std::move(armored.error()).with_context("PGP/MIME encrypted part"));
-        auto decrypted = keys.pgp_decrypt(*armored);
+        auto decrypted = decrypt(*armored);
         if (!decrypted)
             return fail(std::move(decrypted.error()).with_context("PGP/MIME"));
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
-            return out;
+            return result;
         }
-        const Outcome done = decrypted_outcome(**decrypted);
-        SEALGATE_TRY(restore_inner_entity(message, std::move((*decrypted)->plaintext)));
-        return done;
+        auto inner = mime::Entity::parse(mime::to_crlf(std::move((*decrypted)->plaintext)));
+        if (!inner)
+            return fail(std::move(inner.error()).with_context("decrypted entity"));
+        out = decrypted_outcome(**decrypted);
+        result.entity = std::move(*inner);
+        result.signatures = std::move((*decrypted)->signatures);
+        return result;
     }
 
     // A body that does not decode is not inline PGP: it passes as it is.
@@ -160,13 +170,13 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
         armor = decoded;
     }
     if (ct->is("text", "plain") && is_inline_pgp(armor)) {
-        auto decrypted = keys.pgp_decrypt(trim(armor));
+        auto decrypted = decrypt(trim(armor));
         if (!decrypted)
             return fail(std::move(decrypted.error()).with_context("inline PGP"));
         if (!*decrypted) {
             out.method = "pgp";
             out.detail = "not encrypted to a key we hold";
-            return out;
+            return result;
         }
         // Inline PGP encrypts the text only: the plaintext becomes the body, the Content-*
         // fields stay. 8-bit text in a 7bit-declared part gets an honest label.
@@ -183,11 +193,12 @@ Result<Outcome> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys) {
                  cte && !is_encoded(transfer_encoding(message)))
             // The text is decoded now: a quoted-printable or base64 label would be a lie.
             content.push_back(mime::Entity::make_field("Content-Transfer-Encoding", *cte));
-        const Outcome done = decrypted_outcome(**decrypted);
+        out = decrypted_outcome(**decrypted);
         message.replace_content(std::move(content), std::move(text));
-        return done;
+        result.signatures = std::move((*decrypted)->signatures);
+        return result;
     }
-    return out;
+    return result;
 }
 
 }  // namespace sealgate::pipeline

@@ -74,40 +74,82 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
     return groups;
 }
 
-// Stage 5 and 6 for one copy.
-Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
-                          keystore::KeyStore& keys, const Options& options) {
+// Stage 5, outbound: the payload, its signature, its encryption (stages.hpp).
+Result<Outcome> outbound_copy(mime::Entity& message, const policy::Treatment& t,
+                              keystore::KeyStore& keys, const Options& options) {
     Outcome out;
+    const bool encrypt = t.action == policy::Action::encrypt;
+    if (!encrypt && !t.signer) {
+        // In clear and unsigned: the message passes as it is.
+        out.action = CopyAction::passed;
+        out.detail = t.reason;
+        out.signature = signing_note(t);
+        return out;
+    }
+    std::string payload = make_payload(message, t);
+    if (t.signer) {
+        if (!encrypt)
+            payload = transport_safe(std::move(payload));
+        auto signed_payload = sign_payload(std::move(payload), *t.signer, t.profile, keys);
+        SEALGATE_TRY(signed_payload);
+        payload = std::move(*signed_payload);
+    }
+    if (encrypt) {
+        auto r = t.method == Method::pgp
+                     ? encrypt_pgp(message, std::move(payload), t, options.pgp_encryptor)
+                     : encrypt_smime(message, std::move(payload), t);
+        SEALGATE_TRY(r);
+        out = std::move(*r);
+    } else {
+        SEALGATE_TRY(set_payload(message, std::move(payload)));
+        out.action = CopyAction::passed;
+        out.detail = t.reason;
+    }
+    out.signature = signing_note(t);
+    return out;
+}
+
+// Stage 5, inbound: decryption, then the signature (stages.hpp).
+Result<Outcome> inbound_copy(mime::Entity& message, const policy::Snapshot& snap,
+                             std::string_view sender, keystore::KeyStore& keys,
+                             const Options& options) {
+    // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
+    auto d = decrypt_smime(message, keys);
+    SEALGATE_TRY(d);
+    if (d->outcome.action == CopyAction::passed && d->outcome.method.empty()) {
+        d = decrypt_pgp(message, keys, pgp_verify_keys(snap, message, sender));
+        SEALGATE_TRY(d);
+    }
+    Outcome out = d->outcome;
+    auto signature = check_inbound_signature(message, std::move(*d), snap, sender, options.limits);
+    SEALGATE_TRY(signature);
+    SEALGATE_TRY(enforce_signature_rule(message, *signature));
+    out.signature = signature->verdict.header();
+    for (const auto& note : signature->notes)
+        out.detail += (out.detail.empty() ? "" : "; ") + note;
+    return out;
+}
+
+// Stages 5 and 6 for one copy.
+Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
+                          const policy::Snapshot& snap, std::string_view sender,
+                          keystore::KeyStore& keys, const Options& options) {
+    Result<Outcome> out = Outcome{};
     switch (t.action) {
-        case policy::Action::decrypt: {
-            // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
-            auto r = decrypt_smime(message, keys);
-            SEALGATE_TRY(r);
-            if (r->action == CopyAction::passed && r->method.empty()) {
-                r = decrypt_pgp(message, keys);
-                SEALGATE_TRY(r);
-            }
-            out = std::move(*r);
+        case policy::Action::decrypt:
+            out = inbound_copy(message, snap, sender, keys, options);
             break;
-        }
-        case policy::Action::encrypt: {
-            auto r = t.method == Method::pgp ? encrypt_pgp(message, t, options.pgp_encryptor)
-                                             : encrypt_smime(message, t);
-            SEALGATE_TRY(r);
-            out = std::move(*r);
-            break;
-        }
+        case policy::Action::encrypt:
         case policy::Action::pass:
-            out.direction = t.direction;
-            out.action = CopyAction::passed;
-            out.detail = t.reason;
+            out = outbound_copy(message, t, keys, options);
             break;
         case policy::Action::refuse:
             // classify() refuses such a message before any copy is made (admissible()).
             return fail(refusal(t));
     }
-    out.direction = t.direction;
-    annotate(message, out);
+    SEALGATE_TRY(out);
+    out->direction = t.direction;
+    annotate(message, *out);
     return out;
 }
 
@@ -130,6 +172,7 @@ Result<Plan> Pipeline::plan(const Envelope& envelope, std::string message, polic
     SEALGATE_TRY(groups);
     Plan plan;
     plan.message_ = std::move(*parsed);
+    plan.sender_ = envelope.sender;
     for (auto& g : *groups)
         plan.groups_.push_back({std::move(g.treatment), std::move(g.recipients)});
     return plan;
@@ -145,7 +188,7 @@ Result<Copy> Pipeline::render(Plan& plan) {
     const bool last = i + 1 == plan.groups_.size();
     mime::Entity entity = last ? std::move(plan.message_) : plan.message_;
     ++plan.rendered_;
-    auto outcome = transform(entity, g.treatment, keys_, options_);
+    auto outcome = transform(entity, g.treatment, *snapshot_, plan.sender_, keys_, options_);
     SEALGATE_TRY(outcome);
     return Copy{std::move(g.recipients), std::move(entity).serialize(), std::move(*outcome)};
 }

@@ -4,8 +4,20 @@
 //   2. parse            header fields as bytes, body untouched          (mime::Entity)
 //   3. sanitise         drop every X-Sealgate-* field that came in       (no spoofed results)
 //   4. classify         a Treatment per recipient, grouped into copies   (policy::decide)
-//   5. transform        per copy: decrypt | encrypt S/MIME | encrypt OpenPGP | pass
-//   6. annotate         X-Sealgate-Encrypted / X-Sealgate-Decrypted info header
+//   5. transform        per copy (stages.hpp):
+//        outbound, encrypted or signed (docs/signing.md):
+//          payload      RFC 9788 protected headers, or the Content-* fields and body
+//          sign         multipart/signed around the payload (RFC 8551 §3.5.3, RFC 3156 §5);
+//                       7-bit safe first when it leaves in clear
+//          encrypt      S/MIME | OpenPGP around the (signed) payload, or it becomes the content
+//        inbound, every copy:
+//          decrypt      S/MIME | PGP/MIME | inline PGP, when for one of our keys
+//          signature    check a multipart/signed or signed-data (or the OpenPGP message's own)
+//                       against the sender domain's bound certificates and keys; restore
+//                       protected headers; remove the signature unless keep-signature
+//          enforce      require-signature: 550 5.7.1, or the Subject marked
+//        relay, or in clear and unsigned: pass
+//   6. annotate         X-Sealgate-Encrypted / X-Sealgate-Decrypted, X-Sealgate-Signature
 //
 // The offline filters (`sealgate encrypt`, `sealgate decrypt`) and the SMTP daemon run this same
 // pipeline; the daemon relays each Copy to the next hop and answers 250 only when all of them
@@ -16,7 +28,11 @@
 //   - A recipient whose treatment is `refuse` (mandatory encryption without a usable key) makes
 //     plan() and process() fail with that 550 5.7.1 error (delivery.hpp: admissible(), the same
 //     answer as at RCPT): such a message is never delivered in clear.
-//   - Copies: one per (direction, action, keys); a Bcc recipient (not named in To/Cc) always gets
+//   - An inbound copy without a valid signature from a sender domain with require-signature and
+//     on-bad-signature refuse makes render() and process() fail with 550 5.7.1
+//     (delivery.hpp: signature_refusal()); the sender domain is the same for every copy.
+//   - Copies: one per (direction, action, keys, signer); a Bcc recipient (not named in To/Cc)
+//   always gets
 //     a copy of its own.
 #pragma once
 
@@ -81,6 +97,7 @@ class Plan {
         std::vector<std::string> recipients;
     };
     mime::Entity message_;
+    std::string sender_;  // the envelope's, for the inbound signature rule without a From:
     std::vector<Group> groups_;
     std::size_t rendered_ = 0;
 };

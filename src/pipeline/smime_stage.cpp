@@ -34,8 +34,9 @@ std::string quoted(std::string_view text) {
     return out;
 }
 
-Result<Outcome> encrypt_smime(mime::Entity& message, const policy::Treatment& treatment) {
-    const std::string plain = message.take_content_entity();
+Result<Outcome> encrypt_smime(mime::Entity& message, std::string payload,
+                              const policy::Treatment& treatment) {
+    const std::string plain = std::move(payload);
     const std::string content_type =
         std::string("application/pkcs7-mime; smime-type=") +
         (crypto::makes_auth_enveloped(treatment.profile) ? "authEnveloped-data"
@@ -79,15 +80,16 @@ Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
     return ok();
 }
 
-Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
-    Outcome out;
+Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
+    Decryption result;
+    Outcome& out = result.outcome;
     out.direction = Direction::inbound;
     out.action = CopyAction::passed;
 
     const auto ct_value = message.get("Content-Type");
     if (!ct_value) {
         out.detail = "not encrypted";
-        return out;
+        return result;
     }
     auto ct = mime::parse_content_type(*ct_value);
     SEALGATE_TRY(ct);
@@ -96,7 +98,7 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
     if (!pkcs7 || (smime_type != "enveloped-data" && smime_type != "authenveloped-data" &&
                    !smime_type.empty())) {
         out.detail = "not encrypted";
-        return out;
+        return result;
     }
 
     // Memory, for large messages: the encoded body stays in `message` (it passes unchanged if it
@@ -113,25 +115,28 @@ Result<Outcome> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
             // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
             // ours to decrypt, the message passes as it is.
             out.detail = "not encrypted";
-            return out;
+            return result;
         }
         if (!envelope)
             return fail(std::move(envelope.error()).with_context("S/MIME"));
-        auto result = keys.smime_decrypt(std::move(*envelope));
-        SEALGATE_TRY(result);
-        decrypted = std::move(*result);
+        auto opened = keys.smime_decrypt(std::move(*envelope));
+        SEALGATE_TRY(opened);
+        decrypted = std::move(*opened);
     }
     if (!decrypted) {
         out.method = "smime";
         out.detail = "not encrypted to a key we hold";
-        return out;
+        return result;
     }
-    SEALGATE_TRY(restore_inner_entity(message, std::move(decrypted->entity)));
+    auto inner = mime::Entity::parse(mime::to_crlf(std::move(decrypted->entity)));
+    if (!inner)
+        return fail(std::move(inner.error()).with_context("decrypted entity"));
+    result.entity = std::move(*inner);
     out.action = CopyAction::decrypted;
     out.method = "smime";
     out.keys = decrypted->cert_sha256;
     out.algorithm = decrypted->algorithm;
-    return out;
+    return result;
 }
 
 void annotate(mime::Entity& message, const Outcome& outcome) {
@@ -139,17 +144,17 @@ void annotate(mime::Entity& message, const Outcome& outcome) {
         return;
     const bool inbound = outcome.direction == Direction::inbound;
     const char* name = inbound ? "X-Sealgate-Decrypted" : "X-Sealgate-Encrypted";
-    std::string value;
     if (outcome.action == CopyAction::encrypted || outcome.action == CopyAction::decrypted) {
-        value = outcome.method + "; " + (outcome.method == "smime" ? "cert=" : "key=") +
-                outcome.keys + "; alg=" + outcome.algorithm;
-    } else {
-        // Plain inbound mail passes without a note: there was nothing to decrypt.
-        if (inbound && outcome.detail == "not encrypted")
-            return;
-        value = "no; reason=" + quoted(outcome.detail);
+        message.append(name, outcome.method + "; " +
+                                 (outcome.method == "smime" ? "cert=" : "key=") + outcome.keys +
+                                 "; alg=" + outcome.algorithm);
+    } else if (!inbound || !outcome.method.empty()) {
+        // Plain inbound mail (no method: nothing of S/MIME or OpenPGP to decrypt) passes without
+        // a note; the rest says why it was not encrypted or decrypted.
+        message.append(name, "no; reason=" + quoted(outcome.detail));
     }
-    message.append(name, value);
+    if (!outcome.signature.empty())
+        message.append("X-Sealgate-Signature", outcome.signature);
 }
 
 }  // namespace sealgate::pipeline

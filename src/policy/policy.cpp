@@ -193,7 +193,11 @@ Attempt try_pgp(const Snapshot& snap, const DomainRecord& dom, Treatment& t) {
 // The recipient domain's `sign` for a copy decide() settled: who signs it, or why nobody does.
 void choose_signer(const Snapshot& snap, std::string_view sender, const DomainRecord& dom,
                    Treatment& t) {
-    if (dom.sign == SignMode::none || t.action == Action::refuse)
+    if (t.action == Action::refuse)
+        return;
+    // RFC 9788 when encrypting, whether signed or not; in clear only under a signature.
+    t.header_protection = dom.header_protection && t.action == Action::encrypt;
+    if (dom.sign == SignMode::none)
         return;
     std::vector<Method> methods;
     if (t.action == Action::encrypt)

@@ -86,6 +86,10 @@ flow() { # flow ALGO: the whole story with B's key made by `pgp create` (ALGO ""
     A pgp add-domain "$fpr" b.example > /dev/null
     A domain set b.example method pgp > /dev/null
     A domain set b.example encrypt-mode mandatory > /dev/null
+    # The format checks below compare with the original entity byte for byte: without a signature
+    # and RFC 9788 header protection (a new domain's defaults), which have their own block.
+    A domain set b.example sign none > /dev/null
+    A domain set b.example header-protection off > /dev/null
 
     # Untrusted: mandatory refuses, nothing on stdout, the reason on stderr.
     expect_not "$tag: untrusted key: encrypt refuses" A encrypt --from alice@a.example --to bob@b.example < ../ascii.eml > untrusted.out 2> untrusted.err
@@ -122,6 +126,45 @@ flow() { # flow ALGO: the whole story with B's key made by `pgp create` (ALGO ""
         expect "$tag $m: B restores the byte-identical message" cmp -s <(strip_info $m.dec) <(crlf ../$m.eml)
         expect "$tag $m: B says it decrypted" grep -q "^pgp; key=$fpr" <(header X-Sealgate-Decrypted $m.dec)
     done
+
+    # --- a new domain's defaults: signed (RFC 3156 §6.1) and protected headers (RFC 9788) -----
+    # A signs with a key of its own; B knows it (trusted, bound to a.example). The peers decrypt
+    # a multipart/signed whose detached signature gpg verifies over the protected payload; B
+    # checks it, restores the headers and delivers the original byte for byte.
+    local a_fpr
+    a_fpr=$(A pgp create --uid "A Domain <domain-cert@a.example>")
+    A pgp export "$a_fpr" --armor -o a-pub.asc
+    GNUPGHOME=$gh gpgq --import a-pub.asc
+    B pgp import a-pub.asc > /dev/null
+    B pgp trust "$a_fpr" > /dev/null
+    B domain add a.example > /dev/null
+    B pgp add-domain "$a_fpr" a.example > /dev/null
+    A domain set b.example sign sign-and-encrypt > /dev/null
+    A domain set b.example header-protection on > /dev/null
+    A encrypt --from alice@a.example --to bob@b.example < ../latin1.eml > signed.enc
+    expect "$tag signed: the info header names A's key" test "$(header X-Sealgate-Signature signed.enc)" = "signed; signer=$a_fpr; method=pgp"
+    expect "$tag signed: the Subject leaves obscured" test "$(header Subject signed.enc)" = "[...]"
+    armored_of signed.enc > signed.asc
+    GNUPGHOME=$gh gpg --batch --pinentry-mode loopback --passphrase '' --decrypt -o signed.gpg signed.asc 2>>"$W/gpg.log"
+    expect "$tag signed: gpg decrypts a multipart/signed" grep -q '^multipart/signed; protocol="application/pgp-signature"; micalg=pgp-sha256' <(header Content-Type signed.gpg)
+    # Part 1 exactly as signed (RFC 3156 §5: up to the CRLF before the delimiter), part 2's armor.
+    python3 - signed.gpg signed.part1 signed.sig <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+head, body = data.split(b"\r\n\r\n", 1)
+boundary = re.search(rb'boundary="([^"]+)"', head).group(1)
+# The preamble ends in a CRLF; each part starts after its delimiter line's CRLF.
+preamble, first, second = body.split(b"\r\n--" + boundary)[:3]
+open(sys.argv[2], "wb").write(first[2:])
+open(sys.argv[3], "wb").write(second[2:].split(b"\r\n\r\n", 1)[1])
+PY
+    expect "$tag signed: gpg --verify checks A's signature" env GNUPGHOME="$gh" gpg --batch --verify signed.sig signed.part1 2>>"$W/gpg.log"
+    expect "$tag signed: the payload carries the protected Subject" test "$(header Subject signed.part1)" = "latin1"
+    B decrypt --from alice@a.example --to bob@b.example < signed.enc > signed.dec
+    expect "$tag signed: B finds A's signature valid" test "$(header X-Sealgate-Signature signed.dec)" = "valid; signer=$a_fpr; method=pgp"
+    expect "$tag signed: B restores the byte-identical message" cmp -s <(strip_info signed.dec) <(crlf ../latin1.eml)
+    A domain set b.example sign none > /dev/null
+    A domain set b.example header-protection off > /dev/null
 
     # --- the peers encrypt to B ----------------------------------------------------------------
     GNUPGHOME=$gh gpgq --trust-model always -r "$fpr" --armor --encrypt -o gpg.asc ../latin1.inner

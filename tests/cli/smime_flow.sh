@@ -43,6 +43,11 @@ expect "untrusted self-signed is not usable" grep -q "NOT usable: self-signed" s
 A domain add b.example > /dev/null
 A domain set b.example smime-cert "${B_CERT:0:16}" > /dev/null
 A domain set b.example encrypt-mode mandatory > /dev/null
+# The loops below check the encryption format byte for byte against the peers: without a
+# signature and RFC 9788 header protection (a new domain's defaults), which have their own
+# check after them.
+A domain set b.example sign none > /dev/null
+A domain set b.example header-protection off > /dev/null
 
 # Mandatory without a usable certificate: refused, nothing on stdout.
 expect_not "mandatory + untrusted certificate refuses" A encrypt --from alice@a.example --to bob@b.example < ascii.eml > refused.out 2> refused.err
@@ -76,6 +81,34 @@ for profile in compat modern; do
         expect "$profile $m: B restores the byte-identical message" cmp -s $m.$profile.dec.plain <(crlf $m.eml)
         expect "$profile $m: B says it decrypted" grep -q "^smime; cert=$B_CERT; alg=aes256" <(header X-Sealgate-Decrypted $m.$profile.dec)
     done
+done
+
+# A new domain's defaults: signed inside the encryption (RFC 8551 §3.5.3 multipart/signed in
+# the EnvelopedData), the headers protected (RFC 9788). openssl decrypts the multipart/signed
+# and verifies A's signature over the protected payload; B, knowing A's certificate, checks it,
+# restores the headers and delivers the original byte for byte.
+A domain set b.example sign sign-and-encrypt > /dev/null
+A domain set b.example header-protection on > /dev/null
+A domain set b.example smime-profile compat > /dev/null
+A cert export "$A_CERT" -o a-cert.pem
+B cert import a-cert.pem > /dev/null
+B domain add a.example > /dev/null
+B ctl add "$A_CERT" --trust > /dev/null
+B domain set a.example smime-cert "$A_CERT" > /dev/null
+for m in ascii latin1; do
+    A encrypt --from alice@a.example --to bob@b.example < $m.eml > $m.signed.enc
+    expect "signed $m: the info header names A's certificate" test "$(header X-Sealgate-Signature $m.signed.enc)" = "signed; signer=$A_CERT; method=smime"
+    expect "signed $m: the Subject leaves obscured" test "$(header Subject $m.signed.enc)" = "[...]"
+    smime_der $m.signed.enc > $m.signed.der
+    openssl cms -decrypt -inform DER -in $m.signed.der -inkey b.key -recip b.crt -binary -out $m.signed.inner 2>/dev/null
+    expect "signed $m: openssl decrypts a multipart/signed" grep -q '^multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256' <(header Content-Type $m.signed.inner)
+    expect "signed $m: openssl cms -verify checks A's signature" openssl cms -verify -in $m.signed.inner -inform SMIME -CAfile a-cert.pem -out $m.signed.payload 2>/dev/null
+    expect "signed $m: the payload carries the protected Subject" test "$(header Subject $m.signed.payload)" = "$(header Subject $m.eml)"
+    expect "signed $m: the payload says hp=cipher" grep -q 'hp="cipher"' <(header Content-Type $m.signed.payload)
+    expect "signed $m: the payload's body is the original" cmp -s <(sed -n '/^\r$/,$p' $m.signed.payload) <(crlf $m.eml | sed -n '/^\r$/,$p')
+    B decrypt --from alice@a.example --to bob@b.example < $m.signed.enc > $m.signed.dec
+    expect "signed $m: B finds A's signature valid" test "$(header X-Sealgate-Signature $m.signed.dec)" = "valid; signer=$A_CERT; method=smime"
+    expect "signed $m: B restores the byte-identical message" cmp -s <(strip_info $m.signed.dec) <(crlf $m.eml)
 done
 
 # Peers encrypt, B decrypts: openssl cms in every variant B must accept.

@@ -60,7 +60,14 @@ class TwoGateways(E2ETestCase):
                                      "bob@b.example", original)
         self.assertIn(b"application/pkcs7-mime", wire)
         self.assertNotIn(b"K\xf6ln", wire, "the body travels encrypted")
-        self.assertEqual(header(wire, "Subject"), "a to b", "outer headers stay")
+        # RFC 9788, a new domain's default: the Subject leaves obscured, the addresses stay.
+        self.assertEqual(header(wire, "Subject"), "[...]")
+        self.assertEqual(header(wire, "From"), "<alice@a.example>")
+        # A holds no S/MIME certificate of its own: the copy leaves unsigned, and says why.
+        self.assertTrue(header(wire, "X-Sealgate-Signature").startswith("not signed; reason="),
+                        header(wire, "X-Sealgate-Signature"))
+        self.assertEqual(header(delivered, "X-Sealgate-Signature"), "none")
+        self.assertEqual(header(delivered, "Subject"), "a to b", "restored from inside")
         self.assertTrue(header(wire, "X-Sealgate-Encrypted").startswith(
             f"smime; cert={self.b_cert}"), header(wire, "X-Sealgate-Encrypted"))
         self.assertTrue(header(delivered, "X-Sealgate-Decrypted").startswith(

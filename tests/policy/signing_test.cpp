@@ -140,6 +140,16 @@ TEST_F(Signing, SignAndEncryptSignsTheEncryptedCopyWithHeaderProtection) {
     EXPECT_TRUE(t.header_protection);
 }
 
+TEST_F(Signing, HeaderProtectionDoesNotWaitForASignature) {
+    const std::string theirs = certificate("domain-cert@p.example", false);
+    partner("p.example", EncryptMode::mandatory, SignMode::none, {theirs});
+    const auto t = decide_for("bob@p.example");
+    ASSERT_EQ(t.action, Action::encrypt) << t.reason;
+    EXPECT_FALSE(t.signer);
+    EXPECT_TRUE(t.unsigned_reason.empty()) << "no signature asked";
+    EXPECT_TRUE(t.header_protection) << "RFC 9788 when encrypting, signed or not";
+}
+
 TEST_F(Signing, SignAndEncryptLeavesClearMailUnsigned) {
     certificate("domain-cert@a.example", true);
     partner("p.example", EncryptMode::none, SignMode::sign_and_encrypt);
