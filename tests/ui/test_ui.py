@@ -245,6 +245,11 @@ class WebUi(unittest.TestCase):
     def els(self, test):
         return self.d.find_elements(By.CSS_SELECTOR, f'[data-test="{test}"]')
 
+    def click(self, test):
+        """Clicks the element TEST once it is there, again when a re-render replaced it between
+        finding and clicking (a page refreshes itself after an action's notice)."""
+        self.wait(lambda: self.el(test).click() is None, f"a click on {test}")
+
     def shot(self, name):
         WebUi.shot_number += 1
         self.d.save_screenshot(os.path.join(self.screens, f"{WebUi.shot_number:02d}-{name}.png"))

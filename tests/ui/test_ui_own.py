@@ -27,7 +27,7 @@ class OwnGenerations(test_ui.WebUi):
 
         self.go(f"certificates/{old}", "certificates")
         self.assertIn("In service", self.el("generation").text)
-        self.el("cert-renew").click()
+        self.click("cert-renew")
         self.notice("Renewed")
         certs = self.api.call("GET", "/certificates?own=true")[1]["certificates"]
         new = [c["sha256"] for c in certs if c["sha256"] != old]
@@ -36,22 +36,22 @@ class OwnGenerations(test_ui.WebUi):
         self.shot("own-cert-renewed")
 
         self.go(f"certificates/{old}", "certificates")
-        self.el("cert-retire").click()
+        self.click("cert-retire")
         self.notice("Retired")
         self.wait(lambda: "Retired" in self.el("generation").text, "the retired state shown")
         self.assertTrue(self.api.call("GET", f"/certificates/{old}")[1]["retired"])
-        self.el("cert-unretire").click()
+        self.click("cert-unretire")
         self.notice("Back in service")
         self.wait(lambda: not self.api.call("GET", f"/certificates/{old}")[1]["retired"],
                   "the certificate back in service")
 
         # OpenPGP: a new subkey, then a new key (the old one retired).
         self.go(f"pgp/{fpr}", "pgp")
-        self.el("pgp-rotate").click()
+        self.click("pgp-rotate")
         self.notice("New encryption subkey")
         audit = self.api.call("GET", f"/audit?object={fpr}")[1]["entries"]
         self.assertTrue(any(e["action"] == "pgp.rotate" for e in audit), audit)
-        self.el("pgp-rotate-key").click()
+        self.click("pgp-rotate-key")
         self.notice("New key made")
         self.assertTrue(self.api.call("GET", f"/pgp/keys/{fpr}")[1]["retired"])
         keys = self.api.call("GET", "/pgp/keys")[1]["keys"]
