@@ -38,8 +38,12 @@ using AlgorStackPtr = std::unique_ptr<STACK_OF(X509_ALGOR), AlgorStackDeleter>;
 
 // RFC 8419 §3.1: Ed25519 signs with SHA-512 as the message digest; everything else SHA-256
 // (RFC 8551 §2.1, micalg=sha-256).
+bool signs_with_sha512(const EVP_PKEY* key) {
+    return key != nullptr && EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
+}
+
 const EVP_MD* digest_for(const PrivateKey& key) {
-    return EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519 ? EVP_sha512() : EVP_sha256();
+    return signs_with_sha512(key.get()) ? EVP_sha512() : EVP_sha256();
 }
 
 // Frees the BIOs CMS_dataInit pushed on top of `bottom`, and `bottom` only when it is not the
@@ -134,6 +138,10 @@ bool read_through(BIO* chain, std::string* keep) {
 }
 
 }  // namespace
+
+std::string_view cms_micalg(const Certificate& cert) {
+    return signs_with_sha512(X509_get0_pubkey(cert.get())) ? "sha-512" : "sha-256";
+}
 
 Result<std::string> cms_sign_entity(const Certificate& cert, const PrivateKey& key,
                                     const std::vector<Certificate>& chain, std::string_view entity,

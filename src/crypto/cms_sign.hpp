@@ -35,13 +35,17 @@ Status cms_verify_detached(std::string_view data, std::string_view signature_der
 // --- Mail signatures (RFC 8551 §3.5; docs/signing.md) ---------------------------------------
 
 // The detached signature of a multipart/signed (RFC 8551 §3.5.3) over a MIME entity, signed as
-// the CRLF-canonical bytes given (CMS_BINARY): SignedData DER, SHA-256, the signed attributes
-// contentType, messageDigest, signingTime and an SMIMECapabilities of `profile`'s algorithms
-// only (not OpenSSL's default list); the signer's certificate and `chain` included. Fails when
-// the key does not match the certificate.
+// the CRLF-canonical bytes given (CMS_BINARY): SignedData DER, digest SHA-256 (SHA-512 for an
+// Ed25519 key: cms_micalg), the signed attributes contentType, messageDigest, signingTime and
+// an SMIMECapabilities of `profile`'s algorithms only (not OpenSSL's default list); the
+// signer's certificate and `chain` included. Fails when the key does not match the certificate.
 Result<std::string> cms_sign_entity(const Certificate& cert, const PrivateKey& key,
                                     const std::vector<Certificate>& chain, std::string_view entity,
                                     CmsProfile profile);
+
+// The multipart/signed micalg (RFC 8551 §3.5.3.1) of what cms_sign_entity() makes with this
+// certificate's key: "sha-512" for Ed25519 (RFC 8419 §3.1), "sha-256" for every other key.
+std::string_view cms_micalg(const Certificate& cert);
 
 // What a mail signature says, before anyone judged whether its signer is trusted (the policy
 // does that: policy::signer_usability).

@@ -155,10 +155,9 @@ Result<std::string> sign_payload(std::string payload, const policy::Signer& sign
 
     // RFC 8551 §3.5.3 / RFC 3156 §5. The first part is the payload exactly as it was signed:
     // the CRLF before the next delimiter belongs to the delimiter (RFC 2046 §5.1.1).
-    std::string head = smime ? "Content-Type: multipart/signed; "
-                               "protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
-                             : "Content-Type: multipart/signed; "
-                               "protocol=\"application/pgp-signature\"; micalg=pgp-sha256;\r\n";
+    std::string head = std::string("Content-Type: multipart/signed; protocol=\"") +
+                       (smime ? "application/pkcs7-signature" : "application/pgp-signature") +
+                       "\"; micalg=" + signer.micalg + ";\r\n";
     head += " boundary=\"" + boundary + "\"\r\n\r\n";
     head += smime ? "This is a cryptographically signed message in MIME format.\r\n\r\n"
                   : "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n\r\n";

@@ -66,6 +66,9 @@ struct Signer {
     // S/MIME: the certificates between ours and its root that the store holds (intermediates),
     // carried in the signature so that the partner can build the path.
     std::vector<crypto::Certificate> chain;
+    // The multipart/signed micalg parameter: crypto::cms_micalg of our certificate, or
+    // "pgp-sha256" (openpgp::Decryptor::sign_detached hashes with SHA-256).
+    std::string micalg;
 };
 
 struct Treatment {

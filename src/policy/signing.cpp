@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "crypto/cms_sign.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::policy {
@@ -86,7 +87,8 @@ Result<Signer> smime_signer(const Snapshot& snap, const std::string& domain,
             why += " (" + join(reasons, "; ") + ")";
         return fail(Error::not_found(why));
     }
-    return Signer{Method::smime, chosen->cert.sha256(), chain_of(snap, chosen->cert)};
+    return Signer{Method::smime, chosen->cert.sha256(), chain_of(snap, chosen->cert),
+                  std::string(crypto::cms_micalg(chosen->cert))};
 }
 
 Result<Signer> pgp_signer(const Snapshot& snap, const std::string& domain,
@@ -123,7 +125,7 @@ Result<Signer> pgp_signer(const Snapshot& snap, const std::string& domain,
             why += " (" + join(reasons, "; ") + ")";
         return fail(Error::not_found(why));
     }
-    return Signer{Method::pgp, chosen->fingerprint, {}};
+    return Signer{Method::pgp, chosen->fingerprint, {}, "pgp-sha256"};
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crypto/cms_sign.hpp"
 #include "crypto/keygen.hpp"
 #include "support.hpp"
 
@@ -223,6 +224,14 @@ TEST_F(VerifyPki, SigningUsabilityOfKeyTypes) {
     u = signing_usability(keys.cert("dsa1024"), CtlStatus::trusted, TrustContext{});
     EXPECT_FALSE(u.usable);
     EXPECT_THAT(u.reason, StartsWith("key not usable: key type not supported for S/MIME"));
+}
+
+TEST_F(VerifyPki, MicalgFollowsTheSignerKey) {
+    // RFC 8419 §3.1: Ed25519 signatures digest with SHA-512; the multipart/signed says so.
+    const test::KeyTable keys;
+    EXPECT_EQ(cms_micalg(keys.cert("ed25519")), "sha-512");
+    for (const char* name : {"rsapss2048", "p384"})
+        EXPECT_EQ(cms_micalg(keys.cert(name)), "sha-256") << name;
 }
 
 }  // namespace
