@@ -98,6 +98,7 @@ void Gateway::set_relay(net::RelayConfig relay) {
 
 Status Gateway::start() {
     SEALGATE_TRY(reload());
+    observer_.store_polled(true, "");  // read just now; watch_store() polls from here on
     auto log_store = context_.open_store();
     SEALGATE_TRY(log_store);
     log_writer_ = std::make_unique<MailLogWriter>(std::move(*log_store),

@@ -77,7 +77,11 @@ class Gateway final : public net::MessageHandler {
     asio::awaitable<void> watch_expiry(std::string notify_admin);
     // Wait until the mail log records so far are written (or failed once).
     void flush_log();
-    void stop() { stopping_ = true; }
+    // Also turns /readyz to 503 ("stopping"), so that a balancer drains this gateway.
+    void stop() {
+        stopping_ = true;
+        observer_.set_stopping();
+    }
     // Pipeline threads (after start()).
     std::size_t workers() const { return workers_ ? workers_->size() : 0; }
     // SIGHUP: a new next hop from a re-read configuration.

@@ -91,8 +91,7 @@ std::optional<Observer::Answer> Observer::answer(std::string_view path) const {
     if (path == "/healthz")
         return Answer{200, "text/plain; charset=utf-8", "ok\n"};
     if (path == "/metrics")
-        return Answer{200, std::string(metrics::kContentType),
-                      metrics::process().render()};
+        return Answer{200, std::string(metrics::kContentType), metrics::process().render()};
     if (path != "/readyz")
         return std::nullopt;
     const auto checks = readiness();
@@ -133,6 +132,7 @@ std::vector<Observer::Check> Observer::readiness() const {
         out.push_back({"keys", true, "in process"});
     }
     const std::lock_guard lock(mutex_);
+    out.push_back({"serving", !stopping_, stopping_ ? "stopping" : ""});
     const std::string where = hop_host_ + ":" + std::to_string(hop_port_);
     out.push_back({"next_hop", hop_probed_ && hop_ok_,
                    hop_probed_ && hop_ok_ ? where : where + ": " + hop_why_});
@@ -149,6 +149,11 @@ void Observer::store_polled(bool ok, const std::string& why) {
 void Observer::set_key_check(std::function<Status()> check) {
     const std::lock_guard lock(mutex_);
     key_check_ = std::move(check);
+}
+
+void Observer::set_stopping() {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
 }
 
 void Observer::set_next_hop(const std::string& host, std::uint16_t port) {

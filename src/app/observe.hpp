@@ -11,6 +11,7 @@
 //       store     the gateway's once-a-second poll of the store generation succeeded, and
 //                 happened within the last 5 s (so a stuck io loop is not ready either);
 //       keys      the key access check (set_key_check; in-process keys: always up);
+//       serving   down once set_stopping() was called (SIGTERM: transactions are finishing);
 //       next_hop  probe_next_hop(): every 2 s a connect and the 220 greeting within 1.5 s, then
 //                 QUIT; on the io loop, never on the SMTP path. Down within 4 s of the next hop
 //                 going away, up again at the first probe that gets a greeting.
@@ -60,6 +61,8 @@ class Observer {
     // Is key access up: the key process's check once it exists (called on an HTTP thread: it
     // must be thread-safe and quick). Unset: the keys are in this process, always up.
     void set_key_check(std::function<Status()> check);
+    // The daemon is stopping: not ready any more (any thread).
+    void set_stopping();
     // Which next hop probe_next_hop() probes (the gateway's, after every SIGHUP too).
     void set_next_hop(const std::string& host, std::uint16_t port);
 
@@ -78,6 +81,7 @@ class Observer {
     bool store_ok_ = false;
     std::string store_why_ = "not polled yet";
     std::function<Status()> key_check_;
+    bool stopping_ = false;
     std::string hop_host_;
     std::uint16_t hop_port_ = 0;
     bool hop_probed_ = false;

@@ -7,7 +7,9 @@ import http.client
 import json
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import unittest
 
 from harness import E2ETestCase, free_port, message, send, wait_until, Client
@@ -169,6 +171,29 @@ class MetricsAndHealth(E2ETestCase):
         finally:
             self.sink_.start()
         wait_until(lambda: self.ready()[0] == 200, "ready again with the sink back")
+
+
+    def test_stopping_is_not_ready(self):
+        # Last (alphabetically): it stops the gateway. A message held at the next hop keeps the
+        # daemon finishing its transaction after SIGTERM, while /readyz says it is stopping.
+        wait_until(lambda: self.ready()[0] == 200, "ready")
+        self.sink_.data_received.clear()
+        self.sink_.hold = threading.Event()
+        replies = []
+        data = message("alice@a.test", "bob@b.test", "held", b"held\n")
+        sender = threading.Thread(target=lambda: replies.append(
+            send(self.g.port, "alice@a.test", ["bob@b.test"], data)[1]))
+        sender.start()
+        try:
+            self.assertTrue(self.sink_.data_received.wait(15), "the sink got no DATA")
+            self.g.signal(signal.SIGTERM)
+            wait_until(lambda: self.ready()[0] == 503, "not ready while stopping")
+            self.assertRegex(self.ready()[2], r"(?m)^serving: down: stopping$")
+        finally:
+            self.sink_.hold.set()
+            sender.join(30)
+        self.assertEqual([r.code for r in replies], [250], replies)
+        self.assertEqual(self.g.stop(), 0, self.g.serve_log())
 
 
 class MessageLog(E2ETestCase):
