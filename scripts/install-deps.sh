@@ -7,6 +7,8 @@
 # Only Debian package names are used; nothing is downloaded from anywhere else.
 set -eu
 
+# prometheus: only for `promtool check metrics` in the tests (docs/metrics.md); its own service
+# is not needed (`systemctl disable --now prometheus` on a machine where it started).
 PACKAGES="
   build-essential cmake pkg-config ninja-build
   libssl-dev openssl
@@ -20,7 +22,7 @@ PACKAGES="
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
-  postfix swaks python3
+  postfix swaks python3 prometheus
   chromium chromium-driver python3-selenium
   ca-certificates
 "

@@ -38,7 +38,8 @@ std::string connectable(const std::string& host) {
 
 Result<std::unique_ptr<web::Listener>> start_admin_listener(
     const Context& ctx, const Config& cfg, const std::string& listen, const std::string& smtp_host,
-    std::uint16_t smtp_port, std::function<std::uint64_t()> policy_generation) {
+    std::uint16_t smtp_port, std::function<std::uint64_t()> policy_generation,
+    const Observer* observer) {
     auto where = split_host_port(listen, "admin listen");
     SEALGATE_TRY(where);
     auto hop = split_host_port(cfg.next_hop, "next hop");
@@ -58,6 +59,13 @@ Result<std::unique_ptr<web::Listener>> start_admin_listener(
     lc.next_hop_port = hop->port;
     lc.hostname = cfg.hostname;
     lc.policy_generation = std::move(policy_generation);
+    if (observer != nullptr)
+        lc.observe = [observer](const std::string& path) {
+            std::optional<web::ListenerConfig::PlainAnswer> out;
+            if (auto a = observer->answer(path))
+                out = web::ListenerConfig::PlainAnswer{a->status, a->content_type, a->body};
+            return out;
+        };
 
     // A connection and a key store of its own: the listener's threads never share the
     // gateway's.

@@ -14,6 +14,9 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/metrics_listener.hpp"
+#include "core/log.hpp"
+#include "metrics/metrics.hpp"
 #include "net/self_check.hpp"
 #include "net/tls.hpp"
 #include "smtp/trace.hpp"
@@ -52,6 +55,7 @@ struct ServeArgs {
     std::string listen;
     std::string next_hop;
     std::string admin_listen;
+    std::string metrics_listen;
 };
 
 Result<net::RelayConfig> relay_config(const Config& cfg) {
@@ -103,6 +107,12 @@ Status serve(Cli& cli, const ServeArgs& args) {
         cfg.listen = args.listen;
     if (!args.next_hop.empty())
         cfg.next_hop = args.next_hop;
+    if (!args.metrics_listen.empty()) {
+        cfg.metrics.listen = args.metrics_listen == "off" ? "" : args.metrics_listen;
+        cfg.metrics.listen_set = true;
+    }
+    set_log_format(cfg.log_format);
+    metrics::process().set_version(SEALGATE_VERSION);
 
     auto listen = parse_host_port(cfg.listen);
     SEALGATE_TRY(listen);
@@ -146,6 +156,10 @@ Status serve(Cli& cli, const ServeArgs& args) {
     (*server)->start();
     asio::co_spawn(io, gateway.watch_store(), asio::detached);
     asio::co_spawn(io, gateway.watch_expiry(cfg.notify.admin), asio::detached);
+    // Readiness and metrics (app/observe.hpp): probes and samples on this loop, until it stops.
+    const auto loop_stopped = [&io] { return io.stopped(); };
+    asio::co_spawn(io, gateway.observer().probe_next_hop(loop_stopped), asio::detached);
+    asio::co_spawn(io, gateway.observer().sample(**server, loop_stopped), asio::detached);
 
     // SIGTERM/SIGINT: finish the transactions in flight, then stop. SIGHUP: re-read the config.
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -202,16 +216,39 @@ Status serve(Cli& cli, const ServeArgs& args) {
     const std::string admin_listen =
         args.admin_listen.empty() ? cfg.admin.listen : args.admin_listen;
     if (!admin_listen.empty()) {
-        auto started = start_admin_listener(**ctx, cfg, admin_listen, listen->host, bound_port,
-                                            [&gateway] { return gateway.loaded_generation(); });
+        auto started = start_admin_listener(
+            **ctx, cfg, admin_listen, listen->host, bound_port,
+            [&gateway] { return gateway.loaded_generation(); }, &gateway.observer());
         SEALGATE_TRY(started);
         admin = std::move(*started);
+    }
+    // Plain HTTP for Prometheus and health checks; its line after the admin listener's.
+    std::unique_ptr<MetricsListener> metrics_http;
+    if (!cfg.metrics.listen.empty()) {
+        auto started = MetricsListener::start(cfg.metrics.listen, gateway.observer());
+        if (!started && cfg.metrics.listen_set)
+            return fail(started.error());
+        if (!started) {
+            log_line(
+                "metrics listener not started (set [metrics] listen to choose an address, "
+                "or \"\" for none): " +
+                started.error().reason);
+        } else {
+            metrics_http = std::move(*started);
+            const auto colon = cfg.metrics.listen.rfind(':');
+            std::printf("sealgate: metrics on http://%s:%u/metrics\n",
+                        cfg.metrics.listen.substr(0, colon).c_str(),
+                        static_cast<unsigned>(metrics_http->port()));
+            std::fflush(stdout);
+        }
     }
     // The partner certificates' CRLs, fetched at start and when due (app/crl_schedule.hpp).
     auto crls = CrlSchedule::start(**ctx);
     SEALGATE_TRY(crls);
     io.run();
     crls->reset();
+    if (metrics_http)
+        metrics_http->stop();
     if (admin)
         admin->stop();
     std::fprintf(stderr, "sealgate: stopped\n");
@@ -311,6 +348,8 @@ void add_serve_commands(CLI::App& app, Cli& cli) {
                     "HOST:PORT to relay to (default 127.0.0.1:10026)");
     srv->add_option("--admin-listen", sargs->admin_listen,
                     "HOST:PORT of the admin listener (HTTPS: REST API and web UI)");
+    srv->add_option("--metrics-listen", sargs->metrics_listen,
+                    "HOST:PORT for /metrics, /healthz, /readyz over plain HTTP (off: none)");
     srv->callback([&cli, sargs] {
         cli.quiet_libraries = false;  // the daemon's stderr is its log
         cli.action = [&cli, sargs] { return serve(cli, *sargs); };

@@ -195,8 +195,9 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(check_keys(root, file, "",
-                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify"}));
+    SEALGATE_TRY(check_keys(
+        root, file, "",
+        {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify", "metrics", "log"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -287,6 +288,18 @@ Result<Config> load_config(const std::string& path) {
                 return fail(config_error(
                     file, "[notify] admin: not an e-mail address: " + cfg.notify.admin));
         }
+    }
+    if (const auto* s = root["metrics"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "metrics", {"listen"}));
+        cfg.metrics.listen_set = s->contains("listen");
+        SEALGATE_TRY(read_value(*s, file, "metrics", "listen", cfg.metrics.listen));
+    }
+    if (const auto* s = root["log"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "log", {"format"}));
+        std::string format = "text";
+        SEALGATE_TRY(read_value(*s, file, "log", "format", format));
+        if (!parse_log_format(format, cfg.log_format))
+            return fail(config_error(file, "[log] format: text or json, not " + format));
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_fields.hpp"
 #include "core/result.hpp"
 #include "core/tls_level.hpp"
 
@@ -43,6 +44,15 @@ struct NotifyConfig {
     // The administrator's address: one summary mail a day, through the next hop, when a
     // certificate or key reaches a warning threshold or has expired; empty: the log only.
     std::string admin;
+};
+
+// [metrics]: /metrics, /healthz, /readyz over plain HTTP (app/metrics_listener.hpp).
+struct MetricsConfig {
+    // Empty: off. Not authenticated: a loopback address or a monitoring network only.
+    std::string listen = "127.0.0.1:9310";
+    // Set in the file: a listen address that cannot be bound stops `serve`; the built-in
+    // default only gets a warning (another gateway on the host may hold it).
+    bool listen_set = false;
 };
 
 struct Config {
@@ -81,6 +91,11 @@ struct Config {
 
     // [notify]
     NotifyConfig notify;
+
+    // [metrics]
+    MetricsConfig metrics;
+    // [log] format: the per-message line as key=value text or one JSON object (docs/logging.md)
+    LogFormat log_format = LogFormat::text;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

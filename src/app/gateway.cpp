@@ -8,9 +8,11 @@
 
 #include "app/cli.hpp"
 #include "app/expiry_watch.hpp"
+#include "app/message_line.hpp"
 #include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "metrics/metrics.hpp"
 #include "pipeline/delivery.hpp"
 #include "smtp/trace.hpp"
 
@@ -81,6 +83,7 @@ Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
 Gateway::~Gateway() = default;
 
 void Gateway::set_relay(net::RelayConfig relay) {
+    observer_.set_next_hop(relay.host, relay.port);
     next_hop_level_ = relay.tls;
     for (const auto level : {TlsLevel::none, TlsLevel::may, TlsLevel::encrypt, TlsLevel::verify}) {
         auto& client = relays_[static_cast<std::size_t>(level)];
@@ -95,6 +98,7 @@ void Gateway::set_relay(net::RelayConfig relay) {
 
 Status Gateway::start() {
     SEALGATE_TRY(reload());
+    observer_.store_polled(true, "");  // read just now; watch_store() polls from here on
     auto log_store = context_.open_store();
     SEALGATE_TRY(log_store);
     log_writer_ = std::make_unique<MailLogWriter>(std::move(*log_store),
@@ -125,6 +129,7 @@ Status Gateway::reload() {
     snapshot_ = std::move(*snap);
     loaded_at_ = std::chrono::steady_clock::now();
     loaded_generation_ = snapshot_->generation();
+    observer_.policy_loaded(*snapshot_);
     if (changed)
         log_line("policy reloaded (store generation " + std::to_string(snapshot_->generation()) +
                  ")");
@@ -195,6 +200,7 @@ asio::awaitable<void> Gateway::watch_store() {
         if (stopping_)
             break;
         auto gen = context_.store().generation();
+        observer_.store_polled(static_cast<bool>(gen), gen ? "" : gen.error().reason);
         if (!gen) {
             // Keep deciding with the last good snapshot: it is a consistent policy state.
             log_line("store unreadable, keeping the loaded policy: " + gen.error().reason);
@@ -213,11 +219,15 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
                                      const smtp::Recipient& recipient) {
     const bool backlog = log_writer_ != nullptr && log_writer_->full();
     auto admission = pipeline::admit(*snapshot_, envelope.sender, recipient.address, backlog);
+    auto& counters = metrics::process();
     switch (admission.verdict) {
         case pipeline::Admission::Verdict::accept:
+            break;
         case pipeline::Admission::Verdict::backlog:
+            counters.count_refusal(metrics::Refusal::rcpt_backlog);
             break;
         case pipeline::Admission::Verdict::error:
+            counters.count_refusal(metrics::Refusal::rcpt_policy_error);
             log_line("rcpt=" + recipient.address +
                      (admission.reply.permanent() ? " refused: " : " deferred: ") +
                      admission.reason);
@@ -231,9 +241,13 @@ smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
             rec.action = admission.reply.permanent() ? CopyAction::rejected : CopyAction::deferred;
             rec.detail = admission.reason;
             const std::string action(to_string(rec.action));
+            counters.count_refusal(admission.reply.permanent()
+                                       ? metrics::Refusal::rcpt_policy
+                                       : metrics::Refusal::rcpt_policy_temporary);
             record(std::move(rec));
-            log_line("from=<" + envelope.sender + "> rcpt=<" + recipient.address +
-                     "> action=" + action + " reason=\"" + admission.reason + "\"");
+            log_line("from=" + kv_value("<" + envelope.sender + ">") +
+                     " rcpt=" + kv_value("<" + recipient.address + ">") + " action=" + action +
+                     " reason=" + kv_value(admission.reason));
             break;
         }
     }
@@ -256,34 +270,75 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
     rec.algorithm = outcome.algorithm;
     rec.detail = detail;
     rec.signature = outcome.signature;
-    std::string tls;
     if (relayed != nullptr) {
         rec.tls_level = std::string(to_string(relayed->level));
         rec.tls_protocol = relayed->tls.protocol;
         rec.tls_cipher = relayed->tls.cipher;
         rec.tls_peer = relayed->tls.peer_sha256;
         rec.tls_verified = relayed->tls.verified;
-        tls = " tls_level=" + rec.tls_level + " tls=" +
-              (relayed->tls.active() ? rec.tls_protocol + " cipher=" + rec.tls_cipher +
-                                           " peer=" + (rec.tls_peer.empty() ? "-" : rec.tls_peer) +
-                                           " verified=" + (rec.tls_verified ? "yes" : "no")
-                                     : "none");
     }
-    log_line(queue_id + ": from=<" + envelope.sender + "> to=<" + join(recipients, ">,<") +
-             "> msgid=<" + message_id + "> direction=" + std::string(to_string(rec.direction)) +
-             " action=" + std::string(to_string(action)) +
-             (rec.method.empty() ? "" : " method=" + rec.method) +
-             (rec.keys.empty() ? "" : " keys=" + rec.keys) +
-             (rec.algorithm.empty() ? "" : " alg=" + rec.algorithm) + tls +
-             (rec.signature.empty() ? "" : " signature=\"" + rec.signature + "\"") + " detail=\"" +
-             detail + "\"");
+    // The daemon log's line for this copy is written by deliver() once the reply is known.
+    lines_[queue_id].push_back(rec);
     record(std::move(rec));
+}
+
+asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string queue_id = smtp::new_queue_id();
+    const std::uint64_t size = data.size();
+    auto& counters = metrics::process();
+    counters.received_bytes.add(size);
+    // However the transaction ends (an exception is answered 451 by the listener), it leaves
+    // the in-flight count and its records.
+    struct Leave {
+        metrics::Registry& m;
+        std::map<std::string, std::vector<LogRecord>>& lines;
+        const std::string& id;
+        ~Leave() {
+            m.in_flight.add(-1);
+            lines.erase(id);
+        }
+    };
+    counters.in_flight.add(1);
+    const Leave leave{counters, lines_, queue_id};
+    // GCC 12 coroutines: a named awaitable and assignment (see deliver_message()).
+    auto delivering = deliver_message(queue_id, std::move(envelope), std::move(data));
+    smtp::Reply reply;
+    reply = co_await std::move(delivering);
+    const auto took = std::chrono::steady_clock::now() - started;
+    counters.transaction_seconds.observe(took);
+
+    const auto found = lines_.find(queue_id);
+    const std::vector<LogRecord> none;
+    const std::vector<LogRecord>& copies = found == lines_.end() ? none : found->second;
+    MessageLine line;
+    line.copies = copies.size();
+    line.result = reply.code;
+    line.status = reply.status;
+    line.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+    line.size = size;
+    bool relayed = false;
+    for (std::size_t i = 0; i < copies.size(); ++i) {
+        line.copy = copies[i];
+        line.index = i + 1;
+        log_event("", message_fields(line, log_format()));
+        counters.count_copy(line.copy.direction, line.copy.method, line.copy.action, reply.code);
+        relayed = relayed || !line.copy.tls_level.empty();
+    }
+    if (!reply.positive()) {
+        // A refusal's class: the next hop's when a copy reached it, else why none was made.
+        counters.count_refusal(relayed                   ? metrics::Refusal::next_hop
+                               : reply.status == "5.4.6" ? metrics::Refusal::loop
+                               : reply.permanent()       ? metrics::Refusal::message
+                                                         : metrics::Refusal::temporary);
+    }
+    co_return reply;
 }
 
 // The decisions are the delivery stage's (pipeline/delivery.hpp); this is the loop around them:
 // the workers, the relay clients, the logs.
-asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::string data) {
-    const std::string queue_id = smtp::new_queue_id();
+asio::awaitable<smtp::Reply> Gateway::deliver_message(std::string queue_id, smtp::Envelope envelope,
+                                                      std::string data) {
     const std::string message_id = message_id_of(data);
     // Keep the snapshot this message started with, whatever a reload does meanwhile.
     const auto snapshot = snapshot_;
@@ -315,8 +370,12 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
     // would be large (many Bcc recipients of a big message): then they are rendered one at a
     // time between the relays below, and a copy that fails after others were relayed defers
     // the message (duplicates, never loss).
-    auto preparing = workers_->run(
-        [&](Worker& worker) { return prepare(worker, snapshot, penv, std::move(data)); });
+    auto preparing = workers_->run([&](Worker& worker) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto out = prepare(worker, snapshot, penv, std::move(data));
+        metrics::process().crypto_seconds.observe(std::chrono::steady_clock::now() - t0);
+        return out;
+    });
     Result<Prepared> prepared = Prepared{};
     prepared = co_await std::move(preparing);
     if (!prepared)
@@ -372,6 +431,13 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
         result = co_await std::move(sending);
         results.push_back({result.reply, out.recipients.size(), result.accepted_recipients(),
                            result.tls_refused, tls.domain_asked});
+        if (result.accepted())
+            metrics::process().relayed_bytes.add(received.size() + copy.data.size());
+        else
+            metrics::process().count_next_hop_error(result.tls_refused ? metrics::NextHopError::tls
+                                                    : result.reply.permanent()
+                                                        ? metrics::NextHopError::permanent
+                                                        : metrics::NextHopError::temporary);
         // The policy's reason first (why in clear, which keys were skipped), then the next hop.
         std::string detail = copy.outcome.detail.empty() ? "" : copy.outcome.detail + "; ";
         detail += "next hop: " + result.reply.summary() +

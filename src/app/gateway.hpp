@@ -47,6 +47,7 @@
 
 #include "app/context.hpp"
 #include "app/log_writer.hpp"
+#include "app/observe.hpp"
 #include "app/worker.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
@@ -76,7 +77,11 @@ class Gateway final : public net::MessageHandler {
     asio::awaitable<void> watch_expiry(std::string notify_admin);
     // Wait until the mail log records so far are written (or failed once).
     void flush_log();
-    void stop() { stopping_ = true; }
+    // Also turns /readyz to 503 ("stopping"), so that a balancer drains this gateway.
+    void stop() {
+        stopping_ = true;
+        observer_.set_stopping();
+    }
     // Pipeline threads (after start()).
     std::size_t workers() const { return workers_ ? workers_->size() : 0; }
     // SIGHUP: a new next hop from a re-read configuration.
@@ -85,11 +90,19 @@ class Gateway final : public net::MessageHandler {
     // waits until the gateway has loaded the settings it was sent to try.
     std::uint64_t loaded_generation() const { return loaded_generation_.load(); }
 
+    // Readiness and metrics (app/observe.hpp): the store poll, the next hop, the policy's
+    // expiry dates are reported to it; the listeners answer from it.
+    Observer& observer() { return observer_; }
+
     smtp::Reply check_recipient(const smtp::Envelope& envelope,
                                 const smtp::Recipient& recipient) override;
     asio::awaitable<smtp::Reply> deliver(smtp::Envelope envelope, std::string data) override;
 
   private:
+    // deliver() is this with the per-message log lines and metrics around it (app/observe.hpp,
+    // app/message_line.hpp).
+    asio::awaitable<smtp::Reply> deliver_message(std::string queue_id, smtp::Envelope envelope,
+                                                 std::string data);
     Status reload();
     // One expiry check; false when the summary mail was due and could not be delivered.
     asio::awaitable<bool> check_expiry_once(const std::string& notify_admin);
@@ -118,6 +131,9 @@ class Gateway final : public net::MessageHandler {
     std::atomic<std::uint64_t> loaded_generation_{0};
     std::unique_ptr<MailLogWriter> log_writer_;
     bool stopping_ = false;
+    Observer observer_;
+    // Per transaction in deliver(): its copies' records, logged once the reply is known.
+    std::map<std::string, std::vector<LogRecord>> lines_;
     // Last: destroyed first, joining the threads (serve has finished the transactions by then).
     std::unique_ptr<net::WorkerPool<Worker>> workers_;
 };

@@ -285,6 +285,13 @@ void Listener::Impl::handle(const httplib::Request& request, httplib::Response& 
         return;
     }
     const bool get = request.method == "GET" || request.method == "HEAD";
+    if (get && config.observe) {
+        if (auto answer = config.observe(path)) {
+            response.status = answer->status;
+            response.set_content(answer->body, answer->content_type);
+            return;
+        }
+    }
     if (path == "/" && get) {
         if (session_caller(ctx, request))
             return redirect(response, "/ui/");

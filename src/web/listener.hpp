@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -53,6 +54,16 @@ struct ListenerConfig {
     // The store generation of the policy the SMTP path uses; the test message is sent once it
     // has reached the store's (the settings just changed are the ones tried). Empty: not waited.
     std::function<std::uint64_t()> policy_generation;
+
+    // GET /metrics, /healthz, /readyz: answered by this function without a session, like on
+    // the plain metrics listener (app/observe.hpp); it returns nothing for any other path.
+    // Empty: those paths are the listener's own (404).
+    struct PlainAnswer {
+        int status = 200;
+        std::string content_type;
+        std::string body;
+    };
+    std::function<std::optional<PlainAnswer>(const std::string& path)> observe;
 };
 
 class Listener {

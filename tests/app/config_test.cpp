@@ -85,6 +85,10 @@ const std::vector<Key> kKeys = {
          return c.max_buffered_bytes == 65536 && c.buffered_bytes_limit() == 65536;
      }},
     {"limits", "log_queue", Type::integer, "16", [](const Config& c) { return c.log_queue == 16; }},
+    {"metrics", "listen", Type::text, "\"127.0.0.1:9999\"",
+     [](const Config& c) { return c.metrics.listen == "127.0.0.1:9999" && c.metrics.listen_set; }},
+    {"log", "format", Type::text, "\"json\"",
+     [](const Config& c) { return c.log_format == LogFormat::json; }},
     {"admin", "listen", Type::text, "\"127.0.0.1:8443\"",
      [](const Config& c) { return c.admin.listen == "127.0.0.1:8443"; }},
     {"notify", "admin", Type::text, "\"postmaster@example.com\"",
@@ -296,6 +300,24 @@ TEST_F(ConfigFile, WhereTheFileComesFrom) {
     ASSERT_TRUE(env) << env.error().reason;
     EXPECT_EQ(env->hostname, "from-env");
     EXPECT_EQ(env->source, dir_.file("env.toml"));
+}
+
+// [metrics] listen: on at 127.0.0.1:9310 unless the file says otherwise ("" is off); [log]
+// format: text or json, nothing else.
+TEST_F(ConfigFile, MetricsAndLogFormat) {
+    auto none = load("[smtp]\nlisten = \"127.0.0.1:2525\"\n");
+    ASSERT_TRUE(none) << none.error().reason;
+    EXPECT_EQ(none->metrics.listen, "127.0.0.1:9310");
+    EXPECT_FALSE(none->metrics.listen_set);
+    EXPECT_EQ(none->log_format, LogFormat::text);
+    auto off = load("[metrics]\nlisten = \"\"\n");
+    ASSERT_TRUE(off) << off.error().reason;
+    EXPECT_TRUE(off->metrics.listen.empty());
+    EXPECT_TRUE(off->metrics.listen_set);
+    auto bad = load("[log]\nformat = \"xml\"\n");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().reason.find("[log] format: text or json, not xml"), std::string::npos)
+        << bad.error().reason;
 }
 
 // Every error is the CLI's usage error (not an SMTP reply), with the file in it.

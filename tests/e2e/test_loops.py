@@ -189,8 +189,8 @@ class TraceAndReplies(E2ETestCase):
         self.assertEqual(len(lines), 1, lines)
         self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC [0-9A-F]{22} ")
         self.assertRegex(self.g.serve_log(),
-                         r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC sealgate: [0-9A-F]{22}: "
-                         r".*msgid=<seconds@test>")
+                         r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC sealgate: event=message "
+                         r"queue=[0-9A-F]{22} .*msgid=<seconds@test>")
 
 
 if __name__ == "__main__":
