@@ -96,12 +96,19 @@ class MetricsAndHealth(E2ETestCase):
         data = message("alice@a.test", "bob@b.test", "counted", b"hello\n")
         _, final = send(self.g.port, "alice@a.test", ["bob@b.test"], data)
         self.assertEqual(final.code, 250, final)
-        status, ctype, page = get(self.metrics_port, "/metrics")
-        self.assertEqual(status, 200)
-        self.assertEqual(ctype, "text/plain; version=0.0.4; charset=utf-8")
-        after = samples(page)
         key = ('sealgate_messages_total{direction="relay",method="none",action="passed",'
                'result="2xx"}')
+
+        # The client may read its 250 a moment before the transaction's counters are final.
+        def counted():
+            status, ctype, page = get(self.metrics_port, "/metrics")
+            self.assertEqual(status, 200)
+            self.assertEqual(ctype, "text/plain; version=0.0.4; charset=utf-8")
+            s = samples(page)
+            done = (s.get(key, 0) > before.get(key, 0) and
+                    s["sealgate_transactions_in_flight"] == 0)
+            return (page, s) if done else None
+        page, after = wait_until(counted, "the message counted")
         self.assertEqual(after.get(key, 0), before.get(key, 0) + 1, page)
         self.assertGreaterEqual(after["sealgate_received_bytes_total"],
                                 before["sealgate_received_bytes_total"] + len(data))
