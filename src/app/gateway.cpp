@@ -388,7 +388,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver(smtp::Envelope envelope, std::stri
                            result.tls_refused, tls.domain_asked});
         // The policy's reason first (why in clear, which keys were skipped), then the next hop.
         std::string detail = copy.outcome.detail.empty() ? "" : copy.outcome.detail + "; ";
-        detail += "next hop: " + result.reply.summary() +
+        detail += std::string(inbound_hop ? "inbound next hop: " : "next hop: ") +
+                  result.reply.summary() +
                   (result.reason.empty() ? "" : " (" + result.reason + ")");
         relayed.push_back({std::move(copy.recipients), std::move(copy.outcome), std::move(detail),
                            Relayed{tls.level, result.tls}});

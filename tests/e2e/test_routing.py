@@ -48,6 +48,9 @@ class InboundNextHop(E2ETestCase):
         self.assertEqual(got.recipients, [LOCAL])
         self.assertEqual(strip_info(got.data), crlf(m))
         self.assertEqual(self.outward.messages, [])
+        # The mail log says which next hop took the copy.
+        (rec,) = self.g.wait_log_records("inbound@test")
+        self.assertIn("inbound next hop: 250", rec["detail"])
 
     def test_other_recipient_goes_to_the_next_hop(self):
         m = message(LOCAL, f"<{REMOTE}>", "outbound", b"for the world\n")
