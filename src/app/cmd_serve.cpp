@@ -14,7 +14,9 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/lifecycle.hpp"
 #include "app/metrics_listener.hpp"
+#include "app/sd_notify.hpp"
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "net/self_check.hpp"
@@ -58,8 +60,9 @@ struct ServeArgs {
     std::string metrics_listen;
 };
 
-Result<net::RelayConfig> relay_config(const Config& cfg) {
-    auto hop = parse_host_port(cfg.next_hop);
+// hop: the next hop to relay to (empty: [smtp] next_hop); TLS as [next_hop_tls] says.
+Result<net::RelayConfig> relay_config(const Config& cfg, const std::string& next_hop = {}) {
+    auto hop = parse_host_port(next_hop.empty() ? cfg.next_hop : next_hop);
     SEALGATE_TRY(hop);
     net::RelayConfig relay;
     relay.host = hop->host;
@@ -100,6 +103,8 @@ Status check_not_self(const net::RelayConfig& relay, const std::string& listen_h
 }
 
 Status serve(Cli& cli, const ServeArgs& args) {
+    // Before any thread exists: it takes the variables out of the environment.
+    const Notifier notifier = Notifier::from_environment();
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
     Config cfg = (*ctx)->config();
@@ -118,41 +123,30 @@ Status serve(Cli& cli, const ServeArgs& args) {
     SEALGATE_TRY(listen);
     auto relay = relay_config(cfg);
     SEALGATE_TRY(relay);
-    auto networks = net::NetworkList::parse(cfg.relay_networks);
-    SEALGATE_TRY(networks);
-
-    net::ServerConfig server_cfg;
-    server_cfg.host = listen->host;
-    server_cfg.port = listen->port;
-    server_cfg.max_connections = cfg.max_connections;
-    server_cfg.command_timeout = std::chrono::seconds(cfg.command_timeout_s);
-    server_cfg.data_timeout = std::chrono::seconds(cfg.data_timeout_s);
-    server_cfg.session.hostname = cfg.hostname;
-    server_cfg.session.limits.max_message_size = cfg.max_message_size;
-    server_cfg.session.limits.max_recipients = cfg.max_recipients;
-    server_cfg.session.limits.max_junk_commands = static_cast<unsigned>(cfg.max_junk_commands);
-    server_cfg.max_connections_per_ip = cfg.max_connections_per_ip;
-    server_cfg.session_deadline = std::chrono::seconds(cfg.session_deadline_s);
-    server_cfg.data_deadline = std::chrono::seconds(cfg.data_deadline_s);
-    server_cfg.max_buffered_bytes = cfg.buffered_bytes_limit();
-    server_cfg.permitted = std::move(*networks);
-    if (!cfg.tls.certificate.empty()) {
-        auto tls = net::make_server_tls(cfg.tls.certificate, cfg.tls.private_key);
-        SEALGATE_TRY(tls);
-        server_cfg.tls = std::move(*tls);
-        server_cfg.session.tls_available = true;
+    std::optional<net::RelayConfig> inbound;
+    if (!cfg.inbound_next_hop.empty()) {
+        auto made = relay_config(cfg, cfg.inbound_next_hop);
+        SEALGATE_TRY(made);
+        inbound = std::move(*made);
     }
+    auto server_cfg = server_config(cfg, listen->host, listen->port);
+    SEALGATE_TRY(server_cfg);
 
     // One thread runs the io_context (the workers only post results to it): asio's hint for
     // that case skips waking other threads (S/MIME relay +3-8%, bench/RESULTS.md 16:06).
     asio::io_context io(1);
     const net::RelayConfig first_relay = *relay;
+    const std::optional<net::RelayConfig> first_inbound = inbound;
     Gateway gateway(io, **ctx, std::move(*relay), cfg.hostname, cfg.hopcount_limit);
+    if (inbound)
+        gateway.set_relay(first_relay, std::move(inbound));
     SEALGATE_TRY(gateway.start());
-    auto server = net::Server::listen(io, server_cfg, gateway);
+    auto server = net::Server::listen(io, std::move(*server_cfg), gateway);
     SEALGATE_TRY(server);
     const std::uint16_t bound_port = (*server)->port();
     SEALGATE_TRY(check_not_self(first_relay, listen->host, bound_port));
+    if (first_inbound)
+        SEALGATE_TRY(check_not_self(*first_inbound, listen->host, bound_port));
     (*server)->start();
     asio::co_spawn(io, gateway.watch_store(), asio::detached);
     asio::co_spawn(io, gateway.watch_expiry(cfg.notify.admin), asio::detached);
@@ -161,12 +155,43 @@ Status serve(Cli& cli, const ServeArgs& args) {
     asio::co_spawn(io, gateway.observer().probe_next_hop(loop_stopped), asio::detached);
     asio::co_spawn(io, gateway.observer().sample(**server, loop_stopped), asio::detached);
 
+    // SIGHUP (systemctl reload): the configuration and the TLS certificates (app/lifecycle.hpp).
+    Reloader reloader(
+        cfg,
+        [&cli, &args]() -> Result<Config> {
+            auto fresh = resolve_config(cli.global);
+            SEALGATE_TRY(fresh);
+            // The command line still wins over the file.
+            if (!args.listen.empty())
+                fresh->listen = args.listen;
+            if (!args.next_hop.empty())
+                fresh->next_hop = args.next_hop;
+            return fresh;
+        },
+        [&](const Config& next) -> Result<NextHops> {
+            auto made = relay_config(next);
+            SEALGATE_TRY(made);
+            SEALGATE_TRY(check_not_self(*made, listen->host, bound_port));
+            NextHops hops{std::move(*made), std::nullopt};
+            if (!next.inbound_next_hop.empty()) {
+                auto in = relay_config(next, next.inbound_next_hop);
+                SEALGATE_TRY(in);
+                SEALGATE_TRY(check_not_self(*in, listen->host, bound_port));
+                hops.inbound = std::move(*in);
+            }
+            return hops;
+        },
+        gateway, **server, notifier);
     // SIGTERM/SIGINT: finish the transactions in flight, then stop. SIGHUP: re-read the config.
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](const std::error_code& ec, int) {
         if (ec)
             return;
-        std::fprintf(stderr, "sealgate: stopping: finishing transactions in flight\n");
+        std::fprintf(stderr,
+                     "sealgate: stopping: not accepting; finishing the transactions in flight "
+                     "(at most %zu s)\n",
+                     reloader.running().shutdown_timeout_s);
+        notifier.stopping("stopping: finishing the transactions in flight");
         gateway.stop();
         // Parameters, not captures: the closure is gone before the coroutine resumes.
         auto finish = [](net::Server& srv, asio::io_context& loop) -> asio::awaitable<void> {
@@ -179,29 +204,7 @@ Status serve(Cli& cli, const ServeArgs& args) {
     std::function<void(const std::error_code&, int)> on_hup = [&](const std::error_code& ec, int) {
         if (ec)
             return;
-        auto fresh = resolve_config(cli.global);
-        if (!fresh) {
-            std::fprintf(stderr, "sealgate: SIGHUP: config not reloaded: %s\n",
-                         fresh.error().reason.c_str());
-        } else {
-            Config next = *fresh;
-            if (!args.next_hop.empty())
-                next.next_hop = args.next_hop;
-            auto r = relay_config(next);
-            if (r) {
-                if (auto self = check_not_self(*r, listen->host, bound_port); !self)
-                    r = fail(self.error());
-            }
-            if (r) {
-                gateway.set_relay(std::move(*r));
-                std::fprintf(
-                    stderr, "sealgate: SIGHUP: configuration re-read, next hop %s%s\n",
-                    next.next_hop.c_str(),
-                    next.listen != cfg.listen ? " (listen address changes need a restart)" : "");
-            } else {
-                std::fprintf(stderr, "sealgate: SIGHUP: %s\n", r.error().reason.c_str());
-            }
-        }
+        reloader.reload();
         hup.async_wait(on_hup);
     };
     hup.async_wait(on_hup);
@@ -245,6 +248,10 @@ Status serve(Cli& cli, const ServeArgs& args) {
     // The partner certificates' CRLs, fetched at start and when due (app/crl_schedule.hpp).
     auto crls = CrlSchedule::start(**ctx);
     SEALGATE_TRY(crls);
+    // Every listener is bound: the service manager may start what depends on us.
+    notifier.ready("listening on " + listen->host + ":" + std::to_string(bound_port) +
+                   ", next hop " + cfg.next_hop);
+    asio::co_spawn(io, feed_watchdog(io, notifier), asio::detached);
     io.run();
     crls->reset();
     if (metrics_http)

@@ -211,7 +211,8 @@ Result<Config> load_config(const std::string& path) {
                        {"listen", "next_hop", "hostname", "relay_networks", "max_message_size",
                         "max_recipients", "max_connections", "command_timeout", "data_timeout",
                         "relay_starttls", "workers", "max_connections_per_ip", "session_deadline",
-                        "data_deadline", "max_junk_commands", "hopcount_limit"}));
+                        "data_deadline", "max_junk_commands", "hopcount_limit", "inbound_next_hop",
+                        "shutdown_timeout"}));
         SEALGATE_TRY(read_value(*s, file, "smtp", "listen", cfg.listen));
         SEALGATE_TRY(read_value(*s, file, "smtp", "next_hop", cfg.next_hop));
         SEALGATE_TRY(read_value(*s, file, "smtp", "hostname", cfg.hostname));
@@ -228,6 +229,8 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "smtp", "data_deadline", cfg.data_deadline_s));
         SEALGATE_TRY(read_value(*s, file, "smtp", "max_junk_commands", cfg.max_junk_commands));
         SEALGATE_TRY(read_value(*s, file, "smtp", "hopcount_limit", cfg.hopcount_limit));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "inbound_next_hop", cfg.inbound_next_hop));
+        SEALGATE_TRY(read_value(*s, file, "smtp", "shutdown_timeout", cfg.shutdown_timeout_s));
         if (cfg.hopcount_limit == 0)
             return fail(config_error(file, "[smtp] hopcount_limit: at least 1"));
         bool starttls = true;

@@ -66,6 +66,9 @@ struct Config {
     // [smtp]
     std::string listen = "127.0.0.1:10025";
     std::string next_hop = "127.0.0.1:10026";
+    // Where copies for local domains' recipients go (inbound mail, decrypted); empty: next_hop.
+    // With it one `serve` relays both directions without an MTA sorting them behind it.
+    std::string inbound_next_hop;
     std::string hostname = "localhost";
     std::vector<std::string> relay_networks{"127.0.0.0/8", "::1/128"};
     std::size_t max_message_size = 50 * 1024 * 1024;
@@ -82,6 +85,9 @@ struct Config {
     // A message that already has this many Received: fields is refused (554 5.4.6): relaying
     // it would exceed the limit. Postfix's hopcount_limit, same default.
     std::size_t hopcount_limit = 50;
+    // SIGTERM: how long sessions in progress may take to finish their transaction before those
+    // still sending DATA get 421 (a delivery to the next hop is never cut).
+    std::size_t shutdown_timeout_s = 30;
 
     // [next_hop_tls]
     NextHopTlsConfig next_hop_tls;

@@ -82,18 +82,30 @@ Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
 
 Gateway::~Gateway() = default;
 
-void Gateway::set_relay(net::RelayConfig relay) {
-    observer_.set_next_hop(relay.host, relay.port);
-    next_hop_level_ = relay.tls;
+Gateway::Relays Gateway::make_relays(asio::io_context& io, const net::RelayConfig& relay) {
+    Relays out;
     for (const auto level : {TlsLevel::none, TlsLevel::may, TlsLevel::encrypt, TlsLevel::verify}) {
-        auto& client = relays_[static_cast<std::size_t>(level)];
-        client.reset();
-        if (level < next_hop_level_)
+        if (level < relay.tls)
             continue;
         net::RelayConfig at = relay;
         at.tls = level;
-        client = std::make_shared<net::RelayClient>(io_.get_executor(), std::move(at));
+        out[static_cast<std::size_t>(level)] =
+            std::make_shared<net::RelayClient>(io.get_executor(), std::move(at));
     }
+    return out;
+}
+
+void Gateway::set_relay(net::RelayConfig relay, std::optional<net::RelayConfig> inbound) {
+    // Both next hops share [next_hop_tls]: one level, so copy_tls() answers for either.
+    observer_.set_next_hop(relay.host, relay.port);
+    next_hop_level_ = relay.tls;
+    relays_ = make_relays(io_, relay);
+    inbound_relays_ = inbound ? make_relays(io_, *inbound) : Relays{};
+}
+
+void Gateway::set_identity(std::string hostname, std::size_t hopcount_limit) {
+    hostname_ = std::move(hostname);
+    hopcount_limit_ = hopcount_limit;
 }
 
 Status Gateway::start() {
@@ -422,8 +434,10 @@ asio::awaitable<smtp::Reply> Gateway::deliver_message(std::string queue_id, smtp
             smtp::received_field(out, hostname_, queue_id, std::time(nullptr));
         // A copy, not a reference: a SIGHUP during the send replaces relays_, and the suspended
         // send() still uses its client (it returns the connection to the pool).
+        const bool inbound_hop = copy.outcome.direction == Direction::inbound &&
+                                 inbound_relays_[static_cast<std::size_t>(tls.level)] != nullptr;
         const std::shared_ptr<net::RelayClient> client =
-            relays_[static_cast<std::size_t>(tls.level)];
+            (inbound_hop ? inbound_relays_ : relays_)[static_cast<std::size_t>(tls.level)];
         // GCC 12 coroutines: a named awaitable and assignment, not a co_await on a temporary
         // initialising a local (that freed the RelayResult twice; see net/relay_client.cpp).
         auto sending = client->send(out, copy.data, received);
@@ -440,7 +454,8 @@ asio::awaitable<smtp::Reply> Gateway::deliver_message(std::string queue_id, smtp
                                                         : metrics::NextHopError::temporary);
         // The policy's reason first (why in clear, which keys were skipped), then the next hop.
         std::string detail = copy.outcome.detail.empty() ? "" : copy.outcome.detail + "; ";
-        detail += "next hop: " + result.reply.summary() +
+        detail += std::string(inbound_hop ? "inbound next hop: " : "next hop: ") +
+                  result.reply.summary() +
                   (result.reason.empty() ? "" : " (" + result.reason + ")");
         relayed.push_back({std::move(copy.recipients), std::move(copy.outcome), std::move(detail),
                            Relayed{tls.level, result.tls}});

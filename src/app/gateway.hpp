@@ -12,7 +12,9 @@
 //     text. This class runs the loop around them: the workers, the relay clients, the logs.
 //   - Each copy is relayed with our Received: field in front (smtp/trace.hpp), added after the
 //     pipeline, so that what was encrypted or decrypted is exactly what the pipeline produced.
-//   - Each copy goes to the relay client of its TLS level (one per level). A level that cannot
+//   - Each copy goes to the relay client of its TLS level (one per level), of the next hop of
+//     its direction: an inbound copy (recipients in local domains) to the inbound next hop when
+//     one is set ([smtp] inbound_next_hop), every other copy to the next hop. A level that cannot
 //     be met is our refusal, nothing sent (net/relay_client.hpp). The daemon log line and the
 //     mail log record of every copy say how it went (level, protocol, cipher, peer
 //     certificate).
@@ -84,8 +86,12 @@ class Gateway final : public net::MessageHandler {
     }
     // Pipeline threads (after start()).
     std::size_t workers() const { return workers_ ? workers_->size() : 0; }
-    // SIGHUP: a new next hop from a re-read configuration.
-    void set_relay(net::RelayConfig relay);
+    // SIGHUP: new next hops from a re-read configuration (inbound: [smtp] inbound_next_hop, for
+    // the copies to local domains; none: they go to `relay` too). A copy in flight finishes with
+    // the client it started with.
+    void set_relay(net::RelayConfig relay, std::optional<net::RelayConfig> inbound = std::nullopt);
+    // SIGHUP: the name in our Received: fields and the hop count limit, for the next message.
+    void set_identity(std::string hostname, std::size_t hopcount_limit);
     // The store generation of the policy in use (any thread): the admin listener's test message
     // waits until the gateway has loaded the settings it was sent to try.
     std::uint64_t loaded_generation() const { return loaded_generation_.load(); }
@@ -122,10 +128,13 @@ class Gateway final : public net::MessageHandler {
     // One client per TLS level, indexed by TlsLevel; those below the next hop's own level are
     // null. Shared: set_relay() (SIGHUP) replaces them while copies may still be in flight; each
     // deliver() holds the client it sends with until that send has finished.
-    std::array<std::shared_ptr<net::RelayClient>, 4> relays_;
+    using Relays = std::array<std::shared_ptr<net::RelayClient>, 4>;
+    static Relays make_relays(asio::io_context& io, const net::RelayConfig& relay);
+    Relays relays_;
+    Relays inbound_relays_;  // all null without an inbound next hop
     TlsLevel next_hop_level_ = TlsLevel::may;
-    const std::string hostname_;
-    const std::size_t hopcount_limit_;
+    std::string hostname_;
+    std::size_t hopcount_limit_;
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;
     std::atomic<std::uint64_t> loaded_generation_{0};

@@ -106,6 +106,8 @@ class Connection : public std::enable_shared_from_this<Connection>, private smtp
 
     asio::awaitable<void> run();
     void request_stop();
+    // The stop's grace has passed: a session reading from its client gets 421 and ends.
+    void cut();
     void force_close() { transport_->close(); }
     bool permitted() const { return permitted_; }
     const std::string& address() const { return transport_->remote_address(); }
@@ -121,7 +123,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private smtp
     const bool permitted_;
     smtp::Session session_;
     bool stopping_ = false;
+    bool cut_ = false;
     bool idle_read_ = false;  // waiting for a command, nothing in flight
+    bool reading_ = false;    // waiting for the client, whatever the state
 };
 
 smtp::Reply Connection::check_recipient(const smtp::Envelope& envelope,
@@ -138,6 +142,13 @@ smtp::Reply Connection::check_recipient(const smtp::Envelope& envelope,
 void Connection::request_stop() {
     stopping_ = true;
     if (idle_read_)
+        transport_->cancel();
+}
+
+void Connection::cut() {
+    stopping_ = true;
+    cut_ = true;
+    if (reading_)
         transport_->cancel();
 }
 
@@ -177,8 +188,10 @@ asio::awaitable<bool> Connection::perform(smtp::Actions actions) {
         } else if (std::holds_alternative<smtp::action::StartTls>(next)) {
             if (!co_await flush(out))
                 co_return false;
-            auto ec = co_await transport_->handshake(
-                *server_->config.tls, asio::ssl::stream_base::server, server_->config.tls_timeout);
+            // Held for the handshake: a reconfigure() may replace the server's meanwhile.
+            const std::shared_ptr<asio::ssl::context> tls = server_->config.tls;
+            auto ec = co_await transport_->handshake(*tls, asio::ssl::stream_base::server,
+                                                     server_->config.tls_timeout);
             if (ec)
                 co_return false;
             for (auto& a : session_.tls_started())
@@ -200,7 +213,7 @@ asio::awaitable<void> Connection::run() {
     smtp::Actions greeting = session_.start();
     if (co_await perform(std::move(greeting))) {
         while (!session_.closed()) {
-            if (stopping_ && session_.idle()) {
+            if ((stopping_ && session_.idle()) || (cut_ && !session_.delivering())) {
                 smtp::Actions bye = session_.shutdown();
                 co_await perform(std::move(bye));
                 break;
@@ -225,10 +238,12 @@ asio::awaitable<void> Connection::run() {
                 bound(*data_end, "DATA");
             input.clear();
             idle_read_ = session_.idle();
+            reading_ = true;
             asio::error_code ec = asio::error::timed_out;
             if (wait.count() > 0)
                 ec = co_await transport_->read_some(input, wait);
             idle_read_ = false;
+            reading_ = false;
             if (ec == asio::error::timed_out) {
                 smtp::Actions bye =
                     deadline != nullptr ? session_.time_limit(deadline) : session_.timeout();
@@ -414,11 +429,28 @@ asio::awaitable<void> Server::stop() {
         co_await impl->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!impl->connections.empty()) {
+        // A copy: a connection that ends at once leaves the set.
+        const auto left = impl->connections;
+        for (const auto& c : left)
+            c->cut();
+        impl->drained.expires_after(impl->config.cut_grace);
+        co_await impl->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!impl->connections.empty()) {
         for (const auto& c : impl->connections)
             c->force_close();
         impl->drained.expires_at(asio::steady_timer::time_point::max());
         co_await impl->drained.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+}
+
+void Server::reconfigure(ServerConfig config) {
+    ServerConfig& now = impl_->config;
+    config.host = now.host;
+    config.port = now.port;
+    config.max_buffered_bytes = now.max_buffered_bytes;
+    config.session.tls_available = config.tls != nullptr;
+    now = std::move(config);
 }
 
 std::size_t Server::active_connections() const {

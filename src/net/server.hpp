@@ -28,8 +28,16 @@
 //    causes no delivery. An exception escaping the handler is answered 451 4.3.0.
 //  - STARTTLS is offered when a TLS context is configured.
 //  - stop(): stop accepting; idle sessions get 421 4.3.2 at once; sessions inside DATA or a
-//    delivery finish their transaction first (then 421), for at most shutdown_grace; whatever
-//    remains is then closed. stop() completes when every connection is gone.
+//    delivery finish their transaction first (then 421), for at most shutdown_grace. Then every
+//    session still reading from its client (a DATA that has not ended) gets 421 4.3.2 and is
+//    closed; a delivery to the next hop in progress is never cut (its client gets the reply
+//    the next hop's answer makes: cutting it could only turn a 250 into a duplicate), and ends
+//    within the relay's own timeouts; a client that does not take its 421 within cut_grace is
+//    closed. stop() completes when every connection is gone.
+//  - reconfigure() (SIGHUP): new settings for the connections accepted from then on (session
+//    limits and hostname, timeouts, deadlines, connection limits, permitted networks, the
+//    STARTTLS certificate); a session in progress keeps those it started with, except the
+//    timeouts of its next reads. The address, the port and the DataBudget stay.
 #pragma once
 
 #include <chrono>
@@ -69,6 +77,7 @@ struct ServerConfig {
     std::uint64_t max_buffered_bytes = std::uint64_t{1} << 30;
     std::chrono::milliseconds tls_timeout = std::chrono::minutes(1);
     std::chrono::milliseconds shutdown_grace = std::chrono::seconds(30);
+    std::chrono::milliseconds cut_grace = std::chrono::seconds(5);
     smtp::SessionConfig session;              // tls_available follows `tls`
     std::shared_ptr<asio::ssl::context> tls;  // STARTTLS offered when set
     NetworkList permitted = NetworkList::loopback();
@@ -86,6 +95,8 @@ class Server {
     std::uint16_t port() const;
     void start();
     asio::awaitable<void> stop();
+    // On the io_context's thread. host, port and max_buffered_bytes of `config` are ignored.
+    void reconfigure(ServerConfig config);
 
     std::size_t active_connections() const;    // permitted and refused clients
     std::size_t accepted_connections() const;  // since start, refused ones included

@@ -483,14 +483,16 @@ class Gateway:
     def out(self, *args) -> str:
         return self.cli(*args).stdout.decode().strip()
 
-    def start(self, next_hop: str = None, port: int = 0):
+    def start(self, next_hop: str = None, port: int = 0, env: dict = None):
         """Start `sealgate serve` on a loopback port (0: a free one); returns once it listens.
-        next_hop None: the one in the config file (a command-line next hop outlives SIGHUP)."""
+        next_hop None: the one in the config file (a command-line next hop outlives SIGHUP);
+        env: variables added to the daemon's environment (NOTIFY_SOCKET, ...)."""
         log = open(self.log_path, "ab")
         hop = ["--next-hop", next_hop] if next_hop is not None else []
         self.proc = subprocess.Popen(
             self.args() + ["serve", "--listen", f"127.0.0.1:{port}"] + hop,
-            stdout=subprocess.PIPE, stderr=log, cwd=self.workdir.path)
+            stdout=subprocess.PIPE, stderr=log, cwd=self.workdir.path,
+            env=dict(os.environ, **env) if env else None)
         log.close()
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)

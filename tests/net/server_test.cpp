@@ -330,6 +330,69 @@ TEST(Server, ShutdownLetsDeliveryInFlightFinishAndSends421ToIdleSessions) {
     EXPECT_EQ(handler->deliveries[0].data, "in flight\r\n");
 }
 
+TEST(Server, ShutdownGracePassedGivesAClientInsideData421) {
+    std::optional<FakeHandler> handler;
+    std::vector<std::string> replies;
+    std::string cut;
+    bool stopped = false;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto config = test_config();
+        config.shutdown_grace = std::chrono::milliseconds(100);
+        auto server = std::move(*Server::listen(io, config, *handler));
+        server->start();
+        RawClient raw(io);
+        co_await raw.connect(server->port());
+        co_await raw.reply();
+        co_await raw.send("HELO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n");
+        for (int i = 0; i < 3; ++i)
+            replies.push_back(co_await raw.reply());
+        co_await raw.send("DATA\r\n");
+        replies.push_back(co_await raw.reply());
+        co_await raw.send("Subject: never ends\r\n\r\nfirst line\r\n");
+        asio::co_spawn(
+            io,
+            [&]() -> awaitable<void> {
+                co_await server->stop();
+                stopped = true;
+            },
+            asio::detached);
+        cut = co_await raw.reply();  // after the grace: the DATA in progress is cut
+        EXPECT_TRUE(co_await eventually([&] { return stopped; }));
+    });
+    ASSERT_EQ(replies.size(), 4u);
+    EXPECT_EQ(replies[3].substr(0, 4), "354 ");
+    EXPECT_EQ(cut.substr(0, 10), "421 4.3.2 ");
+    EXPECT_EQ(handler->started, 0);
+}
+
+TEST(Server, ReconfigureAppliesToTheNextConnection) {
+    std::optional<FakeHandler> handler;
+    std::string before, after, kept;
+    run_scenario([&](asio::io_context& io) -> awaitable<void> {
+        handler.emplace(io);
+        auto server = std::move(*Server::listen(io, test_config(), *handler));
+        server->start();
+        RawClient old_session(io);
+        co_await old_session.connect(server->port());
+        before = co_await old_session.reply();
+        auto renamed = test_config();
+        renamed.session.hostname = "renamed.test";
+        renamed.port = 1;  // ignored: the listener keeps its port
+        server->reconfigure(renamed);
+        RawClient fresh(io);
+        co_await fresh.connect(server->port());
+        after = co_await fresh.reply();
+        // The session in progress keeps what it started with.
+        co_await old_session.send("HELO c\r\n");
+        kept = co_await old_session.reply();
+        co_await server->stop();
+    });
+    EXPECT_NE(before.find("sealgate.test"), std::string::npos) << before;
+    EXPECT_NE(after.find("renamed.test"), std::string::npos) << after;
+    EXPECT_NE(kept.find("sealgate.test"), std::string::npos) << kept;
+}
+
 TEST(Server, ClientOutsidePermittedNetworksIsRefusedAtConnect) {
     std::optional<FakeHandler> handler;
     std::vector<std::string> replies;
