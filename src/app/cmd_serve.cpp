@@ -14,6 +14,7 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/keys_process.hpp"
 #include "net/self_check.hpp"
 #include "net/tls.hpp"
 #include "smtp/trace.hpp"
@@ -96,8 +97,10 @@ Status check_not_self(const net::RelayConfig& relay, const std::string& listen_h
 }
 
 Status serve(Cli& cli, const ServeArgs& args) {
-    auto ctx = cli.open();
-    SEALGATE_TRY(ctx);
+    // The key process first, while this process has no thread (app/keys_process.hpp).
+    auto serving = open_serving_context(cli.global);
+    SEALGATE_TRY(serving);
+    auto* ctx = &serving->context;
     Config cfg = (*ctx)->config();
     if (!args.listen.empty())
         cfg.listen = args.listen;

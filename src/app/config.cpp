@@ -196,7 +196,8 @@ Result<Config> load_config(const std::string& path) {
     }
     const toml::table& root = parsed.table();
     SEALGATE_TRY(check_keys(root, file, "",
-                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify"}));
+                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify",
+                             "keys"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -287,6 +288,11 @@ Result<Config> load_config(const std::string& path) {
                 return fail(config_error(
                     file, "[notify] admin: not an e-mail address: " + cfg.notify.admin));
         }
+    }
+    if (const auto* s = root["keys"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "keys", {"process", "user"}));
+        SEALGATE_TRY(read_value(*s, file, "keys", "process", cfg.keys.process));
+        SEALGATE_TRY(read_value(*s, file, "keys", "user", cfg.keys.user));
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

@@ -45,6 +45,15 @@ struct NotifyConfig {
     std::string admin;
 };
 
+// [keys]: the key process of `sealgate serve` (docs/keys-process.md).
+struct KeysConfig {
+    // true: serve's private keys live in a key process of their own; false (development and
+    // measurement only): in the serve process, as before issue 16.
+    bool process = true;
+    // The key process's user when serve is started as root; empty: it stays root.
+    std::string user;
+};
+
 struct Config {
     std::string source;  // the file it came from, empty for built-in defaults
 
@@ -81,6 +90,9 @@ struct Config {
 
     // [notify]
     NotifyConfig notify;
+
+    // [keys]
+    KeysConfig keys;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,8 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
     bool up() const { return up_.load(); }
     // The pid of the running key process (0 when none): for tests and the log.
     pid_t pid() const { return pid_.load(); }
+    // Counts the key processes started: a channel from an older one is dead.
+    std::uint64_t generation() const { return generation_.load(); }
     // A new channel to the key process, or Error::temp when it is not up.
     Result<Fd> open_channel();
     const SupervisorOptions& options() const { return options_; }
@@ -81,6 +84,7 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
     Fd control_;
     std::atomic<pid_t> pid_{0};
     std::atomic<bool> up_{false};
+    std::atomic<std::uint64_t> generation_{0};
     std::atomic<bool> stopping_{false};
     std::condition_variable stop_cv_;
     std::thread watcher_;

@@ -25,8 +25,15 @@
 
 #include "core/result.hpp"
 #include "keystore/keys.hpp"
+#include "store/store.hpp"
 
 namespace sealgate::keyproc {
+
+// A Keys with the store connection it reads (destroyed in reverse order: keys first).
+struct KeysOnStore {
+    std::unique_ptr<Store> store;
+    std::unique_ptr<keystore::Keys> keys;
+};
 
 struct ServerOptions {
     int control_fd = 3;
@@ -34,11 +41,9 @@ struct ServerOptions {
     double max_rate = 5000;  // requests per second and channel
     // Run as this user when started as root ([keys] user); empty: stay.
     std::string user;
-    // The master key's path, checked readable (loaded for each channel by open_keys).
-    std::string master_key_path;
     // Loads the master key and opens a KeyStore on a store connection of its own: once at start
     // (the ready check) and once per channel.
-    std::function<Result<std::unique_ptr<keystore::Keys>>()> open_keys;
+    std::function<Result<KeysOnStore>()> open_keys;
 };
 
 // Runs until serve closes the control socket; the exit status of the process.
