@@ -195,9 +195,9 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(check_keys(root, file, "",
-                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify",
-                             "keys"}));
+    SEALGATE_TRY(
+        check_keys(root, file, "",
+                   {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify", "keys"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));

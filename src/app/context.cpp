@@ -34,7 +34,7 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
 }
 
 Result<std::unique_ptr<Context>> Context::open_with(const GlobalOptions& opts,
-                                                   KeysFactory factory) {
+                                                    KeysFactory factory) {
     auto cfg = resolve_config(opts);
     SEALGATE_TRY(cfg);
     auto ctx = std::make_unique<Context>();

@@ -121,8 +121,8 @@ class Client final : public keystore::Keys {
 
     Result<crypto::Certificate> renew_smime(const crypto::Certificate& predecessor, bool reuse_key,
                                             int days) override {
-        auto der = one(Op::renew_smime, {predecessor.der(), reuse_key ? "1" : "0",
-                                         std::to_string(days)});
+        auto der =
+            one(Op::renew_smime, {predecessor.der(), reuse_key ? "1" : "0", std::to_string(days)});
         SEALGATE_TRY(der);
         return crypto::Certificate::from_der(*der);
     }
@@ -181,17 +181,26 @@ class Client final : public keystore::Keys {
             channel_generation_ = generation;
         }
         const auto& options = supervisor_->options();
+        const auto start = std::chrono::steady_clock::now();
+        auto report = [&](bool answered) {
+            if (options.on_round_trip)
+                options.on_round_trip(to_string(op), std::chrono::steady_clock::now() - start,
+                                      answered);
+        };
         auto sent = write_frame(channel_.get(), encode_request(op, fields));
         if (!sent) {
             channel_.reset();
+            report(false);
             return fail(std::move(sent.error()));
         }
         auto frame = read_frame(channel_.get(), options.max_body, false,
                                 static_cast<int>(options.reply_timeout.count()));
         if (!frame) {
             channel_.reset();
+            report(false);
             return fail(unavailable(std::string(to_string(op)) + ": " + frame.error().reason));
         }
+        report(true);
         return decode_reply(frame->header, frame->body);
     }
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct SupervisorOptions {
     std::chrono::milliseconds reply_timeout{60000};
     // One line per event (death, restart); stderr when empty.
     std::function<void(const std::string&)> log;
+    // Called after every round trip of a client (any thread): the operation's name, how long it
+    // took, whether the key process answered (an error of the operation is an answer). For the
+    // metrics (observe: sealgate_key_requests_total and its latency histogram); may be empty.
+    std::function<void(std::string_view op, std::chrono::nanoseconds took, bool answered)>
+        on_round_trip;
 };
 
 class Supervisor : public std::enable_shared_from_this<Supervisor> {

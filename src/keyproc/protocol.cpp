@@ -20,8 +20,9 @@ void put32(std::string& out, std::uint32_t v) {
 }
 
 std::uint32_t get32(std::string_view in) {
-    const auto b = [&](std::size_t i) { return static_cast<std::uint32_t>(
-                                            static_cast<unsigned char>(in[i])); };
+    const auto b = [&](std::size_t i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(in[i]));
+    };
     return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
 }
 
@@ -52,20 +53,29 @@ struct Arity {
 
 Arity arity(Op op) {
     switch (op) {
-    case Op::refresh: return {0, false};
-    case Op::smime_decrypt: return {1, false};
-    case Op::pgp_decrypt: return {1, true};
-    case Op::smime_sign_entity: return {3, true};
-    case Op::pgp_sign_entity: return {2, false};
-    case Op::add_smime_key: return {2, false};
-    case Op::renew_smime: return {3, false};
-    case Op::export_smime_pkcs12: return {2, true};
-    case Op::seal_pgp_secret:
-    case Op::unseal_pgp_secret:
-    case Op::seal_secret:
-    case Op::unseal_secret:
-    case Op::smime_sign:
-    case Op::pgp_sign: return {2, false};
+        case Op::refresh:
+            return {0, false};
+        case Op::smime_decrypt:
+            return {1, false};
+        case Op::pgp_decrypt:
+            return {1, true};
+        case Op::smime_sign_entity:
+            return {3, true};
+        case Op::pgp_sign_entity:
+            return {2, false};
+        case Op::add_smime_key:
+            return {2, false};
+        case Op::renew_smime:
+            return {3, false};
+        case Op::export_smime_pkcs12:
+            return {2, true};
+        case Op::seal_pgp_secret:
+        case Op::unseal_pgp_secret:
+        case Op::seal_secret:
+        case Op::unseal_secret:
+        case Op::smime_sign:
+        case Op::pgp_sign:
+            return {2, false};
     }
     return {0, false};
 }
@@ -74,20 +84,34 @@ Arity arity(Op op) {
 
 std::string_view to_string(Op op) {
     switch (op) {
-    case Op::refresh: return "refresh";
-    case Op::smime_decrypt: return "smime_decrypt";
-    case Op::pgp_decrypt: return "pgp_decrypt";
-    case Op::smime_sign_entity: return "smime_sign_entity";
-    case Op::pgp_sign_entity: return "pgp_sign_entity";
-    case Op::add_smime_key: return "add_smime_key";
-    case Op::renew_smime: return "renew_smime";
-    case Op::export_smime_pkcs12: return "export_smime_pkcs12";
-    case Op::seal_pgp_secret: return "seal_pgp_secret";
-    case Op::unseal_pgp_secret: return "unseal_pgp_secret";
-    case Op::seal_secret: return "seal_secret";
-    case Op::unseal_secret: return "unseal_secret";
-    case Op::smime_sign: return "smime_sign";
-    case Op::pgp_sign: return "pgp_sign";
+        case Op::refresh:
+            return "refresh";
+        case Op::smime_decrypt:
+            return "smime_decrypt";
+        case Op::pgp_decrypt:
+            return "pgp_decrypt";
+        case Op::smime_sign_entity:
+            return "smime_sign_entity";
+        case Op::pgp_sign_entity:
+            return "pgp_sign_entity";
+        case Op::add_smime_key:
+            return "add_smime_key";
+        case Op::renew_smime:
+            return "renew_smime";
+        case Op::export_smime_pkcs12:
+            return "export_smime_pkcs12";
+        case Op::seal_pgp_secret:
+            return "seal_pgp_secret";
+        case Op::unseal_pgp_secret:
+            return "unseal_pgp_secret";
+        case Op::seal_secret:
+            return "seal_secret";
+        case Op::unseal_secret:
+            return "unseal_secret";
+        case Op::smime_sign:
+            return "smime_sign";
+        case Op::pgp_sign:
+            return "pgp_sign";
     }
     return "unknown";
 }
@@ -170,13 +194,14 @@ Result<std::vector<std::string>> decode_fields(std::string_view body) {
 Result<Request> decode_request(const Header& header, std::string_view body) {
     const auto op = op_from(header.kind);
     if (!op)
-        return fail(Error::bad_input("key process frame: unknown op " + std::to_string(header.kind)));
+        return fail(
+            Error::bad_input("key process frame: unknown op " + std::to_string(header.kind)));
     auto fields = decode_fields(body);
     SEALGATE_TRY(fields);
     const Arity a = arity(*op);
     if (fields->size() < a.min || (!a.variadic && fields->size() != a.min))
-        return fail(Error::bad_input("key process request " + std::string(to_string(*op)) +
-                                     ": " + std::to_string(fields->size()) + " fields"));
+        return fail(Error::bad_input("key process request " + std::string(to_string(*op)) + ": " +
+                                     std::to_string(fields->size()) + " fields"));
     return Request{*op, std::move(*fields)};
 }
 
@@ -190,7 +215,8 @@ Result<std::vector<std::string>> decode_reply(const Header& header, std::string_
     const auto& f = *fields;
     int kind = 0;
     int code = 0;
-    if (f.size() != 5 || std::from_chars(f[0].data(), f[0].data() + f[0].size(), kind).ec != std::errc{} ||
+    if (f.size() != 5 ||
+        std::from_chars(f[0].data(), f[0].data() + f[0].size(), kind).ec != std::errc{} ||
         std::from_chars(f[1].data(), f[1].data() + f[1].size(), code).ec != std::errc{} ||
         kind < 0 || kind > static_cast<int>(ErrorKind::internal))
         return fail(Error::temp("4.7.0", "Temporary local problem, try again later",

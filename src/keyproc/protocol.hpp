@@ -39,12 +39,12 @@ inline constexpr std::size_t max_fields = 4096;
 
 enum class Op : std::uint8_t {
     refresh = 1,
-    smime_decrypt = 2,      // ber -> [] (not ours) | [entity, cert_sha256, algorithm]
-    pgp_decrypt = 3,        // message, verify key... -> [] | [plaintext, key, subkey, alg, sigs]
-    smime_sign_entity = 4,  // cert_sha256, entity, profile, chain DER... -> [signature]
-    pgp_sign_entity = 5,    // fingerprint, entity -> [signature]
-    add_smime_key = 6,      // cert DER, key PKCS#8 DER -> []
-    renew_smime = 7,        // cert DER, reuse_key "0"/"1", days -> [cert DER]
+    smime_decrypt = 2,        // ber -> [] (not ours) | [entity, cert_sha256, algorithm]
+    pgp_decrypt = 3,          // message, verify key... -> [] | [plaintext, key, subkey, alg, sigs]
+    smime_sign_entity = 4,    // cert_sha256, entity, profile, chain DER... -> [signature]
+    pgp_sign_entity = 5,      // fingerprint, entity -> [signature]
+    add_smime_key = 6,        // cert DER, key PKCS#8 DER -> []
+    renew_smime = 7,          // cert DER, reuse_key "0"/"1", days -> [cert DER]
     export_smime_pkcs12 = 8,  // cert DER, password, chain DER... -> [pkcs12]
     seal_pgp_secret = 9,      // fingerprint, secret -> [sealed]
     unseal_pgp_secret = 10,   // fingerprint, sealed -> [secret]

@@ -70,14 +70,21 @@ Status no_new_privs() {
 
 Status seccomp_filter() {
     std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW),
-                                                        seccomp_release);
+                                                         seccomp_release);
     if (!ctx)
         return fail(Error::temp("key process sandbox: seccomp_init failed"));
     const int forbidden[] = {
-        SCMP_SYS(execve),  SCMP_SYS(execveat),         SCMP_SYS(ptrace),
-        SCMP_SYS(socket),  SCMP_SYS(connect),          SCMP_SYS(bind),
-        SCMP_SYS(listen),  SCMP_SYS(accept),           SCMP_SYS(accept4),
-        SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+        SCMP_SYS(execve),
+        SCMP_SYS(execveat),
+        SCMP_SYS(ptrace),
+        SCMP_SYS(socket),
+        SCMP_SYS(connect),
+        SCMP_SYS(bind),
+        SCMP_SYS(listen),
+        SCMP_SYS(accept),
+        SCMP_SYS(accept4),
+        SCMP_SYS(process_vm_readv),
+        SCMP_SYS(process_vm_writev),
     };
     for (const int nr : forbidden) {
         if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, nr, 0); rc != 0)

@@ -51,77 +51,85 @@ Result<Fields> none(Status s) {
 Result<Fields> dispatch(keystore::Keys& keys, Request& rq) {
     auto& f = rq.fields;
     switch (rq.op) {
-    case Op::refresh: return none(keys.refresh());
-    case Op::smime_decrypt: {
-        auto r = keys.smime_decrypt(std::move(f[0]));
-        SEALGATE_TRY(r);
-        if (!*r)
-            return Fields{};
-        return Fields{std::move((*r)->entity), std::move((*r)->cert_sha256),
-                      std::move((*r)->algorithm)};
-    }
-    case Op::pgp_decrypt: {
-        const std::span<const std::string> verify(f.data() + 1, f.size() - 1);
-        auto r = keys.pgp_decrypt(f[0], verify);
-        SEALGATE_TRY(r);
-        if (!*r)
-            return Fields{};
-        auto& d = **r;
-        Fields out{std::move(d.plaintext), std::move(d.key), std::move(d.subkey),
-                   std::move(d.algorithm)};
-        for (auto& s : d.signatures) {
-            out.push_back(s.valid ? "1" : "0");
-            out.push_back(std::move(s.reason));
-            out.push_back(std::move(s.key));
-            out.push_back(std::move(s.signing_key));
-            out.push_back(std::to_string(static_cast<long long>(s.created)));
+        case Op::refresh:
+            return none(keys.refresh());
+        case Op::smime_decrypt: {
+            auto r = keys.smime_decrypt(std::move(f[0]));
+            SEALGATE_TRY(r);
+            if (!*r)
+                return Fields{};
+            return Fields{std::move((*r)->entity), std::move((*r)->cert_sha256),
+                          std::move((*r)->algorithm)};
         }
-        return out;
-    }
-    case Op::smime_sign_entity: {
-        if (f[2] != "compat" && f[2] != "modern")
-            return fail(Error::bad_input("key process: unknown CMS profile " + f[2]));
-        auto chain = certificates(f, 3);
-        SEALGATE_TRY(chain);
-        return single(keys.smime_sign_entity(f[0], f[1], *chain,
-                                             f[2] == "modern" ? crypto::CmsProfile::modern
-                                                              : crypto::CmsProfile::compat));
-    }
-    case Op::pgp_sign_entity: return single(keys.pgp_sign_entity(f[0], f[1]));
-    case Op::add_smime_key: {
-        auto cert = crypto::Certificate::from_der(f[0]);
-        SEALGATE_TRY(cert);
-        auto key = crypto::PrivateKey::from_pkcs8_der(f[1]);
-        std::fill(f[1].begin(), f[1].end(), '\0');
-        SEALGATE_TRY(key);
-        return none(keys.add_smime_key(*cert, *key));
-    }
-    case Op::renew_smime: {
-        auto cert = crypto::Certificate::from_der(f[0]);
-        SEALGATE_TRY(cert);
-        int days = 0;
-        try {
-            days = std::stoi(f[2]);
-        } catch (const std::exception&) {
-            return fail(Error::bad_input("key process: renew_smime: bad days " + f[2]));
+        case Op::pgp_decrypt: {
+            const std::span<const std::string> verify(f.data() + 1, f.size() - 1);
+            auto r = keys.pgp_decrypt(f[0], verify);
+            SEALGATE_TRY(r);
+            if (!*r)
+                return Fields{};
+            auto& d = **r;
+            Fields out{std::move(d.plaintext), std::move(d.key), std::move(d.subkey),
+                       std::move(d.algorithm)};
+            for (auto& s : d.signatures) {
+                out.push_back(s.valid ? "1" : "0");
+                out.push_back(std::move(s.reason));
+                out.push_back(std::move(s.key));
+                out.push_back(std::move(s.signing_key));
+                out.push_back(std::to_string(static_cast<long long>(s.created)));
+            }
+            return out;
         }
-        auto made = keys.renew_smime(*cert, f[1] == "1", days);
-        SEALGATE_TRY(made);
-        return Fields{made->der()};
-    }
-    case Op::export_smime_pkcs12: {
-        auto cert = crypto::Certificate::from_der(f[0]);
-        SEALGATE_TRY(cert);
-        auto chain = certificates(f, 2);
-        SEALGATE_TRY(chain);
-        return single(keys.export_smime_pkcs12(*cert, *chain, f[1]));
-    }
-    case Op::seal_pgp_secret: return single(keys.seal_pgp_secret(f[0], f[1]));
-    case Op::unseal_pgp_secret: return single(keys.unseal_pgp_secret(f[0], f[1]));
-    case Op::seal_secret: return single(keys.seal_secret(f[0], f[1]));
-    case Op::unseal_secret: return single(keys.unseal_secret(f[0], f[1]));
-    case Op::smime_sign: return single(keys.smime_sign(f[0], f[1]));
-    case Op::pgp_sign: return single(keys.pgp_sign(f[0], f[1]));
+        case Op::smime_sign_entity: {
+            if (f[2] != "compat" && f[2] != "modern")
+                return fail(Error::bad_input("key process: unknown CMS profile " + f[2]));
+            auto chain = certificates(f, 3);
+            SEALGATE_TRY(chain);
+            return single(keys.smime_sign_entity(
+                f[0], f[1], *chain,
+                f[2] == "modern" ? crypto::CmsProfile::modern : crypto::CmsProfile::compat));
+        }
+        case Op::pgp_sign_entity:
+            return single(keys.pgp_sign_entity(f[0], f[1]));
+        case Op::add_smime_key: {
+            auto cert = crypto::Certificate::from_der(f[0]);
+            SEALGATE_TRY(cert);
+            auto key = crypto::PrivateKey::from_pkcs8_der(f[1]);
+            std::fill(f[1].begin(), f[1].end(), '\0');
+            SEALGATE_TRY(key);
+            return none(keys.add_smime_key(*cert, *key));
+        }
+        case Op::renew_smime: {
+            auto cert = crypto::Certificate::from_der(f[0]);
+            SEALGATE_TRY(cert);
+            int days = 0;
+            try {
+                days = std::stoi(f[2]);
+            } catch (const std::exception&) {
+                return fail(Error::bad_input("key process: renew_smime: bad days " + f[2]));
+            }
+            auto made = keys.renew_smime(*cert, f[1] == "1", days);
+            SEALGATE_TRY(made);
+            return Fields{made->der()};
+        }
+        case Op::export_smime_pkcs12: {
+            auto cert = crypto::Certificate::from_der(f[0]);
+            SEALGATE_TRY(cert);
+            auto chain = certificates(f, 2);
+            SEALGATE_TRY(chain);
+            return single(keys.export_smime_pkcs12(*cert, *chain, f[1]));
+        }
+        case Op::seal_pgp_secret:
+            return single(keys.seal_pgp_secret(f[0], f[1]));
+        case Op::unseal_pgp_secret:
+            return single(keys.unseal_pgp_secret(f[0], f[1]));
+        case Op::seal_secret:
+            return single(keys.seal_secret(f[0], f[1]));
+        case Op::unseal_secret:
+            return single(keys.unseal_secret(f[0], f[1]));
+        case Op::smime_sign:
+            return single(keys.smime_sign(f[0], f[1]));
+        case Op::pgp_sign:
+            return single(keys.pgp_sign(f[0], f[1]));
     }
     return fail(Error::bad_input("key process: unknown op"));
 }
@@ -133,8 +141,8 @@ class RateBound {
     // Waits until a request may go; true when it had to wait (for the log, once).
     bool take() {
         const auto now = std::chrono::steady_clock::now();
-        tokens_ = std::min(rate_, tokens_ + std::chrono::duration<double>(now - last_).count() *
-                                                rate_);
+        tokens_ =
+            std::min(rate_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
         last_ = now;
         if (tokens_ >= 1) {
             tokens_ -= 1;
@@ -172,8 +180,7 @@ void serve_channel(int fd, keystore::Keys& keys, const ServerOptions& options) {
         auto request = decode_request(frame->header, frame->body);
         frame->body.clear();
         if (!request) {
-            log_line("refused a malformed request: " + request.error().reason +
-                     "; channel closed");
+            log_line("refused a malformed request: " + request.error().reason + "; channel closed");
             (void)write_frame(fd, encode_error(request.error()));
             return;
         }

@@ -87,8 +87,7 @@ class Keys {
     virtual Result<std::string> unseal_secret(std::string_view name, std::string_view sealed) = 0;
     // The signed update bundle's signatures (exchange/): detached CMS SignedData (DER) and a
     // binary detached OpenPGP signature; the key is unsealed for the one call.
-    virtual Result<std::string> smime_sign(std::string_view cert_sha256,
-                                           std::string_view data) = 0;
+    virtual Result<std::string> smime_sign(std::string_view cert_sha256, std::string_view data) = 0;
     virtual Result<std::string> pgp_sign(std::string_view fingerprint, std::string_view data) = 0;
 };
 

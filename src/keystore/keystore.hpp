@@ -92,8 +92,8 @@ class KeyStore final : public Keys {
                                         std::string_view entity) override;
     // pgp_decrypt() that also judges signatures inside the message (RFC 3156 §6.2) with these
     // public keys (openpgp::Decrypted::signatures).
-    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view message,
-                                                          std::span<const std::string> verify_keys) override;
+    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(
+        std::string_view message, std::span<const std::string> verify_keys) override;
 
     // Drop cached keys if the store changed since they were loaded.
     Status refresh() override;

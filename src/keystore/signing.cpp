@@ -8,8 +8,7 @@
 
 namespace sealgate::keystore {
 
-Result<std::string> KeyStore::smime_sign(std::string_view cert_sha256,
-                                         std::string_view data) {
+Result<std::string> KeyStore::smime_sign(std::string_view cert_sha256, std::string_view data) {
     const std::string sha(cert_sha256);
     auto rec = store_.find_certificate(sha);
     SEALGATE_TRY(rec);

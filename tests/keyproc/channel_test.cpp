@@ -23,8 +23,8 @@ class FakeKeys final : public keystore::Keys {
                 keystore::SmimeDecrypted{"entity", "sha", "aes256-gcm"}};
         return std::optional<keystore::SmimeDecrypted>{};
     }
-    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(
-        std::string_view, std::span<const std::string>) override {
+    Result<std::optional<openpgp::Decrypted>> pgp_decrypt(std::string_view,
+                                                          std::span<const std::string>) override {
         return fail(Error::bad_input("corrupt OpenPGP message"));
     }
     Result<std::string> smime_sign_entity(std::string_view, std::string_view,

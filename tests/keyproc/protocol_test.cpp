@@ -64,8 +64,8 @@ TEST(KeyprocProtocol, TruncatedHeaderAndBody) {
 }
 
 TEST(KeyprocProtocol, Oversized) {
-    const std::string frame = encode_request(Op::smime_decrypt,
-                                             std::vector<std::string>{std::string(100, 'x')});
+    const std::string frame =
+        encode_request(Op::smime_decrypt, std::vector<std::string>{std::string(100, 'x')});
     auto h = decode_header(frame, 50, true);
     ASSERT_FALSE(h);
     EXPECT_EQ(h.error().kind, ErrorKind::bad_input);
