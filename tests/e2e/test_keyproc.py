@@ -231,5 +231,21 @@ class InProcessMode(E2ETestCase):
         self.assertTrue(header(delivered.data, "X-Sealgate-Decrypted").startswith("smime"))
 
 
+class KeysUser(E2ETestCase):
+    """[keys] user: a user that does not exist stops serve at start with the reason, as root;
+    it is never read as "stay root"."""
+
+    def test_unknown_user_refused(self):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("needs root: the user is changed only when started as root")
+        g = self.gateway("u", config='[keys]\nuser = "no-such-user-sealgate"\n')
+        g.cli("init")
+        p = subprocess.run(g.args() + ["serve", "--listen", "127.0.0.1:0"], capture_output=True,
+                           timeout=60, cwd=g.workdir.path)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(b"no such user no-such-user-sealgate", p.stderr)
+        self.assertNotIn(b"listening on", p.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
