@@ -24,14 +24,20 @@ Result<ServingContext> open_serving_context(const GlobalOptions& global) {
         options.args.insert(options.args.end(), {"--store", global.store_path});
     options.args.push_back("key-process");
     options.max_body = keyproc::max_body_for(cfg->max_message_size);
-    auto supervisor = keyproc::Supervisor::start(std::move(options));
-    SEALGATE_TRY(supervisor);
-    out.key_process = *supervisor;
-    auto ctx = Context::open_with(
-        global, [sup = out.key_process]() -> Result<std::unique_ptr<keystore::Keys>> {
-            return sup->client();
+    // The store first, so that a store serve cannot open is refused as by every other command;
+    // then the key process, on the first Keys the context asks for (still before any thread).
+    auto slot = std::make_shared<std::shared_ptr<keyproc::Supervisor>>();
+    auto ctx =
+        Context::open_with(global, [slot, options]() -> Result<std::unique_ptr<keystore::Keys>> {
+            if (!*slot) {
+                auto started = keyproc::Supervisor::start(options);
+                SEALGATE_TRY(started);
+                *slot = std::move(*started);
+            }
+            return (*slot)->client();
         });
     SEALGATE_TRY(ctx);
+    out.key_process = *slot;
     out.context = std::move(*ctx);
     return out;
 }

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "keyproc/protocol.hpp"
@@ -310,8 +311,20 @@ Status Supervisor::spawn() {
     if (n <= 0)
         return fail_start("it exited before it was ready");
     const std::string msg(buf, static_cast<std::size_t>(n));
-    if (msg != "R")
-        return fail_start(msg.size() > 1 && msg[0] == 'E' ? msg.substr(1) : "unexpected message");
+    if (msg != "R") {
+        // E<kind>:<reason>: the key process's own error (a master key or store it cannot use),
+        // reported as it is, as `serve` reported it when it loaded the keys itself.
+        const auto colon = msg.find(':');
+        int kind = -1;
+        if (msg.size() > 2 && msg[0] == 'E' && colon != std::string::npos)
+            kind = std::atoi(msg.substr(1, colon - 1).c_str());
+        if (kind < 0 || kind > static_cast<int>(ErrorKind::internal))
+            return fail_start("unexpected message");
+        (void)fail_start("");
+        Error e = Error::temp(msg.substr(colon + 1));
+        e.kind = static_cast<ErrorKind>(kind);
+        return fail(std::move(e));
+    }
 
     std::lock_guard lock(mutex_);
     control_ = std::move(ours);

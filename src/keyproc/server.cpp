@@ -198,10 +198,11 @@ void serve_channel(int fd, keystore::Keys& keys, const ServerOptions& options) {
 
 int run_key_process(const ServerOptions& options) {
     const int control = options.control_fd;
+    // serve reports it, with its kind (the exit status of serve follows it): E<kind>:<reason>.
     auto refuse = [control](const Error& e) {
-        const std::string msg = "E" + e.reason;
+        const std::string msg =
+            "E" + std::to_string(static_cast<int>(e.kind)) + ":" + e.reason.substr(0, 900);
         (void)::send(control, msg.data(), msg.size(), MSG_NOSIGNAL);
-        log_line("not started: " + e.reason);
         return 1;
     };
     if (auto s = close_other_fds(control); !s)
