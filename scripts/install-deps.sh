@@ -20,6 +20,7 @@ PACKAGES="
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libexpected-dev libidn2-dev
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
+  libseccomp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3 prometheus

@@ -15,7 +15,7 @@ constexpr std::size_t kMaxPage = 1000;
 
 }  // namespace
 
-Service::Service(Store& store, keystore::KeyStore& keys, Actor actor)
+Service::Service(Store& store, keystore::Keys& keys, Actor actor)
     : store_(store), keys_(keys), actor_(std::move(actor)) {}
 
 Status Service::audited(std::string_view action, std::string_view object, std::string change) {

@@ -38,7 +38,7 @@
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/keygen.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "model/records.hpp"
 #include "openpgp/key.hpp"
 #include "policy/expiry.hpp"
@@ -300,7 +300,7 @@ struct AuditPage {
 
 class Service {
   public:
-    Service(Store& store, keystore::KeyStore& keys, Actor actor);
+    Service(Store& store, keystore::Keys& keys, Actor actor);
 
     // Domains.
     Result<std::vector<DomainRecord>> list_domains();
@@ -426,7 +426,7 @@ class Service {
     Result<std::shared_ptr<const policy::Snapshot>> snapshot();
 
     Store& store_;
-    keystore::KeyStore& keys_;
+    keystore::Keys& keys_;
     Actor actor_;
 };
 

@@ -14,6 +14,7 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/keys_process.hpp"
 #include "app/lifecycle.hpp"
 #include "app/metrics_listener.hpp"
 #include "app/sd_notify.hpp"
@@ -103,10 +104,13 @@ Status check_not_self(const net::RelayConfig& relay, const std::string& listen_h
 }
 
 Status serve(Cli& cli, const ServeArgs& args) {
-    // Before any thread exists: it takes the variables out of the environment.
+    // Before any thread or child exists: it takes the variables out of the environment, so the
+    // key process cannot speak for serve.
     const Notifier notifier = Notifier::from_environment();
-    auto ctx = cli.open();
-    SEALGATE_TRY(ctx);
+    // The key process next, while this process has no thread (app/keys_process.hpp).
+    auto serving = open_serving_context(cli.global);
+    SEALGATE_TRY(serving);
+    auto* ctx = &serving->context;
     Config cfg = (*ctx)->config();
     if (!args.listen.empty())
         cfg.listen = args.listen;
@@ -138,6 +142,14 @@ Status serve(Cli& cli, const ServeArgs& args) {
     const net::RelayConfig first_relay = *relay;
     const std::optional<net::RelayConfig> first_inbound = inbound;
     Gateway gateway(io, **ctx, std::move(*relay), cfg.hostname, cfg.hopcount_limit);
+    if (const auto supervisor = serving->key_process) {
+        // Readiness (app/observe.hpp): the key process is up, or is being restarted.
+        gateway.observer().set_key_check([supervisor]() -> Status {
+            if (supervisor->up())
+                return ok();
+            return fail(Error::temp("the key process is down (restarting)"));
+        });
+    }
     if (inbound)
         gateway.set_relay(first_relay, std::move(inbound));
     SEALGATE_TRY(gateway.start());

@@ -195,9 +195,9 @@ Result<Config> load_config(const std::string& path) {
         return fail(config_error(file, parse_error(file, parsed.error())));
     }
     const toml::table& root = parsed.table();
-    SEALGATE_TRY(check_keys(
-        root, file, "",
-        {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify", "metrics", "log"}));
+    SEALGATE_TRY(check_keys(root, file, "",
+                            {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify",
+                             "metrics", "log", "keys"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
@@ -303,6 +303,11 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(read_value(*s, file, "log", "format", format));
         if (!parse_log_format(format, cfg.log_format))
             return fail(config_error(file, "[log] format: text or json, not " + format));
+    }
+    if (const auto* s = root["keys"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "keys", {"process", "user"}));
+        SEALGATE_TRY(read_value(*s, file, "keys", "process", cfg.keys.process));
+        SEALGATE_TRY(read_value(*s, file, "keys", "user", cfg.keys.user));
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

@@ -55,6 +55,15 @@ struct MetricsConfig {
     bool listen_set = false;
 };
 
+// [keys]: the key process of `sealgate serve` (docs/keys-process.md).
+struct KeysConfig {
+    // true: serve's private keys live in a key process of their own; false (development and
+    // measurement only): in the serve process, as before issue 16.
+    bool process = true;
+    // The key process's user when serve is started as root; empty: it stays root.
+    std::string user;
+};
+
 struct Config {
     std::string source;  // the file it came from, empty for built-in defaults
 
@@ -102,6 +111,8 @@ struct Config {
     MetricsConfig metrics;
     // [log] format: the per-message line as key=value text or one JSON object (docs/logging.md)
     LogFormat log_format = LogFormat::text;
+    // [keys]
+    KeysConfig keys;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

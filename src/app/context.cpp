@@ -33,10 +33,30 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
     return ctx;
 }
 
-Result<std::unique_ptr<keystore::KeyStore>> Context::open_keystore() const {
+Result<std::unique_ptr<Context>> Context::open_with(const GlobalOptions& opts,
+                                                    KeysFactory factory) {
+    auto cfg = resolve_config(opts);
+    SEALGATE_TRY(cfg);
+    auto ctx = std::make_unique<Context>();
+    ctx->config_ = std::move(*cfg);
+    auto store = SqliteStore::open(ctx->config_.store_path, OpenMode::existing,
+                                   SqliteStore::Options{ctx->config_.log_retention});
+    SEALGATE_TRY(store);
+    ctx->store_ = std::move(*store);
+    ctx->keys_factory_ = std::move(factory);
+    auto keys = ctx->keys_factory_();
+    SEALGATE_TRY(keys);
+    ctx->keys_ = std::move(*keys);
+    return ctx;
+}
+
+Result<std::unique_ptr<keystore::Keys>> Context::open_keystore() const {
+    if (keys_factory_)
+        return keys_factory_();
     auto master = MasterKey::load(config_.master_key());
     SEALGATE_TRY(master);
-    return std::make_unique<keystore::KeyStore>(*store_, std::move(*master));
+    return std::unique_ptr<keystore::Keys>(
+        std::make_unique<keystore::KeyStore>(*store_, std::move(*master)));
 }
 
 Result<std::unique_ptr<Store>> Context::open_store() const {

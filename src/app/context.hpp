@@ -5,6 +5,7 @@
 // config names another file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,17 +27,22 @@ struct GlobalOptions {
 
 class Context {
   public:
+    using KeysFactory = std::function<Result<std::unique_ptr<keystore::Keys>>()>;
     // Open an existing store and its master key.
     static Result<std::unique_ptr<Context>> open(const GlobalOptions& opts);
+    // Open an existing store without the master key: every Keys (keys(), open_keystore()) comes
+    // from `factory` (`sealgate serve` with its key process, keyproc/client.hpp).
+    static Result<std::unique_ptr<Context>> open_with(const GlobalOptions& opts,
+                                                      KeysFactory factory);
     // Create a new store and master key (`sealgate init`); refuses to overwrite either.
     static Result<std::unique_ptr<Context>> create(const GlobalOptions& opts);
 
     const Config& config() const { return config_; }
     Store& store() { return *store_; }
-    keystore::KeyStore& keys() { return *keys_; }
+    keystore::Keys& keys() { return *keys_; }
     // Another KeyStore on the same store and master key, for a thread of its own (a KeyStore
     // is not thread-safe).
-    Result<std::unique_ptr<keystore::KeyStore>> open_keystore() const;
+    Result<std::unique_ptr<keystore::Keys>> open_keystore() const;
     // Another connection to the same store, for a thread that must not wait for this one.
     Result<std::unique_ptr<Store>> open_store() const;
     // The administrator's actions on this store and key store, made as `actor`.
@@ -50,7 +56,8 @@ class Context {
   private:
     Config config_;
     std::unique_ptr<Store> store_;
-    std::unique_ptr<keystore::KeyStore> keys_;
+    std::unique_ptr<keystore::Keys> keys_;
+    KeysFactory keys_factory_;  // empty: a KeyStore on the master key here
 };
 
 // The resolved configuration alone (for commands that need no store).

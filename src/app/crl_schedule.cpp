@@ -24,7 +24,7 @@ Result<std::unique_ptr<CrlSchedule>> CrlSchedule::start(const Context& ctx) {
     return schedule;
 }
 
-CrlSchedule::CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::KeyStore> keys)
+CrlSchedule::CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys)
     : store_(std::move(store)), keys_(std::move(keys)) {}
 
 CrlSchedule::~CrlSchedule() {

@@ -23,11 +23,11 @@ class CrlSchedule {
     CrlSchedule& operator=(const CrlSchedule&) = delete;
 
   private:
-    CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::KeyStore> keys);
+    CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys);
     void run();
 
     std::unique_ptr<Store> store_;
-    std::unique_ptr<keystore::KeyStore> keys_;
+    std::unique_ptr<keystore::Keys> keys_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/exit_code.hpp"
+#include "app/keys_process.hpp"
 #include "openpgp/quiet.hpp"
 
 int main(int argc, char** argv) {
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     app::add_admin_commands(app, cli);
     app::add_exchange_commands(app, cli);
     app::add_status_command(app, cli);
+    app::add_key_process_command(app, cli);
 
     try {
         app.parse(argc, argv);

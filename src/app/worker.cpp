@@ -2,7 +2,7 @@
 
 namespace sealgate::app {
 
-Worker::Worker(std::unique_ptr<keystore::KeyStore> keys, mime::Limits limits, Logger log)
+Worker::Worker(std::unique_ptr<keystore::Keys> keys, mime::Limits limits, Logger log)
     : keys_(std::move(keys)), limits_(limits), log_(std::move(log)) {}
 
 pipeline::Pipeline Worker::pipeline(const std::shared_ptr<const policy::Snapshot>& snapshot) {

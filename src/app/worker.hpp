@@ -20,7 +20,7 @@
 #include <optional>
 #include <string>
 
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "mime/entity.hpp"
 #include "openpgp/message.hpp"
 #include "pipeline/pipeline.hpp"
@@ -31,12 +31,12 @@ namespace sealgate::app {
 class Worker {
   public:
     using Logger = std::function<void(const std::string&)>;
-    Worker(std::unique_ptr<keystore::KeyStore> keys, mime::Limits limits, Logger log);
+    Worker(std::unique_ptr<keystore::Keys> keys, mime::Limits limits, Logger log);
 
     pipeline::Pipeline pipeline(const std::shared_ptr<const policy::Snapshot>& snapshot);
 
   private:
-    std::unique_ptr<keystore::KeyStore> keys_;
+    std::unique_ptr<keystore::Keys> keys_;
     mime::Limits limits_;
     Logger log_;
     std::shared_ptr<const policy::Snapshot> snapshot_;  // what encryptor_ was loaded for

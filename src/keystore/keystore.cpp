@@ -61,20 +61,20 @@ Result<std::string> KeyStore::export_smime_pkcs12(const crypto::Certificate& cer
 }
 
 Result<std::string> KeyStore::seal_pgp_secret(std::string_view fingerprint,
-                                              std::string_view secret) const {
+                                              std::string_view secret) {
     return master_.seal(secret, "pgp:" + std::string(fingerprint));
 }
 
 Result<std::string> KeyStore::unseal_pgp_secret(std::string_view fingerprint,
-                                                std::string_view sealed) const {
+                                                std::string_view sealed) {
     return master_.unseal(sealed, "pgp:" + std::string(fingerprint));
 }
 
-Result<std::string> KeyStore::seal_secret(std::string_view name, std::string_view secret) const {
+Result<std::string> KeyStore::seal_secret(std::string_view name, std::string_view secret) {
     return master_.seal(secret, "secret:" + std::string(name));
 }
 
-Result<std::string> KeyStore::unseal_secret(std::string_view name, std::string_view sealed) const {
+Result<std::string> KeyStore::unseal_secret(std::string_view name, std::string_view sealed) {
     return master_.unseal(sealed, "secret:" + std::string(name));
 }
 
@@ -165,6 +165,13 @@ Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(crypto::Envelope e
     if (failure)
         return fail(std::move(*failure));
     return std::optional<SmimeDecrypted>{};
+}
+
+Result<std::optional<SmimeDecrypted>> KeyStore::smime_decrypt(std::string ber) {
+    auto envelope = crypto::Envelope::parse_in_place(std::move(ber));
+    if (!envelope)
+        return fail(std::move(envelope.error()).with_context("S/MIME"));
+    return smime_decrypt(std::move(*envelope));
 }
 
 Result<std::optional<openpgp::Decrypted>> KeyStore::pgp_decrypt(std::string_view message) {

@@ -8,8 +8,7 @@
 
 namespace sealgate::keystore {
 
-Result<std::string> KeyStore::smime_sign(std::string_view cert_sha256,
-                                         std::string_view data) const {
+Result<std::string> KeyStore::smime_sign(std::string_view cert_sha256, std::string_view data) {
     const std::string sha(cert_sha256);
     auto rec = store_.find_certificate(sha);
     SEALGATE_TRY(rec);
@@ -43,7 +42,7 @@ Result<std::string> KeyStore::smime_sign_entity(std::string_view cert_sha256,
         Error::not_found("no private key held for certificate " + std::string(cert_sha256)));
 }
 
-Result<std::string> KeyStore::pgp_sign(std::string_view fingerprint, std::string_view data) const {
+Result<std::string> KeyStore::pgp_sign(std::string_view fingerprint, std::string_view data) {
     auto rec = store_.find_pgp_key(fingerprint);
     SEALGATE_TRY(rec);
     if (!*rec || (*rec)->sealed_secret.empty())

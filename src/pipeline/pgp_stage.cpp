@@ -112,7 +112,7 @@ Result<Outcome> encrypt_pgp(mime::Entity& message, std::string payload,
     return out;
 }
 
-Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::Keys& keys,
                                std::span<const std::string> verify_keys) {
     const auto decrypt = [&](std::string_view armored) {
         return keys.pgp_decrypt(armored, verify_keys);

@@ -76,7 +76,7 @@ Result<std::vector<Group>> classify(const policy::Snapshot& snap, const Envelope
 
 // Stage 5, outbound: the payload, its signature, its encryption (stages.hpp).
 Result<Outcome> outbound_copy(mime::Entity& message, const policy::Treatment& t,
-                              keystore::KeyStore& keys, const Options& options) {
+                              keystore::Keys& keys, const Options& options) {
     Outcome out;
     const bool encrypt = t.action == policy::Action::encrypt;
     if (!encrypt && !t.signer) {
@@ -111,7 +111,7 @@ Result<Outcome> outbound_copy(mime::Entity& message, const policy::Treatment& t,
 
 // Stage 5, inbound: decryption, then the signature (stages.hpp).
 Result<Outcome> inbound_copy(mime::Entity& message, const policy::Snapshot& snap,
-                             std::string_view sender, keystore::KeyStore& keys,
+                             std::string_view sender, keystore::Keys& keys,
                              const Options& options) {
     // S/MIME first; what is not S/MIME may be PGP/MIME or inline PGP.
     auto d = decrypt_smime(message, keys);
@@ -133,7 +133,7 @@ Result<Outcome> inbound_copy(mime::Entity& message, const policy::Snapshot& snap
 // Stages 5 and 6 for one copy.
 Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
                           const policy::Snapshot& snap, std::string_view sender,
-                          keystore::KeyStore& keys, const Options& options) {
+                          keystore::Keys& keys, const Options& options) {
     Result<Outcome> out = Outcome{};
     switch (t.action) {
         case policy::Action::decrypt:
@@ -155,7 +155,7 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
 
 }  // namespace
 
-Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
+Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::Keys& keys,
                    Options options)
     : snapshot_(std::move(snapshot)), keys_(keys), options_(options) {}
 

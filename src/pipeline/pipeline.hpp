@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "mime/entity.hpp"
 #include "model/records.hpp"
 #include "openpgp/message.hpp"
@@ -104,7 +104,7 @@ class Plan {
 
 class Pipeline {
   public:
-    Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::KeyStore& keys,
+    Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::Keys& keys,
              Options options = {});
 
     // All copies at once (the offline filters).
@@ -120,7 +120,7 @@ class Pipeline {
 
   private:
     std::shared_ptr<const policy::Snapshot> snapshot_;
-    keystore::KeyStore& keys_;
+    keystore::Keys& keys_;
     Options options_;
 };
 

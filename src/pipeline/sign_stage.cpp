@@ -142,7 +142,7 @@ std::string transport_safe(std::string payload) {
 }
 
 Result<std::string> sign_payload(std::string payload, const policy::Signer& signer,
-                                 crypto::CmsProfile profile, keystore::KeyStore& keys) {
+                                 crypto::CmsProfile profile, keystore::Keys& keys) {
     const bool smime = signer.method == Method::smime;
     auto signature = smime ? keys.smime_sign_entity(signer.id, payload, signer.chain, profile)
                            : keys.pgp_sign_entity(signer.id, payload);

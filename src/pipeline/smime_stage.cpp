@@ -80,7 +80,7 @@ Status restore_inner_entity(mime::Entity& outer, std::string inner_bytes) {
     return ok();
 }
 
-Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys) {
+Result<Decryption> decrypt_smime(mime::Entity& message, keystore::Keys& keys) {
     Decryption result;
     Outcome& out = result.outcome;
     out.direction = Direction::inbound;
@@ -102,24 +102,22 @@ Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys
     }
 
     // Memory, for large messages: the encoded body stays in `message` (it passes unchanged if it
-    // is not for us); the decoded CMS moves into the envelope and the key store, which decrypts
-    // it in place, so that the plaintext takes its buffer: one message-sized buffer besides the
-    // message until the plaintext replaces the body.
+    // is not for us); the decoded CMS moves into the keys' holder (keystore/keys.hpp: this
+    // process, or the key process), which parses and decrypts it in place, so that the plaintext
+    // takes its buffer: one message-sized buffer besides the message until the plaintext
+    // replaces the body. An envelope that does not parse is the keys' holder's bad_input.
     std::optional<keystore::SmimeDecrypted> decrypted;
     {
         auto der = decoded_body(message);
         if (!der)
             return fail(std::move(der.error()).with_context("S/MIME body"));
-        auto envelope = crypto::Envelope::parse_in_place(std::move(*der));
-        if (!envelope && smime_type.empty()) {
-            // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
-            // ours to decrypt, the message passes as it is.
+        // No smime-type: it may as well be opaque-signed data (RFC 8551 §3.5.2); nothing of
+        // ours to decrypt, the message passes as it is.
+        if (smime_type.empty() && !crypto::Envelope::parse(*der)) {
             out.detail = "not encrypted";
             return result;
         }
-        if (!envelope)
-            return fail(std::move(envelope.error()).with_context("S/MIME"));
-        auto opened = keys.smime_decrypt(std::move(*envelope));
+        auto opened = keys.smime_decrypt(std::move(*der));
         SEALGATE_TRY(opened);
         decrypted = std::move(*opened);
     }

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "mime/entity.hpp"
 #include "openpgp/message.hpp"
 #include "pipeline/pipeline.hpp"
@@ -49,7 +49,7 @@ std::string transport_safe(std::string payload);
 // `signer` over it (KeyStore::smime_sign_entity with `profile` / pgp_sign_entity). The boundary
 // is one that does not occur in the payload.
 Result<std::string> sign_payload(std::string payload, const policy::Signer& signer,
-                                 crypto::CmsProfile profile, keystore::KeyStore& keys);
+                                 crypto::CmsProfile profile, keystore::Keys& keys);
 
 // The payload becomes the message's content (a copy signed but not encrypted).
 Status set_payload(mime::Entity& message, std::string payload);
@@ -87,13 +87,13 @@ struct Decryption {
 // Recognise S/MIME enveloped data addressed to one of our keys and decrypt it. The outcome's
 // action is passed when the message is not S/MIME encrypted or is addressed to no key we hold
 // (message unchanged).
-Result<Decryption> decrypt_smime(mime::Entity& message, keystore::KeyStore& keys);
+Result<Decryption> decrypt_smime(mime::Entity& message, keystore::Keys& keys);
 
 // Recognise PGP/MIME (RFC 3156) or an inline PGP message (a text/plain body that is one armored
 // PGP message) addressed to one of our keys, and decrypt it; the signatures inside are judged
 // with `verify_keys`. Data without integrity protection is refused with a reason; the message is
 // not touched on any failure.
-Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::KeyStore& keys,
+Result<Decryption> decrypt_pgp(mime::Entity& message, keystore::Keys& keys,
                                std::span<const std::string> verify_keys = {});
 
 // The inbound signature result (docs/signing.md, "On the wire").

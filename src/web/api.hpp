@@ -24,7 +24,7 @@
 #include <httplib.h>
 
 #include "admin/service.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "model/records.hpp"
 #include "store/store.hpp"
 #include "web/reply.hpp"
@@ -46,10 +46,10 @@ struct Addresses {
 };
 
 struct ApiContext {
-    ApiContext(Store& s, keystore::KeyStore& k, Addresses a)
+    ApiContext(Store& s, keystore::Keys& k, Addresses a)
         : store(s), keys(k), addresses(std::move(a)) {}
     Store& store;
-    keystore::KeyStore& keys;
+    keystore::Keys& keys;
     Addresses addresses;
     std::mutex mutex;  // the store and every Service
     Sessions sessions;

@@ -236,7 +236,7 @@ void shut_down_connections(std::uint16_t port) {
 }  // namespace
 
 struct Listener::Impl {
-    Impl(const ListenerConfig& cfg, std::unique_ptr<Store> s, std::unique_ptr<keystore::KeyStore> k,
+    Impl(const ListenerConfig& cfg, std::unique_ptr<Store> s, std::unique_ptr<keystore::Keys> k,
          TlsIdentity id)
         : config(cfg),
           store(std::move(s)),
@@ -246,7 +246,7 @@ struct Listener::Impl {
 
     ListenerConfig config;
     std::unique_ptr<Store> store;
-    std::unique_ptr<keystore::KeyStore> keys;
+    std::unique_ptr<keystore::Keys> keys;
     TlsIdentity identity;
     ApiContext ctx;
     Routes routes;
@@ -463,7 +463,7 @@ void Listener::stop() {
 
 Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
                                                   std::unique_ptr<Store> store,
-                                                  std::unique_ptr<keystore::KeyStore> keys) {
+                                                  std::unique_ptr<keystore::Keys> keys) {
     if (config.certificate_file.empty() != config.key_file.empty())
         return fail(Error::usage("[admin] certificate and key: give both, or neither"));
     Result<TlsIdentity> identity =

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "store/store.hpp"
 
 namespace sealgate::web {
@@ -71,7 +71,7 @@ class Listener {
     // Binds the port and starts serving. The Store and KeyStore become the listener's.
     static Result<std::unique_ptr<Listener>> start(const ListenerConfig& config,
                                                    std::unique_ptr<Store> store,
-                                                   std::unique_ptr<keystore::KeyStore> keys);
+                                                   std::unique_ptr<keystore::Keys> keys);
     ~Listener();
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;

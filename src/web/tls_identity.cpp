@@ -29,7 +29,7 @@ Result<std::string> slurp(const std::string& path) {
     return ss.str();
 }
 
-Result<TlsIdentity> make_and_store(Store& store, keystore::KeyStore& keys,
+Result<TlsIdentity> make_and_store(Store& store, keystore::Keys& keys,
                                    const std::vector<std::string>& hosts) {
     auto made = crypto::create_server_certificate(hosts, kDays);
     SEALGATE_TRY(made);
@@ -66,7 +66,7 @@ Result<TlsIdentity> load_tls_identity(const std::string& certificate_file,
                        false, false};
 }
 
-Result<TlsIdentity> stored_tls_identity(Store& store, keystore::KeyStore& keys,
+Result<TlsIdentity> stored_tls_identity(Store& store, keystore::Keys& keys,
                                         const std::vector<std::string>& hosts) {
     auto cert_hex = store.find_setting(kCertSetting);
     SEALGATE_TRY(cert_hex);

@@ -15,7 +15,7 @@
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/private_key.hpp"
-#include "keystore/keystore.hpp"
+#include "keystore/keys.hpp"
 #include "store/store.hpp"
 
 namespace sealgate::web {
@@ -32,7 +32,7 @@ Result<TlsIdentity> load_tls_identity(const std::string& certificate_file,
                                       const std::string& key_file);
 
 // The stored self-signed identity, made first when needed, for these host names.
-Result<TlsIdentity> stored_tls_identity(Store& store, keystore::KeyStore& keys,
+Result<TlsIdentity> stored_tls_identity(Store& store, keystore::Keys& keys,
                                         const std::vector<std::string>& hosts);
 
 // "AB:CD:..." of the certificate's SHA-256: what the browser shows.

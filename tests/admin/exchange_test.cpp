@@ -10,6 +10,7 @@
 #include "admin/service.hpp"
 #include "crypto/cms_sign.hpp"
 #include "exchange/bundle.hpp"
+#include "keystore/keystore.hpp"
 #include "keystore/master_key.hpp"
 #include "mime/base64.hpp"
 #include "openpgp/key.hpp"

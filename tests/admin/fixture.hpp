@@ -10,6 +10,7 @@
 
 #include "admin/service.hpp"
 #include "crypto/keygen.hpp"
+#include "keystore/keystore.hpp"
 #include "keystore/master_key.hpp"
 #include "support/failing_store.hpp"
 #include "support/result.hpp"
