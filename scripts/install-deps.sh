@@ -21,6 +21,7 @@ PACKAGES="
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3
+  debhelper mmdebstrap debian-archive-keyring systemd groff-base
   chromium chromium-driver python3-selenium
   ca-certificates
 "
