@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 SECTION = re.compile(r"^([A-Z][A-Za-z ]*):$")
 ENTRY = re.compile(r"^  (\S.*?)(?:\s{2,}(\S.*))?$")
@@ -72,13 +73,25 @@ def parse_help(text, path):
     return doc
 
 
-def walk(binary, path=()):
-    """[(path, doc)] for the command at path and every subcommand below, depth first."""
-    doc = parse_help(run_help(binary, list(path)), list(path))
-    out = [(list(path), doc)]
-    for name, _ in doc["sections"].get("Subcommands", []):
-        out += walk(binary, tuple(path) + (name,))
-    return out
+def walk(binary):
+    """[(path, doc)] for the top command and every subcommand below, depth first in the order
+    the help lists them. The helps of one level run side by side (each is a process start)."""
+    docs = {}
+    level = [()]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        while level:
+            found = pool.map(lambda p: (p, parse_help(run_help(binary, list(p)), list(p))), level)
+            level = []
+            for path, doc in found:
+                docs[path] = doc
+                level += [path + (name,) for name, _ in doc["sections"].get("Subcommands", [])]
+
+    def ordered(path):
+        out = [(list(path), docs[path])]
+        for name, _ in docs[path]["sections"].get("Subcommands", []):
+            out += ordered(path + (name,))
+        return out
+    return ordered(())
 
 
 def roff(text):

@@ -276,14 +276,22 @@ class Deb(unittest.TestCase):
         self.addCleanup(workdir.remove)
         sink = harness.Sink(workdir)
         self.addCleanup(sink.close)
-        # The packaged configuration as installed; the listener and next hop on the command
-        # line, as a test picks free ports (the chroot shares the host's network).
+        # The administrator's edit of the packaged configuration (docs/install.md): listener and
+        # next hop, here a free port and the sink (the chroot shares the host's network).
+        config = os.path.join(self.root, "etc/sealgate/sealgate.toml")
+        with open(config) as f:
+            text = f.read()
+        for key, old, new in (("listen", "127.0.0.1:10025", "127.0.0.1:0"),
+                              ("next_hop", "127.0.0.1:10026", sink.address)):
+            line = f'\n{key} = "{old}"\n'
+            self.assertEqual(text.count(line), 1, line)
+            text = text.replace(line, f'\n{key} = "{new}"\n')
+        with open(config, "w") as f:
+            f.write(text)
         serve_log = os.path.join(self.work, "serve.log")
         with open(serve_log, "wb") as log:
-            self.serve = subprocess.Popen(
-                self.as_service_user("sealgate", "serve", "--listen", "127.0.0.1:0",
-                                     "--next-hop", sink.address),
-                stdout=subprocess.PIPE, stderr=log)
+            self.serve = subprocess.Popen(self.as_service_user("sealgate", "serve"),
+                                          stdout=subprocess.PIPE, stderr=log)
         line = first_line(self.serve.stdout, harness.WAIT)
         m = re.match(r"sealgate: listening on 127\.0\.0\.1:(\d+), next hop ", line)
         if not m:
