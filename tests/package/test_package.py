@@ -195,9 +195,12 @@ class Deb(unittest.TestCase):
         if getattr(self, "serve", None) is not None and self.serve.poll() is None:
             self.serve.kill()
             self.serve.wait()
+        proc = os.path.join(getattr(self, "root", ""), "proc")
         if getattr(self, "proc_mounted", False):
-            subprocess.run(["umount", "--lazy", os.path.join(self.root, "proc")])
-        if hasattr(self, "work"):
+            subprocess.run(["umount", "--lazy", proc])
+        if os.path.ismount(proc):
+            print(f"left {self.work}: {proc} is still mounted")  # never rmtree into /proc
+        elif hasattr(self, "work"):
             shutil.rmtree(self.work, ignore_errors=True)
 
     def step(self, what):
