@@ -268,7 +268,9 @@ class Deb(unittest.TestCase):
         self.assertEqual(wants, [])
 
         version = self.chroot("sealgate", "--version").strip()
-        self.assertEqual(version, "sealgate " + re.sub(r"-.*", "", deb.split("_")[1]))
+        # sealgate_VERSION_ARCH.deb (the scratch folder's random name may hold a "_" too)
+        deb_version = os.path.basename(deb).split("_")[1]
+        self.assertEqual(version, "sealgate " + re.sub(r"-.*", "", deb_version))
         run(self.as_service_user("sealgate", "init"))
         for name in ("sealgate.db", "sealgate.db.key"):
             st = os.stat(os.path.join(self.root, "var/lib/sealgate", name))
