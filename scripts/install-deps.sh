@@ -24,6 +24,7 @@ PACKAGES="
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
   postfix swaks python3 prometheus
+  debhelper mmdebstrap debian-archive-keyring systemd groff-base
   chromium chromium-driver python3-selenium
   ca-certificates
 "

@@ -11,14 +11,15 @@ that is not one of LABELS. The labels are described in the README's "Tests" sect
            checks the output;
   e2e      starts the real sealgate binary (the CLI scripts, the daemon tests);
   postfix  starts a private Postfix;
-  slow     takes about a minute or more (`ctest -LE slow` leaves it out).
+  slow     takes about a minute or more (`ctest -LE slow` leaves it out);
+  package  the Debian package: its unit, manual page, and install/serve/purge in a fresh root.
 """
 
 import json
 import subprocess
 import sys
 
-LABELS = {"unit", "interop", "e2e", "postfix", "slow"}
+LABELS = {"unit", "interop", "e2e", "postfix", "slow", "package"}
 
 
 def main():
