@@ -53,6 +53,10 @@ class EchoKeys final : public keystore::Keys {
     Result<std::string> unseal_pgp_secret(std::string_view, std::string_view) override {
         return std::string();
     }
+    Result<keystore::PgpSecretChanged> change_pgp_secret(
+        std::string_view, std::string_view, const keystore::PgpSecretChange&) override {
+        return keystore::PgpSecretChanged{};
+    }
     Result<std::string> seal_secret(std::string_view, std::string_view) override {
         return std::string();
     }

@@ -7,8 +7,6 @@
 // flight. Retired means "no longer offered to partners", nothing more. The one exception is a
 // key revoked as compromised: its secret key is deleted, since whatever reaches us encrypted to
 // it may have been read, or be forged, by whoever holds the copy.
-#include <openssl/crypto.h>
-
 #include <algorithm>
 
 #include "admin/internal.hpp"
@@ -22,12 +20,6 @@ namespace sealgate::admin {
 namespace {
 
 constexpr int kMaxDays = 36500;
-
-// A secret that is wiped when it goes out of scope.
-struct Wiped {
-    std::string value;
-    ~Wiped() { OPENSSL_cleanse(value.data(), value.size()); }
-};
 
 Status own_certificate(const CertRecord& rec) {
     if (!rec.has_private_key)
@@ -180,39 +172,35 @@ Result<PgpKeyView> Service::rotate_pgp_key(std::string_view fingerprint, RotateK
     auto rec = lookup_pgp_key(store_, fingerprint);
     SEALGATE_TRY(rec);
     SEALGATE_TRY(own_key(*rec));
-    auto unsealed = keys_.unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
-    SEALGATE_TRY(unsealed);
-    const Wiped secret{std::move(*unsealed)};
 
+    // The secret key is changed where it is held (keystore::Keys::change_pgp_secret): in the
+    // running gateway, the key process; only the public key and the sealed result come back.
+    using Change = keystore::PgpSecretChange;
     if (kind == RotateKind::subkey) {
         auto info = openpgp::key_info(rec->public_key);
         SEALGATE_TRY(info);
         if (info->primary.revoked)
             return fail(Error::bad_input(rec->fingerprint +
                                          " is revoked: rotate to a new key (--new-key)"));
-        auto made = openpgp::add_encryption_subkey(secret.value, expires_seconds);
+        auto made = keys_.change_pgp_secret(rec->fingerprint, rec->sealed_secret,
+                                            Change{Change::Kind::add_subkey, expires_seconds});
         SEALGATE_TRY(made);
-        const Wiped made_secret{std::move(made->secret_key)};
-        auto sealed = keys_.seal_pgp_secret(rec->fingerprint, made_secret.value);
-        SEALGATE_TRY(sealed);
         rec->public_key = std::move(made->public_key);
-        rec->sealed_secret = std::move(*sealed);
+        rec->sealed_secret = std::move(made->sealed_secret);
         SEALGATE_TRY(store_.put_pgp_key(*rec));
         SEALGATE_TRY(audited("pgp.rotate", rec->fingerprint,
-                             "new encryption subkey " + made->usability.encryption_key +
-                                 ", expires " + expiry_text(expires_seconds)));
+                             "new encryption subkey " + made->encryption_key + ", expires " +
+                                 expiry_text(expires_seconds)));
         return pgp_key(rec->fingerprint);
     }
 
-    auto made = openpgp::create_successor(secret.value, expires_seconds);
+    auto made = keys_.change_pgp_secret(rec->fingerprint, rec->sealed_secret,
+                                        Change{Change::Kind::successor, expires_seconds});
     SEALGATE_TRY(made);
-    const Wiped made_secret{std::move(made->secret_key)};
-    auto sealed = keys_.seal_pgp_secret(made->fingerprint, made_secret.value);
-    SEALGATE_TRY(sealed);
     PgpKeyRecord successor;
     successor.fingerprint = made->fingerprint;
     successor.public_key = std::move(made->public_key);
-    successor.sealed_secret = std::move(*sealed);
+    successor.sealed_secret = std::move(made->sealed_secret);
     successor.trusted = true;  // our own key
     successor.domains = rec->domains;
     successor.added = std::time(nullptr);
@@ -238,16 +226,12 @@ Result<PgpKeyView> Service::extend_pgp_key(std::string_view fingerprint,
     SEALGATE_TRY(own_key(*rec));
     auto before = openpgp::key_info(rec->public_key);
     SEALGATE_TRY(before);
-    auto unsealed = keys_.unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
-    SEALGATE_TRY(unsealed);
-    const Wiped secret{std::move(*unsealed)};
-    auto made = openpgp::set_expiry(secret.value, expires_seconds);
+    using Change = keystore::PgpSecretChange;
+    auto made = keys_.change_pgp_secret(rec->fingerprint, rec->sealed_secret,
+                                        Change{Change::Kind::set_expiry, expires_seconds});
     SEALGATE_TRY(made);
-    const Wiped made_secret{std::move(made->secret_key)};
-    auto sealed = keys_.seal_pgp_secret(rec->fingerprint, made_secret.value);
-    SEALGATE_TRY(sealed);
     rec->public_key = std::move(made->public_key);
-    rec->sealed_secret = std::move(*sealed);
+    rec->sealed_secret = std::move(made->sealed_secret);
     SEALGATE_TRY(store_.put_pgp_key(*rec));
     const auto was = before->primary.expires;
     SEALGATE_TRY(audited("pgp.extend", rec->fingerprint,
@@ -260,25 +244,21 @@ Result<PgpKeyView> Service::revoke_pgp_key(std::string_view fingerprint, Revocat
     auto rec = lookup_pgp_key(store_, fingerprint);
     SEALGATE_TRY(rec);
     SEALGATE_TRY(own_key(*rec));
-    auto unsealed = keys_.unseal_pgp_secret(rec->fingerprint, rec->sealed_secret);
-    SEALGATE_TRY(unsealed);
-    const Wiped secret{std::move(*unsealed)};
     const auto code = reason == RevocationReason::superseded ? openpgp::RevocationCode::superseded
                       : reason == RevocationReason::compromised
                           ? openpgp::RevocationCode::compromised
                           : openpgp::RevocationCode::retired;
-    auto made = openpgp::revoke(secret.value, code, "");
+    using Change = keystore::PgpSecretChange;
+    auto made = keys_.change_pgp_secret(rec->fingerprint, rec->sealed_secret,
+                                        Change{Change::Kind::revoke, 0, code});
     SEALGATE_TRY(made);
-    const Wiped made_secret{std::move(made->secret_key)};
     rec->public_key = std::move(made->public_key);
     std::string change = "revoked (" + std::string(to_string(reason)) + ")";
     if (reason == RevocationReason::compromised) {
         rec->sealed_secret.clear();
         change += "; secret key deleted (no longer decrypts)";
     } else {
-        auto sealed = keys_.seal_pgp_secret(rec->fingerprint, made_secret.value);
-        SEALGATE_TRY(sealed);
-        rec->sealed_secret = std::move(*sealed);
+        rec->sealed_secret = std::move(made->sealed_secret);
         change += "; still decrypts";
     }
     SEALGATE_TRY(store_.put_pgp_key(*rec));

@@ -158,6 +158,30 @@ class Client final : public keystore::Keys {
         return one(Op::pgp_sign, {std::string(fingerprint), std::string(data)});
     }
 
+    Result<keystore::PgpSecretChanged> change_pgp_secret(
+        std::string_view fingerprint, std::string_view sealed,
+        const keystore::PgpSecretChange& change) override {
+        using Kind = keystore::PgpSecretChange::Kind;
+        const char* kind = change.kind == Kind::add_subkey   ? "add_subkey"
+                           : change.kind == Kind::successor  ? "successor"
+                           : change.kind == Kind::set_expiry ? "set_expiry"
+                                                             : "revoke";
+        const char* code = change.code == openpgp::RevocationCode::superseded    ? "superseded"
+                           : change.code == openpgp::RevocationCode::compromised ? "compromised"
+                                                                                 : "retired";
+        auto r = call(Op::change_pgp_secret, {std::string(fingerprint), std::string(sealed), kind,
+                                              std::to_string(change.expires_seconds), code});
+        SEALGATE_TRY(r);
+        if (r->size() != 4)
+            return fail(unreadable());
+        keystore::PgpSecretChanged out;
+        out.fingerprint = std::move((*r)[0]);
+        out.public_key = std::move((*r)[1]);
+        out.sealed_secret = std::move((*r)[2]);
+        out.encryption_key = std::move((*r)[3]);
+        return out;
+    }
+
   private:
     static Error unreadable() { return unavailable("reply of an unexpected shape"); }
 

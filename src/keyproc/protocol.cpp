@@ -76,6 +76,8 @@ Arity arity(Op op) {
         case Op::smime_sign:
         case Op::pgp_sign:
             return {2, false};
+        case Op::change_pgp_secret:
+            return {5, false};
     }
     return {0, false};
 }
@@ -112,13 +114,15 @@ std::string_view to_string(Op op) {
             return "smime_sign";
         case Op::pgp_sign:
             return "pgp_sign";
+        case Op::change_pgp_secret:
+            return "change_pgp_secret";
     }
     return "unknown";
 }
 
 std::optional<Op> op_from(std::uint8_t kind) {
     if (kind < static_cast<std::uint8_t>(Op::refresh) ||
-        kind > static_cast<std::uint8_t>(Op::pgp_sign))
+        kind > static_cast<std::uint8_t>(Op::change_pgp_secret))
         return std::nullopt;
     return static_cast<Op>(kind);
 }

@@ -52,6 +52,10 @@ enum class Op : std::uint8_t {
     unseal_secret = 12,       // name, sealed -> [secret]
     smime_sign = 13,          // cert_sha256, data -> [signature]
     pgp_sign = 14,            // fingerprint, data -> [signature]
+    // fingerprint, sealed, kind (add_subkey|successor|set_expiry|revoke), expires seconds,
+    // revocation code (superseded|compromised|retired) -> [fingerprint, public key, sealed,
+    // encryption subkey]
+    change_pgp_secret = 15,
 };
 
 std::string_view to_string(Op op);

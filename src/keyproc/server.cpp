@@ -47,6 +47,48 @@ Result<Fields> none(Status s) {
     return Fields{};
 }
 
+// The private keys never leave the key process, whoever asks (docs/keys-process.md): a serve
+// process taken over must not be able to collect them. Their exports are the CLI's, on the
+// gateway host, with the master key file.
+Error kept_here(const std::string& what, const std::string& command) {
+    log_line("refused " + what + ": private keys do not leave the key process");
+    return Error::unusable(what +
+                           " is not handed out by the running gateway: export it on the "
+                           "gateway host with `" +
+                           command + "`");
+}
+
+// change_pgp_secret's kind, expiry and revocation code fields.
+Result<keystore::PgpSecretChange> pgp_change(const std::string& kind, const std::string& expires,
+                                             const std::string& code) {
+    using Kind = keystore::PgpSecretChange::Kind;
+    keystore::PgpSecretChange change;
+    if (kind == "add_subkey")
+        change.kind = Kind::add_subkey;
+    else if (kind == "successor")
+        change.kind = Kind::successor;
+    else if (kind == "set_expiry")
+        change.kind = Kind::set_expiry;
+    else if (kind == "revoke")
+        change.kind = Kind::revoke;
+    else
+        return fail(Error::bad_input("key process: unknown OpenPGP key change " + kind));
+    if (expires.empty() || expires.size() > 10 ||
+        expires.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(expires) > 0xffffffffULL)
+        return fail(Error::bad_input("key process: bad expiry " + expires));
+    change.expires_seconds = static_cast<std::uint32_t>(std::stoull(expires));
+    if (code == "superseded")
+        change.code = openpgp::RevocationCode::superseded;
+    else if (code == "compromised")
+        change.code = openpgp::RevocationCode::compromised;
+    else if (code == "retired")
+        change.code = openpgp::RevocationCode::retired;
+    else
+        return fail(Error::bad_input("key process: unknown revocation code " + code));
+    return change;
+}
+
 // One request against the keys; the reply's fields (protocol.hpp lists them per op).
 Result<Fields> dispatch(keystore::Keys& keys, Request& rq) {
     auto& f = rq.fields;
@@ -111,17 +153,12 @@ Result<Fields> dispatch(keystore::Keys& keys, Request& rq) {
             SEALGATE_TRY(made);
             return Fields{made->der()};
         }
-        case Op::export_smime_pkcs12: {
-            auto cert = crypto::Certificate::from_der(f[0]);
-            SEALGATE_TRY(cert);
-            auto chain = certificates(f, 2);
-            SEALGATE_TRY(chain);
-            return single(keys.export_smime_pkcs12(*cert, *chain, f[1]));
-        }
+        case Op::export_smime_pkcs12:
+            return fail(kept_here("a PKCS#12 export", "sealgate cert export --pkcs12"));
         case Op::seal_pgp_secret:
             return single(keys.seal_pgp_secret(f[0], f[1]));
         case Op::unseal_pgp_secret:
-            return single(keys.unseal_pgp_secret(f[0], f[1]));
+            return fail(kept_here("an OpenPGP secret key", "sealgate pgp export --secret"));
         case Op::seal_secret:
             return single(keys.seal_secret(f[0], f[1]));
         case Op::unseal_secret:
@@ -130,6 +167,14 @@ Result<Fields> dispatch(keystore::Keys& keys, Request& rq) {
             return single(keys.smime_sign(f[0], f[1]));
         case Op::pgp_sign:
             return single(keys.pgp_sign(f[0], f[1]));
+        case Op::change_pgp_secret: {
+            auto change = pgp_change(f[2], f[3], f[4]);
+            SEALGATE_TRY(change);
+            auto r = keys.change_pgp_secret(f[0], f[1], *change);
+            SEALGATE_TRY(r);
+            return Fields{std::move(r->fingerprint), std::move(r->public_key),
+                          std::move(r->sealed_secret), std::move(r->encryption_key)};
+        }
     }
     return fail(Error::bad_input("key process: unknown op"));
 }

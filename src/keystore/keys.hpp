@@ -7,9 +7,10 @@
 //
 // Every operation is a whole operation on what the keys' holder has: "decrypt this CMS
 // envelope", "decrypt this OpenPGP message (judging its signatures with these public keys)",
-// "sign this entity with key X". The private key never crosses the interface, except where the
-// administrator's action is the key itself (unseal_pgp_secret for `pgp export --secret` and the
-// OpenPGP lifecycle actions, which re-seal what they change).
+// "sign this entity with key X", "add an encryption subkey to OpenPGP key X". The private key
+// never crosses the interface, except for the two exports that are the key itself
+// (export_smime_pkcs12, unseal_pgp_secret): KeyStore answers them for the CLI on the gateway
+// host; the key process refuses them (Error::unusable), whoever asks.
 //
 // Contract, for both implementations:
 //   - smime_decrypt() and pgp_decrypt(): nullopt when the message is addressed to none of our
@@ -21,6 +22,7 @@
 //   - Not thread-safe: one Keys per thread (Context::open_keystore), or external locking.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +33,7 @@
 #include "crypto/certificate.hpp"
 #include "crypto/private_key.hpp"
 #include "crypto/smime.hpp"
+#include "openpgp/lifecycle.hpp"
 #include "openpgp/message.hpp"
 
 namespace sealgate::keystore {
@@ -39,6 +42,22 @@ struct SmimeDecrypted {
     std::string entity;       // the decrypted MIME entity, bytes as they were encrypted
     std::string cert_sha256;  // our certificate that it was addressed to
     std::string algorithm;    // content encryption algorithm
+};
+
+// An administrator's change to one of our OpenPGP secret keys (openpgp/lifecycle.hpp), made
+// where the keys are held: unsealed, changed and sealed again there.
+struct PgpSecretChange {
+    enum class Kind { add_subkey, successor, set_expiry, revoke };
+    Kind kind = Kind::add_subkey;
+    std::uint32_t expires_seconds = 0;  // add_subkey, successor, set_expiry; 0: never
+    openpgp::RevocationCode code = openpgp::RevocationCode::retired;  // revoke
+};
+
+struct PgpSecretChanged {
+    std::string fingerprint;     // the key changed, or the new one (successor)
+    std::string public_key;      // its binary transferable public key
+    std::string sealed_secret;   // its secret key, sealed for `fingerprint`
+    std::string encryption_key;  // add_subkey: the new subkey's fingerprint
 };
 
 class Keys {
@@ -81,6 +100,10 @@ class Keys {
                                                 std::string_view secret) = 0;
     virtual Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
                                                   std::string_view sealed) = 0;
+    // The secret key sealed as `sealed` for `fingerprint`, changed; the key itself stays here.
+    virtual Result<PgpSecretChanged> change_pgp_secret(std::string_view fingerprint,
+                                                       std::string_view sealed,
+                                                       const PgpSecretChange& change) = 0;
     // Any other secret of the gateway's own under a name ("admin-tls-key"); the name is the
     // sealing context.
     virtual Result<std::string> seal_secret(std::string_view name, std::string_view secret) = 0;

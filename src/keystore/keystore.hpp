@@ -59,6 +59,9 @@ class KeyStore final : public Keys {
     // Unseal it again (for `pgp export --secret` and for loading the decryptor).
     Result<std::string> unseal_pgp_secret(std::string_view fingerprint,
                                           std::string_view sealed) override;
+    Result<PgpSecretChanged> change_pgp_secret(std::string_view fingerprint,
+                                               std::string_view sealed,
+                                               const PgpSecretChange& change) override;
 
     // Seal any other secret of the gateway's own under a name (the admin listener's TLS key:
     // "admin-tls-key"), for Store::put_setting; the name is the sealing context, so a sealed

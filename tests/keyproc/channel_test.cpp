@@ -1,6 +1,7 @@
 // One channel of the key process (keyproc/server.hpp serve_channel) over a socketpair, with a
 // fake Keys: a request is answered, an error travels back as the Error, and a malformed request
 // is refused, logged and the channel closed.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,16 +47,30 @@ class FakeKeys final : public keystore::Keys {
     Result<crypto::Certificate> renew_smime(const crypto::Certificate&, bool, int) override {
         return fail(Error::internal("unused"));
     }
+    // What a key holder would answer: the key process must refuse before it asks.
     Result<std::string> export_smime_pkcs12(const crypto::Certificate&,
                                             const std::vector<crypto::Certificate>&,
                                             std::string_view) override {
-        return fail(Error::internal("unused"));
+        return std::string("PKCS12 WITH THE PRIVATE KEY");
     }
     Result<std::string> seal_pgp_secret(std::string_view, std::string_view) override {
         return fail(Error::internal("unused"));
     }
     Result<std::string> unseal_pgp_secret(std::string_view, std::string_view) override {
-        return fail(Error::internal("unused"));
+        return std::string("THE SECRET KEY");
+    }
+    Result<keystore::PgpSecretChanged> change_pgp_secret(
+        std::string_view fpr, std::string_view sealed,
+        const keystore::PgpSecretChange& change) override {
+        keystore::PgpSecretChanged out;
+        out.fingerprint = std::string(fpr);
+        out.public_key = "public";
+        out.sealed_secret = "resealed(" + std::string(sealed) + ")";
+        out.encryption_key = change.kind == keystore::PgpSecretChange::Kind::add_subkey &&
+                                     change.expires_seconds == 3600
+                                 ? "subkey"
+                                 : "";
+        return out;
     }
     Result<std::string> seal_secret(std::string_view name, std::string_view s) override {
         return std::string(name) + ":" + std::string(s);
@@ -136,6 +151,37 @@ TEST_F(Channel, ErrorsTravelAsErrors) {
     r = call(encode_request(Op::seal_secret, std::vector<std::string>{"n", "s"}));
     ASSERT_TRUE(r);
     EXPECT_EQ(*r, std::vector<std::string>{"n:s"});
+}
+
+TEST_F(Channel, PrivateKeysDoNotLeaveTheKeyProcess) {
+    // Whoever asks on a channel: a serve process taken over must not collect the keys.
+    auto r = call(encode_request(Op::unseal_pgp_secret, std::vector<std::string>{"fpr", "sealed"}));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::unusable);
+    EXPECT_THAT(r.error().reason, ::testing::HasSubstr("sealgate pgp export --secret"));
+    r = call(encode_request(Op::export_smime_pkcs12, std::vector<std::string>{"cert", "pw"}));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::unusable);
+    EXPECT_THAT(r.error().reason, ::testing::HasSubstr("sealgate cert export --pkcs12"));
+    // A refusal, not a broken channel.
+    r = call(encode_request(Op::seal_secret, std::vector<std::string>{"n", "s"}));
+    ASSERT_TRUE(r);
+}
+
+TEST_F(Channel, OpenPgpSecretChangesComeBackSealed) {
+    auto r = call(
+        encode_request(Op::change_pgp_secret,
+                       std::vector<std::string>{"fpr", "sealed", "add_subkey", "3600", "retired"}));
+    ASSERT_TRUE(r) << r.error().reason;
+    EXPECT_EQ(*r, (std::vector<std::string>{"fpr", "public", "resealed(sealed)", "subkey"}));
+    for (const auto& bad : {std::vector<std::string>{"f", "s", "export", "0", "retired"},
+                            std::vector<std::string>{"f", "s", "revoke", "-1", "retired"},
+                            std::vector<std::string>{"f", "s", "revoke", "99999999999", "retired"},
+                            std::vector<std::string>{"f", "s", "revoke", "0", "stolen"}}) {
+        r = call(encode_request(Op::change_pgp_secret, bad));
+        ASSERT_FALSE(r) << bad[2] << " " << bad[3] << " " << bad[4];
+        EXPECT_EQ(r.error().kind, ErrorKind::bad_input);
+    }
 }
 
 TEST_F(Channel, WrongVersionIsRefusedLoggedAndClosed) {

@@ -91,7 +91,7 @@ TEST(KeyprocProtocol, WrongVersionAndMagic) {
 
 TEST(KeyprocProtocol, UnknownOp) {
     std::string frame = encode_request(Op::refresh, std::vector<std::string>{});
-    for (const int kind : {0, 15, 200, 255}) {
+    for (const int kind : {0, 16, 200, 255}) {
         frame[3] = static_cast<char>(kind);
         auto h = decode_header(frame, kMax, true);
         ASSERT_FALSE(h) << kind;
