@@ -2,28 +2,11 @@
 
 #include <cstdio>
 
+#include "app/host_port.hpp"
+
 namespace sealgate::app {
 
 namespace {
-
-struct HostPort {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-Result<HostPort> split_host_port(const std::string& text, std::string_view what) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-        return fail(Error::usage(std::string(what) + ": expected HOST:PORT, got " + text));
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    const std::string digits = text.substr(colon + 1);
-    if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(digits) > 65535)
-        return fail(Error::usage(std::string(what) + ": bad port in " + text));
-    return HostPort{host, static_cast<std::uint16_t>(std::stoul(digits))};
-}
 
 // Where a client on this host reaches a listener bound to `host`.
 std::string connectable(const std::string& host) {
@@ -40,9 +23,9 @@ Result<std::unique_ptr<web::Listener>> start_admin_listener(
     const Context& ctx, const Config& cfg, const std::string& listen, const std::string& smtp_host,
     std::uint16_t smtp_port, std::function<std::uint64_t()> policy_generation,
     const Observer* observer) {
-    auto where = split_host_port(listen, "admin listen");
+    auto where = parse_host_port(listen, "admin listen");
     SEALGATE_TRY(where);
-    auto hop = split_host_port(cfg.next_hop, "next hop");
+    auto hop = parse_host_port(cfg.next_hop, "next hop");
     SEALGATE_TRY(hop);
     web::ListenerConfig lc;
     lc.host = where->host;

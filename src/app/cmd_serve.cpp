@@ -14,6 +14,7 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/host_port.hpp"
 #include "app/keys_process.hpp"
 #include "app/lifecycle.hpp"
 #include "app/metrics_listener.hpp"
@@ -27,32 +28,6 @@
 namespace sealgate::app {
 
 namespace {
-
-struct HostPort {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-Result<HostPort> parse_host_port(const std::string& text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-        return fail(Error::usage("expected HOST:PORT, got " + text));
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    unsigned long port = 0;
-    try {
-        std::size_t used = 0;
-        port = std::stoul(text.substr(colon + 1), &used);
-        if (used != text.size() - colon - 1)
-            throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-        return fail(Error::usage("bad port in " + text));
-    }
-    if (port > 65535)
-        return fail(Error::usage("bad port in " + text));
-    return HostPort{host, static_cast<std::uint16_t>(port)};
-}
 
 struct ServeArgs {
     std::string listen;

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "app/host_port.hpp"
+
 namespace sealgate::app {
 
 struct MetricsListener::Impl {
@@ -38,17 +40,10 @@ void MetricsListener::stop() {
 
 Result<std::unique_ptr<MetricsListener>> MetricsListener::start(const std::string& listen,
                                                                 const Observer& observer) {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size())
-        return fail(Error::usage("[metrics] listen: expected HOST:PORT, got " + listen));
-    std::string host = listen.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    const std::string digits = listen.substr(colon + 1);
-    if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoul(digits) > 65535)
-        return fail(Error::usage("[metrics] listen: bad port in " + listen));
-    const int wanted = static_cast<int>(std::stoul(digits));
+    auto where = parse_host_port(listen, "[metrics] listen");
+    SEALGATE_TRY(where);
+    const std::string& host = where->host;
+    const int wanted = where->port;
 
     auto impl = std::make_unique<Impl>();
     httplib::Server& srv = impl->server;
