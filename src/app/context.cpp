@@ -19,18 +19,7 @@ Result<Config> resolve_config(const GlobalOptions& opts) {
 }
 
 Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& opts) {
-    auto cfg = resolve_config(opts);
-    SEALGATE_TRY(cfg);
-    auto ctx = std::make_unique<Context>();
-    ctx->config_ = std::move(*cfg);
-    auto store = SqliteStore::open(ctx->config_.store_path, OpenMode::existing,
-                                   SqliteStore::Options{ctx->config_.log_retention});
-    SEALGATE_TRY(store);
-    auto master = MasterKey::load(ctx->config_.master_key());
-    SEALGATE_TRY(master);
-    ctx->store_ = std::move(*store);
-    ctx->keys_ = std::make_unique<keystore::KeyStore>(*ctx->store_, std::move(*master));
-    return ctx;
+    return open_with(opts, nullptr);
 }
 
 Result<std::unique_ptr<Context>> Context::open_with(const GlobalOptions& opts,
@@ -39,12 +28,11 @@ Result<std::unique_ptr<Context>> Context::open_with(const GlobalOptions& opts,
     SEALGATE_TRY(cfg);
     auto ctx = std::make_unique<Context>();
     ctx->config_ = std::move(*cfg);
-    auto store = SqliteStore::open(ctx->config_.store_path, OpenMode::existing,
-                                   SqliteStore::Options{ctx->config_.log_retention});
+    auto store = ctx->open_store();
     SEALGATE_TRY(store);
     ctx->store_ = std::move(*store);
     ctx->keys_factory_ = std::move(factory);
-    auto keys = ctx->keys_factory_();
+    auto keys = ctx->open_keystore();
     SEALGATE_TRY(keys);
     ctx->keys_ = std::move(*keys);
     return ctx;

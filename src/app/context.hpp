@@ -31,7 +31,8 @@ class Context {
     // Open an existing store and its master key.
     static Result<std::unique_ptr<Context>> open(const GlobalOptions& opts);
     // Open an existing store without the master key: every Keys (keys(), open_keystore()) comes
-    // from `factory` (`sealgate serve` with its key process, keyproc/client.hpp).
+    // from `factory` (`sealgate serve` with its key process, keyproc/client.hpp); a null
+    // factory is open().
     static Result<std::unique_ptr<Context>> open_with(const GlobalOptions& opts,
                                                       KeysFactory factory);
     // Create a new store and master key (`sealgate init`); refuses to overwrite either.
