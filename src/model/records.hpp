@@ -192,6 +192,7 @@ struct LogRecord {
     std::string tls_cipher;    // "TLS_AES_256_GCM_SHA384"
     std::string tls_peer;      // SHA-256 of the next hop's certificate, lower-case hex
     bool tls_verified = false;
+    std::string node;  // the gateway node that wrote it ([node] name); empty before schema 7
 };
 
 struct LogQuery {
@@ -213,6 +214,7 @@ struct AuditRecord {
     std::string action;  // "domain.add", "domain.update", "cert.import", "ctl.set", ...
     std::string object;  // the domain name, thumbprint or fingerprint
     std::string change;  // "encrypt_mode: none -> mandatory; ...", or what was added/removed
+    std::string node;    // the gateway node the change was made on; empty before schema 7
 };
 
 struct AuditQuery {

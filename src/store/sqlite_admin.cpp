@@ -31,15 +31,16 @@ Status SqliteStore::append_audit(const AuditRecord& record) {
         ->write(
             [&]() -> Result<bool> {
                 auto q = impl_->db.query(
-                    "INSERT INTO audit_log (time, actor, action, object, change) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)");
+                    "INSERT INTO audit_log (time, actor, action, object, change, node) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
                 if (!q)
                     return fail(std::move(q).error());
                 q->bind_int(or_now(record.time))
                     .bind_text(record.actor)
                     .bind_text(record.action)
                     .bind_text(record.object)
-                    .bind_text(record.change);
+                    .bind_text(record.change)
+                    .bind_text(record.node);
                 SEALGATE_TRY(q->run());
                 return true;
             },
@@ -55,7 +56,7 @@ Result<std::vector<AuditRecord>> SqliteStore::query_audit(const AuditQuery& quer
     const std::int64_t before =
         query.before_id != 0 ? query.before_id : std::numeric_limits<std::int64_t>::max();
     constexpr std::string_view columns =
-        "SELECT id, time, actor, action, object, change FROM audit_log ";
+        "SELECT id, time, actor, action, object, change, node FROM audit_log ";
     auto q = impl_->db.query(std::string(columns) + (query.object.empty()
                                                          ? "WHERE id < ?2 ORDER BY id DESC LIMIT ?1"
                                                          : "WHERE object = ?3 AND id < ?2 "
@@ -68,7 +69,8 @@ Result<std::vector<AuditRecord>> SqliteStore::query_audit(const AuditQuery& quer
     auto out = sqlite::collect<AuditRecord>(*q, [](Query& r) -> Result<AuditRecord> {
         return AuditRecord{r.integer(0), static_cast<std::time_t>(r.integer(1)),
                            r.text(2),    r.text(3),
-                           r.text(4),    r.text(5)};
+                           r.text(4),    r.text(5),
+                           r.text(6)};
     });
     if (out)
         std::reverse(out->begin(), out->end());  // the newest `last`, returned oldest first

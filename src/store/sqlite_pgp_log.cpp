@@ -142,9 +142,9 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                     auto q = impl_->db.query(
                         "INSERT INTO mail_log (time, queue_id, message_id, sender, direction, "
                         "action, method, keys, algorithm, detail, tls_level, tls_protocol, "
-                        "tls_cipher, tls_peer, tls_verified, signature) "
+                        "tls_cipher, tls_peer, tls_verified, signature, node) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                        "?15, ?16)");
+                        "?15, ?16, ?17)");
                     if (!q)
                         return fail(std::move(q).error());
                     q->bind_int(or_now(record.time))
@@ -162,7 +162,8 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         .bind_text(record.tls_cipher)
                         .bind_text(record.tls_peer)
                         .bind_int(record.tls_verified ? 1 : 0)
-                        .bind_text(record.signature);
+                        .bind_text(record.signature)
+                        .bind_text(record.node);
                     SEALGATE_TRY(q->run());
                     id = impl_->db.last_insert_rowid();
                     std::int64_t position = 0;
@@ -254,6 +255,7 @@ Result<LogRecord> log_row(Query& row) {
     r.tls_peer = row.text(14);
     r.tls_verified = row.boolean(15);
     r.signature = row.text(16);
+    r.node = row.text(17);
     return r;
 }
 
@@ -270,7 +272,7 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
         auto q = impl_->db.query(
             "SELECT id, time, queue_id, message_id, sender, direction, action, method, keys, "
             "algorithm, detail, tls_level, tls_protocol, tls_cipher, tls_peer, tls_verified, "
-            "signature FROM mail_log " +
+            "signature, node FROM mail_log " +
             filter.where + " ORDER BY id DESC LIMIT ?" + std::to_string(filter.params.size() + 1));
         if (!q)
             return fail(std::move(q).error());

@@ -227,9 +227,17 @@ ALTER TABLE domains ADD COLUMN header_protection INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mail_log ADD COLUMN signature TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 7. Several gateway nodes share one store (PostgreSQL): each mail log and audit record
+// names the node that wrote it. Records from before have none.
+constexpr const char* kSchemaNodes = R"sql(
+ALTER TABLE mail_log ADD COLUMN node TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN node TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},     Migration{2, kSchema2},         Migration{3, kSchemaKeyMinimum},
     Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle}, Migration{6, kSchemaSigning},
+    Migration{7, kSchemaNodes},
 };
 
 }  // namespace

@@ -46,14 +46,17 @@ std::string raw_value(const std::string& path, const std::string& sql) {
 
 // What migrations 6 (signing), 5 (lifecycle) and 4 (administration) add: dropped to make a
 // store of an older version.
-constexpr const char* kDropSigningSchema =
+const std::string kDropNodesSchema =
+    "ALTER TABLE mail_log DROP COLUMN node; ALTER TABLE audit_log DROP COLUMN node;";
+const std::string kDropSigningSchema =
+    kDropNodesSchema +
     "ALTER TABLE domains DROP COLUMN sign; ALTER TABLE domains DROP COLUMN require_signature;"
     "ALTER TABLE domains DROP COLUMN on_bad_signature;"
     "ALTER TABLE domains DROP COLUMN keep_signature;"
     "ALTER TABLE domains DROP COLUMN header_protection;"
     "ALTER TABLE mail_log DROP COLUMN signature;";
 const std::string kDropLifecycleSchema =
-    std::string(kDropSigningSchema) +
+    kDropSigningSchema +
     "DROP TABLE crl_fetches; DROP TABLE pending_changes;"
     "ALTER TABLE domains DROP COLUMN on_expired; ALTER TABLE domains DROP COLUMN revocation;"
     "ALTER TABLE domains DROP COLUMN accept_signed_updates;"
@@ -212,7 +215,7 @@ TEST(SqliteStore, SigningMigrationKeepsExistingDomainsUnsigned) {
         const auto store = open_or_fail(path, OpenMode::create);
         ASSERT_NE(store, nullptr);
     }
-    raw_exec(path, std::string(kDropSigningSchema) +
+    raw_exec(path, kDropSigningSchema +
                        "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
                        "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
                        "require_tls, tls, on_expired, revocation, accept_signed_updates) VALUES "
@@ -224,7 +227,8 @@ TEST(SqliteStore, SigningMigrationKeepsExistingDomainsUnsigned) {
                        "'outbound', 'encrypted', 'smime', '', '', 'old');");
     const auto store = open_or_fail(path, OpenMode::existing);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "6");
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+              std::to_string(SqliteStore::schema_version()));
     for (const char* name : {"partner.example", "ours.example"}) {
         const auto d = value_of(store->find_domain(name));
         ASSERT_TRUE(d) << name;
@@ -247,6 +251,7 @@ TEST(SqliteStore, SigningMigrationKeepsExistingDomainsUnsigned) {
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0].detail, "old");
     EXPECT_EQ(log[0].signature, "");
+    EXPECT_EQ(log[0].node, "") << "records from before schema 7 name no node";
 
     // A domain added after the migration gets the DomainRecord defaults.
     DomainRecord fresh;
@@ -325,7 +330,8 @@ TEST(SqliteStore, AdminMigrationAddsTablesAndKeepsTheLog) {
     const auto found = value_of(store->query_log(q));
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].message_id, "<old@x>");
-    ASSERT_OK(store->append_audit(AuditRecord{0, 1, "cli:root", "domain.add", "a.example", ""}));
+    ASSERT_OK(
+        store->append_audit(AuditRecord{0, 1, "cli:root", "domain.add", "a.example", "", ""}));
     EXPECT_EQ(value_of(store->query_audit(AuditQuery{})).size(), 1u);
 }
 

@@ -152,6 +152,7 @@ AuditRecord audit(std::time_t time, std::string action, std::string object, std:
     r.action = std::move(action);
     r.object = std::move(object);
     r.change = std::move(change);
+    r.node = "gw-" + std::to_string(time);
     return r;
 }
 
@@ -172,6 +173,8 @@ TEST_P(StoreAdminConformance, AuditKeepsRecordsInOrderWithoutBumpingTheGeneratio
     EXPECT_EQ(all[0].action, "domain.add");
     EXPECT_EQ(all[0].object, "partner.example");
     EXPECT_EQ(all[0].change, "local: no");
+    EXPECT_EQ(all[0].node, "gw-10");
+    EXPECT_EQ(all[1].node, "gw-11");
     EXPECT_EQ(all[1].change, "encrypt_mode: none -> mandatory");
     EXPECT_GT(all[2].time, 1600000000) << "time 0 is stored as now";
 }

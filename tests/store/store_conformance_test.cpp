@@ -343,6 +343,7 @@ LogRecord log_record(int n, std::string message_id) {
     r.tls_peer = kSha2;
     r.tls_verified = n % 2 == 0;
     r.signature = "signed; signer=" + kSha1 + "; method=smime";
+    r.node = "gw" + std::to_string(n % 2 + 1);
     return r;
 }
 
@@ -371,6 +372,8 @@ TEST_P(StoreConformance, LogQueryReturnsNewestOldestFirst) {
     EXPECT_TRUE(last3[2].tls_verified);
     EXPECT_FALSE(last3[1].tls_verified);
     EXPECT_EQ(last3[2].signature, "signed; signer=" + kSha1 + "; method=smime");
+    EXPECT_EQ(last3[2].node, "gw1");
+    EXPECT_EQ(last3[1].node, "gw2");
 
     const auto odd = value_of(store().query_log(newest(2, "<odd@x>")));
     ASSERT_EQ(odd.size(), 2u);
