@@ -211,6 +211,7 @@ Status serve(Cli& cli, const ServeArgs& args) {
             [&gateway] { return gateway.loaded_generation(); }, &gateway.observer());
         SEALGATE_TRY(started);
         admin = std::move(*started);
+        reloader.watch_admin_listener(*admin);
     }
     // Plain HTTP for Prometheus and health checks; its line after the admin listener's.
     std::unique_ptr<MetricsListener> metrics_http;

@@ -59,8 +59,8 @@ const Setting kSettings[] = {
     SEALGATE_SETTING("tls.certificate", tls.certificate, false),
     SEALGATE_SETTING("tls.private_key", tls.private_key, false),
     SEALGATE_SETTING("admin.listen", admin.listen, true),
-    SEALGATE_SETTING("admin.certificate", admin.certificate, true),
-    SEALGATE_SETTING("admin.key", admin.key, true),
+    SEALGATE_SETTING("admin.certificate", admin.certificate, false),
+    SEALGATE_SETTING("admin.key", admin.key, false),
     SEALGATE_SETTING("notify.admin", notify.admin, true),
     SEALGATE_SETTING("metrics.listen", metrics.listen, true),
     SEALGATE_SETTING("log.format", log_format, true),
@@ -145,6 +145,11 @@ Reloader::Reloader(Config running, std::function<Result<Config>()> load,
     }
 }
 
+void Reloader::watch_admin_listener(web::Listener& listener) {
+    admin_ = &listener;
+    admin_fingerprint_ = listener.fingerprint();
+}
+
 void Reloader::reload() {
     notifier_.reloading("reloading the configuration");
     const auto refuse = [&](const std::string& why) {
@@ -162,6 +167,18 @@ void Reloader::reload() {
     auto server_cfg = server_config(*next, "", 0);
     if (!server_cfg)
         return refuse(server_cfg.error().reason);
+
+    // The last step that can fail, and the first that applies: the admin listener's certificate
+    // (it serves new connections at once). Nothing below can fail.
+    std::string admin_certificate;
+    if (admin_ != nullptr) {
+        auto shown = admin_->replace_certificate(next->admin.certificate, next->admin.key);
+        if (!shown)
+            return refuse("admin listener: " + shown.error().reason);
+        admin_certificate = "; admin certificate SHA-256 " + *shown +
+                            (*shown == admin_fingerprint_ ? " (unchanged)" : " (new)");
+        admin_fingerprint_ = *shown;
+    }
 
     const std::vector<std::string> changed = changed_settings(running_, *next);
     const std::vector<std::string> restart = restart_needed(changed);
@@ -187,13 +204,13 @@ void Reloader::reload() {
     std::string line = "configuration re-read, next hop " + running_.next_hop;
     if (!running_.inbound_next_hop.empty())
         line += ", inbound next hop " + running_.inbound_next_hop;
-    line += "; " + certificate + "; ";
+    line += "; " + certificate + admin_certificate + "; ";
     line += changed.empty() ? "no setting changed" : "changed: " + join(changed, ", ");
     if (!restart.empty())
         line += "; needs a restart to apply: " + join(restart, ", ");
     std::fprintf(stderr, "sealgate: reload: %s\n", line.c_str());
-    notifier_.ready("reloaded: " + (changed.empty() ? std::string("no setting changed")
-                                                    : join(changed, ", ")));
+    notifier_.ready("reloaded: " +
+                    (changed.empty() ? std::string("no setting changed") : join(changed, ", ")));
 }
 
 asio::awaitable<void> feed_watchdog(asio::io_context& io, const Notifier& notifier) {

@@ -8,7 +8,7 @@
 //     STARTTLS certificate and key from their files (an error when they do not load).
 //   - changed_settings() names, in the configuration file's spelling ("smtp.next_hop"), each
 //     setting whose value differs; restart_needed() those a running daemon cannot apply (the
-//     listen address, the store, the thread count, the budgets, the admin listener).
+//     listen address, the store, the thread count, the budgets, the admin listener's address).
 //   - Reloader::reload() (SIGHUP, on the io_context's thread): the configuration file is read
 //     again; when it does not load, or a next hop or the STARTTLS certificate in it does not
 //     work, nothing changes and the log line says why. Otherwise the next hops (with their TLS
@@ -17,6 +17,9 @@
 //     connection; sessions and copies in progress finish as they started. One log line
 //     "sealgate: reload: ..." says what changed (the STARTTLS certificate by its SHA-256) and
 //     what needs a restart. With a service manager: RELOADING=1 before, READY=1 after.
+//     With an admin listener (watch_admin_listener), its certificate and key are read again too
+//     (the [admin] files, or the stored self-signed one, renewed when due) and serve the
+//     connections accepted after the reload; when they do not load, nothing changes.
 //   - feed_watchdog() sends WATCHDOG=1 at the notifier's interval for as long as the io loop
 //     runs: a loop that is stuck is what the watchdog is for.
 #pragma once
@@ -36,6 +39,7 @@
 #include "app/sd_notify.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
+#include "web/listener.hpp"
 
 namespace sealgate::app {
 
@@ -59,6 +63,8 @@ class Reloader {
     Reloader(Config running, std::function<Result<Config>()> load,
              std::function<Result<NextHops>(const Config&)> next_hops, Gateway& gateway,
              net::Server& server, const Notifier& notifier);
+    // The admin listener whose certificate a reload replaces (it must outlive the Reloader).
+    void watch_admin_listener(web::Listener& listener);
     void reload();
     const Config& running() const { return running_; }
 
@@ -70,6 +76,8 @@ class Reloader {
     net::Server& server_;
     const Notifier& notifier_;
     std::string certificate_sha256_;  // of the STARTTLS certificate in use, empty without
+    web::Listener* admin_ = nullptr;
+    std::string admin_fingerprint_;  // of the admin listener's certificate in use
 };
 
 // SHA-256 (hex, lower case) of the certificate a server TLS context presents; empty: none.

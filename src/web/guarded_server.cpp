@@ -303,11 +303,16 @@ std::optional<Refusal> framing_refusal(const httplib::Request& request, std::siz
     return std::nullopt;
 }
 
+GuardedServer::CtxPtr GuardedServer::make_ctx(const std::function<bool(SSL_CTX&)>& setup_tls) {
+    CtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+    if (ctx && (!socket_method() || !setup_tls(*ctx)))
+        ctx.reset();
+    return ctx;
+}
+
 GuardedServer::GuardedServer(const std::function<bool(SSL_CTX&)>& setup_tls,
                              const EdgeLimits& limits)
-    : ctx_(SSL_CTX_new(TLS_server_method())), limits_(limits) {
-    if (ctx_ && (!socket_method() || !setup_tls(*ctx_)))
-        ctx_.reset();
+    : ctx_(make_ctx(setup_tls)), limits_(limits) {
     const std::size_t max_body = limits.max_body;
     set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
         const auto refusal = framing_refusal(req, max_body);
@@ -325,7 +330,17 @@ GuardedServer::GuardedServer(const std::function<bool(SSL_CTX&)>& setup_tls,
 GuardedServer::~GuardedServer() = default;
 
 bool GuardedServer::is_valid() const {
+    const std::lock_guard lock(ctx_mutex_);
     return ctx_ != nullptr;
+}
+
+bool GuardedServer::replace_tls(const std::function<bool(SSL_CTX&)>& setup_tls) {
+    CtxPtr fresh = make_ctx(setup_tls);
+    if (!fresh)
+        return false;
+    const std::lock_guard lock(ctx_mutex_);
+    ctx_.swap(fresh);
+    return true;  // the old context is freed here unless connections still hold it
 }
 
 bool GuardedServer::set_backlog(int backlog) {
@@ -378,7 +393,11 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     const auto client = client_key(sock);
     if (client && take_slot(*client)) {
         const int flags = ::fcntl(sock, F_GETFL);
-        std::unique_ptr<SSL, FreeSsl> ssl(SSL_new(ctx_.get()));
+        std::unique_ptr<SSL, FreeSsl> ssl;
+        {
+            const std::lock_guard lock(ctx_mutex_);
+            ssl.reset(SSL_new(ctx_.get()));  // holds a reference to the context
+        }
         BIO* bio = ssl ? BIO_new(socket_method()) : nullptr;
         if (bio && flags >= 0 && ::fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0) {
             BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(sock)));

@@ -64,6 +64,10 @@ class GuardedServer : public httplib::Server {
     GuardedServer& operator=(const GuardedServer&) = delete;
 
     bool is_valid() const override;
+    // A new certificate for the connections accepted from now on; those in progress keep the
+    // one they started with (each holds a reference to its SSL_CTX). setup_tls configures a
+    // fresh SSL_CTX; false when it fails, and the server keeps the one it has.
+    bool replace_tls(const std::function<bool(SSL_CTX&)>& setup_tls);
     // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed when Debian built
     // it): a browser's burst of connections would lose SYNs and wait a second for the retry.
     // listen() on a listening socket sets a new backlog (Linux).
@@ -89,7 +93,10 @@ class GuardedServer : public httplib::Server {
     struct FreeCtx {
         void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
     };
-    std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
+    using CtxPtr = std::unique_ptr<SSL_CTX, FreeCtx>;
+    static CtxPtr make_ctx(const std::function<bool(SSL_CTX&)>& setup_tls);
+    mutable std::mutex ctx_mutex_;  // guards ctx_: replace_tls runs on the reloading thread
+    CtxPtr ctx_;
     const EdgeLimits limits_;
     std::mutex clients_mutex_;
     std::map<std::string, Client> clients_;  // by client key

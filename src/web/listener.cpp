@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <mutex>
 #include <semaphore>
 #include <thread>
 
@@ -247,6 +248,7 @@ struct Listener::Impl {
     ListenerConfig config;
     std::unique_ptr<Store> store;
     std::unique_ptr<keystore::Keys> keys;
+    mutable std::mutex identity_mutex;  // identity: replace_certificate runs on another thread
     TlsIdentity identity;
     ApiContext ctx;
     Routes routes;
@@ -256,14 +258,15 @@ struct Listener::Impl {
     std::thread thread;
     std::uint16_t port = 0;
 
-    bool setup_tls(SSL_CTX& ssl);
     void handle(const httplib::Request& request, httplib::Response& response);
     void login(const httplib::Request& request, httplib::Response& response);
     void logout(const httplib::Request& request, httplib::Response& response);
     void ui(const httplib::Request& request, httplib::Response& response);
 };
 
-bool Listener::Impl::setup_tls(SSL_CTX& ssl) {
+namespace {
+
+bool setup_tls(SSL_CTX& ssl, const TlsIdentity& identity) {
     SSL_CTX_set_min_proto_version(&ssl, TLS1_2_VERSION);
     SSL_CTX_set_options(
         &ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -277,6 +280,8 @@ bool Listener::Impl::setup_tls(SSL_CTX& ssl) {
     }
     return true;
 }
+
+}  // namespace
 
 void Listener::Impl::handle(const httplib::Request& request, httplib::Response& response) {
     const std::string& path = request.path;
@@ -445,11 +450,34 @@ std::uint16_t Listener::port() const {
 }
 
 std::string Listener::fingerprint() const {
+    const std::lock_guard lock(impl_->identity_mutex);
     return fingerprint_text(impl_->identity.certificate);
 }
 
 bool Listener::certificate_made() const {
+    const std::lock_guard lock(impl_->identity_mutex);
     return impl_->identity.made_now;
+}
+
+Result<std::string> Listener::replace_certificate(const std::string& certificate_file,
+                                                  const std::string& key_file) {
+    if (certificate_file.empty() != key_file.empty())
+        return fail(Error::usage("[admin] certificate and key: give both, or neither"));
+    Result<TlsIdentity> identity = [&]() -> Result<TlsIdentity> {
+        if (!certificate_file.empty())
+            return load_tls_identity(certificate_file, key_file);
+        // The stored one uses the listener's store and key store, which the API's calls share.
+        const std::lock_guard lock(impl_->ctx.mutex);
+        return stored_tls_identity(*impl_->store, *impl_->keys, certificate_hosts(impl_->config));
+    }();
+    SEALGATE_TRY(identity);
+    if (!impl_->server->replace_tls(
+            [&identity](SSL_CTX& ssl) { return setup_tls(ssl, *identity); }))
+        return fail(Error::usage("[admin] the TLS certificate and key do not work together"));
+    const std::string shown = fingerprint_text(identity->certificate);
+    const std::lock_guard lock(impl_->identity_mutex);
+    impl_->identity = std::move(*identity);
+    return shown;
 }
 
 void Listener::stop() {
@@ -488,7 +516,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     limits.max_requests = kKeepAliveRequests;
     limits.idle = std::chrono::seconds(kKeepAliveSeconds);
     impl->server = std::make_unique<GuardedServer>(
-        [self](SSL_CTX& ssl) { return self->setup_tls(ssl); }, limits);
+        [self](SSL_CTX& ssl) { return setup_tls(ssl, self->identity); }, limits);
     GuardedServer& srv = *impl->server;
     if (!srv.is_valid())
         return fail(Error::usage("[admin] the TLS certificate and key do not work together"));

@@ -10,6 +10,9 @@
   CertificateReload   the STARTTLS certificate replaced on disk + SIGHUP: the next STARTTLS shows
                       the new one; a session that started TLS before goes on; a key that does not
                       match keeps the running certificate.
+  AdminCertificateReload  the admin listener's certificate replaced on disk + SIGHUP: new HTTPS
+                      connections get the new one; a key that does not match keeps the running
+                      certificate and changes nothing else.
   StopUnderLoad       SIGTERM in the middle of a load: every 250 is at the sink, every other
                       answer a 4xx or a closed connection, exit status 0.
   StopCutsStalledData shutdown_timeout passes while a client is inside DATA: it gets 421.
@@ -266,6 +269,71 @@ class CertificateReload(E2ETestCase):
         self.assertEqual(sha, new_sha)
         s.quit()
         self.assertEqual(g.stop(), 0)
+
+
+def admin_presented(port: int) -> str:
+    """SHA-256 (hex) of the certificate the admin listener presents to a new connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as raw:
+        with client_context().wrap_socket(raw, server_hostname="localhost") as tls:
+            return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+
+def shown(sha256_hex: str) -> str:
+    """The fingerprint as sealgate prints it: AB:CD:..."""
+    return ":".join(sha256_hex[i:i + 2] for i in range(0, len(sha256_hex), 2)).upper()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AdminCertificateReload(E2ETestCase):
+    def test_replaced_admin_certificate_is_presented_after_sighup(self):
+        sink = self.sink()
+        cert, key = make_tls_files(self.w, "admin-first")
+        second_cert, second_key = make_tls_files(self.w, "admin-second")
+        other_cert, other_key = make_tls_files(self.w, "admin-other")
+        live_cert, live_key = self.w.file("admin.crt"), self.w.file("admin.key")
+        os.link(cert, live_cert)
+        os.link(key, live_key)
+        port = free_port()
+        config = (f'[smtp]\nnext_hop = "{sink.address}"\n'
+                  f'[admin]\nlisten = "127.0.0.1:{port}"\ncertificate = "{live_cert}"\n'
+                  f'key = "{live_key}"\n')
+        g = self.running_gateway("admin", config)
+        wait_until(lambda: "admin listener on" in g.serve_log() or _connects(port),
+                   "the admin listener")
+        self.assertEqual(admin_presented(port), der_sha256(cert))
+
+        os.replace(second_key, live_key)
+        os.replace(second_cert, live_cert)
+        line = hup_and_wait(self, g, config)
+        self.assertIn(f"admin certificate SHA-256 {shown(der_sha256(live_cert))} (new)", line)
+        self.assertNotIn("needs a restart", line)
+        self.assertEqual(admin_presented(port), der_sha256(live_cert))
+
+        # Reloaded again with nothing changed: the same certificate, said so.
+        line = hup_and_wait(self, g, config)
+        self.assertIn(f"{shown(der_sha256(live_cert))} (unchanged)", line)
+
+        # A key that does not match: the reload fails as a whole, the certificate stays.
+        new_sha = der_sha256(live_cert)
+        os.replace(other_key, live_key)
+        line = hup_and_wait(self, g, config)
+        self.assertIn("failed", line)
+        self.assertIn("admin listener", line)
+        self.assertEqual(admin_presented(port), new_sha)
+        self.assertEqual(g.stop(), 0)
+
+
+def _connects(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 class StopUnderLoad(E2ETestCase):
