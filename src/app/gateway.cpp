@@ -97,7 +97,11 @@ Gateway::Relays Gateway::make_relays(asio::io_context& io, const net::RelayConfi
 
 void Gateway::set_relay(net::RelayConfig relay, std::optional<net::RelayConfig> inbound) {
     // Both next hops share [next_hop_tls]: one level, so copy_tls() answers for either.
-    observer_.set_next_hop(relay.host, relay.port);
+    observer_.set_next_hop("next_hop", relay.host, relay.port);
+    if (inbound)
+        observer_.set_next_hop("inbound_next_hop", inbound->host, inbound->port);
+    else
+        observer_.forget_next_hop("inbound_next_hop");
     next_hop_level_ = relay.tls;
     relays_ = make_relays(io_, relay);
     inbound_relays_ = inbound ? make_relays(io_, *inbound) : Relays{};

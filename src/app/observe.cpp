@@ -133,9 +133,11 @@ std::vector<Observer::Check> Observer::readiness() const {
     }
     const std::lock_guard lock(mutex_);
     out.push_back({"serving", !stopping_, stopping_ ? "stopping" : ""});
-    const std::string where = hop_host_ + ":" + std::to_string(hop_port_);
-    out.push_back({"next_hop", hop_probed_ && hop_ok_,
-                   hop_probed_ && hop_ok_ ? where : where + ": " + hop_why_});
+    for (const auto& [name, hop] : hops_) {
+        const std::string where = hop.host + ":" + std::to_string(hop.port);
+        const bool up = hop.probed && hop.ok;
+        out.push_back({name, up, up ? where : where + ": " + hop.why});
+    }
     return out;
 }
 
@@ -156,42 +158,39 @@ void Observer::set_stopping() {
     stopping_ = true;
 }
 
-void Observer::set_next_hop(const std::string& host, std::uint16_t port) {
+void Observer::set_next_hop(const std::string& check, const std::string& host, std::uint16_t port) {
     const std::lock_guard lock(mutex_);
-    if (host == hop_host_ && port == hop_port_)
+    const auto it = hops_.find(check);
+    if (it != hops_.end() && it->second.host == host && it->second.port == port)
         return;
-    hop_host_ = host;
-    hop_port_ = port;
-    hop_probed_ = false;
-    hop_why_ = "not probed yet";
+    hops_[check] = Hop{host, port};
 }
 
-void Observer::next_hop_probed(bool ok, const std::string& why) {
+void Observer::forget_next_hop(const std::string& check) {
     const std::lock_guard lock(mutex_);
-    hop_probed_ = true;
-    hop_ok_ = ok;
-    hop_why_ = why;
+    hops_.erase(check);
 }
 
 asio::awaitable<void> Observer::probe_next_hop(std::function<bool()> stop) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     while (!stop()) {
-        std::string host;
-        std::uint16_t port = 0;
+        std::map<std::string, Hop> hops;
         {
             const std::lock_guard lock(mutex_);
-            host = hop_host_;
-            port = hop_port_;
+            hops = hops_;
         }
         const auto started = std::chrono::steady_clock::now();
-        const std::string why = co_await greeting(host, port);
-        {
+        for (const auto& [name, hop] : hops) {
+            const std::string why = co_await greeting(hop.host, hop.port);
             // A SIGHUP may have changed the next hop meanwhile: this result is not its.
             const std::lock_guard lock(mutex_);
-            if (host != hop_host_ || port != hop_port_)
+            const auto now = hops_.find(name);
+            if (now == hops_.end() || now->second.host != hop.host || now->second.port != hop.port)
                 continue;
+            now->second.probed = true;
+            now->second.ok = why.empty();
+            now->second.why = why;
         }
-        next_hop_probed(why.empty(), why);
         const auto spent = std::chrono::steady_clock::now() - started;
         const auto rest = kProbeInterval - spent;
         if (rest > std::chrono::steady_clock::duration::zero())

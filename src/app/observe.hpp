@@ -15,6 +15,7 @@
 //       next_hop  probe_next_hop(): every 2 s a connect and the 220 greeting within 1.5 s, then
 //                 QUIT; on the io loop, never on the SMTP path. Down within 4 s of the next hop
 //                 going away, up again at the first probe that gets a greeting.
+//       inbound_next_hop  the same for [smtp] inbound_next_hop, when it is set.
 //   - policy_loaded() refreshes the certificate and OpenPGP key expiry gauges from a new policy
 //     snapshot (an OpenPGP key's expiry is read once per fingerprint and remembered).
 //   - sample() copies the SMTP listener's counts into the gauges every second.
@@ -63,8 +64,10 @@ class Observer {
     void set_key_check(std::function<Status()> check);
     // The daemon is stopping: not ready any more (any thread).
     void set_stopping();
-    // Which next hop probe_next_hop() probes (the gateway's, after every SIGHUP too).
-    void set_next_hop(const std::string& host, std::uint16_t port);
+    // Which next hops probe_next_hop() probes, each under its check's name ("next_hop",
+    // "inbound_next_hop"): the gateway's, after every SIGHUP too. forget: no longer probed.
+    void set_next_hop(const std::string& check, const std::string& host, std::uint16_t port);
+    void forget_next_hop(const std::string& check);
 
     // Until `stop` says so; on the io loop.
     asio::awaitable<void> probe_next_hop(std::function<bool()> stop);
@@ -74,7 +77,13 @@ class Observer {
     void policy_loaded(const policy::Snapshot& snapshot);
 
   private:
-    void next_hop_probed(bool ok, const std::string& why);
+    struct Hop {
+        std::string host;
+        std::uint16_t port = 0;
+        bool probed = false;
+        bool ok = false;
+        std::string why = "not probed yet";
+    };
 
     mutable std::mutex mutex_;
     std::optional<std::chrono::steady_clock::time_point> store_at_;
@@ -82,11 +91,7 @@ class Observer {
     std::string store_why_ = "not polled yet";
     std::function<Status()> key_check_;
     bool stopping_ = false;
-    std::string hop_host_;
-    std::uint16_t hop_port_ = 0;
-    bool hop_probed_ = false;
-    bool hop_ok_ = false;
-    std::string hop_why_ = "not probed yet";
+    std::map<std::string, Hop> hops_;  // by check name
     // io loop only
     std::map<std::string, std::time_t> pgp_expiry_;  // fingerprint -> primary key expiry
 };

@@ -1,6 +1,7 @@
 """Metrics, health and the per-message log line of the real daemon (docs/metrics.md,
 docs/logging.md): /metrics scraped over HTTP after mail went through (counters moved, promtool
-accepts the page), /readyz turning 503 when the next hop goes down and 200 when it is back, the
+accepts the page), /readyz turning 503 when the next hop (or the inbound next hop) goes down and
+200 when it is back, the
 log line's fields in both formats, hostile Message-ID and sender values kept in one field."""
 
 import http.client
@@ -203,6 +204,41 @@ class MetricsAndHealth(E2ETestCase):
         # SIGTERM was sent above: a second one could reach the daemon after its signal handler
         # is gone, in the last moments of its exit, and kill it.
         self.assertEqual(self.g.stop(signal_first=False), 0, self.g.serve_log())
+
+
+class InboundNextHopReadiness(E2ETestCase):
+    """[smtp] inbound_next_hop is a check of its own: down alone, it makes the gateway not
+    ready and says which hop it is."""
+
+    def test_readiness_follows_the_inbound_next_hop(self):
+        outward, inward = self.sink("outward"), self.sink("inward")
+        port = free_port()
+        g = self.running_gateway(
+            "routed", f'[smtp]\nnext_hop = "{outward.address}"\n'
+            f'inbound_next_hop = "{inward.address}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+        ready = lambda: get(port, "/readyz")  # noqa: E731
+        wait_until(lambda: _answers(port) and ready()[0] == 200, "ready with both sinks up")
+        body = ready()[2]
+        self.assertRegex(body, rf"(?m)^next_hop: ok: 127\.0\.0\.1:{outward.port}$")
+        self.assertRegex(body, rf"(?m)^inbound_next_hop: ok: 127\.0\.0\.1:{inward.port}$")
+        inward.stop()
+        try:
+            wait_until(lambda: ready()[0] == 503, "not ready with the inbound sink down",
+                       timeout=READY_FLIP)
+            body = ready()[2]
+            self.assertRegex(body, r"(?m)^inbound_next_hop: down: 127\.0\.0\.1:\d+: connect: ")
+            self.assertRegex(body, rf"(?m)^next_hop: ok: 127\.0\.0\.1:{outward.port}$")
+        finally:
+            inward.start()
+        wait_until(lambda: ready()[0] == 200, "ready again with the inbound sink back")
+        self.assertEqual(g.stop(), 0)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return get(port, "/healthz")[0] == 200
+    except OSError:
+        return False
 
 
 class MessageLog(E2ETestCase):
