@@ -7,6 +7,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <thread>
 
@@ -241,6 +242,14 @@ Status serve(Cli& cli, const ServeArgs& args) {
                    ", next hop " + cfg.next_hop);
     asio::co_spawn(io, feed_watchdog(io, notifier), asio::detached);
     io.run();
+    // Stopping is decided: a further SIGTERM (systemd's, an impatient administrator's) must not
+    // kill the teardown below with the default action once the signal sets are gone (asio
+    // restores it when the last set is cleared).
+    stop_signals.clear();
+    hup.clear();
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGHUP, SIG_IGN);
     crls->reset();
     if (metrics_http)
         metrics_http->stop();
