@@ -306,7 +306,11 @@ Status Supervisor::spawn() {
     sigset_t all;
     sigfillset(&all);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A process group of its own: a Ctrl-C at the terminal (SIGINT to the foreground group)
+    // stops serve gracefully, and the key process must go on answering until serve is done.
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     pid_t child = 0;
     const int rc = ::posix_spawn(&child, "/proc/self/exe", &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
