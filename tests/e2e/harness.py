@@ -510,7 +510,8 @@ class Gateway:
         if not m:
             raise AssertionError(f"{self.name}: unexpected first line {line!r}")
         self.port = int(m.group(1))
-        self.started_line = line.decode().strip()
+        # The read may have brought the next line too (the metrics or admin listener's).
+        self.started_line = line.split(b"\n", 1)[0].decode().strip()
         return self
 
     def serve_log(self) -> str:
