@@ -21,10 +21,21 @@ constexpr Oid kText = 25;
 constexpr Oid kBytea = 17;
 constexpr Oid kInt8 = 20;
 
+// libpq's message on one line: its hints come on lines of their own ("\n\tIs the server
+// running...?"), and an error is one line in the log and on the CLI's stderr.
 std::string trimmed_message(const char* message) {
-    std::string m = message ? message : "";
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
-        m.pop_back();
+    std::string m;
+    bool space = false;
+    for (const char* p = message ? message : ""; *p != '\0'; ++p) {
+        if (*p == '\n' || *p == '\t' || *p == ' ') {
+            space = !m.empty();
+            continue;
+        }
+        if (space)
+            m += ' ';
+        space = false;
+        m += *p;
+    }
     return m.empty() ? "unknown error" : m;
 }
 
