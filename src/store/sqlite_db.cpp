@@ -126,13 +126,13 @@ class Driver final : public sql::Driver {
     std::int64_t changes() const override { return sqlite3_changes64(db_.get()); }
 
     Status begin(sql::TxKind kind) override {
-        return exec(kind == sql::TxKind::write ? "BEGIN IMMEDIATE" : "BEGIN");
+        return run_cached(kind == sql::TxKind::write ? "BEGIN IMMEDIATE" : "BEGIN");
     }
-    Status commit() override { return exec("COMMIT"); }
+    Status commit() override { return run_cached("COMMIT"); }
     void rollback() override {
         // If even this fails the transaction stays open, and the next BEGIN on this connection
         // fails and reports it: nothing is committed.
-        (void)exec("ROLLBACK");
+        (void)run_cached("ROLLBACK");
     }
     Status announce_change() override { return ok(); }
     Status lock_for_migration() override { return ok(); }
@@ -159,6 +159,15 @@ class Driver final : public sql::Driver {
     int error_code() const { return sqlite3_errcode(db_.get()); }
 
   private:
+    // Transaction control through the statement cache, as every other statement: prepared once
+    // (the mail log writes a transaction per batch).
+    Status run_cached(std::string_view sql) {
+        auto stmt = prepare(sql);
+        if (!stmt)
+            return fail(std::move(stmt).error());
+        return sql::Query(*stmt).run();
+    }
+
     struct Hash {
         using is_transparent = void;  // look up by string_view without building a string
         std::size_t operator()(std::string_view s) const noexcept {
