@@ -35,6 +35,7 @@ const Setting kSettings[] = {
     SEALGATE_SETTING("store.path", store_path, true),
     SEALGATE_SETTING("store.master_key", master_key_path, true),
     SEALGATE_SETTING("store.log_retention", log_retention, true),
+    SEALGATE_SETTING("store.max_stale", store_max_stale, true),
     SEALGATE_SETTING("smtp.listen", listen, true),
     SEALGATE_SETTING("smtp.next_hop", next_hop, false),
     SEALGATE_SETTING("smtp.inbound_next_hop", inbound_next_hop, false),
@@ -192,8 +193,8 @@ void Reloader::reload() {
     if (!restart.empty())
         line += "; needs a restart to apply: " + join(restart, ", ");
     std::fprintf(stderr, "sealgate: reload: %s\n", line.c_str());
-    notifier_.ready("reloaded: " + (changed.empty() ? std::string("no setting changed")
-                                                    : join(changed, ", ")));
+    notifier_.ready("reloaded: " +
+                    (changed.empty() ? std::string("no setting changed") : join(changed, ", ")));
 }
 
 asio::awaitable<void> feed_watchdog(asio::io_context& io, const Notifier& notifier) {
