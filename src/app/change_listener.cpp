@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 
+#include "app/store_watch.hpp"
 #include "store/pg_connection.hpp"
 
 namespace sealgate::app {
@@ -49,7 +50,7 @@ asio::awaitable<void> ChangeListener::run(std::function<bool()> stop) {
                 report_(
                     "change listener: cannot listen for changes, trying again (the store is "
                     "polled every second meanwhile): " +
-                    listening.error().reason);
+                    one_line(listening.error().reason));
             failing = true;
             timer.expires_after(backoff);
             std::error_code ec;
@@ -96,7 +97,7 @@ asio::awaitable<void> ChangeListener::run(std::function<bool()> stop) {
         report_(
             "change listener: connection lost, reconnecting (the store is polled every "
             "second meanwhile): " +
-            lost);
+            one_line(lost));
         failing = true;
     }
 }

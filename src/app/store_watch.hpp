@@ -28,10 +28,15 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 
 namespace sealgate::app {
+
+// A reason on one log line: libpq's messages span lines ("server closed the connection
+// unexpectedly\n\tThis probably means ..."); every run of whitespace becomes one space.
+std::string one_line(std::string_view reason);
 
 class StoreWatch {
   public:
@@ -41,7 +46,7 @@ class StoreWatch {
     StoreWatch(std::chrono::seconds max_stale, Report report);
 
     void read_ok(Clock::time_point now);
-    void read_failed(Clock::time_point now, std::time_t wall, const std::string& why);
+    void read_failed(Clock::time_point now, std::time_t wall, const std::string& reason);
     std::optional<Error> refusal(Clock::time_point now) const;
 
     struct Readiness {
