@@ -33,6 +33,8 @@ struct Setting {
 // In the order of examples/sealgate.toml.
 const Setting kSettings[] = {
     SEALGATE_SETTING("store.path", store_path, true),
+    SEALGATE_SETTING("store.url", store_url, true),
+    SEALGATE_SETTING("store.password_file", store_password_file, true),
     SEALGATE_SETTING("store.master_key", master_key_path, true),
     SEALGATE_SETTING("store.log_retention", log_retention, true),
     SEALGATE_SETTING("store.max_stale", store_max_stale, true),

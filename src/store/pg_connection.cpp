@@ -21,10 +21,21 @@ constexpr Oid kText = 25;
 constexpr Oid kBytea = 17;
 constexpr Oid kInt8 = 20;
 
+// libpq's message on one line: its hints come on lines of their own ("\n\tIs the server
+// running...?"), and an error is one line in the log and on the CLI's stderr.
 std::string trimmed_message(const char* message) {
-    std::string m = message ? message : "";
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
-        m.pop_back();
+    std::string m;
+    bool space = false;
+    for (const char* p = message ? message : ""; *p != '\0'; ++p) {
+        if (*p == '\n' || *p == '\t' || *p == ' ') {
+            space = !m.empty();
+            continue;
+        }
+        if (space)
+            m += ' ';
+        space = false;
+        m += *p;
+    }
     return m.empty() ? "unknown error" : m;
 }
 
@@ -125,10 +136,13 @@ Result<Connection> Connection::connect(const std::string& conninfo, const std::s
     auto described = redacted(conninfo);
     if (!described)
         return fail(std::move(described).error());
-    // expand_dbname: the first "dbname" is the whole connection string (either form); the
-    // password after it overrides one in the string.
-    const char* keywords[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
-    const char* values[] = {conninfo.c_str(), password.empty() ? nullptr : password.c_str(),
+    // expand_dbname: "dbname" is the whole connection string (either form). libpq takes the
+    // keywords in order, the last value wins: the string may set its own connect_timeout (a
+    // server that does not answer must not hang a node for minutes: 5 s unless it says so),
+    // and the password given overrides one in the string.
+    const char* keywords[] = {"connect_timeout", "dbname", password.empty() ? nullptr : "password",
+                              nullptr};
+    const char* values[] = {"5", conninfo.c_str(), password.empty() ? nullptr : password.c_str(),
                             nullptr};
     ConnPtr conn(PQconnectdbParams(keywords, values, 1));
     if (!conn)
@@ -136,6 +150,10 @@ Result<Connection> Connection::connect(const std::string& conninfo, const std::s
     Connection c(std::move(conn), std::move(*described));
     if (PQstatus(c.conn_.get()) != CONNECTION_OK)
         return fail(c.error("cannot connect to " + c.described_));
+    // libpq prints the server's notices and warnings on stderr by default ("terminating
+    // connection due to administrator command"); what matters comes back as an error.
+    PQsetNoticeProcessor(
+        c.conn_.get(), [](void*, const char*) {}, nullptr);
     return c;
 }
 

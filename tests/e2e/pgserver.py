@@ -6,7 +6,8 @@
         pg.stop(); pg.start()                     # an outage, on the same data
 
 initdb into a new temporary directory, listening only on a Unix socket in that directory
-(listen_addresses = ''), fsync off, trust authentication for the local role `sealgate`. PostgreSQL
+(listen_addresses = ''), fsync off (synchronous_commit stays on: stop() is an immediate shutdown,
+a crash to PostgreSQL, and a commit that a client saw must survive it), trust authentication for the local role `sealgate`. PostgreSQL
 refuses to run as root: as root the directory is given to `nobody` and the server runs as nobody
 (runuser). Without PostgreSQL's server binaries (Debian package `postgresql`, or
 SEALGATE_PG_BINDIR) the constructor raises: a test that needs the server fails, it is never
@@ -79,8 +80,7 @@ class PgServer:
         if self.running:
             return
         options = (f"-c listen_addresses='' -c unix_socket_directories={self.dir} "
-                   "-c fsync=off -c full_page_writes=off -c synchronous_commit=off "
-                   "-c max_connections=200")
+                   "-c fsync=off -c full_page_writes=off -c max_connections=200")
         self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self._data(), "-l",
                    os.path.join(self.dir, "server.log"), "-o", options, "-w", "-t", "60",
                    "start"], "pg_ctl start")
