@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/admin_listener.hpp"
+#include "app/change_listener.hpp"
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
@@ -20,6 +21,7 @@
 #include "app/lifecycle.hpp"
 #include "app/metrics_listener.hpp"
 #include "app/sd_notify.hpp"
+#include "app/store_open.hpp"
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "net/self_check.hpp"
@@ -142,6 +144,15 @@ Status serve(Cli& cli, const ServeArgs& args) {
     const auto loop_stopped = [&io] { return io.stopped(); };
     asio::co_spawn(io, gateway.observer().probe_next_hop(loop_stopped), asio::detached);
     asio::co_spawn(io, gateway.observer().sample(**server, loop_stopped), asio::detached);
+    // On PostgreSQL another node's change is here at once (app/change_listener.hpp); the poll
+    // of watch_store() stays the safety net.
+    std::unique_ptr<ChangeListener> changes;
+    if (auto where = store_location((*ctx)->config()); where && where->postgresql()) {
+        changes = std::make_unique<ChangeListener>(
+            where->url, where->password,
+            [&gateway](const std::string&) { gateway.request_reload(); }, log_line);
+        asio::co_spawn(io, changes->run(loop_stopped), asio::detached);
+    }
 
     // SIGHUP (systemctl reload): the configuration and the TLS certificates (app/lifecycle.hpp).
     Reloader reloader(

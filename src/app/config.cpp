@@ -66,6 +66,33 @@ Status read_value(const toml::table& tbl, const std::string& file, std::string_v
                                        std::to_string(node->source().begin.line) + ")"));
 }
 
+// A duration: "60s", "2m", "1h" (a whole number and its unit), within [min, max].
+Status read_duration(const toml::table& tbl, const std::string& file, std::string_view section,
+                     std::string_view key, std::chrono::seconds min, std::chrono::seconds max,
+                     std::chrono::seconds& out) {
+    std::string text;
+    SEALGATE_TRY(read_value(tbl, file, section, key, text));
+    if (text.empty())
+        return ok();
+    const std::string name = "[" + std::string(section) + "] " + std::string(key);
+    const auto bad = [&](const std::string& why) {
+        return fail(config_error(file, name + " = \"" + text + "\": " + why));
+    };
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    const std::string unit = text.substr(digits);
+    if (digits == 0 || digits > 9 || (unit != "s" && unit != "m" && unit != "h"))
+        return bad("not a duration (a whole number with s, m or h: \"60s\")");
+    const long long n = std::stoll(text.substr(0, digits));
+    const std::chrono::seconds value(n * (unit == "h" ? 3600 : unit == "m" ? 60 : 1));
+    if (value < min || value > max)
+        return bad("out of range (" + std::to_string(min.count()) + " s to " +
+                   std::to_string(max.count()) + " s)");
+    out = value;
+    return ok();
+}
+
 Status check_keys(const toml::table& tbl, const std::string& file, std::string_view section,
                   std::initializer_list<std::string_view> known) {
     for (const auto& [k, v] : tbl) {
@@ -200,13 +227,16 @@ Result<Config> load_config(const std::string& path) {
                              "metrics", "log", "keys"}));
 
     if (const auto* s = root["store"].as_table()) {
-        SEALGATE_TRY(check_keys(*s, file, "store",
-                                {"path", "url", "password_file", "master_key", "log_retention"}));
+        SEALGATE_TRY(check_keys(
+            *s, file, "store",
+            {"path", "url", "password_file", "master_key", "log_retention", "max_stale"}));
         SEALGATE_TRY(read_value(*s, file, "store", "path", cfg.store_path));
         SEALGATE_TRY(read_value(*s, file, "store", "url", cfg.store_url));
         SEALGATE_TRY(read_value(*s, file, "store", "password_file", cfg.store_password_file));
         SEALGATE_TRY(read_value(*s, file, "store", "master_key", cfg.master_key_path));
         SEALGATE_TRY(read_value(*s, file, "store", "log_retention", cfg.log_retention));
+        SEALGATE_TRY(read_duration(*s, file, "store", "max_stale", std::chrono::seconds(5),
+                                   std::chrono::hours(24), cfg.store_max_stale));
         if (s->contains("path") && s->contains("url"))
             return fail(config_error(file,
                                      "[store] has both path (SQLite) and url (PostgreSQL): "

@@ -7,6 +7,7 @@
 // with the file, line and key.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -77,6 +78,9 @@ struct Config {
     std::string store_password_file;
     std::string master_key_path;  // empty: store_path + ".key" (required with store_url)
     std::size_t log_retention = 100000;
+    // How long the gateway may decide on the policy it has while the store cannot be read
+    // (app/store_watch.hpp); past it new mail gets 451 4.3.0. "60s", "2m", "1h"; 5 s to 1 day.
+    std::chrono::seconds store_max_stale{60};
 
     // [smtp]
     std::string listen = "127.0.0.1:10025";

@@ -1,10 +1,13 @@
 #include "app/gateway.hpp"
 
 #include <algorithm>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "app/cli.hpp"
 #include "app/expiry_watch.hpp"
@@ -76,7 +79,11 @@ Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Sna
 
 Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
                  std::string hostname, std::size_t hopcount_limit)
-    : io_(io), context_(context), hostname_(std::move(hostname)), hopcount_limit_(hopcount_limit) {
+    : io_(io),
+      context_(context),
+      hostname_(std::move(hostname)),
+      hopcount_limit_(hopcount_limit),
+      store_watch_(context.config().store_max_stale, log_line) {
     set_relay(std::move(relay));
 }
 
@@ -114,6 +121,7 @@ void Gateway::set_identity(std::string hostname, std::size_t hopcount_limit) {
 
 Status Gateway::start() {
     SEALGATE_TRY(reload());
+    store_watch_.read_ok(std::chrono::steady_clock::now());
     observer_.store_polled(true, "");  // read just now; watch_store() polls from here on
     auto log_store = context_.open_store();
     SEALGATE_TRY(log_store);
@@ -208,31 +216,53 @@ void Gateway::flush_log() {
         log_writer_->flush();
 }
 
+void Gateway::request_reload() {
+    asio::post(io_, [this] {
+        reload_requested_ = true;
+        if (poll_timer_)
+            poll_timer_->cancel();  // watch_store() checks at once
+    });
+}
+
+void Gateway::check_store(bool force) {
+    const auto now = std::chrono::steady_clock::now();
+    auto gen = context_.store().generation();
+    Status st = ok();
+    if (!gen)
+        st = fail(std::move(gen.error()));
+    else if (force || *gen != snapshot_->generation() || now - loaded_at_ > kMaxSnapshotAge)
+        st = reload();
+    // Keep deciding with the last good snapshot, a consistent policy state, for at most
+    // max_stale (app/store_watch.hpp): it logs the outage once, not per poll.
+    if (st)
+        store_watch_.read_ok(now);
+    else
+        store_watch_.read_failed(now, std::time(nullptr), st.error().reason);
+    const auto ready = store_watch_.ready(now);
+    observer_.store_polled(ready.ok, ready.detail);
+}
+
 asio::awaitable<void> Gateway::watch_store() {
-    asio::steady_timer timer(io_);
+    poll_timer_ = std::make_unique<asio::steady_timer>(io_);
     while (!stopping_) {
-        timer.expires_after(kPollInterval);
-        co_await timer.async_wait(asio::use_awaitable);
+        if (!reload_requested_) {
+            poll_timer_->expires_after(kPollInterval);
+            std::error_code ec;  // cancelled by request_reload()
+            co_await poll_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (stopping_)
             break;
-        auto gen = context_.store().generation();
-        observer_.store_polled(static_cast<bool>(gen), gen ? "" : gen.error().reason);
-        if (!gen) {
-            // Keep deciding with the last good snapshot: it is a consistent policy state.
-            log_line("store unreadable, keeping the loaded policy: " + gen.error().reason);
-            continue;
-        }
-        const bool changed = *gen != snapshot_->generation();
-        const bool old = std::chrono::steady_clock::now() - loaded_at_ > kMaxSnapshotAge;
-        if (changed || old) {
-            if (auto st = reload(); !st)
-                log_line("policy reload failed: " + st.error().reason);
-        }
+        check_store(std::exchange(reload_requested_, false));
     }
 }
 
 smtp::Reply Gateway::check_recipient(const smtp::Envelope& envelope,
                                      const smtp::Recipient& recipient) {
+    // Past max_stale no decision on the old policy (logged once by the StoreWatch, not here).
+    if (auto refused = store_watch_.refusal(std::chrono::steady_clock::now())) {
+        metrics::process().count_refusal(metrics::Refusal::rcpt_policy_error);
+        return smtp::Reply::from_error(*refused);
+    }
     const bool backlog = log_writer_ != nullptr && log_writer_->full();
     auto admission = pipeline::admit(*snapshot_, envelope.sender, recipient.address, backlog);
     auto& counters = metrics::process();
@@ -381,6 +411,9 @@ asio::awaitable<smtp::Reply> Gateway::deliver_message(std::string queue_id, smtp
                  CopyAction::rejected, looped->reason);
         co_return smtp::Reply::from_error(*looped);
     }
+    // RCPT may have been answered while the policy was fresh enough: it must be still.
+    if (auto refused = store_watch_.refusal(std::chrono::steady_clock::now()))
+        co_return refuse(*refused);
 
     // Stages 1–4 on a worker thread, and 5–6 for every copy too, unless together the copies
     // would be large (many Bcc recipients of a big message): then they are rendered one at a

@@ -22,7 +22,12 @@
 //     warning per certificate or key at each threshold and, with [notify] admin, delivers one
 //     summary mail a day like any message (deliver(): the policy, the pipeline, the next hop).
 //   - The policy snapshot and the keys are reloaded when the store's generation changes (polled
-//     every second, so an administrator's change applies within 2 s) and at least every minute.
+//     every second, so an administrator's change applies within 2 s; at once on request_reload(),
+//     which a listener for the store's change notices calls) and at least every minute.
+//   - While the store cannot be read, decisions go on with the snapshot in use for at most
+//     [store] max_stale since the last good read; past it every new recipient and message gets
+//     451 4.3.0 and /readyz says not ready, until a reload succeeds (app/store_watch.hpp). An
+//     outage is logged once when it starts, once past max_stale and once when it ends.
 //   - The mail log is written by a thread of its own, on its own store connection, in batches
 //     (app/log_writer.hpp): a locked or unwritable store delays the log, never the SMTP thread.
 //     A record reaches the store ~100 ms after the reply to the client, or once the store can
@@ -46,10 +51,12 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "app/context.hpp"
 #include "app/log_writer.hpp"
 #include "app/observe.hpp"
+#include "app/store_watch.hpp"
 #include "app/worker.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
@@ -77,6 +84,9 @@ class Gateway final : public net::MessageHandler {
     // The expiry check at start and then daily, until stop(); notify_admin: [notify] admin
     // (empty: the log only).
     asio::awaitable<void> watch_expiry(std::string notify_admin);
+    // Reload the policy now, not at the next poll (any thread): a notice that the store changed
+    // (LISTEN/NOTIFY on PostgreSQL) or a listener that reconnected (notices were lost).
+    void request_reload();
     // Wait until the mail log records so far are written (or failed once).
     void flush_log();
     // Also turns /readyz to 503 ("stopping"), so that a balancer drains this gateway.
@@ -110,6 +120,9 @@ class Gateway final : public net::MessageHandler {
     asio::awaitable<smtp::Reply> deliver_message(std::string queue_id, smtp::Envelope envelope,
                                                  std::string data);
     Status reload();
+    // Poll the generation, reload when it changed (or `force`, or the snapshot is old), and
+    // tell the StoreWatch and the observer how the store read went.
+    void check_store(bool force);
     // One expiry check; false when the summary mail was due and could not be delivered.
     asio::awaitable<bool> check_expiry_once(const std::string& notify_admin);
     void record(LogRecord rec);
@@ -139,6 +152,9 @@ class Gateway final : public net::MessageHandler {
     std::chrono::steady_clock::time_point loaded_at_;
     std::atomic<std::uint64_t> loaded_generation_{0};
     std::unique_ptr<MailLogWriter> log_writer_;
+    StoreWatch store_watch_;
+    bool reload_requested_ = false;
+    std::unique_ptr<asio::steady_timer> poll_timer_;  // watch_store()'s, so that a request wakes it
     bool stopping_ = false;
     Observer observer_;
     // Per transaction in deliver(): its copies' records, logged once the reply is known.

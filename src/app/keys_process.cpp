@@ -55,6 +55,8 @@ Status key_process(const GlobalOptions& global, int control_fd) {
     options.control_fd = control_fd;
     options.max_body = keyproc::max_body_for(cfg->max_message_size);
     options.user = cfg->keys.user;
+    // Its KeyStore reads the sealed keys from a PostgreSQL server: the sandbox lets it connect.
+    options.store_connections = !cfg->store_url.empty();
     options.open_keys = [c = *cfg]() -> Result<keyproc::KeysOnStore> {
         auto master = MasterKey::load(c.master_key());
         SEALGATE_TRY(master);

@@ -37,6 +37,7 @@ const Setting kSettings[] = {
     SEALGATE_SETTING("store.password_file", store_password_file, true),
     SEALGATE_SETTING("store.master_key", master_key_path, true),
     SEALGATE_SETTING("store.log_retention", log_retention, true),
+    SEALGATE_SETTING("store.max_stale", store_max_stale, true),
     SEALGATE_SETTING("smtp.listen", listen, true),
     SEALGATE_SETTING("smtp.next_hop", next_hop, false),
     SEALGATE_SETTING("smtp.inbound_next_hop", inbound_next_hop, false),

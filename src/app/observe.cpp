@@ -122,7 +122,7 @@ std::vector<Observer::Check> Observer::readiness() const {
                                                   .count()) +
                                " s"});
         else
-            out.push_back({"store", store_ok_, store_ok_ ? "" : store_why_});
+            out.push_back({"store", store_ok_, store_why_});  // during an outage too
         key_check = key_check_;
     }
     if (key_check) {

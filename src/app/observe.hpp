@@ -8,8 +8,10 @@
 //   - /healthz: 200 while the process serves HTTP at all.
 //   - /readyz: 200 when every check passes, else 503; the body names each check and why it
 //     failed ("next_hop: down: ..."). The checks:
-//       store     the gateway's once-a-second poll of the store generation succeeded, and
-//                 happened within the last 5 s (so a stuck io loop is not ready either);
+//       store     the gateway's once-a-second poll of the store: up while the policy in use
+//                 may be used ([store] max_stale, app/store_watch.hpp; an outage within it is
+//                 up with a detail), and the poll happened within the last 5 s (so a stuck
+//                 io loop is not ready either);
 //       keys      the key access check (set_key_check; in-process keys: always up);
 //       serving   down once set_stopping() was called (SIGTERM: transactions are finishing);
 //       next_hop  probe_next_hop(): every 2 s a connect and the 220 greeting within 1.5 s, then
@@ -57,7 +59,7 @@ class Observer {
     std::optional<Answer> answer(std::string_view path) const;
     std::vector<Check> readiness() const;
 
-    // The gateway's store poll (any thread).
+    // The gateway's store poll (any thread): ok, and a detail (shown also when ok).
     void store_polled(bool ok, const std::string& why);
     // Is key access up: the key process's check once it exists (called on an HTTP thread: it
     // must be thread-safe and quick). Unset: the keys are in this process, always up.

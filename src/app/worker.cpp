@@ -6,11 +6,22 @@ Worker::Worker(std::unique_ptr<keystore::Keys> keys, mime::Limits limits, Logger
     : keys_(std::move(keys)), limits_(limits), log_(std::move(log)) {}
 
 pipeline::Pipeline Worker::pipeline(const std::shared_ptr<const policy::Snapshot>& snapshot) {
+    if (snapshot != snapshot_ || keys_behind_) {
+        // Keys that cannot be loaded (a wrong master key, a corrupt row, a store connection
+        // lost in an outage) must not stop the policy: decryption fails with 451 on its own,
+        // encryption goes on. Tried again with every message until it works, since the next
+        // snapshot may be long in coming; reported once per episode.
+        if (auto st = keys_->refresh(); !st) {
+            if (!keys_behind_)
+                log_("private keys not reloaded (tried again with each message): " +
+                     st.error().reason);
+            keys_behind_ = true;
+        } else if (keys_behind_) {
+            log_("private keys reloaded");
+            keys_behind_ = false;
+        }
+    }
     if (snapshot != snapshot_) {
-        // Keys that cannot be loaded (a wrong master key, a corrupt row) must not stop the
-        // policy: decryption fails with 451 on its own, encryption goes on.
-        if (auto st = keys_->refresh(); !st)
-            log_("private keys not reloaded: " + st.error().reason);
         std::vector<std::string> partner_keys;
         for (const auto& k : snapshot->pgp_keys())
             if (snapshot->pgp_verdict(k.fingerprint).usable)

@@ -11,7 +11,9 @@
 //     keys if the store changed (KeyStore::refresh) and loads that snapshot's usable partner
 //     OpenPGP keys once. A failure of either is logged and does not stop the message: private
 //     keys that cannot be unsealed make decryption fail with its own 451; without the loaded
-//     partner keys each OpenPGP encryption loads its recipients' keys itself.
+//     partner keys each OpenPGP encryption loads its recipients' keys itself. A failed key
+//     refresh is tried again with every message until it succeeds (a store outage: the
+//     snapshot loaded after it may be the last for a while), and logged once per episode.
 //   - Use a Worker from one thread at a time (the pool guarantees it).
 #pragma once
 
@@ -41,6 +43,7 @@ class Worker {
     Logger log_;
     std::shared_ptr<const policy::Snapshot> snapshot_;  // what encryptor_ was loaded for
     std::optional<openpgp::Encryptor> encryptor_;
+    bool keys_behind_ = false;  // the last refresh of the keys failed
 };
 
 }  // namespace sealgate::app

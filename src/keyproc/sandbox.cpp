@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,29 +69,38 @@ Status no_new_privs() {
     return ok();
 }
 
-Status seccomp_filter() {
+Status seccomp_filter(bool store_connections) {
     std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW),
                                                          seccomp_release);
     if (!ctx)
         return fail(Error::temp("key process sandbox: seccomp_init failed"));
-    const int forbidden[] = {
-        SCMP_SYS(execve),
-        SCMP_SYS(execveat),
-        SCMP_SYS(ptrace),
-        SCMP_SYS(socket),
-        SCMP_SYS(connect),
-        SCMP_SYS(bind),
-        SCMP_SYS(listen),
-        SCMP_SYS(accept),
-        SCMP_SYS(accept4),
-        SCMP_SYS(process_vm_readv),
-        SCMP_SYS(process_vm_writev),
-    };
-    for (const int nr : forbidden) {
-        if (const int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_KILL_PROCESS, nr, 0); rc != 0)
+    const auto add = [&ctx](int nr, unsigned count, const scmp_arg_cmp* cmp) -> Status {
+        if (const int rc = seccomp_rule_add_array(ctx.get(), SCMP_ACT_KILL_PROCESS, nr, count, cmp);
+            rc != 0)
             return fail(Error::temp("key process sandbox: seccomp_rule_add: " +
                                     std::string(std::strerror(-rc))));
+        return ok();
+    };
+    if (store_connections) {
+        // A socket of another family than the store's (Unix, IPv4, IPv6) still kills it: one
+        // rule per family number, since a rule compares an argument once.
+        for (const scmp_datum_t family : {0u, 3u, 4u, 5u, 6u, 7u, 8u, 9u}) {
+            const scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, family);
+            SEALGATE_TRY(add(SCMP_SYS(socket), 1, &cmp));
+        }
+        const scmp_arg_cmp above = SCMP_A0(SCMP_CMP_GT, AF_INET6);
+        SEALGATE_TRY(add(SCMP_SYS(socket), 1, &above));
+    } else {
+        SEALGATE_TRY(add(SCMP_SYS(socket), 0, nullptr));
+        SEALGATE_TRY(add(SCMP_SYS(connect), 0, nullptr));
     }
+    const int forbidden[] = {
+        SCMP_SYS(execve),  SCMP_SYS(execveat),         SCMP_SYS(ptrace),
+        SCMP_SYS(bind),    SCMP_SYS(listen),           SCMP_SYS(accept),
+        SCMP_SYS(accept4), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+    };
+    for (const int nr : forbidden)
+        SEALGATE_TRY(add(nr, 0, nullptr));
     if (const int rc = seccomp_load(ctx.get()); rc != 0)
         return fail(
             Error::temp("key process sandbox: seccomp_load: " + std::string(std::strerror(-rc))));

@@ -9,7 +9,11 @@
 //   seccomp_filter()    libseccomp: execve, execveat, fork/vfork (a process of its own), ptrace,
 //                       process_vm_readv/writev, socket, connect, bind, listen, accept,
 //                       accept4 kill the process; everything else is allowed (threads, files of
-//                       the store, the channels it already has).
+//                       the store, the channels it already has). store_connections (a
+//                       PostgreSQL store, which the key process reads its sealed keys from and
+//                       must reach again after an outage): socket() of AF_UNIX, AF_INET and
+//                       AF_INET6 and connect() are allowed; bind, listen and accept still kill
+//                       it, so it can reach the store but serve nothing.
 // Each returns an error with the reason; the key process does not start without all of them.
 #pragma once
 
@@ -23,6 +27,6 @@ Status close_other_fds(int keep);
 Status not_dumpable();
 Status drop_to_user(const std::string& user);
 Status no_new_privs();
-Status seccomp_filter();
+Status seccomp_filter(bool store_connections = false);
 
 }  // namespace sealgate::keyproc

@@ -258,7 +258,7 @@ int run_key_process(const ServerOptions& options) {
         return refuse(s.error());
     if (auto s = no_new_privs(); !s)
         return refuse(s.error());
-    if (auto s = seccomp_filter(); !s)
+    if (auto s = seccomp_filter(options.store_connections); !s)
         return refuse(s.error());
     // The master key and the store, once: a key process that cannot open them says why, and
     // serve does not start.

@@ -41,6 +41,8 @@ struct ServerOptions {
     double max_rate = 5000;  // requests per second and channel
     // Run as this user when started as root ([keys] user); empty: stay.
     std::string user;
+    // The store is a server (PostgreSQL): the sandbox lets it connect to it (sandbox.hpp).
+    bool store_connections = false;
     // Loads the master key and opens a KeyStore on a store connection of its own: once at start
     // (the ready check) and once per channel.
     std::function<Result<KeysOnStore>()> open_keys;

@@ -31,6 +31,8 @@ const std::vector<Key> kKeys = {
      [](const Config& c) { return c.master_key() == "/etc/sealgate/master.key"; }},
     {"store", "log_retention", Type::integer, "123",
      [](const Config& c) { return c.log_retention == 123; }},
+    {"store", "max_stale", Type::text, "\"2m\"",
+     [](const Config& c) { return c.store_max_stale == std::chrono::seconds(120); }},
     {"smtp", "listen", Type::text, "\"0.0.0.0:2525\"",
      [](const Config& c) { return c.listen == "0.0.0.0:2525"; }},
     {"smtp", "next_hop", Type::text, "\"[::1]:10026\"",
@@ -250,6 +252,10 @@ TEST_F(ConfigFile, ValuesOutsideTheirRangeAreRefused) {
          "[next_hop_tls] fingerprints: not a SHA-256 fingerprint: abcd"},
         {"[smtp]\nrelay_starttls = false\n[next_hop_tls]\nlevel = \"may\"\n",
          "[smtp] relay_starttls contradicts [next_hop_tls] level (keep level only)"},
+        {"[store]\nmax_stale = \"4s\"\n",
+         "[store] max_stale = \"4s\": out of range (5 s to 86400 s)"},
+        {"[store]\nmax_stale = \"25h\"\n",
+         "[store] max_stale = \"25h\": out of range (5 s to 86400 s)"},
     };
     for (const auto& r : rows) {
         SCOPED_TRACE(r.text);
@@ -260,6 +266,24 @@ TEST_F(ConfigFile, ValuesOutsideTheirRangeAreRefused) {
 }
 
 // relay_starttls is the old spelling of [next_hop_tls] level: both may stand when they agree.
+TEST_F(ConfigFile, MaxStaleIsAWholeNumberWithItsUnit) {
+    for (const auto& [text, seconds] : std::vector<std::pair<std::string, long long>>{
+             {"5s", 5}, {"60s", 60}, {"2m", 120}, {"1h", 3600}, {"", 60}}) {
+        SCOPED_TRACE(text);
+        auto cfg = load("[store]\nmax_stale = \"" + text + "\"\n");
+        ASSERT_TRUE(cfg) << cfg.error().reason;
+        EXPECT_EQ(cfg->store_max_stale, std::chrono::seconds(seconds));
+    }
+    for (const std::string text : {"60", "1.5m", "-5s", "s", "60 s", "1d", "9999999999s"}) {
+        SCOPED_TRACE(text);
+        auto cfg = load("[store]\nmax_stale = \"" + text + "\"\n");
+        ASSERT_FALSE(cfg);
+        EXPECT_EQ(cfg.error().reason,
+                  "config " + path() + ": [store] max_stale = \"" + text +
+                      "\": not a duration (a whole number with s, m or h: \"60s\")");
+    }
+}
+
 TEST_F(ConfigFile, TheOldSpellingOfTheNextHopLevelAgreeingIsAccepted) {
     auto none = load("[smtp]\nrelay_starttls = false\n[next_hop_tls]\nlevel = \"none\"\n");
     ASSERT_TRUE(none) << none.error().reason;
@@ -287,6 +311,7 @@ TEST_F(ConfigFile, AnEmptyFileGivesTheDefaults) {
     EXPECT_EQ(cfg->relay_networks, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
     EXPECT_EQ(cfg->next_hop_tls.level, TlsLevel::may);
     EXPECT_EQ(cfg->hopcount_limit, 50u);
+    EXPECT_EQ(cfg->store_max_stale, std::chrono::seconds(60));
     // The store's key lives beside the store unless it is named.
     auto moved = load("[store]\npath = \"/srv/s.db\"\n");
     ASSERT_TRUE(moved) << moved.error().reason;
