@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "app/store_watch.hpp"
+#include "core/text.hpp"
 #include "store/pg_connection.hpp"
 
 namespace sealgate::app {
@@ -50,7 +51,7 @@ asio::awaitable<void> ChangeListener::run(std::function<bool()> stop) {
                 report_(
                     "change listener: cannot listen for changes, trying again (the store is "
                     "polled every second meanwhile): " +
-                    one_line(listening.error().reason));
+                    collapse_space(listening.error().reason));
             failing = true;
             timer.expires_after(backoff);
             std::error_code ec;
@@ -97,7 +98,7 @@ asio::awaitable<void> ChangeListener::run(std::function<bool()> stop) {
         report_(
             "change listener: connection lost, reconnecting (the store is polled every "
             "second meanwhile): " +
-            one_line(lost));
+            collapse_space(lost));
         failing = true;
     }
 }

@@ -1,5 +1,6 @@
 #include "app/store_watch.hpp"
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace sealgate::app {
@@ -14,23 +15,6 @@ long long seconds(StoreWatch::Clock::duration d) {
 }
 
 }  // namespace
-
-std::string one_line(std::string_view reason) {
-    std::string out;
-    bool space = false;
-    for (const char c : reason) {
-        const bool blank = c == ' ' || c == '\t' || c == '\n' || c == '\r';
-        if (blank) {
-            space = !out.empty();
-            continue;
-        }
-        if (space)
-            out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
 
 StoreWatch::StoreWatch(std::chrono::seconds max_stale, Report report)
     : max_stale_(max_stale), report_(std::move(report)) {}
@@ -50,7 +34,9 @@ void StoreWatch::read_ok(Clock::time_point now) {
 }
 
 void StoreWatch::read_failed(Clock::time_point now, std::time_t wall, const std::string& reason) {
-    const std::string why = one_line(reason);
+    // libpq's messages span lines ("server closed the connection unexpectedly\n\tThis probably
+    // means ..."): one log line each.
+    const std::string why = collapse_space(reason);
     if (!outage_since_) {
         outage_since_ = now;
         report_("store unreachable since " + format_timestamp(wall) + ": " + why +

@@ -34,10 +34,6 @@
 
 namespace sealgate::app {
 
-// A reason on one log line: libpq's messages span lines ("server closed the connection
-// unexpectedly\n\tThis probably means ..."); every run of whitespace becomes one space.
-std::string one_line(std::string_view reason);
-
 class StoreWatch {
   public:
     using Clock = std::chrono::steady_clock;

@@ -21,4 +21,20 @@ std::string_view strip_angle_brackets(std::string_view s) {
     return s;
 }
 
+std::string collapse_space(std::string_view s) {
+    std::string out;
+    bool space = false;
+    for (const char c : s) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            space = !out.empty();
+            continue;
+        }
+        if (space)
+            out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
+
 }  // namespace sealgate

@@ -79,23 +79,6 @@ bool is_wsp(char c) {
     return c == ' ' || c == '\t';
 }
 
-// A value as compared: runs of white space (folding included) as one space, trimmed.
-std::string normalised(std::string_view v) {
-    std::string out;
-    bool space = false;
-    for (const char c : v) {
-        if (is_wsp(c) || c == '\r' || c == '\n') {
-            space = !out.empty();
-            continue;
-        }
-        if (space)
-            out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
-
 std::string with_crlf(std::string raw) {
     if (!raw.ends_with(kCrlf))
         raw += kCrlf;
@@ -342,7 +325,7 @@ std::optional<HpOuterEntry> hp_outer_entry(const Field& f) {
     const auto n = canonical(name);
     if (!n)
         return std::nullopt;
-    return HpOuterEntry{*n, normalised(std::string_view(v).substr(colon + 1))};
+    return HpOuterEntry{*n, collapse_space(std::string_view(v).substr(colon + 1))};
 }
 
 struct HpParameter {
@@ -437,7 +420,7 @@ Restoration restored_outer(const Entity& message, const Entity& payload, HpMode 
         const auto n = canonical(f.name);
         if (!n)
             continue;
-        protected_values[*n].insert(normalised(f.value()));
+        protected_values[*n].insert(collapse_space(f.value()));
         auto it = std::find_if(inside.begin(), inside.end(),
                                [&](const auto& group) { return group.first == *n; });
         if (it == inside.end())
@@ -467,7 +450,7 @@ Restoration restored_outer(const Entity& message, const Entity& payload, HpMode 
         for (const auto& f : message.fields()) {
             if (mismatch || !f.is(n))
                 continue;
-            const std::string o = normalised(f.value());
+            const std::string o = collapse_space(f.value());
             mismatch = !values.contains(o) && !obscured.contains(o);
         }
         if (outside[n] > 0 && !carried)

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/hex.hpp"
+
 namespace sealgate::pg {
 namespace {
 
@@ -56,16 +58,6 @@ std::string quoted(std::string_view value) {
     return out + "'";
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 }  // namespace
 
 Result<std::string> redacted(const std::string& conninfo) {
@@ -108,8 +100,8 @@ std::string Rows::bytea(int row, int column) const {
     std::string out;
     out.reserve((t.size() - 2) / 2);
     for (std::size_t i = 2; i + 1 < t.size(); i += 2) {
-        const int hi = hex_value(t[i]);
-        const int lo = hex_value(t[i + 1]);
+        const int hi = hex_digit(t[i]);
+        const int lo = hex_digit(t[i + 1]);
         if (hi < 0 || lo < 0)
             break;
         out += static_cast<char>(hi * 16 + lo);

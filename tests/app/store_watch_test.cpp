@@ -96,15 +96,6 @@ TEST_F(Watch, ItRecoversByItselfAtTheFirstGoodReadAndSaysSoOnce) {
     EXPECT_EQ(reports[3].rfind("store unreachable since 2026-11-30 12:01:40 UTC: timeout", 0), 0u);
 }
 
-TEST(OneLine, LibpqMessagesBecomeOneLogLine) {
-    EXPECT_EQ(one_line("server closed the connection unexpectedly\n\tThis probably means the "
-                       "server terminated abnormally\n\tbefore or while processing the request.\n"),
-              "server closed the connection unexpectedly This probably means the server "
-              "terminated abnormally before or while processing the request.");
-    EXPECT_EQ(one_line("  a \r\n b  "), "a b");
-    EXPECT_EQ(one_line(""), "");
-}
-
 TEST_F(Watch, AnOutageReasonIsOneLine) {
     watch.read_ok(t0);
     watch.read_failed(t0 + 1s, wall, "no connection\n\tto the server\n");

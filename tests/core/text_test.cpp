@@ -22,5 +22,15 @@ TEST(Text, StripAngleBrackets) {
     EXPECT_EQ(strip_angle_brackets(""), "");
 }
 
+TEST(Text, CollapseSpaceMakesOneLine) {
+    EXPECT_EQ(
+        collapse_space("server closed the connection unexpectedly\n\tThis probably means the "
+                       "server terminated abnormally\n\tbefore or while processing the request.\n"),
+        "server closed the connection unexpectedly This probably means the server "
+        "terminated abnormally before or while processing the request.");
+    EXPECT_EQ(collapse_space("  a \r\n b  "), "a b");
+    EXPECT_EQ(collapse_space(""), "");
+}
+
 }  // namespace
 }  // namespace sealgate
