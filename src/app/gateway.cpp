@@ -76,7 +76,11 @@ Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Sna
 
 Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
                  std::string hostname, std::size_t hopcount_limit)
-    : io_(io), context_(context), hostname_(std::move(hostname)), hopcount_limit_(hopcount_limit) {
+    : io_(io),
+      context_(context),
+      hostname_(std::move(hostname)),
+      node_(context.config().node()),
+      hopcount_limit_(hopcount_limit) {
     set_relay(std::move(relay));
 }
 
@@ -150,7 +154,7 @@ Status Gateway::reload() {
 
 asio::awaitable<bool> Gateway::check_expiry_once(const std::string& notify_admin) {
     const std::time_t now = std::time(nullptr);
-    auto service = context_.admin(admin::Actor{"daemon"});
+    auto service = context_.admin("daemon");
     auto check = check_expiry(service, context_.store(), now, !notify_admin.empty());
     if (!check) {
         log_line("expiry check failed: " + check.error().reason);
@@ -195,6 +199,7 @@ void Gateway::record(LogRecord rec) {
     // The time of the event, not of the batch write.
     if (rec.time == 0)
         rec.time = std::time(nullptr);
+    rec.node = node_;
     if (log_writer_ == nullptr || !log_writer_->submit(std::move(rec)))
         log_line("mail log queue full: a record is only in this log");
 }
@@ -289,6 +294,7 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
         rec.tls_peer = relayed->tls.peer_sha256;
         rec.tls_verified = relayed->tls.verified;
     }
+    rec.node = node_;  // record() sets it too; the daemon log's line shows it
     // The daemon log's line for this copy is written by deliver() once the reply is known.
     lines_[queue_id].push_back(rec);
     record(std::move(rec));
