@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
 
     Status put_setting(std::string_view name, std::string_view value) override;
     Result<std::optional<std::string>> find_setting(std::string_view name) override;
+    Result<std::vector<Setting>> list_settings() override;
 
   private:
     struct Impl;  // the connection, its statement cache and the mutex (sqlite_store.cpp)

@@ -1,0 +1,124 @@
+// `sealgate store copy --from SPEC --to SPEC`: a whole store into an empty one
+// (app/store_copy.hpp), e.g. a single gateway's SQLite file into the PostgreSQL database of a
+// cluster. SPEC is `sqlite:PATH` or a PostgreSQL URL (`postgresql://…`, `postgres://…`). Prints one
+// line per table: its name, rows, SHA-256 and ok (or MISMATCH); exits non-zero unless every table
+// matches.
+#include <cstdio>
+#include <filesystem>
+#include <string_view>
+
+#include "app/cli.hpp"
+#include "app/store_copy.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace sealgate::app {
+
+namespace {
+
+struct Spec {
+    enum class Kind { sqlite, postgresql } kind = Kind::sqlite;
+    std::string where;  // the path, or the URL
+};
+
+Result<Spec> parse_spec(std::string_view text, std::string_view option) {
+    if (text.starts_with("sqlite:") && text.size() > 7)
+        return Spec{Spec::Kind::sqlite, std::string(text.substr(7))};
+    if (text.starts_with("postgresql://") || text.starts_with("postgres://"))
+        return Spec{Spec::Kind::postgresql, std::string(text)};
+    return fail(Error::usage("store copy: " + std::string(option) +
+                             ": sqlite:PATH or postgresql://..., not \"" + std::string(text) +
+                             "\""));
+}
+
+// The store of `spec`: the source must exist; the target is created when it is an SQLite path
+// that does not exist yet (it is removed again if the copy fails). retention: the target's mail
+// log keeps at least the source's records.
+Result<std::unique_ptr<Store>> open_spec(const Spec& spec, bool target, std::size_t retention) {
+    if (spec.kind == Spec::Kind::postgresql)
+        return fail(Error::usage("store copy: this build has no PostgreSQL backend"));
+    const bool create = target && !std::filesystem::exists(spec.where);
+    auto store = SqliteStore::open(spec.where, create ? OpenMode::create : OpenMode::existing,
+                                   SqliteStore::Options{retention});
+    SEALGATE_TRY(store);
+    return std::unique_ptr<Store>(std::move(*store));
+}
+
+bool same_place(const Spec& a, const Spec& b) {
+    if (a.kind != b.kind)
+        return false;
+    if (a.kind == Spec::Kind::postgresql)
+        return a.where == b.where;
+    std::error_code ec;
+    return a.where == b.where || std::filesystem::equivalent(a.where, b.where, ec);
+}
+
+void print_report(const CopyReport& report) {
+    std::printf("%-16s %10s  %-64s  %s\n", "table", "rows", "sha256", "ok");
+    for (std::size_t i = 0; i < report.target.size(); ++i) {
+        const TableSum& t = report.target[i];
+        const bool same = i < report.source.size() && report.source[i].rows == t.rows &&
+                          report.source[i].sha256 == t.sha256;
+        std::printf("%-16s %10llu  %-64s  %s\n", t.name.c_str(),
+                    static_cast<unsigned long long>(t.rows), t.sha256.c_str(),
+                    same ? "ok" : "MISMATCH");
+        if (!same && i < report.source.size())
+            std::printf("%-16s %10llu  %-64s  (source)\n", "",
+                        static_cast<unsigned long long>(report.source[i].rows),
+                        report.source[i].sha256.c_str());
+    }
+}
+
+Status copy(const std::string& from_text, const std::string& to_text, std::size_t retention) {
+    auto from = parse_spec(from_text, "--from");
+    SEALGATE_TRY(from);
+    auto to = parse_spec(to_text, "--to");
+    SEALGATE_TRY(to);
+    if (same_place(*from, *to))
+        return fail(Error::usage("store copy: --from and --to are the same store"));
+    auto source = open_spec(*from, false, retention);
+    SEALGATE_TRY(source);
+    auto records = count_log(**source);
+    SEALGATE_TRY(records);
+    const bool created = to->kind == Spec::Kind::sqlite && !std::filesystem::exists(to->where);
+    auto target = open_spec(*to, true, std::max<std::size_t>(retention, *records));
+    SEALGATE_TRY(target);
+    auto report = copy_store(**source, **target);
+    if (!report && created) {
+        // A store this command made and could not fill is no store: remove it (and its WAL).
+        target->reset();
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(to->where + suffix);
+        return fail(Error::temp(report.error().reason + " (the new store was removed)"));
+    }
+    SEALGATE_TRY(report);
+    print_report(*report);
+    if (!report->verified)
+        return fail(Error::temp(
+            "store copy: the copy differs from the source (did a gateway write to it during the "
+            "copy? stop the gateways on the source and copy into a new store again)"));
+    std::printf(
+        "copied and verified; sealed keys are copied sealed: the nodes of the new store "
+        "need the same master key file\n");
+    return ok();
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, Cli& cli) {
+    auto* store = app.add_subcommand("store", "Copy a whole store");
+    store->require_subcommand(1);
+    auto* copy_cmd =
+        store->add_subcommand("copy", "Copy a whole store into an empty one, and verify it");
+    auto from = std::make_shared<std::string>();
+    auto to = std::make_shared<std::string>();
+    copy_cmd->add_option("--from", *from, "Source: sqlite:PATH or postgresql://...")->required();
+    copy_cmd->add_option("--to", *to, "Target (empty or new): sqlite:PATH or postgresql://...")
+        ->required();
+    cli.on(copy_cmd, [&cli, from, to]() -> Status {
+        auto cfg = resolve_config(cli.global);
+        SEALGATE_TRY(cfg);
+        return copy(*from, *to, cfg->log_retention);
+    });
+}
+
+}  // namespace sealgate::app
