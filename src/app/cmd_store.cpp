@@ -3,6 +3,7 @@
 // cluster. SPEC is `sqlite:PATH` or a PostgreSQL URL (`postgresql://…`, `postgres://…`). Prints one
 // line per table: its name, rows, SHA-256 and ok (or MISMATCH); exits non-zero unless every table
 // matches.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string_view>

@@ -330,7 +330,7 @@ Result<Config> load_config(const std::string& path) {
     if (const auto* s = root["node"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "node", {"name"}));
         SEALGATE_TRY(read_value(*s, file, "node", "name", cfg.node_name));
-        if (s->contains("name") && !valid_node_name(cfg.node_name))
+        if (!cfg.node_name.empty() && !valid_node_name(cfg.node_name))
             return fail(config_error(file,
                                      "[node] name: 1 to 64 letters, digits, '.', '-' or '_', "
                                      "not \"" +

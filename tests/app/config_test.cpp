@@ -159,9 +159,17 @@ TEST_F(ConfigFile, NotifyAdminMustBeAnAddress) {
     EXPECT_TRUE(none->notify.admin.empty());
 }
 
+// The host's name, as gethostname gives it.
+std::string none_node() {
+    char host[256] = {};
+    EXPECT_EQ(::gethostname(host, sizeof host - 1), 0);
+    return host;
+}
+
 // [node] name goes unquoted into log lines: a short word; without it the node is the host name.
 TEST_F(ConfigFile, NodeNameIsAWordAndDefaultsToTheHostName) {
-    for (const std::string bad : {"", "gw 1", "gw\\u00e9", "a=b", std::string(65, 'n')}) {
+    for (const std::string& bad :
+         std::vector<std::string>{"gw 1", "gw\\u00e9", "a=b", std::string(65, 'n')}) {
         SCOPED_TRACE(bad);
         auto cfg = load("[node]\nname = \"" + bad + "\"\n");
         ASSERT_FALSE(cfg);
@@ -169,12 +177,13 @@ TEST_F(ConfigFile, NodeNameIsAWordAndDefaultsToTheHostName) {
     }
     auto longest = load("[node]\nname = \"" + std::string(64, 'n') + "\"\n");
     ASSERT_TRUE(longest) << longest.error().reason;
+    auto empty = load("[node]\nname = \"\"\n");  // as in the example: the default
+    ASSERT_TRUE(empty) << empty.error().reason;
+    EXPECT_EQ(empty->node(), none_node());
     auto none = load("[smtp]\nhostname = \"mx.example.com\"\n");
     ASSERT_TRUE(none) << none.error().reason;
     EXPECT_TRUE(none->node_name.empty());
-    char host[256] = {};
-    ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
-    EXPECT_EQ(none->node(), std::string(host));  // not [smtp] hostname: the machine's
+    EXPECT_EQ(none->node(), none_node());  // not [smtp] hostname: the machine's
 }
 
 // The admin listener's certificate and key come as a pair: one without the other is a mistake.

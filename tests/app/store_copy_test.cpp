@@ -122,11 +122,10 @@ void fill(Store& s, std::size_t log_records) {
 struct Direction2 {
     StoreFactory from;
     StoreFactory to;
+    friend std::ostream& operator<<(std::ostream& os, const Direction2& d) {
+        return os << d.from.name << " to " << d.to.name;
+    }
 };
-
-std::ostream& operator<<(std::ostream& os, const Direction2& d) {
-    return os << d.from.name << "_to_" << d.to.name;
-}
 
 class StoreCopy : public ::testing::TestWithParam<Direction2> {
   protected:
