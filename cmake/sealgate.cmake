@@ -55,8 +55,13 @@ endfunction()
 # input or check their output: those are labelled `interop` instead ("*" for every case). The
 # labels are described in the README's test section; the ctest `labels` checks that every test
 # has one.
+#
+# POSTGRESQL is a gtest filter for the cases that need a PostgreSQL server (the binary starts one
+# throwaway server for all of them, tests/support/pg_server.hpp): they run as ONE ctest,
+# NAME.postgresql, instead of one per case, each of which would start a server of its own ("*"
+# for every case).
 function(sealgate_test name)
-  cmake_parse_arguments(T "" "INTEROP" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "INTEROP;POSTGRESQL" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_compile_options(${name} PRIVATE ${SEALGATE_WARNINGS} -Wno-conversion -Wno-sign-conversion)
   target_link_libraries(${name} PRIVATE ${T_DEPS} sealgate_test_support GTest::gtest_main
@@ -66,7 +71,15 @@ function(sealgate_test name)
   target_compile_definitions(${name} PRIVATE
     SEALGATE_TESTDATA="${PROJECT_SOURCE_DIR}/tests/data"
     SEALGATE_BINARY="$<TARGET_FILE:sealgate>")
-  if(T_INTEROP STREQUAL "*")
+  if(T_POSTGRESQL)
+    add_test(NAME ${name}.postgresql COMMAND ${name} --gtest_filter=${T_POSTGRESQL})
+    set_tests_properties(${name}.postgresql PROPERTIES TIMEOUT 600 LABELS unit)
+    if(T_POSTGRESQL STREQUAL "*")
+      return()
+    endif()
+    gtest_discover_tests(${name} TEST_FILTER "-${T_POSTGRESQL}" DISCOVERY_TIMEOUT 60
+                         PROPERTIES TIMEOUT 600 LABELS unit)
+  elseif(T_INTEROP STREQUAL "*")
     gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600 LABELS interop)
   elseif(T_INTEROP)
     gtest_discover_tests(${name} TEST_FILTER "-${T_INTEROP}" DISCOVERY_TIMEOUT 60

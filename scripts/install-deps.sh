@@ -9,6 +9,8 @@ set -eu
 
 # prometheus: only for `promtool check metrics` in the tests (docs/metrics.md); its own service
 # is not needed (`systemctl disable --now prometheus` on a machine where it started).
+# postgresql: the tests start throwaway servers of their own (initdb, pg_ctl) for the PostgreSQL
+# store; the packaged cluster is not used.
 PACKAGES="
   build-essential cmake pkg-config ninja-build
   libssl-dev openssl
@@ -16,7 +18,7 @@ PACKAGES="
   libasio-dev
   libgmime-3.0-dev
   libsqlite3-dev sqlite3
-  libpq-dev
+  libpq-dev postgresql
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libexpected-dev libidn2-dev
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev

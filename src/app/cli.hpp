@@ -46,7 +46,12 @@ void add_pgp_commands(CLI::App& app, Cli& cli);
 void add_admin_commands(CLI::App& app, Cli& cli);     // admin user, admin token
 void add_status_command(CLI::App& app, Cli& cli);     // status (app/cmd_status.cpp)
 void add_exchange_commands(CLI::App& app, Cli& cli);  // exchange, pending
-void add_store_commands(CLI::App& app, Cli& cli);     // store copy (app/cmd_store.cpp)
+// store migrate, store status (app/cmd_migrate.cpp); the `store` group is shared with other
+// store commands: whichever registers first makes it.
+void add_store_schema_commands(CLI::App& app, Cli& cli);
+// The `store` command group, made by whichever of the store command files registers first.
+CLI::App* store_group(CLI::App& app);
+void add_store_commands(CLI::App& app, Cli& cli);  // store copy (app/cmd_store.cpp)
 
 // What expires (admin::Service::expiring) as a table, own first; kinds: those to show
 // ("certificate", "pgp-key", "pgp-subkey"), empty: all. `status`, `cert list --expiring`,

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/cli.hpp"
+#include "app/store_open.hpp"
 #include "core/hex.hpp"
 #include "crypto/keygen.hpp"
 
@@ -152,9 +153,14 @@ void add_init_command(CLI::App& app, Cli& cli) {
     cli.on(cmd, [&cli]() -> Status {
         auto ctx = Context::create(cli.global);
         SEALGATE_TRY(ctx);
+        auto where = store_location((*ctx)->config());
+        SEALGATE_TRY(where);
         std::printf(
-            "store:      %s\nmaster key: %s (keep it safe: private keys are sealed with it)\n",
-            (*ctx)->config().store_path.c_str(), (*ctx)->config().master_key().c_str());
+            "store:      %s\nmaster key: %s (%s; keep it safe: private keys are sealed "
+            "with it%s)\n",
+            describe(*where).c_str(), (*ctx)->config().master_key().c_str(),
+            (*ctx)->key_created() ? "new" : "the existing file",
+            where->postgresql() ? ", and copy it to every other node" : "");
         return ok();
     });
 }

@@ -10,47 +10,61 @@
 
 #include "app/cli.hpp"
 #include "app/store_copy.hpp"
-#include "store/sqlite_store.hpp"
+#include "app/store_open.hpp"
 
 namespace sealgate::app {
 
 namespace {
 
-struct Spec {
-    enum class Kind { sqlite, postgresql } kind = Kind::sqlite;
-    std::string where;  // the path, or the URL
-};
-
-Result<Spec> parse_spec(std::string_view text, std::string_view option) {
-    if (text.starts_with("sqlite:") && text.size() > 7)
-        return Spec{Spec::Kind::sqlite, std::string(text.substr(7))};
-    if (text.starts_with("postgresql://") || text.starts_with("postgres://"))
-        return Spec{Spec::Kind::postgresql, std::string(text)};
+// SPEC: `sqlite:PATH`, or a PostgreSQL url / libpq connection string (the forms of [store] url;
+// the password from libpq's PGPASSWORD or PGPASSFILE). The text itself is not repeated in the
+// error: it may hold a password.
+Result<StoreLocation> parse_spec(std::string_view text, std::string_view option) {
+    StoreLocation where;
+    if (text.starts_with("sqlite:") && text.size() > 7) {
+        where.path = std::string(text.substr(7));
+        return where;
+    }
+    if (is_postgresql_url(text)) {
+        where.url = std::string(text);
+        return where;
+    }
     return fail(Error::usage("store copy: " + std::string(option) +
-                             ": sqlite:PATH or postgresql://..., not \"" + std::string(text) +
-                             "\""));
+                             ": sqlite:PATH or postgresql://... (a PostgreSQL url)"));
 }
 
-// The store of `spec`: the source must exist; the target is created when it is an SQLite path
-// that does not exist yet (it is removed again if the copy fails). retention: the target's mail
-// log keeps at least the source's records.
-Result<std::unique_ptr<Store>> open_spec(const Spec& spec, bool target, std::size_t retention) {
-    if (spec.kind == Spec::Kind::postgresql)
-        return fail(Error::usage("store copy: this build has no PostgreSQL backend"));
-    const bool create = target && !std::filesystem::exists(spec.where);
-    auto store = SqliteStore::open(spec.where, create ? OpenMode::create : OpenMode::existing,
-                                   SqliteStore::Options{retention});
-    SEALGATE_TRY(store);
-    return std::unique_ptr<Store>(std::move(*store));
+// The store at `where` through the one opener (app/store_open.hpp). The source must exist; the
+// target is created when it is an SQLite path that does not exist yet or a PostgreSQL database
+// without the sealgate schema. retention: the target's mail log keeps at least the source's
+// records.
+Result<std::unique_ptr<SqlStore>> open_spec(const StoreLocation& where, bool target,
+                                            std::size_t retention) {
+    SqlStore::Options options;
+    options.log_retention = retention;
+    if (!target)
+        return open_store(where, OpenMode::existing, options);
+    if (!where.postgresql())
+        return open_store(
+            where, std::filesystem::exists(where.path) ? OpenMode::existing : OpenMode::create,
+            options);
+    // A schema made by `sealgate init` (then it must be empty), else a new one.
+    auto existing = open_store(where, OpenMode::existing, options);
+    if (existing)
+        return existing;
+    auto created = open_store(where, OpenMode::create, options);
+    if (!created)
+        return fail(Error::usage("store copy: target " + describe(where) + ": " +
+                                 existing.error().reason + "; " + created.error().reason));
+    return created;
 }
 
-bool same_place(const Spec& a, const Spec& b) {
-    if (a.kind != b.kind)
+bool same_place(const StoreLocation& a, const StoreLocation& b) {
+    if (a.postgresql() != b.postgresql())
         return false;
-    if (a.kind == Spec::Kind::postgresql)
-        return a.where == b.where;
+    if (a.postgresql())
+        return describe(a) == describe(b);
     std::error_code ec;
-    return a.where == b.where || std::filesystem::equivalent(a.where, b.where, ec);
+    return a.path == b.path || std::filesystem::equivalent(a.path, b.path, ec);
 }
 
 void print_report(const CopyReport& report) {
@@ -80,7 +94,7 @@ Status copy(const std::string& from_text, const std::string& to_text, std::size_
     SEALGATE_TRY(source);
     auto records = count_log(**source);
     SEALGATE_TRY(records);
-    const bool created = to->kind == Spec::Kind::sqlite && !std::filesystem::exists(to->where);
+    const bool created = !to->postgresql() && !std::filesystem::exists(to->path);
     auto target = open_spec(*to, true, std::max<std::size_t>(retention, *records));
     SEALGATE_TRY(target);
     auto report = copy_store(**source, **target);
@@ -88,7 +102,7 @@ Status copy(const std::string& from_text, const std::string& to_text, std::size_
         // A store this command made and could not fill is no store: remove it (and its WAL).
         target->reset();
         for (const char* suffix : {"", "-wal", "-shm"})
-            std::filesystem::remove(to->where + suffix);
+            std::filesystem::remove(to->path + suffix);
         return fail(Error::temp(report.error().reason + " (the new store was removed)"));
     }
     SEALGATE_TRY(report);
@@ -106,8 +120,7 @@ Status copy(const std::string& from_text, const std::string& to_text, std::size_
 }  // namespace
 
 void add_store_commands(CLI::App& app, Cli& cli) {
-    auto* store = app.add_subcommand("store", "Copy a whole store");
-    store->require_subcommand(1);
+    auto* store = store_group(app);
     auto* copy_cmd =
         store->add_subcommand("copy", "Copy a whole store into an empty one, and verify it");
     auto from = std::make_shared<std::string>();

@@ -218,10 +218,23 @@ Result<Config> load_config(const std::string& path) {
                              "metrics", "log", "keys", "node"}));
 
     if (const auto* s = root["store"].as_table()) {
-        SEALGATE_TRY(check_keys(*s, file, "store", {"path", "master_key", "log_retention"}));
+        SEALGATE_TRY(check_keys(*s, file, "store",
+                                {"path", "url", "password_file", "master_key", "log_retention"}));
         SEALGATE_TRY(read_value(*s, file, "store", "path", cfg.store_path));
+        SEALGATE_TRY(read_value(*s, file, "store", "url", cfg.store_url));
+        SEALGATE_TRY(read_value(*s, file, "store", "password_file", cfg.store_password_file));
         SEALGATE_TRY(read_value(*s, file, "store", "master_key", cfg.master_key_path));
         SEALGATE_TRY(read_value(*s, file, "store", "log_retention", cfg.log_retention));
+        if (s->contains("path") && s->contains("url"))
+            return fail(config_error(file,
+                                     "[store] has both path (SQLite) and url (PostgreSQL): "
+                                     "give one"));
+        if (!cfg.store_url.empty() && cfg.master_key_path.empty())
+            return fail(config_error(file,
+                                     "[store] url needs master_key: the master key file "
+                                     "that every node of the cluster shares"));
+        if (!cfg.store_password_file.empty() && cfg.store_url.empty())
+            return fail(config_error(file, "[store] password_file is for a PostgreSQL url"));
     }
     if (const auto* s = root["smtp"].as_table()) {
         SEALGATE_TRY(

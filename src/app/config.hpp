@@ -69,7 +69,13 @@ struct Config {
 
     // [store]
     std::string store_path = "sealgate.db";
-    std::string master_key_path;  // empty: store_path + ".key"
+    // PostgreSQL (several nodes on one store): a libpq connection string, a postgresql:// url
+    // or "host=... dbname=...". Empty: SQLite at store_path. Both in the file: a config error.
+    std::string store_url;
+    // A file holding the PostgreSQL password (read at start, never logged); empty: libpq's own
+    // PGPASSWORD / PGPASSFILE / ~/.pgpass.
+    std::string store_password_file;
+    std::string master_key_path;  // empty: store_path + ".key" (required with store_url)
     std::size_t log_retention = 100000;
 
     // [smtp]

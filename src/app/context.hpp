@@ -1,8 +1,9 @@
 // app/context.hpp — the concrete objects a command works with, wired in one place.
 //
-// The store path is resolved as: --store PATH, else $SEALGATE_STORE, else the config file's
-// [store] path, else ./sealgate.db. The master key lives beside the store (PATH.key) unless the
-// config names another file.
+// The store is resolved as: --store PATH|URL, else $SEALGATE_STORE, else the config file's
+// [store] url (PostgreSQL) or path (SQLite), else ./sealgate.db; app/store_open.hpp opens it.
+// The master key lives beside an SQLite store (PATH.key) unless the config names another file;
+// a PostgreSQL store needs [store] master_key (the file every node of a cluster shares).
 #pragma once
 
 #include <functional>
@@ -35,8 +36,11 @@ class Context {
     // factory is open().
     static Result<std::unique_ptr<Context>> open_with(const GlobalOptions& opts,
                                                       KeysFactory factory);
-    // Create a new store and master key (`sealgate init`); refuses to overwrite either.
+    // Create a new store and master key (`sealgate init`); refuses to overwrite either. On
+    // PostgreSQL an existing master key file is used (the second node's copy of the first's).
     static Result<std::unique_ptr<Context>> create(const GlobalOptions& opts);
+    // create(): whether it made a new master key (false: it used the one that was there).
+    bool key_created() const { return key_created_; }
 
     const Config& config() const { return config_; }
     Store& store() { return *store_; }
@@ -63,6 +67,7 @@ class Context {
     std::unique_ptr<Store> store_;
     std::unique_ptr<keystore::Keys> keys_;
     KeysFactory keys_factory_;  // empty: a KeyStore on the master key here
+    bool key_created_ = false;
 };
 
 // The resolved configuration alone (for commands that need no store).

@@ -1,10 +1,10 @@
 #include "app/keys_process.hpp"
 
+#include "app/store_open.hpp"
 #include "keyproc/protocol.hpp"
 #include "keyproc/server.hpp"
 #include "keystore/keystore.hpp"
 #include "metrics/metrics.hpp"
-#include "store/sqlite_store.hpp"
 
 namespace sealgate::app {
 
@@ -58,8 +58,11 @@ Status key_process(const GlobalOptions& global, int control_fd) {
     options.open_keys = [c = *cfg]() -> Result<keyproc::KeysOnStore> {
         auto master = MasterKey::load(c.master_key());
         SEALGATE_TRY(master);
-        auto store = SqliteStore::open(c.store_path, OpenMode::existing,
-                                       SqliteStore::Options{c.log_retention});
+        auto where = store_location(c);
+        SEALGATE_TRY(where);
+        SqlStore::Options store_options;
+        store_options.log_retention = c.log_retention;
+        auto store = open_store(*where, OpenMode::existing, store_options);
         SEALGATE_TRY(store);
         keyproc::KeysOnStore out;
         out.store = std::move(*store);

@@ -33,6 +33,8 @@ struct Setting {
 // In the order of examples/sealgate.toml.
 const Setting kSettings[] = {
     SEALGATE_SETTING("store.path", store_path, true),
+    SEALGATE_SETTING("store.url", store_url, true),
+    SEALGATE_SETTING("store.password_file", store_password_file, true),
     SEALGATE_SETTING("store.master_key", master_key_path, true),
     SEALGATE_SETTING("store.log_retention", log_retention, true),
     SEALGATE_SETTING("smtp.listen", listen, true),
@@ -192,8 +194,8 @@ void Reloader::reload() {
     if (!restart.empty())
         line += "; needs a restart to apply: " + join(restart, ", ");
     std::fprintf(stderr, "sealgate: reload: %s\n", line.c_str());
-    notifier_.ready("reloaded: " + (changed.empty() ? std::string("no setting changed")
-                                                    : join(changed, ", ")));
+    notifier_.ready("reloaded: " +
+                    (changed.empty() ? std::string("no setting changed") : join(changed, ", ")));
 }
 
 asio::awaitable<void> feed_watchdog(asio::io_context& io, const Notifier& notifier) {

@@ -60,8 +60,8 @@ Notifier Notifier::from_environment() {
 }
 
 Notifier::Notifier(std::string socket, std::chrono::microseconds watchdog_interval)
-    : socket_(std::move(socket)), watchdog_interval_(socket_.empty() ? std::chrono::microseconds{0}
-                                                                      : watchdog_interval) {
+    : socket_(std::move(socket)),
+      watchdog_interval_(socket_.empty() ? std::chrono::microseconds{0} : watchdog_interval) {
     // A relative path or anything else is not a notification socket (sd_notify(3) accepts an
     // absolute path or "@" for the abstract namespace).
     if (!socket_.empty() && socket_.front() != '/' && socket_.front() != '@') {

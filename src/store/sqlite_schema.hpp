@@ -7,12 +7,11 @@
 
 #include <span>
 
+#include "store/sql_db.hpp"
+
 namespace sealgate::sqlite {
 
-struct Migration {
-    int version;      // schema_version after this migration
-    const char* sql;  // one or more statements, no parameters
-};
+using Migration = sql::Migration;
 
 std::span<const Migration> migrations();
 

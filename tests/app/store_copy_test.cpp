@@ -245,7 +245,10 @@ TEST_P(StoreCopy, ALongMailLogArrivesInOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreCopy,
-                         ::testing::Values(Direction2{test::kSqlite, test::kSqlite}),
+                         ::testing::Values(Direction2{test::kSqlite, test::kSqlite},
+                                           Direction2{test::kSqlite, test::kPostgres},
+                                           Direction2{test::kPostgres, test::kSqlite},
+                                           Direction2{test::kPostgres, test::kPostgres}),
                          [](const auto& p) {
                              return p.param.from.name + "_to_" + p.param.to.name;
                          });

@@ -295,7 +295,8 @@ TEST_P(StoreAdminConformance, SettingsKeepBytes) {
     EXPECT_EQ(gen(), before) << "settings are not policy";
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreAdminConformance, ::testing::Values(test::kSqlite),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreAdminConformance,
+                         ::testing::Values(test::kSqlite, test::kPostgres),
                          [](const auto& p) { return p.param.name; });
 
 }  // namespace

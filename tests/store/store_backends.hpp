@@ -11,8 +11,10 @@
 #include <ostream>
 #include <string>
 
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "support/pg_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sealgate::test {
@@ -31,6 +33,16 @@ inline const StoreFactory kSqlite{
     "sqlite", [](const TempDir& dir, std::size_t retention) -> std::unique_ptr<Store> {
         auto s = SqliteStore::open(dir.file("store.db"), OpenMode::create,
                                    SqliteStore::Options{retention});
+        EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().reason);
+        return s ? std::move(*s) : nullptr;
+    }};
+
+// A fresh database on the test binary's throwaway PostgreSQL server (support/pg_server.hpp).
+inline const StoreFactory kPostgres{
+    "postgresql", [](const TempDir&, std::size_t retention) -> std::unique_ptr<Store> {
+        auto& server = PgServer::instance();
+        auto s = PgStore::open(server.conninfo(server.create_database()), "", OpenMode::create,
+                               PgStore::Options{retention});
         EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().reason);
         return s ? std::move(*s) : nullptr;
     }};

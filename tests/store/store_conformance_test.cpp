@@ -476,7 +476,8 @@ TEST_P(StoreConformance, GenerationIncreasesOnEveryWriteButNotOnLog) {
 
 // --- backends -------------------------------------------------------------------------------
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values(test::kSqlite),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values(test::kSqlite, test::kPostgres),
                          [](const auto& p) { return p.param.name; });
 
 }  // namespace

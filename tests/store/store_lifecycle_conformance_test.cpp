@@ -186,7 +186,8 @@ TEST_P(StoreLifecycleConformance, PendingChangesAreNumberedAndDecidedOnce) {
     EXPECT_FALSE(value_of(store().find_pending(999)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreLifecycleConformance, ::testing::Values(test::kSqlite),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreLifecycleConformance,
+                         ::testing::Values(test::kSqlite, test::kPostgres),
                          [](const auto& p) { return p.param.name; });
 
 }  // namespace

@@ -1,8 +1,9 @@
-// store/sqlite_store_impl.hpp — internal: the state behind SqliteStore and shared helpers.
+// store/sql_store_impl.hpp — internal: the state behind SqlStore and shared helpers.
 //
-// Included only by the sqlite_store*.cpp files, which split SqliteStore's methods by noun
-// (domains, certificates, trust in sqlite_store.cpp; PGP keys and the mail log in
-// sqlite_pgp_log.cpp). Every method takes Impl::mutex before touching Impl::db.
+// Included only by the sql_*.cpp files, which split SqlStore's methods by noun (domains,
+// certificates, trust in sql_store.cpp; PGP keys and the mail log in sql_pgp_log.cpp; ...), and
+// by the two openers (sqlite_store.cpp, pg_store.cpp). Every method takes Impl::mutex before
+// touching Impl::db.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +16,10 @@
 #include <vector>
 
 #include "core/text.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_db.hpp"
+#include "store/sql_store.hpp"
 
 namespace sealgate {
-
-// ASCII lower case: domain names, thumbprints and fingerprints are stored this way.
 
 // The time given, or now when it is 0 (the record's default: "when it was added").
 inline std::time_t or_now(std::time_t t) {
@@ -38,10 +37,13 @@ std::optional<KeyRange> prefix_range(std::string_view prefix);
 // Error::temp for a stored value that does not parse (a damaged or hand-edited store).
 Error corrupt(std::string_view table, std::string_view column, std::string_view value);
 
+// Error::usage: the store at `where` has a schema newer than this binary knows.
+Error newer_schema(const std::string& where, int stored, int known);
+
 // A text column read back as the enum it stores: parse(text) or corrupt() naming table and
 // column.
 template <class Parse>
-auto enum_column(const sqlite::Query& q, int index, Parse parse, std::string_view table,
+auto enum_column(const sql::Query& q, int index, Parse parse, std::string_view table,
                  std::string_view column) -> Result<typename decltype(parse(""))::value_type> {
     const std::string text = q.text(index);
     auto parsed = parse(text);
@@ -50,18 +52,19 @@ auto enum_column(const sqlite::Query& q, int index, Parse parse, std::string_vie
     return *parsed;
 }
 
-struct SqliteStore::Impl {
-    Impl(sqlite::Connection c, Options o) : db(std::move(c)), options(o) {}
+struct SqlStore::Impl {
+    Impl(sql::Connection c, Options o) : db(std::move(c)), options(o) {}
 
-    std::mutex mutex;  // serialises every use of db (one connection per SqliteStore)
-    sqlite::Connection db;
+    std::mutex mutex;  // serialises every use of db (one connection per SqlStore)
+    sql::Connection db;
     Options options;
 
     // Run body (returning Result<bool> "changed something") in a write transaction; when it
-    // changed something and bump is set, increment the generation in the same transaction.
+    // changed something and bump is set, increment the generation in the same transaction and
+    // have the driver announce it (PostgreSQL: NOTIFY, delivered at commit).
     template <class Body>
     Result<bool> write(Body&& body, bool bump = true) {
-        auto tx = sqlite::Transaction::begin(db, sqlite::Transaction::Kind::write);
+        auto tx = sql::Transaction::begin(db, sql::TxKind::write);
         if (!tx)
             return fail(std::move(tx).error());
         auto changed = body();
@@ -69,10 +72,12 @@ struct SqliteStore::Impl {
             return changed;
         if (*changed && bump) {
             auto q = db.query(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'");
+                "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) "
+                "WHERE key = 'generation'");
             if (!q)
                 return fail(std::move(q).error());
             SEALGATE_TRY(q->run());
+            SEALGATE_TRY(db.driver().announce_change());
         }
         SEALGATE_TRY(tx->commit());
         return changed;
@@ -82,7 +87,7 @@ struct SqliteStore::Impl {
     // that take several statements (a record and its child list).
     template <class Body>
     auto read(Body&& body) -> decltype(body()) {
-        auto tx = sqlite::Transaction::begin(db, sqlite::Transaction::Kind::read);
+        auto tx = sql::Transaction::begin(db, sql::TxKind::read);
         if (!tx)
             return fail(std::move(tx).error());
         auto result = body();
@@ -115,14 +120,15 @@ struct SqliteStore::Impl {
         });
     }
 
+    // 0: no sealgate schema (no meta table, or no version in it).
     Result<int> stored_schema_version();
-    // OpenMode::existing: the file must hold a sealgate schema this binary knows. Reads only:
-    // runs before anything (the WAL switch, a migration) could write to a file that is not ours.
-    Status check_existing(const std::string& path);
-    Status migrate(const std::string& path);
+    // Apply the driver's migrations above the stored version up to up_to, each in its own
+    // transaction. Refuses a store with a newer schema, and one without a sealgate schema that
+    // holds tables of something else.
+    Status migrate(int up_to);
 
     Result<std::vector<std::string>> child_list(std::string_view sql, std::string_view key);
-    Result<DomainRecord> domain_row(const sqlite::Query& q);
+    Result<DomainRecord> domain_row(const sql::Query& q);
     Result<std::vector<CertRecord>> certificates(std::string_view sql,
                                                  std::initializer_list<std::string_view> params);
     Result<std::vector<PgpKeyRecord>> pgp_keys(std::string_view sql,

@@ -1,4 +1,4 @@
-// store/sqlite_admin.cpp — SqliteStore: the audit log, admin accounts, API tokens and settings.
+// store/sql_admin.cpp — SqlStore: the audit log, admin accounts, API tokens and settings.
 //
 // None of these is policy: their writes do not bump the generation (write(..., bump = false)),
 // so that an administrator logging in or a token being used makes no gateway reload its caches.
@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
-#include "store/sqlite_store_impl.hpp"
+#include "store/sql_store_impl.hpp"
 
 namespace sealgate {
 
-using sqlite::Query;
+using sql::Query;
 
 namespace {
 
@@ -25,7 +25,7 @@ std::int64_t row_limit(std::size_t last) {
 
 // --- audit log ----------------------------------------------------------------------------
 
-Status SqliteStore::append_audit(const AuditRecord& record) {
+Status SqlStore::append_audit(const AuditRecord& record) {
     const std::lock_guard lock(impl_->mutex);
     return impl_
         ->write(
@@ -48,7 +48,7 @@ Status SqliteStore::append_audit(const AuditRecord& record) {
         .map([](bool) {});
 }
 
-Result<std::vector<AuditRecord>> SqliteStore::query_audit(const AuditQuery& query) {
+Result<std::vector<AuditRecord>> SqlStore::query_audit(const AuditQuery& query) {
     const std::lock_guard lock(impl_->mutex);
     if (query.last == 0)
         return std::vector<AuditRecord>{};
@@ -66,7 +66,7 @@ Result<std::vector<AuditRecord>> SqliteStore::query_audit(const AuditQuery& quer
     q->bind_int(row_limit(query.last)).bind_int(before);
     if (!query.object.empty())
         q->bind_text(query.object);
-    auto out = sqlite::collect<AuditRecord>(*q, [](Query& r) -> Result<AuditRecord> {
+    auto out = sql::collect<AuditRecord>(*q, [](Query& r) -> Result<AuditRecord> {
         return AuditRecord{r.integer(0), static_cast<std::time_t>(r.integer(1)),
                            r.text(2),    r.text(3),
                            r.text(4),    r.text(5),
@@ -92,7 +92,7 @@ Result<AdminAccount> account_row(Query& r) {
 
 }  // namespace
 
-Status SqliteStore::put_account(const AdminAccount& account) {
+Status SqlStore::put_account(const AdminAccount& account) {
     const std::lock_guard lock(impl_->mutex);
     return impl_
         ->write(
@@ -115,13 +115,13 @@ Status SqliteStore::put_account(const AdminAccount& account) {
         .map([](bool) {});
 }
 
-Result<std::optional<AdminAccount>> SqliteStore::find_account(std::string_view name) {
+Result<std::optional<AdminAccount>> SqlStore::find_account(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kAccountColumns) + "WHERE name = ?1");
     if (!q)
         return fail(std::move(q).error());
     q->bind_text(name);
-    auto rows = sqlite::collect<AdminAccount>(*q, account_row);
+    auto rows = sql::collect<AdminAccount>(*q, account_row);
     if (!rows)
         return fail(std::move(rows).error());
     if (rows->empty())
@@ -129,15 +129,15 @@ Result<std::optional<AdminAccount>> SqliteStore::find_account(std::string_view n
     return std::move(rows->front());
 }
 
-Result<std::vector<AdminAccount>> SqliteStore::list_accounts() {
+Result<std::vector<AdminAccount>> SqlStore::list_accounts() {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kAccountColumns) + "ORDER BY name");
     if (!q)
         return fail(std::move(q).error());
-    return sqlite::collect<AdminAccount>(*q, account_row);
+    return sql::collect<AdminAccount>(*q, account_row);
 }
 
-Result<bool> SqliteStore::remove_account(std::string_view name) {
+Result<bool> SqlStore::remove_account(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
     return impl_->write(
         [&]() -> Result<bool> {
@@ -165,7 +165,7 @@ Result<ApiToken> token_row(Query& r) {
 
 }  // namespace
 
-Status SqliteStore::put_token(const ApiToken& token) {
+Status SqlStore::put_token(const ApiToken& token) {
     const std::lock_guard lock(impl_->mutex);
     return impl_
         ->write(
@@ -191,13 +191,13 @@ Status SqliteStore::put_token(const ApiToken& token) {
         .map([](bool) {});
 }
 
-Result<std::optional<ApiToken>> SqliteStore::find_token_by_hash(std::string_view token_hash) {
+Result<std::optional<ApiToken>> SqlStore::find_token_by_hash(std::string_view token_hash) {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kTokenColumns) + "WHERE token_hash = ?1");
     if (!q)
         return fail(std::move(q).error());
     q->bind_text(ascii_lower(token_hash));
-    auto rows = sqlite::collect<ApiToken>(*q, token_row);
+    auto rows = sql::collect<ApiToken>(*q, token_row);
     if (!rows)
         return fail(std::move(rows).error());
     if (rows->empty())
@@ -205,15 +205,15 @@ Result<std::optional<ApiToken>> SqliteStore::find_token_by_hash(std::string_view
     return std::move(rows->front());
 }
 
-Result<std::vector<ApiToken>> SqliteStore::list_tokens() {
+Result<std::vector<ApiToken>> SqlStore::list_tokens() {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kTokenColumns) + "ORDER BY name");
     if (!q)
         return fail(std::move(q).error());
-    return sqlite::collect<ApiToken>(*q, token_row);
+    return sql::collect<ApiToken>(*q, token_row);
 }
 
-Result<bool> SqliteStore::remove_token(std::string_view name) {
+Result<bool> SqlStore::remove_token(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
     return impl_->write(
         [&]() -> Result<bool> {
@@ -227,7 +227,7 @@ Result<bool> SqliteStore::remove_token(std::string_view name) {
 
 // --- settings -----------------------------------------------------------------------------
 
-Status SqliteStore::put_setting(std::string_view name, std::string_view value) {
+Status SqlStore::put_setting(std::string_view name, std::string_view value) {
     const std::lock_guard lock(impl_->mutex);
     return impl_
         ->write(
@@ -245,7 +245,7 @@ Status SqliteStore::put_setting(std::string_view name, std::string_view value) {
         .map([](bool) {});
 }
 
-Result<std::optional<std::string>> SqliteStore::find_setting(std::string_view name) {
+Result<std::optional<std::string>> SqlStore::find_setting(std::string_view name) {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query("SELECT value FROM settings WHERE name = ?1");
     if (!q)
@@ -259,12 +259,12 @@ Result<std::optional<std::string>> SqliteStore::find_setting(std::string_view na
     return q->blob(0);
 }
 
-Result<std::vector<Setting>> SqliteStore::list_settings() {
+Result<std::vector<Setting>> SqlStore::list_settings() {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query("SELECT name, value FROM settings ORDER BY name");
     if (!q)
         return fail(std::move(q).error());
-    return sqlite::collect<Setting>(*q, [](sqlite::Query& row) -> Result<Setting> {
+    return sql::collect<Setting>(*q, [](sql::Query& row) -> Result<Setting> {
         return Setting{row.text(0), row.blob(1)};
     });
 }

@@ -1,4 +1,4 @@
-// store/sqlite_lifecycle.cpp — SqliteStore: CRL distribution points' fetches and partners'
+// store/sql_lifecycle.cpp — SqlStore: CRL distribution points' fetches and partners'
 // update bundles staged for approval.
 //
 // Neither is policy: their writes do not bump the generation. A fetched CRL itself goes through
@@ -7,15 +7,15 @@
 #include <string>
 #include <string_view>
 
-#include "store/sqlite_store_impl.hpp"
+#include "store/sql_store_impl.hpp"
 
 namespace sealgate {
 
-using sqlite::Query;
+using sql::Query;
 
 // --- CRL fetches --------------------------------------------------------------------------
 
-Status SqliteStore::put_crl_fetch(const CrlFetch& fetch) {
+Status SqlStore::put_crl_fetch(const CrlFetch& fetch) {
     const std::lock_guard lock(impl_->mutex);
     if (fetch.url.empty())
         return fail(Error::usage("store: a CRL fetch needs its url"));
@@ -41,14 +41,14 @@ Status SqliteStore::put_crl_fetch(const CrlFetch& fetch) {
         .map([](bool) {});
 }
 
-Result<std::vector<CrlFetch>> SqliteStore::list_crl_fetches() {
+Result<std::vector<CrlFetch>> SqlStore::list_crl_fetches() {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(
         "SELECT url, issuer, last_attempt, last_success, last_error FROM crl_fetches "
         "ORDER BY url");
     if (!q)
         return fail(std::move(q).error());
-    return sqlite::collect<CrlFetch>(*q, [](Query& r) -> Result<CrlFetch> {
+    return sql::collect<CrlFetch>(*q, [](Query& r) -> Result<CrlFetch> {
         return CrlFetch{r.text(0), r.text(1), static_cast<std::time_t>(r.integer(2)),
                         static_cast<std::time_t>(r.integer(3)), r.text(4)};
     });
@@ -84,7 +84,7 @@ Result<PendingChange> pending_row(Query& r) {
 
 }  // namespace
 
-Result<std::int64_t> SqliteStore::add_pending(const PendingChange& change) {
+Result<std::int64_t> SqlStore::add_pending(const PendingChange& change) {
     const std::lock_guard lock(impl_->mutex);
     if (change.domain.empty())
         return fail(Error::usage("store: a pending change needs its domain"));
@@ -95,7 +95,8 @@ Result<std::int64_t> SqliteStore::add_pending(const PendingChange& change) {
         [&]() -> Result<bool> {
             auto q = impl_->db.query(
                 "INSERT INTO pending_changes (domain, sequence, created, signer, summary, bundle, "
-                "state, decided, decided_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                "state, decided, decided_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                "RETURNING id");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(ascii_lower(change.domain))
@@ -107,8 +108,13 @@ Result<std::int64_t> SqliteStore::add_pending(const PendingChange& change) {
                 .bind_text(to_string(change.state))
                 .bind_int(change.decided)
                 .bind_text(change.decided_by);
+            auto inserted = q->step();
+            if (!inserted)
+                return fail(std::move(inserted).error());
+            if (!*inserted)
+                return fail(Error::temp("store: pending change insert returned no id"));
+            id = q->integer(0);
             SEALGATE_TRY(q->run());
-            id = impl_->db.last_insert_rowid();
             return true;
         },
         /*bump=*/false);
@@ -117,13 +123,13 @@ Result<std::int64_t> SqliteStore::add_pending(const PendingChange& change) {
     return id;
 }
 
-Result<std::optional<PendingChange>> SqliteStore::find_pending(std::int64_t id) {
+Result<std::optional<PendingChange>> SqlStore::find_pending(std::int64_t id) {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kPendingColumns) + "WHERE id = ?1");
     if (!q)
         return fail(std::move(q).error());
     q->bind_int(id);
-    auto rows = sqlite::collect<PendingChange>(*q, pending_row);
+    auto rows = sql::collect<PendingChange>(*q, pending_row);
     if (!rows)
         return fail(std::move(rows).error());
     if (rows->empty())
@@ -131,16 +137,16 @@ Result<std::optional<PendingChange>> SqliteStore::find_pending(std::int64_t id) 
     return std::move(rows->front());
 }
 
-Result<std::vector<PendingChange>> SqliteStore::list_pending() {
+Result<std::vector<PendingChange>> SqlStore::list_pending() {
     const std::lock_guard lock(impl_->mutex);
     auto q = impl_->db.query(std::string(kPendingColumns) + "ORDER BY id");
     if (!q)
         return fail(std::move(q).error());
-    return sqlite::collect<PendingChange>(*q, pending_row);
+    return sql::collect<PendingChange>(*q, pending_row);
 }
 
-Result<bool> SqliteStore::decide_pending(std::int64_t id, PendingState state,
-                                         std::string_view decided_by, std::time_t when) {
+Result<bool> SqlStore::decide_pending(std::int64_t id, PendingState state,
+                                      std::string_view decided_by, std::time_t when) {
     const std::lock_guard lock(impl_->mutex);
     if (state == PendingState::pending)
         return fail(Error::usage("store: a decision is approved or rejected"));

@@ -1,4 +1,4 @@
-// store/sqlite_pgp_log.cpp — SqliteStore: OpenPGP keys with their domains, and the mail log.
+// store/sql_pgp_log.cpp — SqlStore: OpenPGP keys with their domains, and the mail log.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -7,11 +7,11 @@
 #include <variant>
 #include <vector>
 
-#include "store/sqlite_store_impl.hpp"
+#include "store/sql_store_impl.hpp"
 
 namespace sealgate {
 
-using sqlite::Query;
+using sql::Query;
 
 // --- OpenPGP keys -------------------------------------------------------------------------
 
@@ -22,7 +22,7 @@ constexpr const char* kPgpDomains =
     "SELECT domain FROM pgp_key_domains WHERE fingerprint = ?1 ORDER BY position";
 }  // namespace
 
-Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
+Result<std::vector<PgpKeyRecord>> SqlStore::Impl::pgp_keys(
     std::string_view sql, std::initializer_list<std::string_view> params) {
     return read([&]() -> Result<std::vector<PgpKeyRecord>> {
         auto q = db.query(sql);
@@ -30,7 +30,7 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
             return fail(std::move(q).error());
         for (const auto p : params)
             q->bind_text(p);
-        auto out = sqlite::collect<PgpKeyRecord>(*q, [](Query& r) -> Result<PgpKeyRecord> {
+        auto out = sql::collect<PgpKeyRecord>(*q, [](Query& r) -> Result<PgpKeyRecord> {
             PgpKeyRecord k;
             k.fingerprint = r.text(0);
             k.public_key = r.blob(1);
@@ -52,7 +52,7 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::Impl::pgp_keys(
     });
 }
 
-Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
+Status SqlStore::put_pgp_key(const PgpKeyRecord& key) {
     const std::lock_guard lock(impl_->mutex);
     const auto fpr = ascii_lower(key.fingerprint);
     return impl_
@@ -89,7 +89,7 @@ Status SqliteStore::put_pgp_key(const PgpKeyRecord& key) {
         .map([](bool) {});
 }
 
-Result<std::optional<PgpKeyRecord>> SqliteStore::find_pgp_key(std::string_view fingerprint) {
+Result<std::optional<PgpKeyRecord>> SqlStore::find_pgp_key(std::string_view fingerprint) {
     const std::lock_guard lock(impl_->mutex);
     auto found = impl_->pgp_keys(std::string(kPgpColumns) + "WHERE fingerprint = ?1",
                                  {ascii_lower(fingerprint)});
@@ -100,7 +100,7 @@ Result<std::optional<PgpKeyRecord>> SqliteStore::find_pgp_key(std::string_view f
     return std::move(found->front());
 }
 
-Result<std::vector<PgpKeyRecord>> SqliteStore::find_pgp_keys_by_prefix(std::string_view prefix) {
+Result<std::vector<PgpKeyRecord>> SqlStore::find_pgp_keys_by_prefix(std::string_view prefix) {
     const std::lock_guard lock(impl_->mutex);
     const auto range = prefix_range(prefix);
     if (!range)
@@ -110,12 +110,12 @@ Result<std::vector<PgpKeyRecord>> SqliteStore::find_pgp_keys_by_prefix(std::stri
                            {range->low, range->high});
 }
 
-Result<std::vector<PgpKeyRecord>> SqliteStore::list_pgp_keys() {
+Result<std::vector<PgpKeyRecord>> SqlStore::list_pgp_keys() {
     const std::lock_guard lock(impl_->mutex);
     return impl_->pgp_keys(std::string(kPgpColumns) + "ORDER BY fingerprint", {});
 }
 
-Result<bool> SqliteStore::remove_pgp_key(std::string_view fingerprint) {
+Result<bool> SqlStore::remove_pgp_key(std::string_view fingerprint) {
     const std::lock_guard lock(impl_->mutex);
     return impl_->remove_keyed("DELETE FROM pgp_keys WHERE fingerprint = ?1",
                                fingerprint);  // cascades
@@ -123,11 +123,11 @@ Result<bool> SqliteStore::remove_pgp_key(std::string_view fingerprint) {
 
 // --- mail log -----------------------------------------------------------------------------
 
-Status SqliteStore::append_log(const LogRecord& record) {
+Status SqlStore::append_log(const LogRecord& record) {
     return append_logs({record});
 }
 
-Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
+Status SqlStore::append_logs(const std::vector<LogRecord>& records) {
     if (records.empty())
         return ok();
     const std::lock_guard lock(impl_->mutex);
@@ -144,7 +144,7 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         "action, method, keys, algorithm, detail, tls_level, tls_protocol, "
                         "tls_cipher, tls_peer, tls_verified, signature, node) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                        "?15, ?16, ?17)");
+                        "?15, ?16, ?17) RETURNING id");
                     if (!q)
                         return fail(std::move(q).error());
                     q->bind_int(or_now(record.time))
@@ -164,8 +164,13 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         .bind_int(record.tls_verified ? 1 : 0)
                         .bind_text(record.signature)
                         .bind_text(record.node);
+                    auto inserted = q->step();
+                    if (!inserted)
+                        return fail(std::move(inserted).error());
+                    if (!*inserted)
+                        return fail(Error::temp("store: mail log insert returned no id"));
+                    id = q->integer(0);
                     SEALGATE_TRY(q->run());
-                    id = impl_->db.last_insert_rowid();
                     std::int64_t position = 0;
                     for (const auto& rcpt : record.recipients) {
                         auto r = impl_->db.query(
@@ -177,8 +182,9 @@ Status SqliteStore::append_logs(const std::vector<LogRecord>& records) {
                         SEALGATE_TRY(r->run());
                     }
                 }
-                // Retention: ids are dense (AUTOINCREMENT, only the oldest are ever deleted),
-                // so the records to drop are exactly those with id <= newest id - retention.
+                // Retention: ids are dense (AUTOINCREMENT or an identity column, only the
+                // oldest are ever deleted), so the records to drop are exactly those with
+                // id <= newest id - retention.
                 // One range delete on the primary key per batch: a seek, never a scan. Gaps
                 // (rolled back appends) only make it keep fewer, never more, than the limit.
                 auto trim = impl_->db.query("DELETE FROM mail_log WHERE id <= ?1");
@@ -261,7 +267,7 @@ Result<LogRecord> log_row(Query& row) {
 
 }  // namespace
 
-Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
+Result<std::vector<LogRecord>> SqlStore::query_log(const LogQuery& query) {
     const std::lock_guard lock(impl_->mutex);
     if (query.last == 0)
         return std::vector<LogRecord>{};
@@ -283,7 +289,7 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
                 q->bind_int(std::get<std::int64_t>(p));
         }
         q->bind_int(limit);
-        auto out = sqlite::collect<LogRecord>(*q, log_row);
+        auto out = sql::collect<LogRecord>(*q, log_row);
         if (!out)
             return out;
         std::reverse(out->begin(), out->end());  // newest `last` records, returned oldest first
@@ -293,7 +299,7 @@ Result<std::vector<LogRecord>> SqliteStore::query_log(const LogQuery& query) {
             if (!rq)
                 return fail(std::move(rq).error());
             rq->bind_int(r.id);
-            auto recipients = sqlite::collect<std::string>(
+            auto recipients = sql::collect<std::string>(
                 *rq, [](Query& row) -> Result<std::string> { return row.text(0); });
             if (!recipients)
                 return fail(std::move(recipients).error());
