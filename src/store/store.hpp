@@ -16,8 +16,9 @@
 //   - Names of domains are stored lower-case; thumbprints and fingerprints as lower-case hex.
 //   - A stored value that does not parse as its type (an enum's text, a TLS level) is a
 //     temporary error naming table, column and value, never a default.
-//   - Implementations: SQLite (sqlite_store.hpp, the embedded default). A PostgreSQL backend
-//     implements the same interface and runs the same conformance tests.
+//   - Implementations: one, SqlStore (sql_store.hpp), opened as SQLite (sqlite_store.hpp, the
+//     embedded default) or PostgreSQL (pg_store.hpp, several nodes on one store); both run the
+//     same conformance tests.
 #pragma once
 
 #include <cstdint>

@@ -145,6 +145,31 @@ TEST_F(ConfigFile, EveryKeyIsReadIntoItsField) {
 }
 
 // [notify] admin is an address: anything else is refused with the key, not at the first mail.
+// PostgreSQL (issue 17): url with its master key and password file; url and path together, a
+// url without master_key and a password file without a url are refused.
+TEST_F(ConfigFile, StoreUrlComesWithAMasterKeyAndNotWithAPath) {
+    auto pg = load(
+        "[store]\nurl = \"postgresql://sealgate@db/sealgate\"\n"
+        "master_key = \"/etc/sealgate/master.key\"\n"
+        "password_file = \"/etc/sealgate/pgpass\"\n");
+    ASSERT_TRUE(pg) << pg.error().reason;
+    EXPECT_EQ(pg->store_url, "postgresql://sealgate@db/sealgate");
+    EXPECT_EQ(pg->store_password_file, "/etc/sealgate/pgpass");
+    EXPECT_EQ(pg->master_key(), "/etc/sealgate/master.key");
+
+    auto both = load(
+        "[store]\npath = \"s.db\"\nurl = \"host=db dbname=s\"\n"
+        "master_key = \"m.key\"\n");
+    ASSERT_FALSE(both);
+    EXPECT_NE(both.error().reason.find("both path"), std::string::npos) << both.error().reason;
+    auto no_key = load("[store]\nurl = \"host=db dbname=s\"\n");
+    ASSERT_FALSE(no_key);
+    EXPECT_NE(no_key.error().reason.find("master_key"), std::string::npos);
+    auto stray = load("[store]\npassword_file = \"/etc/sealgate/pgpass\"\n");
+    ASSERT_FALSE(stray);
+    EXPECT_NE(stray.error().reason.find("password_file"), std::string::npos);
+}
+
 TEST_F(ConfigFile, NotifyAdminMustBeAnAddress) {
     for (const std::string bad :
          {"postmaster", "@example.com", "a@[127.0.0.1]", "a b@example.com"}) {
