@@ -50,6 +50,7 @@ export async function render(view, {params}) {
             table([
                 {title: "Time", class: "nowrap", cell: (e) => when(e.time)},
                 {title: "Who", cell: (e) => e.actor},
+                {title: "Node", class: "nowrap", cell: (e) => e.node || "—"},
                 {title: "What", cell: (e) => h("span", {class: "mono"}, e.action)},
                 {title: "Object", class: "nowrap", cell: objectLink},
                 {title: "Change", class: "breakable", cell: (e) => e.change},

@@ -89,6 +89,7 @@ export async function renderList(view, {params}) {
             filterForm(params),
             table([
                 {title: "Time", class: "nowrap", cell: (e) => h("a", {href: `#/maillog/${e.id}`, dataTest: "log-link"}, when(e.time))},
+                {title: "Node", class: "nowrap", cell: (e) => e.node || "—"},
                 {title: "Action", cell: (e) => actionBadge(e.action)},
                 {title: "Sender", cell: (e) => e.sender || "<>"},
                 {title: "Recipients", cell: (e) => (e.recipients || []).join(", ")},
@@ -127,6 +128,7 @@ export async function renderDetail(view, {id}) {
                 ["Direction", e.direction],
                 ["Message-ID", h("span", {class: "mono"}, e.message_id), "entry-message-id"],
                 ["Queue ID", e.queue_id || "—"],
+                ["Node", e.node || "—", "entry-node"],
                 ["Sender", e.sender || "<>"],
                 ["Recipients", (e.recipients || []).join(", ")],
                 ["Method", e.method || "—"],

@@ -142,6 +142,7 @@ Status Accounts::audit(std::string_view action, std::string_view object, std::st
     AuditRecord record;
     record.time = std::time(nullptr);
     record.actor = actor_.name;
+    record.node = actor_.node;
     record.action = std::string(action);
     record.object = std::string(object);
     record.change = std::move(change);

@@ -21,6 +21,7 @@ Service::Service(Store& store, keystore::Keys& keys, Actor actor)
 Status Service::audited(std::string_view action, std::string_view object, std::string change) {
     AuditRecord record;
     record.actor = actor_.name;
+    record.node = actor_.node;
     record.action = std::string(action);
     record.object = std::string(object);
     record.change = std::move(change);

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "admin/exchange_types.hpp"
@@ -48,9 +49,14 @@
 
 namespace sealgate::admin {
 
-// Who makes the changes: "cli:<unix user>", "user:<admin account>", "token:<token name>".
+// Who makes the changes: "cli:<unix user>", "user:<admin account>", "token:<token name>", and on
+// which gateway node ([node] name): both go into every audit record. No default for the node:
+// each interface says where it runs, so that no change of a cluster is recorded without it.
 struct Actor {
+    Actor(std::string actor_name, std::string node_name)
+        : name(std::move(actor_name)), node(std::move(node_name)) {}
     std::string name;
+    std::string node;
 };
 
 // ---------------------------------------------------------------------------------------------

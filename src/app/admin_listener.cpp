@@ -41,6 +41,7 @@ Result<std::unique_ptr<web::Listener>> start_admin_listener(
     lc.next_hop_host = hop->host;
     lc.next_hop_port = hop->port;
     lc.hostname = cfg.hostname;
+    lc.node = cfg.node();
     lc.policy_generation = std::move(policy_generation);
     if (observer != nullptr)
         lc.observe = [observer](const std::string& path) {

@@ -49,6 +49,9 @@ void add_exchange_commands(CLI::App& app, Cli& cli);  // exchange, pending
 // store migrate, store status (app/cmd_migrate.cpp); the `store` group is shared with other
 // store commands: whichever registers first makes it.
 void add_store_schema_commands(CLI::App& app, Cli& cli);
+// The `store` command group, made by whichever of the store command files registers first.
+CLI::App* store_group(CLI::App& app);
+void add_store_commands(CLI::App& app, Cli& cli);  // store copy (app/cmd_store.cpp)
 
 // What expires (admin::Service::expiring) as a table, own first; kinds: those to show
 // ("certificate", "pgp-key", "pgp-subkey"), empty: all. `status`, `cert list --expiring`,
@@ -67,8 +70,8 @@ Status write_secret_output(std::string_view data, const std::string& path);
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
 // Who changes the store from this command line: "cli:<unix user>" (the effective user; its uid
-// when it has no name), the actor of the audit log.
-admin::Actor cli_actor();
+// when it has no name), the actor of the audit log (Context::actor adds the node).
+std::string cli_actor();
 
 // The warnings of a change as "warning: ..." lines on standard output; those that --force
 // overrode end in " (done: --force)".

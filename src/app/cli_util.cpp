@@ -111,11 +111,11 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     return out;
 }
 
-admin::Actor cli_actor() {
+std::string cli_actor() {
     const uid_t uid = ::geteuid();
     const struct passwd* pw = ::getpwuid(uid);
-    return admin::Actor{"cli:" + (pw != nullptr && pw->pw_name != nullptr ? std::string(pw->pw_name)
-                                                                          : std::to_string(uid))};
+    return "cli:" + (pw != nullptr && pw->pw_name != nullptr ? std::string(pw->pw_name)
+                                                             : std::to_string(uid));
 }
 
 void print_warnings(const std::vector<std::string>& warnings,

@@ -37,7 +37,7 @@ Status user_add(Cli& cli, const std::string& name, const std::string& role_text,
     SEALGATE_TRY(password);
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto account = accounts.add_user(name, *role, *password);
     SEALGATE_TRY(account);
     std::printf("added admin account %s (%s)\n", account->name.c_str(),
@@ -48,7 +48,7 @@ Status user_add(Cli& cli, const std::string& name, const std::string& role_text,
 Status user_list(Cli& cli) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto users = accounts.list_users();
     SEALGATE_TRY(users);
     for (const auto& u : *users)
@@ -60,7 +60,7 @@ Status user_list(Cli& cli) {
 Status user_remove(Cli& cli, const std::string& name) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto removed = accounts.remove_user(name);
     SEALGATE_TRY(removed);
     std::printf("removed admin account %s\n", removed->c_str());
@@ -73,7 +73,7 @@ Status user_passwd(Cli& cli, const std::string& name, const std::string& passwor
     SEALGATE_TRY(password);
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto account = accounts.set_password(name, *password);
     SEALGATE_TRY(account);
     std::printf("changed the password of %s\n", account->name.c_str());
@@ -85,7 +85,7 @@ Status token_create(Cli& cli, const std::string& name, const std::string& role_t
     SEALGATE_TRY(role);
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto made = accounts.create_token(name, *role);
     SEALGATE_TRY(made);
     // The token alone on its line, the only long word of the output: `| head -1` or a grep for
@@ -101,7 +101,7 @@ Status token_create(Cli& cli, const std::string& name, const std::string& role_t
 Status token_list(Cli& cli) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto tokens = accounts.list_tokens();
     SEALGATE_TRY(tokens);
     for (const auto& t : *tokens)
@@ -114,7 +114,7 @@ Status token_list(Cli& cli) {
 Status token_revoke(Cli& cli, const std::string& name) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
-    admin::Accounts accounts((*ctx)->store(), cli_actor());
+    admin::Accounts accounts((*ctx)->store(), (*ctx)->actor(cli_actor()));
     auto revoked = accounts.revoke_token(name);
     SEALGATE_TRY(revoked);
     std::printf("revoked API token %s\n", revoked->c_str());

@@ -1,6 +1,7 @@
 // `sealgate log`, `sealgate audit`: what the gateway did with each copy of a message, and what
 // the administrators changed. Both print the newest records, oldest first, one line each (or
-// one JSON object per line); admin::Service reads them in pages.
+// one JSON object per line), each naming the gateway node that wrote it ([node] name; "-" for a
+// record from before schema 7); admin::Service reads them in pages.
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,7 @@ void print_log_json(const LogRecord& r) {
                         {"algorithm", r.algorithm},
                         {"detail", r.detail},
                         {"signature", r.signature},
+                        {"node", r.node},
                         {"tls",
                          {{"level", r.tls_level},
                           {"protocol", r.tls_protocol},
@@ -52,6 +54,11 @@ void print_log_json(const LogRecord& r) {
                           {"peer_sha256", r.tls_peer},
                           {"verified", r.tls_verified}}}};
     std::printf("%s\n", j.dump().c_str());
+}
+
+// The node that wrote a record; "-" for one from before schema 7, which named none.
+std::string node_shown(const std::string& node) {
+    return node.empty() ? "-" : node;
 }
 
 void print_log_line(const LogRecord& r) {
@@ -67,8 +74,8 @@ void print_log_line(const LogRecord& r) {
     // The signature of the copy (docs/signing.md) in brackets: its text has spaces, quotes and
     // semicolons of its own; nothing for a copy where signing had no say.
     const std::string signature = r.signature.empty() ? "" : " [signature: " + r.signature + "]";
-    std::printf("%s %s %s <%s> -> %s: %s %s%s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
-                r.queue_id.empty() ? "-" : r.queue_id.c_str(),
+    std::printf("%s %s %s %s <%s> -> %s: %s %s%s%s%s%s%s (%s)\n", format_timestamp(r.time).c_str(),
+                node_shown(r.node).c_str(), r.queue_id.empty() ? "-" : r.queue_id.c_str(),
                 std::string(to_string(r.direction)).c_str(), r.sender.c_str(),
                 join(r.recipients, ",").c_str(), std::string(to_string(r.action)).c_str(),
                 r.method.c_str(), r.keys.empty() ? "" : (" " + r.keys).c_str(),
@@ -95,7 +102,7 @@ Status show_log(Cli& cli, std::size_t last, const std::string& message_id, bool 
     return ok();
 }
 
-// "<timestamp> <actor> <action> <object>: <change>"
+// "<timestamp> <node> <actor> <action> <object>: <change>"
 Status show_audit(Cli& cli, std::size_t last, const std::string& object, bool json) {
     auto ctx = cli.open();
     SEALGATE_TRY(ctx);
@@ -109,11 +116,13 @@ Status show_audit(Cli& cli, std::size_t last, const std::string& object, bool js
         if (json) {
             const nlohmann::json j = {{"id", r.id},         {"time", r.time},
                                       {"actor", r.actor},   {"action", r.action},
-                                      {"object", r.object}, {"change", r.change}};
+                                      {"object", r.object}, {"change", r.change},
+                                      {"node", r.node}};
             std::printf("%s\n", j.dump().c_str());
         } else {
-            std::printf("%s %s %s %s: %s\n", format_timestamp(r.time).c_str(), r.actor.c_str(),
-                        r.action.c_str(), r.object.c_str(), r.change.c_str());
+            std::printf("%s %s %s %s %s: %s\n", format_timestamp(r.time).c_str(),
+                        node_shown(r.node).c_str(), r.actor.c_str(), r.action.c_str(),
+                        r.object.c_str(), r.change.c_str());
         }
     }
     return ok();

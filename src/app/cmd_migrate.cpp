@@ -17,16 +17,6 @@
 namespace sealgate::app {
 namespace {
 
-// The `store` command group: found when another file registered it first (`store copy`),
-// else made here.
-CLI::App* store_group(CLI::App& app) {
-    for (auto* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "store"; }))
-        return sub;
-    auto* store = app.add_subcommand("store", "The store itself: schema, status, copies");
-    store->require_subcommand(1);
-    return store;
-}
-
 Result<std::unique_ptr<SqlStore>> open_as_is(const Cli& cli) {
     auto cfg = resolve_config(cli.global);
     SEALGATE_TRY(cfg);
@@ -39,6 +29,16 @@ Result<std::unique_ptr<SqlStore>> open_as_is(const Cli& cli) {
 }
 
 }  // namespace
+
+// The `store` command group: found when another file registered it first (`store copy`),
+// else made here.
+CLI::App* store_group(CLI::App& app) {
+    for (auto* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "store"; }))
+        return sub;
+    auto* store = app.add_subcommand("store", "The store itself: schema, status, copies");
+    store->require_subcommand(1);
+    return store;
+}
 
 void add_store_schema_commands(CLI::App& app, Cli& cli) {
     auto* store = store_group(app);

@@ -183,7 +183,25 @@ Status check_toml_characters(std::string_view text, const std::string& file) {
     return ok();
 }
 
+// A node's name goes into every log line and record unquoted: a short word, like a host name.
+bool valid_node_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '-' || c == '_';
+    });
+}
+
 }  // namespace
+
+std::string Config::node() const {
+    if (!node_name.empty())
+        return node_name;
+    // HOST_NAME_MAX is 64 on Linux; a longer or unusable name falls back rather than stop mail.
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0 && valid_node_name(host))
+        return host;
+    return "localhost";
+}
 
 std::uint64_t Config::buffered_bytes_limit() const {
     if (max_buffered_bytes != 0)
@@ -224,7 +242,7 @@ Result<Config> load_config(const std::string& path) {
     const toml::table& root = parsed.table();
     SEALGATE_TRY(check_keys(root, file, "",
                             {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify",
-                             "metrics", "log", "keys"}));
+                             "metrics", "log", "keys", "node"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(
@@ -351,6 +369,15 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(check_keys(*s, file, "keys", {"process", "user"}));
         SEALGATE_TRY(read_value(*s, file, "keys", "process", cfg.keys.process));
         SEALGATE_TRY(read_value(*s, file, "keys", "user", cfg.keys.user));
+    }
+    if (const auto* s = root["node"].as_table()) {
+        SEALGATE_TRY(check_keys(*s, file, "node", {"name"}));
+        SEALGATE_TRY(read_value(*s, file, "node", "name", cfg.node_name));
+        if (!cfg.node_name.empty() && !valid_node_name(cfg.node_name))
+            return fail(config_error(file,
+                                     "[node] name: 1 to 64 letters, digits, '.', '-' or '_', "
+                                     "not \"" +
+                                         cfg.node_name + "\""));
     }
     if (const auto* s = root["limits"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "limits",

@@ -134,6 +134,12 @@ struct Config {
 
     std::uint64_t buffered_bytes_limit() const;
 
+    // [node] name: this gateway node's name in the mail log and the audit log, which several
+    // nodes sharing one store write together; empty (or not given): the host's name (node()).
+    std::string node_name;
+    // The node's name: node_name, else the host name (gethostname), else "localhost".
+    std::string node() const;
+
     std::string master_key() const {
         return master_key_path.empty() ? store_path + ".key" : master_key_path;
     }

@@ -50,9 +50,13 @@ class Context {
     Result<std::unique_ptr<keystore::Keys>> open_keystore() const;
     // Another connection to the same store, for a thread that must not wait for this one.
     Result<std::unique_ptr<Store>> open_store() const;
-    // The administrator's actions on this store and key store, made as `actor`.
-    admin::Service admin(admin::Actor actor) {
-        return admin::Service(*store_, *keys_, std::move(actor));
+    // The audit log's actor `name` ("cli:root", "daemon") on this node ([node] name).
+    admin::Actor actor(std::string name) const {
+        return admin::Actor(std::move(name), config_.node());
+    }
+    // The administrator's actions on this store and key store, made as actor `name`.
+    admin::Service admin(std::string name) {
+        return admin::Service(*store_, *keys_, actor(std::move(name)));
     }
     Result<std::shared_ptr<const policy::Snapshot>> snapshot() {
         return policy::Snapshot::load(*store_);

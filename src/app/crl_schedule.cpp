@@ -19,13 +19,15 @@ Result<std::unique_ptr<CrlSchedule>> CrlSchedule::start(const Context& ctx) {
     SEALGATE_TRY(store);
     auto keys = ctx.open_keystore();
     SEALGATE_TRY(keys);
-    std::unique_ptr<CrlSchedule> schedule(new CrlSchedule(std::move(*store), std::move(*keys)));
+    std::unique_ptr<CrlSchedule> schedule(
+        new CrlSchedule(std::move(*store), std::move(*keys), ctx.actor("daemon:crl-refresh")));
     schedule->thread_ = std::thread([s = schedule.get()] { s->run(); });
     return schedule;
 }
 
-CrlSchedule::CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys)
-    : store_(std::move(store)), keys_(std::move(keys)) {}
+CrlSchedule::CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys,
+                         admin::Actor actor)
+    : store_(std::move(store)), keys_(std::move(keys)), actor_(std::move(actor)) {}
 
 CrlSchedule::~CrlSchedule() {
     {
@@ -38,7 +40,7 @@ CrlSchedule::~CrlSchedule() {
 }
 
 void CrlSchedule::run() {
-    admin::Service service(*store_, *keys_, admin::Actor{"daemon:crl-refresh"});
+    admin::Service service(*store_, *keys_, actor_);
     admin::CrlRefreshOptions options;
     options.honour_retry = true;
     std::unique_lock lock(mutex_);

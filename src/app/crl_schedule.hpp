@@ -23,11 +23,13 @@ class CrlSchedule {
     CrlSchedule& operator=(const CrlSchedule&) = delete;
 
   private:
-    CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys);
+    CrlSchedule(std::unique_ptr<Store> store, std::unique_ptr<keystore::Keys> keys,
+                admin::Actor actor);
     void run();
 
     std::unique_ptr<Store> store_;
     std::unique_ptr<keystore::Keys> keys_;
+    admin::Actor actor_;  // "daemon:crl-refresh" on this node
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -82,6 +82,7 @@ Gateway::Gateway(asio::io_context& io, Context& context, net::RelayConfig relay,
     : io_(io),
       context_(context),
       hostname_(std::move(hostname)),
+      node_(context.config().node()),
       hopcount_limit_(hopcount_limit),
       store_watch_(context.config().store_max_stale, log_line) {
     set_relay(std::move(relay));
@@ -162,7 +163,7 @@ Status Gateway::reload() {
 
 asio::awaitable<bool> Gateway::check_expiry_once(const std::string& notify_admin) {
     const std::time_t now = std::time(nullptr);
-    auto service = context_.admin(admin::Actor{"daemon"});
+    auto service = context_.admin("daemon");
     auto check = check_expiry(service, context_.store(), now, !notify_admin.empty());
     if (!check) {
         log_line("expiry check failed: " + check.error().reason);
@@ -207,6 +208,7 @@ void Gateway::record(LogRecord rec) {
     // The time of the event, not of the batch write.
     if (rec.time == 0)
         rec.time = std::time(nullptr);
+    rec.node = node_;
     if (log_writer_ == nullptr || !log_writer_->submit(std::move(rec)))
         log_line("mail log queue full: a record is only in this log");
 }
@@ -323,6 +325,7 @@ void Gateway::log_copy(const std::string& queue_id, const std::string& message_i
         rec.tls_peer = relayed->tls.peer_sha256;
         rec.tls_verified = relayed->tls.verified;
     }
+    rec.node = node_;  // record() sets it too; the daemon log's line shows it
     // The daemon log's line for this copy is written by deliver() once the reply is known.
     lines_[queue_id].push_back(rec);
     record(std::move(rec));

@@ -147,6 +147,7 @@ class Gateway final : public net::MessageHandler {
     Relays inbound_relays_;  // all null without an inbound next hop
     TlsLevel next_hop_level_ = TlsLevel::may;
     std::string hostname_;
+    std::string node_;  // [node] name: every mail log record and per-message line carries it
     std::size_t hopcount_limit_;
     std::shared_ptr<const policy::Snapshot> snapshot_;
     std::chrono::steady_clock::time_point loaded_at_;

@@ -59,6 +59,8 @@ LogFields message_fields(const MessageLine& line, LogFormat format) {
         f.add("status", line.status);
     f.add("duration_ms", line.duration_ms);
     f.add("size", static_cast<std::int64_t>(line.size));
+    if (!c.node.empty())  // serve always names its node; the field was added in schema 7
+        f.add("node", c.node);
     f.add("detail", c.detail);
     return f;
 }

@@ -259,4 +259,14 @@ Result<std::optional<std::string>> SqlStore::find_setting(std::string_view name)
     return q->blob(0);
 }
 
+Result<std::vector<Setting>> SqlStore::list_settings() {
+    const std::lock_guard lock(impl_->mutex);
+    auto q = impl_->db.query("SELECT name, value FROM settings ORDER BY name");
+    if (!q)
+        return fail(std::move(q).error());
+    return sql::collect<Setting>(*q, [](sql::Query& row) -> Result<Setting> {
+        return Setting{row.text(0), row.blob(1)};
+    });
+}
+
 }  // namespace sealgate

@@ -115,6 +115,7 @@ class SqlStore : public Store {
 
     Status put_setting(std::string_view name, std::string_view value) override;
     Result<std::optional<std::string>> find_setting(std::string_view name) override;
+    Result<std::vector<Setting>> list_settings() override;
 
   protected:
     struct Impl;  // the driver, the mutex and the shared helpers (sql_store_impl.hpp)

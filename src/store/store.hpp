@@ -33,6 +33,12 @@
 
 namespace sealgate {
 
+// One of the small named values of put_setting (bytes, not only text).
+struct Setting {
+    std::string name;
+    std::string value;
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -125,6 +131,8 @@ class Store {
     // nullopt: not set.
     virtual Status put_setting(std::string_view name, std::string_view value) = 0;
     virtual Result<std::optional<std::string>> find_setting(std::string_view name) = 0;
+    // Every setting, by name (`sealgate store copy` takes them all, whatever their names).
+    virtual Result<std::vector<Setting>> list_settings() = 0;
 };
 
 }  // namespace sealgate

@@ -127,7 +127,7 @@ Answer<Caller> authenticate(ApiContext& ctx, const httplib::Request& request) {
         if (lower != scheme)
             return tl::unexpected(unauthorized("Authorization must be \"Bearer <token>\""));
         const std::lock_guard lock(ctx.mutex);
-        admin::Accounts accounts(ctx.store, admin::Actor{"listener"});
+        admin::Accounts accounts(ctx.store, ctx.actor("listener"));
         auto token = accounts.authenticate_token(value.substr(scheme.size()), std::time(nullptr));
         WEB_TRY(token);
         if (!*token)

@@ -46,11 +46,14 @@ struct Addresses {
 };
 
 struct ApiContext {
-    ApiContext(Store& s, keystore::Keys& k, Addresses a)
-        : store(s), keys(k), addresses(std::move(a)) {}
+    ApiContext(Store& s, keystore::Keys& k, Addresses a, std::string node_name)
+        : store(s), keys(k), addresses(std::move(a)), node(std::move(node_name)) {}
     Store& store;
     keystore::Keys& keys;
     Addresses addresses;
+    const std::string node;  // this gateway node ([node] name), in every audit record
+    // The audit log's actor `name` ("user:alice", "anonymous") on this node.
+    admin::Actor actor(std::string name) const { return admin::Actor(std::move(name), node); }
     std::mutex mutex;  // the store and every Service
     Sessions sessions;
     LoginThrottle throttle;
@@ -76,7 +79,7 @@ struct Call {
     std::vector<std::string> params;  // the {…} segments of the route, in order
 
     admin::Service service() const {
-        return admin::Service(ctx.store, ctx.keys, admin::Actor{caller.actor});
+        return admin::Service(ctx.store, ctx.keys, ctx.actor(caller.actor));
     }
 };
 

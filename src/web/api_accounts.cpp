@@ -20,7 +20,7 @@ Answer<AdminRole> role_field(const Fields& body) {
 }
 
 admin::Accounts accounts_of(Call& c) {
-    return admin::Accounts(c.ctx.store, admin::Actor{c.caller.actor});
+    return admin::Accounts(c.ctx.store, c.ctx.actor(c.caller.actor));
 }
 
 Answer<Reply> session(Call& c) {

@@ -243,7 +243,7 @@ struct Listener::Impl {
           store(std::move(s)),
           keys(std::move(k)),
           identity(std::move(id)),
-          ctx(*store, *keys, Addresses{}) {}
+          ctx(*store, *keys, Addresses{}, cfg.node) {}
 
     ListenerConfig config;
     std::unique_ptr<Store> store;
@@ -370,7 +370,7 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
                  std::to_string(failures) + " in a row)");
         {
             const std::lock_guard lock(ctx.mutex);
-            admin::Accounts audit(*store, admin::Actor{"anonymous"});
+            admin::Accounts audit(*store, ctx.actor("anonymous"));
             if (auto st = audit.session_login_failed(shown, address, failures); !st)
                 log_line("admin: audit log: " + st.error().reason);
         }
@@ -386,7 +386,7 @@ void Listener::Impl::login(const httplib::Request& request, httplib::Response& r
     {
         // A login that cannot be recorded does not happen.
         const std::lock_guard lock(ctx.mutex);
-        admin::Accounts audit(*store, admin::Actor{"user:" + name});
+        admin::Accounts audit(*store, ctx.actor("user:" + name));
         if (auto st = audit.session_login(name, address); !st) {
             ctx.sessions.remove(made->id);
             log_line("admin: login for " + name + " refused: audit log: " + st.error().reason);
@@ -416,7 +416,7 @@ void Listener::Impl::logout(const httplib::Request& request, httplib::Response& 
             const std::string& address = request.remote_addr;
             log_line("admin: " + session->user + " logged out from " + address);
             const std::lock_guard lock(ctx.mutex);
-            admin::Accounts audit(*store, admin::Actor{"user:" + session->user});
+            admin::Accounts audit(*store, ctx.actor("user:" + session->user));
             if (auto st = audit.session_logout(session->user, address); !st)
                 log_line("admin: audit log: " + st.error().reason);
         }

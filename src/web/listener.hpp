@@ -51,6 +51,9 @@ struct ListenerConfig {
     std::string next_hop_host;
     std::uint16_t next_hop_port = 0;
     std::string hostname;
+    // This gateway node's name ([node] name): the audit records of every change made here carry
+    // it (several nodes share one store).
+    std::string node;
     // The store generation of the policy the SMTP path uses; the test message is sent once it
     // has reached the store's (the settings just changed are the ones tried). Empty: not waited.
     std::function<std::uint64_t()> policy_generation;

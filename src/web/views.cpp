@@ -220,12 +220,14 @@ json log_json(const LogRecord& r) {
             {"algorithm", r.algorithm},
             {"detail", r.detail},
             {"signature", r.signature},
+            {"node", r.node},
             {"tls", std::move(tls)}};
 }
 
 json audit_json(const AuditRecord& r) {
     return {{"id", r.id},         {"time", time_json(r.time)}, {"actor", r.actor},
-            {"action", r.action}, {"object", r.object},        {"change", r.change}};
+            {"action", r.action}, {"object", r.object},        {"change", r.change},
+            {"node", r.node}};
 }
 
 json status_json(const admin::StatusView& s) {

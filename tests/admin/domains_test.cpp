@@ -18,6 +18,7 @@ TEST_F(AdminTest, AddDomainIsAuditedByTheActor) {
     EXPECT_FALSE(rec.local);
     const auto a = only_new_audit(0);
     EXPECT_EQ(a.actor, "test:alice");
+    EXPECT_EQ(a.node, "node-a");  // the node the actor works on (issue 17)
     EXPECT_EQ(a.action, "domain.add");
     EXPECT_EQ(a.object, "partner.example");
     EXPECT_EQ(a.change,

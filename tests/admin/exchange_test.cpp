@@ -32,7 +32,7 @@ struct Gateway {
         auto master = MasterKey::create(dir.file(name + ".db.key"));
         EXPECT_TRUE(master) << master.error().reason;
         keys = std::make_unique<keystore::KeyStore>(*store, std::move(*master));
-        service = std::make_unique<Service>(*store, *keys, Actor{"test:" + name});
+        service = std::make_unique<Service>(*store, *keys, Actor{"test:" + name, "node-" + name});
     }
     std::unique_ptr<SqliteStore> store;
     std::unique_ptr<keystore::KeyStore> keys;
@@ -524,7 +524,7 @@ TEST_F(ExchangeTest, ApproveRacingAnotherDecisionAppliesNothing) {
         ASSERT_TRUE(value_of(
             b_.store->decide_pending(imported.pending_id, PendingState::rejected, "other", now())));
     };
-    Service service(racing, *b_.keys, Actor{"test:racer"});
+    Service service(racing, *b_.keys, Actor{"test:racer", "node-r"});
     auto r = service.approve_pending(imported.pending_id, now());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, ErrorKind::conflict);

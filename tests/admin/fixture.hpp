@@ -28,7 +28,7 @@ class AdminTest : public ::testing::Test {
         auto master = MasterKey::create(dir_.file("s.db.key"));
         ASSERT_TRUE(master) << master.error().reason;
         keys_ = std::make_unique<keystore::KeyStore>(*store_, std::move(*master));
-        service_ = std::make_unique<Service>(*store_, *keys_, Actor{"test:alice"});
+        service_ = std::make_unique<Service>(*store_, *keys_, Actor{"test:alice", "node-a"});
     }
 
     Service& service() { return *service_; }

@@ -3,6 +3,7 @@
 // file comes from. examples/sealgate.toml documents the keys.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <functional>
 #include <string>
@@ -99,6 +100,8 @@ const std::vector<Key> kKeys = {
      [](const Config& c) { return c.admin.listen == "127.0.0.1:8443"; }},
     {"notify", "admin", Type::text, "\"postmaster@example.com\"",
      [](const Config& c) { return c.notify.admin == "postmaster@example.com"; }},
+    {"node", "name", Type::text, "\"gw-2.example_net\"",
+     [](const Config& c) { return c.node_name == "gw-2.example_net" && c.node() == c.node_name; }},
 };
 
 // Values of every other type than the key's, as TOML.
@@ -181,6 +184,33 @@ TEST_F(ConfigFile, NotifyAdminMustBeAnAddress) {
     auto none = load("[notify]\nadmin = \"\"\n");
     ASSERT_TRUE(none) << none.error().reason;
     EXPECT_TRUE(none->notify.admin.empty());
+}
+
+// The host's name, as gethostname gives it.
+std::string none_node() {
+    char host[256] = {};
+    EXPECT_EQ(::gethostname(host, sizeof host - 1), 0);
+    return host;
+}
+
+// [node] name goes unquoted into log lines: a short word; without it the node is the host name.
+TEST_F(ConfigFile, NodeNameIsAWordAndDefaultsToTheHostName) {
+    for (const std::string& bad :
+         std::vector<std::string>{"gw 1", "gw\\u00e9", "a=b", std::string(65, 'n')}) {
+        SCOPED_TRACE(bad);
+        auto cfg = load("[node]\nname = \"" + bad + "\"\n");
+        ASSERT_FALSE(cfg);
+        EXPECT_NE(cfg.error().reason.find("[node] name"), std::string::npos) << cfg.error().reason;
+    }
+    auto longest = load("[node]\nname = \"" + std::string(64, 'n') + "\"\n");
+    ASSERT_TRUE(longest) << longest.error().reason;
+    auto empty = load("[node]\nname = \"\"\n");  // as in the example: the default
+    ASSERT_TRUE(empty) << empty.error().reason;
+    EXPECT_EQ(empty->node(), none_node());
+    auto none = load("[smtp]\nhostname = \"mx.example.com\"\n");
+    ASSERT_TRUE(none) << none.error().reason;
+    EXPECT_TRUE(none->node_name.empty());
+    EXPECT_EQ(none->node(), none_node());  // not [smtp] hostname: the machine's
 }
 
 // The admin listener's certificate and key come as a pair: one without the other is a mistake.

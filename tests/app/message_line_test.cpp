@@ -26,6 +26,7 @@ MessageLine relayed_copy() {
     c.tls_cipher = "TLS_AES_256_GCM_SHA384";
     c.tls_peer = "";
     c.detail = "next hop: 250 2.0.0 Ok";
+    c.node = "gw-1.example.org";
     line.index = 1;
     line.copies = 2;
     line.result = 250;
@@ -42,7 +43,7 @@ TEST(MessageLine, TextLayout) {
               "direction=outbound action=encrypted method=smime keys=ab12,cd34 alg=aes256-cbc "
               "signature=\"signed; signer=ef56\" tls_level=may tls=TLSv1.3 "
               "cipher=TLS_AES_256_GCM_SHA384 peer=- verified=no result=250 status=2.0.0 "
-              "duration_ms=17 size=1234 detail=\"next hop: 250 2.0.0 Ok\"");
+              "duration_ms=17 size=1234 node=gw-1.example.org detail=\"next hop: 250 2.0.0 Ok\"");
 }
 
 TEST(MessageLine, FieldsThatDoNotApplyAreLeftOut) {
@@ -71,6 +72,7 @@ TEST(MessageLine, JsonHasArraysAndRawAddresses) {
     EXPECT_EQ(j["copies"], 2);
     EXPECT_EQ(j["duration_ms"], 17);
     EXPECT_EQ(j["verified"], "no");
+    EXPECT_EQ(j["node"], "gw-1.example.org");
 }
 
 TEST(MessageLine, HostileMessageIdAndSenderStayOneField) {

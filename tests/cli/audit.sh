@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `sealgate audit`: every change made through the command line is one line, oldest first,
-# "<timestamp> cli:<user> <action> <object>: <change>"; reads and refused changes add none;
+# "<timestamp> <node> cli:<user> <action> <object>: <change>" (the node: [node] name); reads and refused changes add none;
 # --object, --last and --json select and shape them.
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 
-A() { "$SEALGATE" --store "$W/a.db" "$@"; }
-ME="cli:$(id -un)"
+printf '[node]\nname = "gw-a.example"\n' > "$W/a.toml"
+A() { "$SEALGATE" --store "$W/a.db" --config "$W/a.toml" "$@"; }
+ME="gw-a\.example cli:$(id -un)"
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC'
 
 A init > /dev/null
@@ -51,7 +52,13 @@ import json, sys
 j = json.loads(open(sys.argv[1]).read())
 assert j["actor"] == sys.argv[2] and j["action"] == "ctl.set" and j["object"] == sys.argv[3], j
 assert j["change"] == "trust -> block" and j["time"] > 1600000000 and j["id"] > 0, j
-' json.out "$ME" "$BC"
+assert j["node"] == "gw-a.example", j
+' json.out "cli:$(id -un)" "$BC"
+
+# Without [node] name the node is the host name.
+"$SEALGATE" --store "$W/a.db" domain add c.example > /dev/null
+"$SEALGATE" --store "$W/a.db" audit --last 1 > host.out
+expect "the default node is the host name" grep -Eq "^$TS $(hostname) cli:$(id -un) domain\.add c\.example: " host.out
 
 # Removals name what went.
 A domain remove b.example > /dev/null

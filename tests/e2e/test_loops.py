@@ -187,7 +187,8 @@ class TraceAndReplies(E2ETestCase):
         self.g.wait_log_records("seconds@test")
         lines = [l for l in self.g.out("log").splitlines() if "msgid=<seconds@test>" in l]
         self.assertEqual(len(lines), 1, lines)
-        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC [0-9A-F]{22} ")
+        # The time to the second, then the node ([node] name, here the host's), the queue id.
+        self.assertRegex(lines[0], r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \S+ [0-9A-F]{22} ")
         self.assertRegex(self.g.serve_log(),
                          r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC sealgate: event=message "
                          r"queue=[0-9A-F]{22} .*msgid=<seconds@test>")

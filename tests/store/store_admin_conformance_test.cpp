@@ -286,6 +286,12 @@ TEST_P(StoreAdminConformance, SettingsKeepBytes) {
     EXPECT_EQ(value_of(store().find_setting("admin.tls_key")), sealed);
     ASSERT_OK(store().put_setting("admin.tls_cert", "replaced"));
     EXPECT_EQ(value_of(store().find_setting("admin.tls_cert")), "replaced");
+    const auto all = value_of(store().list_settings());  // by name, bytes kept
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].name, "admin.tls_cert");
+    EXPECT_EQ(all[0].value, "replaced");
+    EXPECT_EQ(all[1].name, "admin.tls_key");
+    EXPECT_EQ(all[1].value, sealed);
     EXPECT_EQ(gen(), before) << "settings are not policy";
 }
 

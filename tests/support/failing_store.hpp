@@ -80,6 +80,7 @@ class FailingStore final : public Store {
                       (i, s, b, w))
     SEALGATE_DELEGATE(Status, put_setting, (std::string_view n, std::string_view v), (n, v))
     SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_setting, (std::string_view n), (n))
+    SEALGATE_DELEGATE(Result<std::vector<Setting>>, list_settings, (), ())
 #undef SEALGATE_DELEGATE
 
   private:

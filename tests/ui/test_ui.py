@@ -24,6 +24,7 @@ sleeps.
 import json
 import os
 import re
+import socket
 import shutil
 import signal
 import ssl
@@ -399,6 +400,8 @@ class WebUi(unittest.TestCase):
         self.page("maillog", "#/maillog/")
         self.assertEqual(self.el("entry-message-id").text, message_id)
         self.assertEqual(self.el("action").text, "encrypted-smime")
+        # The node that handled it: serve without [node] name is the host (issue 17).
+        self.assertEqual(self.el("entry-node").text, socket.gethostname())
         self.shot("maillog-entry")
 
         # At the sink: S/MIME, and the partner's key opens it.
@@ -553,6 +556,11 @@ class WebUi(unittest.TestCase):
         self.go("audit")
         rows = self.d.find_elements(By.CSS_SELECTOR, '[data-test="audit"] tbody tr')
         self.assertTrue(any("user:admin" in r.text for r in rows), [r.text for r in rows])
+        # Each change names the node it was made on, in a column of its own.
+        heads = [th.text for th in self.d.find_elements(By.CSS_SELECTOR, '[data-test="audit"] thead th')]
+        self.assertEqual(heads[:3], ["Time", "Who", "Node"], heads)
+        nodes = {r.find_elements(By.TAG_NAME, "td")[2].text for r in rows}
+        self.assertEqual(nodes, {socket.gethostname()}, nodes)
         self.shot("audit")
 
         # Log out: the session ends, the UI sends back to the login page.

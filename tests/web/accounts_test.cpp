@@ -48,7 +48,7 @@ class AccountsTest : public ::testing::Test {
 
 TEST_F(AccountsTest, UsersAreAuditedAndRefusalsWriteNothing) {
     ASSERT_TRUE(store_);
-    Accounts accounts(*store_, Actor{"cli:root"});
+    Accounts accounts(*store_, Actor{"cli:root", "node-a"});
     ASSERT_TRUE(accounts.add_user("alice", AdminRole::admin, "alice's password"));
     EXPECT_EQ(accounts.add_user("alice", AdminRole::viewer, "another password").error().kind,
               ErrorKind::conflict);
@@ -67,6 +67,7 @@ TEST_F(AccountsTest, UsersAreAuditedAndRefusalsWriteNothing) {
     std::vector<std::string> seen;
     for (const auto& r : *audit) {
         EXPECT_EQ(r.actor, "cli:root");
+        EXPECT_EQ(r.node, "node-a");
         seen.push_back(r.action + " " + r.object);
     }
     EXPECT_EQ(seen, (std::vector<std::string>{"account.add alice", "account.password alice",
@@ -75,7 +76,7 @@ TEST_F(AccountsTest, UsersAreAuditedAndRefusalsWriteNothing) {
 
 TEST_F(AccountsTest, TokensAreStoredHashedAndAuthenticate) {
     ASSERT_TRUE(store_);
-    Accounts accounts(*store_, Actor{"user:alice"});
+    Accounts accounts(*store_, Actor{"user:alice", "node-a"});
     const auto made = accounts.create_token("deploy", AdminRole::viewer);
     ASSERT_TRUE(made) << made.error().reason;
     EXPECT_EQ(made->secret.size(), 43u);
