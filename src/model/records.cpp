@@ -212,6 +212,51 @@ std::optional<PendingState> parse_pending_state(std::string_view s) {
     return std::nullopt;
 }
 
+std::string_view to_string(KeySource s) {
+    switch (s) {
+        case KeySource::manual:
+            return "manual";
+        case KeySource::exchange:
+            return "exchange";
+        case KeySource::dane:
+            return "dane";
+        case KeySource::dns:
+            return "dns";
+        case KeySource::wkd:
+            return "wkd";
+    }
+    return "manual";
+}
+
+std::optional<KeySource> parse_key_source(std::string_view s) {
+    for (const auto k : {KeySource::manual, KeySource::exchange, KeySource::dane, KeySource::dns,
+                         KeySource::wkd}) {
+        if (s == to_string(k))
+            return k;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(DiscoveryMode m) {
+    switch (m) {
+        case DiscoveryMode::off:
+            return "off";
+        case DiscoveryMode::review:
+            return "review";
+        case DiscoveryMode::auto_dane:
+            return "auto-dane";
+    }
+    return "off";
+}
+
+std::optional<DiscoveryMode> parse_discovery_mode(std::string_view s) {
+    for (const auto m : {DiscoveryMode::off, DiscoveryMode::review, DiscoveryMode::auto_dane}) {
+        if (s == to_string(m))
+            return m;
+    }
+    return std::nullopt;
+}
+
 std::string_view to_string(SignMode m) {
     switch (m) {
         case SignMode::none:

@@ -35,6 +35,14 @@ enum class ExpiredAction { defer, reject };
 enum class Revocation { soft, hard };
 // A staged update from a partner's signed bundle (sealgate pending): waiting, or decided.
 enum class PendingState { pending, approved, rejected };
+// Where a partner's certificate or key came from (`domain show`, discovery; docs/discovery.md):
+// imported by an administrator, a signed update bundle, a DNSSEC-validated SMIMEA record (dane),
+// an OPENPGPKEY record (dns), the OpenPGP Web Key Directory (wkd).
+enum class KeySource { manual, exchange, dane, dns, wkd };
+// Per partner domain: whether the daemon looks its keys up by itself (docs/discovery.md). off:
+// never; review: what it finds is staged as a pending change; auto-dane: a DNSSEC-secure SMIMEA
+// record of usage 3 or a secure OPENPGPKEY record is pinned without review, anything else staged.
+enum class DiscoveryMode { off, review, auto_dane };
 // Signing of outbound mail to a partner domain (docs/signing.md): never; every message (a signed
 // message in clear when it is not encrypted); or only what is encrypted (signed inside the
 // encryption).
@@ -62,7 +70,9 @@ std::string_view to_string(CopyAction a);
 std::string_view to_string(ExpiredAction a);
 std::string_view to_string(Revocation r);
 std::string_view to_string(PendingState s);
-std::string_view to_string(SignMode m);  // "none", "sign", "sign-and-encrypt"
+std::string_view to_string(KeySource s);      // "manual", "exchange", "dane", "dns", "wkd"
+std::string_view to_string(DiscoveryMode m);  // "off", "review", "auto-dane"
+std::string_view to_string(SignMode m);       // "none", "sign", "sign-and-encrypt"
 std::string_view to_string(SignatureAction a);
 std::optional<EncryptMode> parse_encrypt_mode(std::string_view s);
 std::optional<SmimeProfile> parse_smime_profile(std::string_view s);
@@ -72,6 +82,8 @@ std::optional<CopyAction> parse_copy_action(std::string_view s);
 std::optional<ExpiredAction> parse_expired_action(std::string_view s);
 std::optional<Revocation> parse_revocation(std::string_view s);
 std::optional<PendingState> parse_pending_state(std::string_view s);
+std::optional<KeySource> parse_key_source(std::string_view s);
+std::optional<DiscoveryMode> parse_discovery_mode(std::string_view s);
 std::optional<SignMode> parse_sign_mode(std::string_view s);
 std::optional<SignatureAction> parse_signature_action(std::string_view s);
 // "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
