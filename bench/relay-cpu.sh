@@ -14,7 +14,7 @@
 #               connections; empty: a new connection per message), CONFIG (default
 #               STORE_DIR/sealgate.toml), PORT (first of two free loopback ports, default 29025).
 # output: "rate N msg/s; CPU us/msg: sealgate N, sink N, source N; sealgate cores N" (sealgate:
-#         serve and its key process)
+#         serve and its key process; page faults: serve's minor faults)
 set -euo pipefail
 W=$1 TO=$2 LF=$3 FROM=${4:-alice@example.com} N=${5:-12000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +33,8 @@ for _ in $(seq 100); do grep -q "listening on" relay-cpu.out 2>/dev/null && brea
 # shellcheck disable=SC2086
 smtp-source -s 10 -m 1000 $SRCOPT -f "$FROM" -t "$TO" -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
 # The gateway's CPU includes its children: the key process (docs/keys-process.md).
+# Minor page faults of serve (the heap given back to the kernel and faulted in again).
+minflt() { awk '{print $10}' "/proc/$1/stat"; }
 ticks() {
     local t=0 p
     for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
@@ -40,11 +42,11 @@ ticks() {
     done
     echo "$t"
 }
-g0=$(ticks $GW) k0=$(ticks $SINK) t0=$(date +%s.%N)
+g0=$(ticks $GW) k0=$(ticks $SINK) f0=$(minflt $GW) t0=$(date +%s.%N)
 # shellcheck disable=SC2086
 /usr/bin/time -f "%U %S" -o relay-cpu.time smtp-source -s 10 -m "$N" $SRCOPT -f "$FROM" -t "$TO" \
     -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
-t1=$(date +%s.%N) g1=$(ticks $GW) k1=$(ticks $SINK)
+t1=$(date +%s.%N) g1=$(ticks $GW) k1=$(ticks $SINK) f1=$(minflt $GW)
 read -r su ss < relay-cpu.time
 python3 -c "
 import os
@@ -52,4 +54,4 @@ n, dt, hz = $N, $t1 - $t0, os.sysconf('SC_CLK_TCK')
 us = lambda s: s / n * 1e6
 print(f'rate {n / dt:.0f} msg/s; CPU us/msg: sealgate {us(($g1 - $g0) / hz):.0f}, '
       f'sink {us(($k1 - $k0) / hz):.0f}, source {us($su + $ss):.0f}; '
-      f'sealgate cores {($g1 - $g0) / hz / dt:.2f}')"
+      f'sealgate cores {($g1 - $g0) / hz / dt:.2f}; page faults/msg {($f1 - $f0) / n:.1f}')"

@@ -16,6 +16,7 @@
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
 #include "app/gateway.hpp"
+#include "app/heap.hpp"
 #include "app/host_port.hpp"
 #include "app/keys_process.hpp"
 #include "app/lifecycle.hpp"
@@ -367,7 +368,10 @@ void add_serve_commands(CLI::App& app, Cli& cli) {
                     "HOST:PORT for /metrics, /healthz, /readyz over plain HTTP (off: none)");
     srv->callback([&cli, sargs] {
         cli.quiet_libraries = false;  // the daemon's stderr is its log
-        cli.action = [&cli, sargs] { return serve(cli, *sargs); };
+        cli.action = [&cli, sargs] {
+            keep_heap_for_daemon();
+            return serve(cli, *sargs);
+        };
     });
 
     auto* st = app.add_subcommand("send-test", "Send a test message through the gateway");

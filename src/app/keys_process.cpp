@@ -1,5 +1,6 @@
 #include "app/keys_process.hpp"
 
+#include "app/heap.hpp"
 #include "app/store_open.hpp"
 #include "keyproc/protocol.hpp"
 #include "keyproc/server.hpp"
@@ -86,7 +87,10 @@ void add_key_process_command(CLI::App& app, Cli& cli) {
     kp->add_option("--control-fd", *fd, "The control socket")->required();
     kp->callback([&cli, fd] {
         cli.quiet_libraries = false;  // its stderr is serve's log
-        cli.action = [&cli, fd] { return key_process(cli.global, *fd); };
+        cli.action = [&cli, fd] {
+            keep_heap_for_daemon();
+            return key_process(cli.global, *fd);
+        };
     });
 }
 
