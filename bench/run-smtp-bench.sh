@@ -15,6 +15,7 @@
 #      smime-enc  alice@example.com -> bob@smime.example   (trusted RSA-2048 cert, mandatory)
 #      pgp-enc    alice@example.com -> bob@pgp.example     (trusted Curve25519 key, mandatory)
 #      smime-dec  bob@smime.example -> alice@example.com   (pre-encrypted to our RSA-2048 cert)
+#      pgp-dec    bob@pgp.example -> alice@example.com     (pre-encrypted to our Curve25519 key)
 # 3. A fresh `sealgate serve` (S/MIME encryption) gets BIG_CONNECTIONS connections sending
 #    BIG_SIZE messages; its peak RSS is VmHWM from /proc/PID/status.
 # 4. A HUGE_MB message through `sealgate encrypt` / `sealgate decrypt` under /usr/bin/time -v.
@@ -117,6 +118,9 @@ S domain add smime.example >/dev/null
 S domain set smime.example smime-cert "$PARTNER" >/dev/null
 S domain set smime.example method smime >/dev/null
 S domain set smime.example encrypt-mode mandatory >/dev/null
+# The encrypt cases measure encryption alone (a new domain also signs: docs/signing.md; signing
+# is measured on its own in bench/RESULTS.md).
+S domain set smime.example sign none >/dev/null
 
 # OpenPGP partner: a Curve25519 key made in P, imported into S, trusted, bound, mandatory.
 P pgp create --uid "PGP partner <domain-cert@pgp.example>" --algo ed25519 --expires never > pgp.out
@@ -128,6 +132,7 @@ S domain add pgp.example >/dev/null
 S pgp add-domain "$PGP_FPR" pgp.example >/dev/null
 S domain set pgp.example method pgp >/dev/null
 S domain set pgp.example encrypt-mode mandatory >/dev/null
+S domain set pgp.example sign none >/dev/null
 
 # Inbound: P encrypts to our certificate (compat profile, as gpgsm/Thunderbird peers would).
 S cert export "$OURS" -o ours.pem
@@ -141,8 +146,21 @@ gen_message 10240 alice@example.com bob@plain.example plain.eml
 gen_message 10240 bob@smime.example alice@example.com inbound-plain.eml
 P encrypt --from bob@smime.example --to alice@example.com < inbound-plain.eml > inbound.eml
 grep -q "smime-type=enveloped-data" inbound.eml || { echo "inbound message not encrypted" >&2; exit 1; }
+# Inbound OpenPGP: our own Curve25519 key, which P then encrypts to (method pgp from now on).
+S pgp create --uid "example.com domain <domain-cert@example.com>" --algo ed25519 \
+    --expires never > ours-pgp.out
+OURS_PGP=$(grep -oE '[0-9a-f]{40}' ours-pgp.out | head -1)
+S pgp export "$OURS_PGP" --armor -o ours-pgp.asc
+P pgp import ours-pgp.asc >/dev/null
+P pgp trust "$OURS_PGP" >/dev/null
+P pgp add-domain "$OURS_PGP" example.com >/dev/null
+P domain set example.com method pgp >/dev/null
+gen_message 10240 bob@pgp.example alice@example.com inbound-pgp-plain.eml
+P encrypt --from bob@pgp.example --to alice@example.com < inbound-pgp-plain.eml > inbound-pgp.eml
+grep -q "application/pgp-encrypted" inbound-pgp.eml || { echo "inbound OpenPGP message not encrypted" >&2; exit 1; }
 tr -d '\r' < plain.eml > plain.lf
 tr -d '\r' < inbound.eml > inbound.lf
+tr -d '\r' < inbound-pgp.eml > inbound-pgp.lf
 
 # --- Ceiling.
 say "ceiling: driver -> smtp-sink (load $(load))"
@@ -171,12 +189,12 @@ GW_PID=$(start_gateway)
 PIDS+=("$GW_PID")
 GW=$(cat gw.port)
 
-declare -A FROM=([pass]=alice@example.com [smime-enc]=alice@example.com [pgp-enc]=alice@example.com [smime-dec]=bob@smime.example)
-declare -A TO=([pass]=bob@plain.example [smime-enc]=bob@smime.example [pgp-enc]=bob@pgp.example [smime-dec]=alice@example.com)
-declare -A MSG=([pass]=plain.eml [smime-enc]=plain.eml [pgp-enc]=plain.eml [smime-dec]=inbound.eml)
-declare -A LF=([pass]=plain.lf [smime-enc]=plain.lf [pgp-enc]=plain.lf [smime-dec]=inbound.lf)
+declare -A FROM=([pass]=alice@example.com [smime-enc]=alice@example.com [pgp-enc]=alice@example.com [smime-dec]=bob@smime.example [pgp-dec]=bob@pgp.example)
+declare -A TO=([pass]=bob@plain.example [smime-enc]=bob@smime.example [pgp-enc]=bob@pgp.example [smime-dec]=alice@example.com [pgp-dec]=alice@example.com)
+declare -A MSG=([pass]=plain.eml [smime-enc]=plain.eml [pgp-enc]=plain.eml [smime-dec]=inbound.eml [pgp-dec]=inbound-pgp.eml)
+declare -A LF=([pass]=plain.lf [smime-enc]=plain.lf [pgp-enc]=plain.lf [smime-dec]=inbound.lf [pgp-dec]=inbound-pgp.lf)
 declare -A RESULT SRC_RESULT LOGLINE LOADS GW_CPU SINK_CPU
-for s in pass smime-enc pgp-enc smime-dec; do
+for s in pass smime-enc pgp-enc smime-dec pgp-dec; do
     say "$s (load $(load))"
     LOADS[$s]=$(load)
     RESULT[$s]=$(drive "$GW" "${FROM[$s]}" "${TO[$s]}" --message "${MSG[$s]}")
@@ -196,7 +214,7 @@ echo
 echo "| run | driver msg/s | ratio to ceiling | p50 ms | p99 ms | failed | smtp-source msg/s | ratio | sealgate CPU µs/msg | sink CPU µs/msg | load avg | what the gateway did (last log record) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 echo "| driver -> smtp-sink (ceiling) | $(field "$CEIL" msg_per_s) | 100% | $(field "$CEIL" p50_ms) | $(field "$CEIL" p99_ms) | $(field "$CEIL" failed) | $CEIL_SRC | 100% | — | $CEIL_SINK_CPU | | |"
-for s in pass smime-enc pgp-enc smime-dec; do
+for s in pass smime-enc pgp-enc smime-dec pgp-dec; do
     r=${RESULT[$s]}
     echo "| $s | $(field "$r" msg_per_s) | $(ratio "$(field "$r" msg_per_s)" "$(field "$CEIL" msg_per_s)") | $(field "$r" p50_ms) | $(field "$r" p99_ms) | $(field "$r" failed) | ${SRC_RESULT[$s]} | $(ratio "${SRC_RESULT[$s]}" "$CEIL_SRC") | ${GW_CPU[$s]} | ${SINK_CPU[$s]} | ${LOADS[$s]} | ${LOGLINE[$s]} |"
 done

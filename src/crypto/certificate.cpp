@@ -76,9 +76,9 @@ std::string Certificate::der() const {
     return out;
 }
 
-std::string Certificate::sha256() const {
-    return digest_hex(cert_.get(), EVP_sha256());
-}
+Certificate::Certificate(std::shared_ptr<X509> cert)
+    : cert_(std::move(cert)), sha256_(digest_hex(cert_.get(), EVP_sha256())) {}
+
 std::string Certificate::sha1() const {
     return digest_hex(cert_.get(), EVP_sha1());
 }

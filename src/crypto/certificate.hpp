@@ -1,7 +1,9 @@
 // crypto/certificate.hpp — an X.509 certificate and what an administrator needs to know of it.
 //
 // Thumbprints are SHA-256 / SHA-1 over the DER, lower-case hex (core/hex.hpp formats them the
-// way `openssl x509 -fingerprint` does). The handle is shared and immutable.
+// way `openssl x509 -fingerprint` does). The handle is shared and immutable; the SHA-256
+// thumbprint, which the policy asks for several times per message, is computed once when the
+// value is made.
 #pragma once
 
 #include <ctime>
@@ -25,7 +27,7 @@ class Certificate {
     static Result<Certificate> read(std::string_view bytes);
 
     std::string der() const;
-    std::string sha256() const;  // lower-case hex
+    const std::string& sha256() const { return sha256_; }  // lower-case hex
     std::string sha1() const;
     std::string subject() const;  // one line, RFC 2253 order ("CN=...,O=...")
     std::string issuer() const;
@@ -53,8 +55,9 @@ class Certificate {
     X509* get() const { return cert_.get(); }  // borrowed; valid while this object lives
 
   private:
-    explicit Certificate(std::shared_ptr<X509> cert) : cert_(std::move(cert)) {}
+    explicit Certificate(std::shared_ptr<X509> cert);
     std::shared_ptr<X509> cert_;
+    std::string sha256_;
     friend class KeyFactory;  // crypto/ossl.hpp: adopts handles created inside the module
 };
 

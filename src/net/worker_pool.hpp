@@ -26,7 +26,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -91,20 +91,32 @@ class WorkerPool {
     }
 
   private:
-    // packaged_task: a move-only callable (the coroutine's handler is move-only).
-    using Task = std::packaged_task<void(State&)>;
+    // A queued task: a move-only callable (the coroutine's handler is move-only). Not
+    // std::packaged_task, whose future (a shared state, a once-flag, a lock) nobody reads.
+    struct Task {
+        virtual ~Task() = default;
+        virtual void operator()(State& state) noexcept = 0;
+    };
+    template <class Fn>
+    struct TaskOf final : Task {
+        explicit TaskOf(Fn f) : fn(std::move(f)) {}
+        void operator()(State& state) noexcept override { fn(state); }
+        Fn fn;
+    };
 
-    void submit(auto fn) {
+    template <class Fn>
+    void submit(Fn fn) {
+        auto task = std::make_unique<TaskOf<Fn>>(std::move(fn));
         {
             const std::lock_guard lock(mutex_);
-            queue_.emplace_back(std::move(fn));
+            queue_.push_back(std::move(task));
         }
         ready_.notify_one();
     }
 
     void work(State& state) {
         for (;;) {
-            Task task;
+            std::unique_ptr<Task> task;
             {
                 std::unique_lock lock(mutex_);
                 ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -113,13 +125,13 @@ class WorkerPool {
                 task = std::move(queue_.front());
                 queue_.pop_front();
             }
-            task(state);
+            (*task)(state);
         }
     }
 
     std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<Task> queue_;
+    std::deque<std::unique_ptr<Task>> queue_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;  // last: started after the members above exist
 };
