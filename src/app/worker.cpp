@@ -32,11 +32,22 @@ pipeline::Pipeline Worker::pipeline(const std::shared_ptr<const policy::Snapshot
         encryptor_.reset();
         if (encryptor)
             encryptor_ = std::move(*encryptor);
+        // Signatures: every stored key, usable for encryption or not (a key may sign only).
+        std::vector<std::string> all_keys;
+        for (const auto& k : snapshot->pgp_keys())
+            all_keys.push_back(k.public_key);
+        auto verifier = openpgp::Verifier::create(all_keys);
+        if (!verifier)
+            log_("partner OpenPGP keys not preloaded for signatures: " + verifier.error().reason);
+        verifier_.reset();
+        if (verifier)
+            verifier_ = std::move(*verifier);
         snapshot_ = snapshot;
     }
     pipeline::Options options;
     options.limits = limits_;
     options.pgp_encryptor = encryptor_ ? &*encryptor_ : nullptr;
+    options.pgp_verifier = verifier_ ? &*verifier_ : nullptr;
     return pipeline::Pipeline(snapshot, *keys_, options);
 }
 

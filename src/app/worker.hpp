@@ -25,6 +25,7 @@
 #include "keystore/keys.hpp"
 #include "mime/entity.hpp"
 #include "openpgp/message.hpp"
+#include "openpgp/signature.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/snapshot.hpp"
 
@@ -43,7 +44,8 @@ class Worker {
     Logger log_;
     std::shared_ptr<const policy::Snapshot> snapshot_;  // what encryptor_ was loaded for
     std::optional<openpgp::Encryptor> encryptor_;
-    bool keys_behind_ = false;  // the last refresh of the keys failed
+    std::optional<openpgp::Verifier> verifier_;  // every partner key, for mail signatures
+    bool keys_behind_ = false;                   // the last refresh of the keys failed
 };
 
 }  // namespace sealgate::app

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "core/time.hpp"
 #include "openpgp/rnp_handle.hpp"
@@ -139,6 +140,8 @@ SignatureInfo judge_signature(const SignatureFacts& f, std::span<const std::stri
     const bool is_given =
         f.key_found && std::find(given.begin(), given.end(), f.owner) != given.end();
     if (!is_given) {
+        // As if it had not been loaded (the daemon's Verifier holds every partner's keys).
+        info.signing_key = f.keyid;
         info.reason = "made by a key not given (key id " +
                       (f.keyid.empty() ? std::string("unknown") : f.keyid) + ")";
         return info;
@@ -264,21 +267,15 @@ Result<std::time_t> verify_detached(std::string_view public_key, std::string_vie
     return newest;
 }
 
-Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
-                                      std::string_view data, std::string_view signature,
-                                      std::time_t now) {
-    if (now == 0)
-        now = std::time(nullptr);
-    auto ffi = detail::make_ffi(now);
-    SEALGATE_CHECK(ffi);
-    for (const std::string& key : public_keys)
-        SEALGATE_TRY(detail::import_keys(ffi->get(), key, "OpenPGP public key"));
-    auto given = detail::primary_fingerprints(ffi->get());
-    SEALGATE_CHECK(given);
-    auto op = verify_op(ffi->get(), data, signature);
+namespace {
+
+// The verdict on `signature` over `data` in `ffi` (the keys loaded), for signatures by `given`.
+Result<SignatureInfo> judge_in(rnp_ffi_st* ffi, std::span<const std::string> given,
+                               std::string_view data, std::string_view signature, std::time_t now) {
+    auto op = verify_op(ffi, data, signature);
     SEALGATE_CHECK(op);
     const rnp_result_t rc = rnp_op_verify_execute((*op)->get());
-    auto facts = detail::signature_facts(ffi->get(), (*op)->get(), now);
+    auto facts = detail::signature_facts(ffi, (*op)->get(), now);
     SEALGATE_CHECK(facts);
     if (facts->empty()) {
         if (rc != RNP_SUCCESS)
@@ -290,7 +287,7 @@ Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
     std::optional<SignatureInfo> by_given;
     std::optional<SignatureInfo> first;
     for (const detail::SignatureFacts& f : *facts) {
-        SignatureInfo info = detail::judge_signature(f, *given, now);
+        SignatureInfo info = detail::judge_signature(f, given, now);
         if (info.valid)
             return info;
         if (!by_given && !info.key.empty())
@@ -299,6 +296,56 @@ Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
             first = std::move(info);
     }
     return by_given ? *by_given : *first;
+}
+
+}  // namespace
+
+Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
+                                      std::string_view data, std::string_view signature,
+                                      std::time_t now) {
+    if (now == 0)
+        now = std::time(nullptr);
+    auto ffi = detail::make_ffi(now);
+    SEALGATE_CHECK(ffi);
+    for (const std::string& key : public_keys)
+        SEALGATE_TRY(detail::import_keys(ffi->get(), key, "OpenPGP public key"));
+    auto given = detail::primary_fingerprints(ffi->get());
+    SEALGATE_CHECK(given);
+    return judge_in(ffi->get(), *given, data, signature, now);
+}
+
+struct Verifier::Impl {
+    detail::Ffi ffi;
+    std::vector<std::string> loaded;  // primary fingerprints
+};
+
+Verifier::Verifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Verifier::~Verifier() = default;
+Verifier::Verifier(Verifier&&) noexcept = default;
+Verifier& Verifier::operator=(Verifier&&) noexcept = default;
+
+Result<Verifier> Verifier::create(std::span<const std::string> public_keys) {
+    // Validity is judged at each check's time, as librnp's clock (no fixed timestamp).
+    auto ffi = detail::make_ffi();
+    SEALGATE_CHECK(ffi);
+    for (const std::string& key : public_keys)
+        SEALGATE_TRY(detail::import_keys(ffi->get(), key, "OpenPGP public key"));
+    auto loaded = detail::primary_fingerprints(ffi->get());
+    SEALGATE_CHECK(loaded);
+    return Verifier(std::make_unique<Impl>(Impl{std::move(*ffi), std::move(*loaded)}));
+}
+
+bool Verifier::holds(std::span<const std::string> fingerprints) const {
+    return std::all_of(fingerprints.begin(), fingerprints.end(), [this](const std::string& fp) {
+        return std::find(impl_->loaded.begin(), impl_->loaded.end(), fp) != impl_->loaded.end();
+    });
+}
+
+Result<SignatureInfo> Verifier::check(std::span<const std::string> signers, std::string_view data,
+                                      std::string_view signature, std::time_t now) const {
+    if (now == 0)
+        now = std::time(nullptr);
+    return judge_in(impl_->ffi.get(), signers, data, signature, now);
 }
 
 }  // namespace sealgate::openpgp

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <ctime>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,5 +42,30 @@ Result<std::time_t> verify_detached(std::string_view public_key, std::string_vie
 Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
                                       std::string_view data, std::string_view signature,
                                       std::time_t now = 0);
+
+// check_signature with the partners' public keys loaded once, for the daemon's workers: loading
+// and validating the keys for each message cost more than checking its signature. One thread at
+// a time (a worker owns one, rebuilt when the policy's key set changes).
+class Verifier {
+  public:
+    // Fails on an unreadable key.
+    static Result<Verifier> create(std::span<const std::string> public_keys);
+    ~Verifier();
+    Verifier(Verifier&&) noexcept;
+    Verifier& operator=(Verifier&&) noexcept;
+
+    // Whether every one of `fingerprints` (primary, lower-case hex) is loaded.
+    bool holds(std::span<const std::string> fingerprints) const;
+    // The verdict check_signature would give with the keys of `signers` (primary fingerprints,
+    // each held): only a signature by one of them can be valid; one by another loaded key is
+    // "made by a key not given", as one by a key check_signature was not given.
+    Result<SignatureInfo> check(std::span<const std::string> signers, std::string_view data,
+                                std::string_view signature, std::time_t now = 0) const;
+
+  private:
+    struct Impl;
+    explicit Verifier(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace sealgate::openpgp

@@ -121,7 +121,8 @@ Result<Outcome> inbound_copy(mime::Entity& message, const policy::Snapshot& snap
         SEALGATE_TRY(d);
     }
     Outcome out = d->outcome;
-    auto signature = check_inbound_signature(message, std::move(*d), snap, sender, options.limits);
+    auto signature = check_inbound_signature(message, std::move(*d), snap, sender, options.limits,
+                                             options.pgp_verifier);
     SEALGATE_TRY(signature);
     SEALGATE_TRY(enforce_signature_rule(message, *signature));
     out.signature = signature->verdict.header();

@@ -45,6 +45,7 @@
 #include "mime/entity.hpp"
 #include "model/records.hpp"
 #include "openpgp/message.hpp"
+#include "openpgp/signature.hpp"
 #include "policy/policy.hpp"
 #include "policy/snapshot.hpp"
 
@@ -79,6 +80,9 @@ struct Options {
     // The partners' OpenPGP keys loaded once (the daemon keeps one per policy snapshot); null:
     // each OpenPGP encryption loads its recipients' keys itself (~1 ms, fine for the CLI).
     const openpgp::Encryptor* pgp_encryptor = nullptr;
+    // The same keys loaded for checking OpenPGP mail signatures; null: loaded per signature
+    // (~0.5 ms with their validation).
+    const openpgp::Verifier* pgp_verifier = nullptr;
 };
 
 // Stages 1–4 done: the parsed message and the copies it will become, not yet rendered.

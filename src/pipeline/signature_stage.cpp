@@ -303,7 +303,8 @@ std::vector<std::string> pgp_verify_keys(const policy::Snapshot& snap, const mim
 Result<InboundSignature> check_inbound_signature(mime::Entity& message, Decryption decryption,
                                                  const policy::Snapshot& snap,
                                                  std::string_view envelope_sender,
-                                                 const mime::Limits& limits) {
+                                                 const mime::Limits& limits,
+                                                 const openpgp::Verifier* verifier) {
     InboundSignature result;
     const bool decrypted = decryption.outcome.action == CopyAction::decrypted;
     // Where a signature may be: the decrypted entity, else the message itself.
@@ -376,8 +377,13 @@ Result<InboundSignature> check_inbound_signature(mime::Entity& message, Decrypti
         verdict = check ? judge_smime(snap, rule.rule, *check)
                         : invalid("smime", "unreadable signature: " + check.error().reason);
     } else if (found->kind == Kind::pgp_detached) {
-        auto info =
-            openpgp::check_signature(rule.rule.pgp_signers, found->signed_part, found->signature);
+        // The worker's keys loaded once when they hold every key of the domain; else loaded
+        // for this message.
+        const auto& ids = rule.rule.pgp_signer_ids;
+        auto info = verifier != nullptr && verifier->holds(ids)
+                        ? verifier->check(ids, found->signed_part, found->signature)
+                        : openpgp::check_signature(rule.rule.pgp_signers, found->signed_part,
+                                                   found->signature);
         if (auto e = library_failure(info))
             return fail(std::move(*e).with_context("OpenPGP signature"));
         verdict = info ? judge_pgp(snap, rule.rule, *info)

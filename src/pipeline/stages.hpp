@@ -22,6 +22,7 @@
 #include "keystore/keys.hpp"
 #include "mime/entity.hpp"
 #include "openpgp/message.hpp"
+#include "openpgp/signature.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/policy.hpp"
 #include "policy/snapshot.hpp"
@@ -140,7 +141,8 @@ std::vector<std::string> pgp_verify_keys(const policy::Snapshot& snap, const mim
 Result<InboundSignature> check_inbound_signature(mime::Entity& message, Decryption decryption,
                                                  const policy::Snapshot& snap,
                                                  std::string_view envelope_sender,
-                                                 const mime::Limits& limits);
+                                                 const mime::Limits& limits,
+                                                 const openpgp::Verifier* verifier);
 
 // The sender domain's require-signature for a result that is not valid: on-bad-signature refuse
 // fails with signature_refusal() (delivery.hpp: 550 5.7.1); mark prefixes the Subject with

@@ -191,6 +191,7 @@ struct SignatureRule {
     const DomainRecord* domain = nullptr;  // null: no record, nothing required, nothing bound
     std::vector<crypto::Certificate> smime_signers;  // its chosen certificates (in the store)
     std::vector<std::string> pgp_signers;            // its bound keys' public keys
+    std::vector<std::string> pgp_signer_ids;         // and their primary fingerprints
     bool require() const { return domain != nullptr && domain->require_signature; }
 };
 SignatureRule signature_rule(const Snapshot& snap, std::string_view sender_domain);

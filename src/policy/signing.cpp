@@ -151,8 +151,10 @@ SignatureRule signature_rule(const Snapshot& snap, std::string_view sender_domai
     for (const auto& sha : rule.domain->smime_certs)
         if (const auto* stored = snap.find_certificate(sha))
             rule.smime_signers.push_back(stored->cert);
-    for (const auto* key : snap.pgp_keys_for(rule.domain->name))
+    for (const auto* key : snap.pgp_keys_for(rule.domain->name)) {
         rule.pgp_signers.push_back(key->public_key);
+        rule.pgp_signer_ids.push_back(key->fingerprint);
+    }
     return rule;
 }
 

@@ -227,6 +227,53 @@ TEST_F(MailSignatures, DetachedSignatureChecksWithTheGivenKeysOnly) {
     EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
 }
 
+// The daemon's workers keep every partner key loaded (Verifier) instead of loading the sender
+// domain's keys per message: the verdicts must be check_signature's, word for word.
+TEST_F(MailSignatures, TheLoadedOnceVerifierJudgesAsCheckSignature) {
+    const Decryptor d = decryptor(ours());
+    const std::string data = entity();
+    auto sig = d.sign_detached(ours().fingerprint, data);
+    ASSERT_TRUE(sig) << sig.error().reason;
+
+    const std::vector<std::string> keys{partner().public_key, ours().public_key};
+    auto verifier = Verifier::create(keys);
+    ASSERT_TRUE(verifier) << verifier.error().reason;
+    const std::vector<std::string> both{partner().fingerprint, ours().fingerprint};
+    const std::vector<std::string> partner_only{partner().fingerprint};
+    EXPECT_TRUE(verifier->holds(both));
+    EXPECT_FALSE(verifier->holds(std::vector<std::string>{std::string(40, 'a')}));
+
+    auto good = verifier->check(both, data, *sig);
+    ASSERT_TRUE(good) << good.error().reason;
+    EXPECT_TRUE(good->valid) << good->reason;
+    EXPECT_EQ(good->key, ours().fingerprint);
+
+    std::string tampered = data;
+    tampered[tampered.size() / 2] ^= 0x01;
+    for (const auto& [name, text] : {std::pair{"intact", data}, std::pair{"tampered", tampered}}) {
+        for (const auto* signers : {&both, &partner_only}) {
+            std::vector<std::string> blobs;
+            for (const std::string& fp : *signers)
+                blobs.push_back(fp == ours().fingerprint ? ours().public_key
+                                                         : partner().public_key);
+            auto once = verifier->check(*signers, text, *sig);
+            auto each = check_signature(blobs, text, *sig);
+            ASSERT_TRUE(once && each) << name;
+            EXPECT_EQ(once->valid, each->valid) << name;
+            EXPECT_EQ(once->reason, each->reason) << name;
+            EXPECT_EQ(once->key, each->key) << name;
+            EXPECT_EQ(once->signing_key, each->signing_key) << name;
+        }
+    }
+    // A key loaded but not the domain's: as check_signature without it.
+    auto other = verifier->check(partner_only, data, *sig);
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(other->valid);
+    EXPECT_EQ(other->reason,
+              "made by a key not given (key id " + ours().fingerprint.substr(24) + ")");
+    EXPECT_FALSE(verifier->check(both, data, "-----BEGIN PGP SIGNATURE-----\r\n\r\nxyz\r\n"));
+}
+
 TEST_F(MailSignatures, ExpiredAndRevokedSignersAreJudgedNow) {
     // Signed while the key was valid, checked after it expired / was revoked.
     const Decryptor d = decryptor(short_lived());
