@@ -182,6 +182,21 @@ class Discover(E2ETestCase):
         found = [json.loads(line) for line in p.stdout.splitlines()]
         self.assertEqual([f["dnssec"] for f in found], ["failed", "failed"])
 
+    def test_silent_resolver_ends_by_the_timeout(self):
+        # A UDP socket that never answers: only the lookup's own deadline ends the wait.
+        import socket
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            port = silent.getsockname()[1]
+            cfg = self.w.write("silent.toml", f'[discovery]\nresolver = "127.0.0.1@{port}"\n'
+                               f'trust_anchor = "{self.anchor}"\nwkd = false\ntimeout = "1s"\n')
+            p = subprocess.run([SEALGATE, "--config", cfg, "discover", PARTNER, "--json"],
+                               capture_output=True, text=True, timeout=WAIT * 4)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        found = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual([f["dnssec"] for f in found], ["failed", "failed"])
+        self.assertTrue(all("no answer within 1000 ms" in f["reason"] for f in found), found)
+
     def test_wkd_advanced(self):
         found = self.by_source(self.discover(PARTNER, wkd=True), "wkd")
         self.assertEqual(len(found), 1, found)
