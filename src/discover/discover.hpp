@@ -40,9 +40,9 @@ struct Finding {
     Method method = Method::smime;       // smime for SMIMEA, pgp for OPENPGPKEY and WKD
     std::string address;                 // the mailbox looked up ("domain-cert@example.com")
     std::string where;                   // the query name or the URL
-    Dnssec dnssec = Dnssec::not_dns;     // WKD: not_dns, or failed
+    Dnssec dnssec = Dnssec::not_dns;     // WKD: not_dns, no_record (404) or failed
     std::string reason;                  // bogus: the validator's reason; failed: the error
-    std::uint32_t ttl = 0;               // seconds until it is to be checked again
+    std::uint32_t ttl = 0;               // seconds until it is to be checked again (WKD: 0)
 
     // The record (empty for no_record, bogus and failed).
     std::string data;  // SMIMEA: the DER certificate; OPENPGPKEY, WKD: the binary public key
@@ -57,8 +57,12 @@ struct Finding {
     std::string problem;
 };
 
+// The root zone's trust anchor as Debian's dns-root-data installs it.
+inline constexpr const char* kRootAnchor = "/usr/share/dns/root.key";
+
 struct Options {
-    // DNS: empty resolver: the system's (/etc/resolv.conf) with full recursion; "IP@PORT" or
+    // DNS: empty resolver: libunbound's own full recursion from the root (not the resolvers of
+    // /etc/resolv.conf: a stub resolver may strip the DNSSEC records); "IP@PORT" or
     // "IP": forward every query to that server (private zones, tests). trust_anchor empty: the
     // root anchor of dns-root-data (/usr/share/dns/root.key); else a file of DS or DNSKEY
     // records as ldns-keygen writes them.
