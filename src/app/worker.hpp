@@ -9,7 +9,8 @@
 //   - pipeline(snapshot) returns a Pipeline on this worker's keys for that snapshot. When the
 //     snapshot is not the one the worker last saw, the worker first drops its cached private
 //     keys if the store changed (KeyStore::refresh) and loads that snapshot's usable partner
-//     OpenPGP keys once. A failure of either is logged and does not stop the message: private
+//     OpenPGP keys once for encryption, and every stored OpenPGP key once for checking mail
+//     signatures (openpgp::Verifier). A failure of either is logged and does not stop the message: private
 //     keys that cannot be unsealed make decryption fail with its own 451; without the loaded
 //     partner keys each OpenPGP encryption loads its recipients' keys itself. A failed key
 //     refresh is tried again with every message until it succeeds (a store outage: the
