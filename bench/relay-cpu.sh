@@ -12,7 +12,9 @@
 #   MESSAGES    timed messages (default 12000), after 1,000 untimed ones.
 # environment:  SEALGATE (binary; default ./build/src/app/sealgate), SRCOPT (default -d: reuse
 #               connections; empty: a new connection per message), CONFIG (default
-#               STORE_DIR/sealgate.toml), PORT (first of two free loopback ports, default 29025).
+#               STORE_DIR/sealgate.toml), PORT (first of two free loopback ports, default 29025),
+#               FLOOR (path of build/bench/floor_relay: measure that minimal relay instead of
+#               sealgate, same driver, same sink; TO/FROM do not matter to it).
 # output: "rate N msg/s; CPU us/msg: sealgate N, sink N, source N; sealgate cores N" (sealgate:
 #         serve and its key process; page faults: serve's minor faults)
 set -euo pipefail
@@ -25,8 +27,13 @@ PORT=${PORT:-29025}
 cd "$W"
 smtp-sink -u nobody "127.0.0.1:$PORT" 1024 </dev/null >/dev/null 2>&1 &
 SINK=$!
-"$SG" --config "$CONFIG" --store "$W/gw.db" serve --listen "127.0.0.1:$((PORT + 1))" \
-    --next-hop "127.0.0.1:$PORT" > relay-cpu.out 2> relay-cpu.err &
+if [ -n "${FLOOR:-}" ]; then
+    # The floor: bench/floor_relay.cpp, a minimal asio relay, in sealgate's place.
+    "$FLOOR" "$((PORT + 1))" "$PORT" > relay-cpu.out 2> relay-cpu.err &
+else
+    "$SG" --config "$CONFIG" --store "$W/gw.db" serve --listen "127.0.0.1:$((PORT + 1))" \
+        --next-hop "127.0.0.1:$PORT" > relay-cpu.out 2> relay-cpu.err &
+fi
 GW=$!
 trap 'kill $GW $SINK 2>/dev/null; wait 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "listening on" relay-cpu.out 2>/dev/null && break; sleep 0.1; done

@@ -2,7 +2,7 @@
 """run-postfix-bench.py — Postfix + sealgate against Postfix alone, in one run.
 
 usage: bench/run-postfix-bench.py [--build BUILD_DIR] [--messages N] [--size BYTES]
-                                  [--sessions S] [--timeout SECONDS] [--warmup N]
+                                  [--sessions S] [--timeout SECONDS] [--warmup N] [--no-floor]
 
 Target (issue): sealgate must never be the slower part of a Postfix deployment — Postfix +
 sealgate encrypting everything should reach >= 80% of Postfix's own relay rate, same run.
@@ -13,6 +13,11 @@ loopback ports) and a fresh Postfix `smtp-sink -c` as the final destination (the
   2. proxy        smtpd_proxy_filter -> `sealgate serve` -> reinjection smtpd -> queue -> sink.
   3. after-queue  smtpd -> queue -> content_filter (smtp) -> sealgate -> reinjection smtpd ->
                   queue -> sink.
+  4. floor        as 2, with bench/floor_relay.cpp (a minimal asio relay: no policy, no
+                  encryption, no log) in sealgate's place: what any proxy filter costs here.
+In case 2, after the timed messages, smtp-source also sends N messages straight to sealgate on
+kept connections (-d) with the same reinjection smtpd as next hop: sealgate's CPU per message
+on a reused connection, for the ratio the connection-cost issue asks about (same run).
 In 2 and 3 sealgate's store (set up through its CLI, tests/e2e/harness.py Gateway) trusts an
 RSA-2048 certificate for b.example on its CTL and makes b.example mandatory, so every message
 (alice@a.example -> bob@b.example) is S/MIME-encrypted.
@@ -167,10 +172,11 @@ class CountingSink:
                 self.proc.wait()
 
 
-def smtp_source(port: int, count: int, args, timeout: float):
+def smtp_source(port: int, count: int, args, timeout: float, reuse: bool = False):
     p = subprocess.run(
-        ["smtp-source", "-s", str(args.sessions), "-m", str(count), "-l", str(args.size),
-         "-f", SENDER, "-t", RECIPIENT, f"127.0.0.1:{port}"],
+        ["smtp-source", "-s", str(args.sessions), "-m", str(count), "-l", str(args.size)]
+        + (["-d"] if reuse else [])
+        + ["-f", SENDER, "-t", RECIPIENT, f"127.0.0.1:{port}"],
         capture_output=True, timeout=timeout)
     if p.returncode != 0:
         raise AssertionError(f"smtp-source exited {p.returncode}: "
@@ -214,20 +220,39 @@ def encrypted_records(a: Gateway, at_least: int) -> int:
         return count()
 
 
+class FloorRelay:
+    """bench/floor_relay on a free port, relaying to the reinjection smtpd."""
+
+    def __init__(self, binary: str, next_hop: int):
+        self.port = free_port()
+        self.proc = subprocess.Popen([binary, str(self.port), str(next_hop)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        line = self.proc.stdout.readline().decode()
+        if "listening" not in line:
+            raise AssertionError(f"floor_relay did not start: {line!r}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 def run_case(name: str, args) -> dict:
     """One case on its own work directory, Postfix instance, sink and (maybe) sealgate."""
     w = Workdir()
-    sink = pf = gw = None
+    sink = pf = gw = floor = None
     try:
         sink = CountingSink(w, name)
         smtp_port, reinject_port = free_port(), free_port()
         filter_port = free_port()
-        if name != "postfix":
+        if name == "floor":
+            floor = FloorRelay(args.floor_binary, reinject_port)
+            filter_port = floor.port
+        elif name != "postfix":
             gw = make_gateway(w)
             gw.start(f"127.0.0.1:{reinject_port}")
             filter_port = gw.port
         pf = Postfix(w.path, smtp_port, reinject_port, filter_port, sink.port,
-                     before_queue=(name == "proxy"))
+                     before_queue=(name in ("proxy", "floor")))
         if name == "postfix":
             # Postfix alone: the same instance without the content filter.
             p = subprocess.run(["postconf", "-c", pf.etc, "-X", "content_filter"],
@@ -247,7 +272,9 @@ def run_case(name: str, args) -> dict:
         base = sink.count()
         load_before = loadavg()
         say(f"{name}: {args.messages} messages, load {load_before}")
-        meter = CpuMeter(pf.master_pid(), gw.proc.pid if gw is not None else 0, sink.proc.pid)
+        relay = gw if gw is not None else floor
+        meter = CpuMeter(pf.master_pid(), relay.proc.pid if relay is not None else 0,
+                         sink.proc.pid)
         meter.start()
         t0 = time.monotonic()
         smtp_source(smtp_port, args.messages, args, args.timeout)
@@ -263,6 +290,16 @@ def run_case(name: str, args) -> dict:
                   "cpu": cpu}
         if gw is not None:
             result["encrypted"] = encrypted_records(gw, args.warmup + args.messages)
+        if name == "proxy":
+            # The same sealgate, the same next hop, on kept connections straight from the
+            # driver: its CPU per message without a new connection per message.
+            base = sink.count()
+            direct = CpuMeter(pf.master_pid(), gw.proc.pid, sink.proc.pid)
+            direct.start()
+            smtp_source(gw.port, args.messages, args, args.timeout, reuse=True)
+            wait_until(arrived(base + args.messages), "the direct messages at the sink",
+                       timeout=args.timeout, interval=0.01)
+            result["reused_sealgate_us"] = 1e6 * direct.stop()["sealgate"] / args.messages
         say(f"{name}: source {result['source_rate']:.0f} msg/s, sink {result['sink_rate']:.0f}"
             f" msg/s, encrypted {result['encrypted']}")
         return result
@@ -274,6 +311,8 @@ def run_case(name: str, args) -> dict:
             pf.stop()
         if gw is not None:
             gw.stop()
+        if floor is not None:
+            floor.stop()
         if sink is not None:
             sink.stop()
         w.remove()
@@ -287,7 +326,11 @@ def main():
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--timeout", type=float, default=300.0, help="per case, seconds")
+    ap.add_argument("--no-floor", action="store_true", help="leave out case 4 (floor_relay)")
     args = ap.parse_args()
+    args.floor_binary = os.path.abspath(os.path.join(args.build, "bench", "floor_relay"))
+    if not args.no_floor and not os.access(args.floor_binary, os.X_OK):
+        sys.exit(f"no floor_relay at {args.floor_binary} (build it, or give --no-floor)")
 
     binary = os.path.abspath(os.path.join(args.build, "src", "app", "sealgate"))
     if not os.access(binary, os.X_OK):
@@ -299,11 +342,13 @@ def main():
             sys.exit(f"{tool} is not installed")
     harness.SEALGATE = binary
 
-    results = [run_case(name, args) for name in ("postfix", "proxy", "after-queue")]
+    cases = ("postfix", "proxy", "after-queue") + (() if args.no_floor else ("floor",))
+    results = [run_case(name, args) for name in cases]
     base = results[0]
     labels = {"postfix": "1. Postfix alone -> sink",
               "proxy": "2. smtpd_proxy_filter -> sealgate (S/MIME) -> reinject -> sink",
-              "after-queue": "3. content_filter -> sealgate (S/MIME) -> reinject -> sink"}
+              "after-queue": "3. content_filter -> sealgate (S/MIME) -> reinject -> sink",
+              "floor": "4. smtpd_proxy_filter -> floor_relay -> reinject -> sink"}
     print(f"{args.messages} messages of {args.size} bytes body, smtp-source -s {args.sessions},"
           f" {args.warmup} warm-up messages per case\n")
     print("| case | arrived at sink msg/s | ratio to (1) | smtp-source done msg/s | ratio to (1)"
@@ -323,8 +368,16 @@ def main():
         c = r["cpu"]
         us = {k: 1e6 * c[k] / args.messages for k in ("postfix", "sealgate", "sink", "source")}
         gw = "—" if r["case"] == "postfix" else f"{us['sealgate']:,.0f}"
+        if r["case"] == "floor":
+            gw = f"({us['sealgate']:,.0f} floor_relay)"
         print(f"| {labels[r['case']]} | {us['postfix']:,.0f} | {gw} | {us['sink']:,.0f} | "
               f"{us['source']:,.0f} | {sum(us.values()):,.0f} | {100 * c['machine']:.0f}% |")
+    proxy = next(r for r in results if r["case"] == "proxy")
+    in_chain = 1e6 * proxy["cpu"]["sealgate"] / args.messages
+    print(f"\nsealgate's CPU per message in the before-queue chain (2): {in_chain:,.0f} µs; on"
+          f" kept connections straight from smtp-source -d, same next hop:"
+          f" {proxy['reused_sealgate_us']:,.0f} µs; ratio"
+          f" {in_chain / proxy['reused_sealgate_us']:.2f}.")
 
 
 if __name__ == "__main__":
