@@ -9,6 +9,10 @@ set -eu
 
 # prometheus: only for `promtool check metrics` in the tests (docs/metrics.md); its own service
 # is not needed (`systemctl disable --now prometheus` on a machine where it started).
+# nsd, ldnsutils (ldns-keygen, ldns-signzone), gpg-wks-client: the key-discovery tests sign zones
+# and serve them themselves (tests/e2e/dnsfixture.py); nsd's own service is not needed
+# (`systemctl disable --now nsd` on a machine where it started). dns-root-data: the root trust
+# anchor that `sealgate discover` validates with by default.
 # postgresql: the tests start throwaway servers of their own (initdb, pg_ctl) for the PostgreSQL
 # store; the packaged cluster is not used.
 PACKAGES="
@@ -23,8 +27,10 @@ PACKAGES="
   libexpected-dev libidn2-dev
   libcpp-httplib-dev libargon2-dev libcurl4-openssl-dev
   libseccomp-dev
+  libunbound-dev dns-root-data
   libgtest-dev libgmock-dev libbenchmark-dev
   gnupg gpgsm libnss3-tools sq
+  nsd ldnsutils gpg-wks-client
   postfix swaks python3 prometheus
   debhelper mmdebstrap debian-archive-keyring systemd groff-base
   chromium chromium-driver python3-selenium

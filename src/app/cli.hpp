@@ -18,6 +18,7 @@
 #include "app/context.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"  // format_time, format_timestamp: what the commands print
+#include "discover/discover.hpp"
 
 namespace sealgate::app {
 
@@ -51,7 +52,13 @@ void add_exchange_commands(CLI::App& app, Cli& cli);  // exchange, pending
 void add_store_schema_commands(CLI::App& app, Cli& cli);
 // The `store` command group, made by whichever of the store command files registers first.
 CLI::App* store_group(CLI::App& app);
-void add_store_commands(CLI::App& app, Cli& cli);  // store copy (app/cmd_store.cpp)
+void add_store_commands(CLI::App& app, Cli& cli);    // store copy (app/cmd_store.cpp)
+void add_discover_command(CLI::App& app, Cli& cli);  // discover (app/cmd_discover.cpp)
+void add_publish_commands(CLI::App& app, Cli& cli);  // publish dns, publish wkd
+
+// The lookup options of the config's [discovery] section (app/cmd_discover.cpp): `discover`,
+// and the daemon's re-checks.
+discover::Options discovery_options(const Config& config);
 
 // What expires (admin::Service::expiring) as a table, own first; kinds: those to show
 // ("certificate", "pgp-key", "pgp-subkey"), empty: all. `status`, `cert list --expiring`,

@@ -242,7 +242,7 @@ Result<Config> load_config(const std::string& path) {
     const toml::table& root = parsed.table();
     SEALGATE_TRY(check_keys(root, file, "",
                             {"store", "smtp", "tls", "limits", "next_hop_tls", "admin", "notify",
-                             "metrics", "log", "keys", "node"}));
+                             "metrics", "log", "keys", "node", "discovery"}));
 
     if (const auto* s = root["store"].as_table()) {
         SEALGATE_TRY(check_keys(
@@ -369,6 +369,19 @@ Result<Config> load_config(const std::string& path) {
         SEALGATE_TRY(check_keys(*s, file, "keys", {"process", "user"}));
         SEALGATE_TRY(read_value(*s, file, "keys", "process", cfg.keys.process));
         SEALGATE_TRY(read_value(*s, file, "keys", "user", cfg.keys.user));
+    }
+    if (const auto* s = root["discovery"].as_table()) {
+        SEALGATE_TRY(check_keys(
+            *s, file, "discovery",
+            {"resolver", "trust_anchor", "wkd", "timeout", "wkd_ca_file", "wkd_connect_to"}));
+        auto& d = cfg.discovery;
+        SEALGATE_TRY(read_value(*s, file, "discovery", "resolver", d.resolver));
+        SEALGATE_TRY(read_value(*s, file, "discovery", "trust_anchor", d.trust_anchor));
+        SEALGATE_TRY(read_value(*s, file, "discovery", "wkd", d.wkd));
+        SEALGATE_TRY(read_duration(*s, file, "discovery", "timeout", std::chrono::seconds(1),
+                                   std::chrono::seconds(60), d.timeout));
+        SEALGATE_TRY(read_value(*s, file, "discovery", "wkd_ca_file", d.wkd_ca_file));
+        SEALGATE_TRY(read_value(*s, file, "discovery", "wkd_connect_to", d.wkd_connect_to));
     }
     if (const auto* s = root["node"].as_table()) {
         SEALGATE_TRY(check_keys(*s, file, "node", {"name"}));

@@ -65,6 +65,20 @@ struct KeysConfig {
     std::string user;
 };
 
+// [discovery]: looking up partners' keys in DNS and WKD (docs/discovery.md).
+struct DiscoveryConfig {
+    // "IP@PORT" or "IP": forward every query there (a private zone's server); empty: libunbound
+    // recurses from the root itself.
+    std::string resolver;
+    std::string trust_anchor;  // DS or DNSKEY file; empty: /usr/share/dns/root.key
+    bool wkd = true;
+    std::chrono::seconds timeout{5};  // each DNS lookup; a WKD fetch gets twice as long
+    // For tests and private setups only: the CA file that verifies the WKD servers instead of
+    // the system's, and "HOST:PORT" to connect to for every WKD URL instead of what DNS says.
+    std::string wkd_ca_file;
+    std::string wkd_connect_to;
+};
+
 struct Config {
     std::string source;  // the file it came from, empty for built-in defaults
 
@@ -123,6 +137,8 @@ struct Config {
     LogFormat log_format = LogFormat::text;
     // [keys]
     KeysConfig keys;
+    // [discovery]
+    DiscoveryConfig discovery;
 
     // [limits]
     std::size_t max_header_bytes = 1024 * 1024;

@@ -57,8 +57,12 @@ struct Finding {
     std::string problem;
 };
 
+// The root zone's trust anchor as Debian's dns-root-data installs it.
+inline constexpr const char* kRootAnchor = "/usr/share/dns/root.key";
+
 struct Options {
-    // DNS: empty resolver: the system's (/etc/resolv.conf) with full recursion; "IP@PORT" or
+    // DNS: empty resolver: libunbound's own full recursion from the root (not the resolvers of
+    // /etc/resolv.conf: a stub resolver may strip the DNSSEC records); "IP@PORT" or
     // "IP": forward every query to that server (private zones, tests). trust_anchor empty: the
     // root anchor of dns-root-data (/usr/share/dns/root.key); else a file of DS or DNSKEY
     // records as ldns-keygen writes them.

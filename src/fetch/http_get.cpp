@@ -13,6 +13,10 @@ struct EasyDeleter {
     void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+struct SlistDeleter {
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
 void global_init() {
     static std::once_flag once;
@@ -61,7 +65,7 @@ std::string_view fetchable_scheme(std::string_view url) {
     return {};
 }
 
-Result<std::string> http_get(std::string_view url, const Limits& limits) {
+Result<Response> http_fetch(std::string_view url, const Limits& limits) {
     const std::string_view scheme = fetchable_scheme(url);
     if (scheme.empty())
         return fail(Error::bad_input("not an http:// or https:// URL: " + std::string(url)));
@@ -75,6 +79,12 @@ Result<std::string> http_get(std::string_view url, const Limits& limits) {
     sink.cap = limits.max_bytes;
     char errbuf[CURL_ERROR_SIZE] = {};
     const std::string protocols(scheme);
+    // CURLOPT_CONNECT_TO "::HOST:PORT": any host and port of the URL goes to HOST:PORT.
+    const std::string connect_entry = "::" + limits.connect_to;
+    const SlistPtr connect_to(
+        limits.connect_to.empty() ? nullptr : curl_slist_append(nullptr, connect_entry.c_str()));
+    if (!limits.connect_to.empty() && !connect_to)
+        return fail(Error::temp("cannot set up the HTTP request (libcurl)"));
     const auto ms = [](std::chrono::milliseconds d) { return static_cast<long>(d.count()); };
     // Each setopt below only fails on a libcurl built without the feature: the first such
     // failure refuses the request rather than fetching with a bound missing.
@@ -100,6 +110,10 @@ Result<std::string> http_get(std::string_view url, const Limits& limits) {
         opt(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf));
         opt(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body));
         opt(curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink));
+        if (!limits.ca_file.empty())
+            opt(curl_easy_setopt(c, CURLOPT_CAINFO, limits.ca_file.c_str()));
+        if (!limits.connect_to.empty())
+            opt(curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to.get()));
         return r;
     }();
     if (set != CURLE_OK)
@@ -115,11 +129,18 @@ Result<std::string> http_get(std::string_view url, const Limits& limits) {
             return fail(Error::bad_input(u + ": " + why));
         return fail(Error::temp(u + ": " + why));
     }
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200)
-        return fail(Error::temp(u + ": HTTP status " + std::to_string(status)));
-    return std::move(sink.body);
+    Response out;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+    out.body = std::move(sink.body);
+    return out;
+}
+
+Result<std::string> http_get(std::string_view url, const Limits& limits) {
+    auto r = http_fetch(url, limits);
+    SEALGATE_TRY(r);
+    if (r->status != 200)
+        return fail(Error::temp(std::string(url) + ": HTTP status " + std::to_string(r->status)));
+    return std::move(r->body);
 }
 
 }  // namespace sealgate::fetch
