@@ -346,6 +346,17 @@ struct DiscoveryStaging {
 
 // ---------------------------------------------------------------------------------------------
 
+// What we publish for key discovery (`sealgate publish dns|wkd`, docs/discovery.md): one own
+// certificate or OpenPGP key in service, for one address of one local domain that it names.
+struct PublishedKey {
+    Method method = Method::smime;  // smime: a certificate; pgp: an OpenPGP key
+    std::string domain;             // our local domain
+    std::string address;            // the certificate's e-mail address or the user ID's address
+    std::string local_part;         // of address, as written
+    std::string id;                 // SHA-256 thumbprint or fingerprint
+    std::string data;               // the DER certificate, or the binary transferable public key
+};
+
 class Service {
   public:
     Service(Store& store, keystore::Keys& keys, Actor actor);
@@ -473,6 +484,14 @@ class Service {
     Result<DiscoveryStaging> stage_discovered(std::string_view domain,
                                               const std::vector<discover::Finding>& findings,
                                               std::time_t now);
+
+    // --- key discovery: what we publish (admin/publish.cpp) ---
+    // Our local domains' own certificates (private key held, not retired, valid at `now`) and
+    // own OpenPGP keys (secret held, not retired, usable for encryption at `now`; exported
+    // public part), one entry per address in the domain that each names (certificate e-mail
+    // addresses; valid, unrevoked user IDs). domain empty: every local domain; else it must be
+    // one (not_found, bad_input). Read-only.
+    Result<std::vector<PublishedKey>> published_keys(std::string_view domain, std::time_t now);
 
     // Mail log, test message, status, audit.
     Result<LogPage> search_log(const LogSearch& search);

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     app::add_store_schema_commands(app, cli);
     app::add_store_commands(app, cli);
     app::add_discover_command(app, cli);
+    app::add_publish_commands(app, cli);
     app::add_key_process_command(app, cli);
 
     try {

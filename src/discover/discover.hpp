@@ -40,9 +40,9 @@ struct Finding {
     Method method = Method::smime;       // smime for SMIMEA, pgp for OPENPGPKEY and WKD
     std::string address;                 // the mailbox looked up ("domain-cert@example.com")
     std::string where;                   // the query name or the URL
-    Dnssec dnssec = Dnssec::not_dns;     // WKD: not_dns, or failed
+    Dnssec dnssec = Dnssec::not_dns;     // WKD: not_dns, no_record (404) or failed
     std::string reason;                  // bogus: the validator's reason; failed: the error
-    std::uint32_t ttl = 0;               // seconds until it is to be checked again
+    std::uint32_t ttl = 0;               // seconds until it is to be checked again (WKD: 0)
 
     // The record (empty for no_record, bogus and failed).
     std::string data;  // SMIMEA: the DER certificate; OPENPGPKEY, WKD: the binary public key

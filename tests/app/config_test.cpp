@@ -102,6 +102,17 @@ const std::vector<Key> kKeys = {
      [](const Config& c) { return c.notify.admin == "postmaster@example.com"; }},
     {"node", "name", Type::text, "\"gw-2.example_net\"",
      [](const Config& c) { return c.node_name == "gw-2.example_net" && c.node() == c.node_name; }},
+    {"discovery", "resolver", Type::text, "\"127.0.0.1@5353\"",
+     [](const Config& c) { return c.discovery.resolver == "127.0.0.1@5353"; }},
+    {"discovery", "trust_anchor", Type::text, "\"/etc/sealgate/zone.ds\"",
+     [](const Config& c) { return c.discovery.trust_anchor == "/etc/sealgate/zone.ds"; }},
+    {"discovery", "wkd", Type::boolean, "false", [](const Config& c) { return !c.discovery.wkd; }},
+    {"discovery", "timeout", Type::text, "\"9s\"",
+     [](const Config& c) { return c.discovery.timeout == std::chrono::seconds(9); }},
+    {"discovery", "wkd_ca_file", Type::text, "\"/tmp/ca.pem\"",
+     [](const Config& c) { return c.discovery.wkd_ca_file == "/tmp/ca.pem"; }},
+    {"discovery", "wkd_connect_to", Type::text, "\"127.0.0.1:8443\"",
+     [](const Config& c) { return c.discovery.wkd_connect_to == "127.0.0.1:8443"; }},
 };
 
 // Values of every other type than the key's, as TOML.
@@ -412,6 +423,19 @@ TEST_F(ConfigFile, ErrorsAreUsageErrorsThatNameTheFile) {
     EXPECT_EQ(cfg.error().code, expected.code);
     EXPECT_EQ(cfg.error().status, expected.status);
     EXPECT_NE(cfg.error().reason.find(path()), std::string::npos);
+}
+
+TEST_F(ConfigFile, DiscoveryTimeoutOutOfRangeIsRefused) {
+    for (const char* bad : {"\"0s\"", "\"2m\"", "\"5\""}) {
+        auto cfg = load(std::string("[discovery]\ntimeout = ") + bad + "\n");
+        ASSERT_FALSE(cfg) << bad;
+        EXPECT_NE(cfg.error().reason.find("[discovery] timeout"), std::string::npos)
+            << cfg.error().reason;
+    }
+    auto cfg = load("[discovery]\nresolver = \"127.0.0.1@53\"\n");
+    ASSERT_TRUE(cfg) << cfg.error().reason;
+    EXPECT_TRUE(cfg->discovery.wkd);
+    EXPECT_EQ(cfg->discovery.timeout, std::chrono::seconds(5));
 }
 
 TEST(ConfigExample, TheShippedExampleLoads) {

@@ -182,6 +182,21 @@ class Discover(E2ETestCase):
         found = [json.loads(line) for line in p.stdout.splitlines()]
         self.assertEqual([f["dnssec"] for f in found], ["failed", "failed"])
 
+    def test_silent_resolver_ends_by_the_timeout(self):
+        # A UDP socket that never answers: only the lookup's own deadline ends the wait.
+        import socket
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+            silent.bind(("127.0.0.1", 0))
+            port = silent.getsockname()[1]
+            cfg = self.w.write("silent.toml", f'[discovery]\nresolver = "127.0.0.1@{port}"\n'
+                               f'trust_anchor = "{self.anchor}"\nwkd = false\ntimeout = "1s"\n')
+            p = subprocess.run([SEALGATE, "--config", cfg, "discover", PARTNER, "--json"],
+                               capture_output=True, text=True, timeout=WAIT * 4)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        found = [json.loads(line) for line in p.stdout.splitlines()]
+        self.assertEqual([f["dnssec"] for f in found], ["failed", "failed"])
+        self.assertTrue(all("no answer within 1000 ms" in f["reason"] for f in found), found)
+
     def test_wkd_advanced(self):
         found = self.by_source(self.discover(PARTNER, wkd=True), "wkd")
         self.assertEqual(len(found), 1, found)
@@ -212,3 +227,86 @@ class Discover(E2ETestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RoundTrip(E2ETestCase):
+    """What `publish dns` and `publish wkd` write for our domain is what `discover` finds:
+    the zone signed and served by nsd (secure), the WKD tree served over HTTPS."""
+
+    DOMAIN = "ours.example"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        missing = dnsfixture.tools_missing()
+        if missing:
+            raise unittest.SkipTest("not installed: " + ", ".join(missing))
+        g = cls.g = cls.gateway("ours")
+        g.cli("init")
+        g.cli("domain", "add", cls.DOMAIN, "--local")
+        cls.thumbprint = g.out("cert", "create", "--email", "domain-cert@" + cls.DOMAIN, "--cn",
+                               "ours domain", "--key", "p256", "--days", "30")
+        cls.fingerprint = g.out("pgp", "create", "--uid", f"Ours <domain-cert@{cls.DOMAIN}>")
+        cls.lines = g.out("publish", "dns", "--domain", cls.DOMAIN)
+        cls.zones = dnsfixture.Zones(cls.w.file("zones"))
+        cls.zones.add(cls.DOMAIN, [l for l in cls.lines.splitlines() if not l.startswith(";")])
+        cls.nsd = dnsfixture.Nsd(cls.zones).start()
+        wkd_dir = cls.w.file("wkd-tree")
+        cls.written = g.out("publish", "wkd", wkd_dir).splitlines()
+        cls.wkd = dnsfixture.Wkd(cls.w.file("wkd"), {
+            "openpgpkey." + cls.DOMAIN: os.path.join(wkd_dir, cls.DOMAIN, "advanced")})
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "nsd"):
+            cls.nsd.stop()
+        if hasattr(cls, "wkd"):
+            cls.wkd.stop()
+        super().tearDownClass()
+
+    def test_zone_lines(self):
+        records = [l for l in self.lines.splitlines() if not l.startswith(";")]
+        self.assertEqual(len(records), 2, self.lines)
+        smimea = owner("domain-cert", "_smimecert", self.DOMAIN) + ". IN SMIMEA 3 0 0 "
+        pgp = owner("domain-cert", "_openpgpkey", self.DOMAIN) + ". IN OPENPGPKEY "
+        self.assertTrue(any(r.startswith(smimea) for r in records), records)
+        self.assertTrue(any(r.startswith(pgp) for r in records), records)
+        der = bytes.fromhex([r for r in records if r.startswith(smimea)][0][len(smimea):])
+        self.assertEqual(hashlib.sha256(der).hexdigest(), self.thumbprint)
+
+    def test_wkd_tree(self):
+        wkd_hash = subprocess.run([WKS_CLIENT, "--print-wkd-hash", "domain-cert@" + self.DOMAIN],
+                                  check=True, capture_output=True, text=True).stdout.split()[0]
+        self.assertEqual(sorted(os.path.basename(p) for p in self.written), [wkd_hash] * 2)
+        for layout in ("advanced/.well-known/openpgpkey/" + self.DOMAIN, "direct/.well-known/"
+                       "openpgpkey"):
+            base = os.path.join(self.w.file("wkd-tree"), self.DOMAIN, layout)
+            self.assertTrue(os.path.isfile(os.path.join(base, "policy")), base)
+            self.assertTrue(os.path.isfile(os.path.join(base, "hu", wkd_hash)), base)
+
+    def test_discover_finds_what_was_published(self):
+        cfg = self.w.write("discover.toml", f'[discovery]\nresolver = "{self.nsd.resolver}"\n'
+                           f'trust_anchor = "{self.zones.anchor(self.DOMAIN)}"\n'
+                           f'wkd_ca_file = "{self.wkd.ca_file}"\n'
+                           f'wkd_connect_to = "{self.wkd.connect_to}"\n')
+        out = subprocess.run([SEALGATE, "--config", cfg, "discover", self.DOMAIN, "--json"],
+                             check=True, capture_output=True, text=True, timeout=WAIT * 4).stdout
+        found = {f["source"]: f for f in map(json.loads, out.splitlines())}
+        self.assertEqual(set(found), {"dane", "dns", "wkd"}, out)
+        self.assertEqual(found["dane"]["dnssec"], "secure")
+        self.assertEqual(found["dane"]["id"], self.thumbprint)
+        self.assertTrue(found["dane"]["usable"], found["dane"]["problem"])
+        self.assertEqual(found["dns"]["dnssec"], "secure")
+        for source in ("dns", "wkd"):
+            self.assertEqual(found[source]["id"], self.fingerprint)
+            self.assertTrue(found[source]["usable"], found[source]["problem"])
+
+    def test_publish_refuses_a_domain_not_ours(self):
+        self.g.cli("domain", "add", "partner.example")
+        for args in (("publish", "dns", "--domain", "partner.example"),
+                     ("publish", "dns", "--domain", "nowhere.example"),
+                     ("publish", "wkd", self.w.file("other-tree"), "--domain", "partner.example")):
+            p = self.g.cli(*args, check=False)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertEqual(p.stdout, b"", args)
+        self.assertFalse(os.path.exists(self.w.file("other-tree")))
