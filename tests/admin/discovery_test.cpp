@@ -13,7 +13,10 @@
 namespace sealgate::admin {
 namespace {
 
-const std::time_t kNow = std::time(nullptr);
+// The moment of each call: a key made during the test is not valid before it was made.
+std::time_t now() {
+    return std::time(nullptr);
+}
 
 class Discovery : public AdminTest {
   protected:
@@ -75,7 +78,7 @@ class Discovery : public AdminTest {
     }
 
     DiscoveryStaging stage(const std::vector<discover::Finding>& findings) {
-        auto staged = service().stage_discovered("partner.example", findings, kNow);
+        auto staged = service().stage_discovered("partner.example", findings, now());
         EXPECT_TRUE(staged) << (staged ? "" : staged.error().reason);
         return staged ? *staged : DiscoveryStaging{};
     }
@@ -144,7 +147,7 @@ TEST_F(Discovery, ApproveImportsTrustsBindsAndRecordsTheSource) {
         << view->change.found;
 
     const auto before = audit_count();
-    auto approved = service().approve_pending(cert_id, kNow);
+    auto approved = service().approve_pending(cert_id, now());
     ASSERT_TRUE(approved) << approved.error().reason;
     EXPECT_EQ(only_new_audit(before).action, "pending.approve");
     EXPECT_EQ(stored_domain().smime_certs, std::vector<std::string>{cert.id});
@@ -157,7 +160,7 @@ TEST_F(Discovery, ApproveImportsTrustsBindsAndRecordsTheSource) {
     EXPECT_EQ(stored->origin.where, cert.where);
     EXPECT_EQ(stored->origin.ttl, 3600u);
 
-    ASSERT_OK(service().approve_pending(key_id, kNow));
+    ASSERT_OK(service().approve_pending(key_id, now()));
     const auto pgp = value_of(real_->find_pgp_key(key.id));
     ASSERT_TRUE(pgp);
     EXPECT_TRUE(pgp->trusted);
@@ -174,7 +177,7 @@ TEST_F(Discovery, ApproveImportsTrustsBindsAndRecordsTheSource) {
     EXPECT_EQ(shown.next.action, policy::Action::encrypt);
 
     // Decided once; found again later, it is pinned already.
-    EXPECT_FALSE(service().approve_pending(cert_id, kNow));
+    EXPECT_FALSE(service().approve_pending(cert_id, now()));
     const auto again = stage({cert, key});
     EXPECT_EQ(again.findings[0].outcome, StageOutcome::already_pinned);
     EXPECT_EQ(again.findings[1].outcome, StageOutcome::already_pinned);
@@ -185,7 +188,7 @@ TEST_F(Discovery, RejectOnlyMarks) {
     const auto cert = smimea();
     const auto id = stage({cert}).findings[0].pending_id;
     const auto before = audit_count();
-    auto rejected = service().reject_pending(id, kNow);
+    auto rejected = service().reject_pending(id, now());
     ASSERT_TRUE(rejected) << rejected.error().reason;
     EXPECT_EQ(rejected->state, PendingState::rejected);
     EXPECT_EQ(only_new_audit(before).action, "pending.reject");
@@ -235,7 +238,7 @@ TEST_F(Discovery, UnderReviewSecureRecordsAreStagedToo) {
 
 TEST_F(Discovery, AChangedRecordIsStagedAndTheOldPinKept) {
     const auto old_cert = smimea();
-    ASSERT_OK(service().approve_pending(stage({old_cert}).findings[0].pending_id, kNow));
+    ASSERT_OK(service().approve_pending(stage({old_cert}).findings[0].pending_id, now()));
     set_mode(DiscoveryMode::review);
     // The partner publishes a new certificate in place of the old one.
     const auto new_cert = smimea();
@@ -255,7 +258,7 @@ TEST_F(Discovery, AChangedRecordIsStagedAndTheOldPinKept) {
 
 TEST_F(Discovery, BogusOrFailedAnswersChangeNothing) {
     const auto cert = smimea();
-    ASSERT_OK(service().approve_pending(stage({cert}).findings[0].pending_id, kNow));
+    ASSERT_OK(service().approve_pending(stage({cert}).findings[0].pending_id, now()));
     set_mode(DiscoveryMode::auto_dane);
     discover::Finding bogus;
     bogus.source = KeySource::dane;
@@ -294,7 +297,7 @@ TEST_F(Discovery, ABlockedCertificateIsNeverPinned) {
     const auto id = stage({cert}).findings[0].pending_id;
     ASSERT_OK(real_->put_certificate(CertRecord{cert.id, cert.data, false, 1}));
     ASSERT_OK(real_->put_ctl(CtlEntry{cert.id, CtlAction::block, 1}));
-    auto approved = service().approve_pending(id, kNow);
+    auto approved = service().approve_pending(id, now());
     ASSERT_FALSE(approved);
     EXPECT_NE(approved.error().reason.find("blocked"), std::string::npos);
     EXPECT_TRUE(stored_domain().smime_certs.empty());
@@ -303,9 +306,9 @@ TEST_F(Discovery, ABlockedCertificateIsNeverPinned) {
 
 TEST_F(Discovery, OnlyPartnerDomainsByName) {
     domain("ours.example", EncryptMode::none, true);
-    EXPECT_EQ(service().stage_discovered("ours.example", {}, kNow).error().kind,
+    EXPECT_EQ(service().stage_discovered("ours.example", {}, now()).error().kind,
               ErrorKind::bad_input);
-    EXPECT_EQ(service().stage_discovered("nobody.example", {}, kNow).error().kind,
+    EXPECT_EQ(service().stage_discovered("nobody.example", {}, now()).error().kind,
               ErrorKind::not_found);
     DomainChange on;
     on.discovery = DiscoveryMode::review;
@@ -352,7 +355,7 @@ TEST_F(Discovery, DiscoverAndStageLooksUpTheDomainsAddress) {
         asked = std::string(address);
         return Result<std::vector<discover::Finding>>(std::vector<discover::Finding>{cert});
     };
-    auto run = discover_and_stage(service(), lookup, "Partner.Example", {}, kNow);
+    auto run = discover_and_stage(service(), lookup, "Partner.Example", {}, now());
     ASSERT_TRUE(run) << run.error().reason;
     EXPECT_EQ(asked, "keys@partner.example");
     EXPECT_EQ(run->address, "keys@partner.example");
@@ -360,24 +363,24 @@ TEST_F(Discovery, DiscoverAndStageLooksUpTheDomainsAddress) {
 
     DiscoverOptions other;
     other.address = "someone@partner.example";
-    ASSERT_OK(discover_and_stage(service(), lookup, "partner.example", other, kNow));
+    ASSERT_OK(discover_and_stage(service(), lookup, "partner.example", other, now()));
     EXPECT_EQ(asked, "someone@partner.example");
     other.address = "someone@elsewhere.example";
-    EXPECT_FALSE(discover_and_stage(service(), lookup, "partner.example", other, kNow));
+    EXPECT_FALSE(discover_and_stage(service(), lookup, "partner.example", other, now()));
 
     // A lookup that fails as a whole stages nothing.
     const DiscoverLookup broken = [](std::string_view, std::time_t) {
         return Result<std::vector<discover::Finding>>(fail(Error::bad_input("bad resolver")));
     };
     const auto pending_before = value_of(real_->list_pending()).size();
-    EXPECT_FALSE(discover_and_stage(service(), broken, "partner.example", {}, kNow));
+    EXPECT_FALSE(discover_and_stage(service(), broken, "partner.example", {}, now()));
     EXPECT_EQ(value_of(real_->list_pending()).size(), pending_before);
 }
 
 TEST_F(Discovery, AStoreFailureWhileStagingIsAnError) {
     const auto cert = smimea();
     store_->fail_on = "add_pending";
-    const auto staged = service().stage_discovered("partner.example", {cert}, kNow);
+    const auto staged = service().stage_discovered("partner.example", {cert}, now());
     ASSERT_FALSE(staged);
     EXPECT_EQ(staged.error().kind, ErrorKind::temporary);
     EXPECT_TRUE(value_of(real_->list_pending()).empty());
