@@ -24,23 +24,8 @@ bool contains(const std::vector<std::string>& items, const std::string& item) {
     return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-// discover::to_string(Dnssec), kept here so that admin/ needs discover/'s header only.
 std::string dnssec_text(discover::Dnssec d) {
-    switch (d) {
-        case discover::Dnssec::secure:
-            return "secure";
-        case discover::Dnssec::insecure:
-            return "insecure";
-        case discover::Dnssec::bogus:
-            return "bogus";
-        case discover::Dnssec::no_record:
-            return "no record";
-        case discover::Dnssec::failed:
-            return "failed";
-        case discover::Dnssec::not_dns:
-            return "-";
-    }
-    return "-";
+    return std::string(discover::to_string(d));
 }
 
 bool is_discovered(KeySource s) {
