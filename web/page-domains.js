@@ -2,7 +2,8 @@
 // settings: the S/MIME encryption certificate, mode, methods, profile, TLS, the lifecycle
 // settings: on-expired, revocation, accept-signed-updates (docs/lifecycle.md), and signatures
 // and header protection: sign, require-signature, on-bad-signature, keep-signature,
-// header-protection (docs/signing.md)).
+// header-protection (docs/signing.md)), and key discovery: discovery, discovery-address and
+// "Look up keys now" (docs/discovery.md).
 
 import {get, post, patch, del, segment} from "./api.js";
 import {h, replace, table, field, checkbox, select, grouped, day, uid} from "./dom.js";
@@ -30,6 +31,11 @@ const SIGN = [
     ["none", "none — never sign mail to this domain"],
     ["sign-and-encrypt", "sign-and-encrypt — sign what is encrypted, inside the encryption"],
     ["sign", "sign — sign every message (signed only when it is not encrypted)"],
+];
+const DISCOVERY = [
+    ["off", "off — the gateway does not look this domain's keys up"],
+    ["review", "review — what it finds in DNS and WKD waits for approval (Updates page)"],
+    ["auto-dane", "auto-dane — DNSSEC-secure SMIMEA usage 3 / OPENPGPKEY pinned at once, the rest waits"],
 ];
 const ON_BAD_SIGNATURE = [
     ["refuse", "refuse — 550 5.7.1, the mail bounces"],
@@ -154,7 +160,8 @@ function boundKeys(domain) {
     return h("ul", {class: "plain", dataTest: "pgp-keys"}, status.map((k) =>
         h("li", null, h("a", {href: `#/pgp/${k.fingerprint}`, class: "thumb"}, grouped(k.fingerprint)), " ",
           k.usable ? h("span", {class: "badge good"}, "usable")
-                   : h("span", {class: "badge bad"}, "not usable: " + k.reason))));
+                   : h("span", {class: "badge bad"}, "not usable: " + k.reason),
+          k.origin ? h("span", {class: "hint", dataTest: "key-source"}, " source: " + k.origin.source) : null)));
 }
 
 function nextMessage(domain) {
@@ -187,6 +194,13 @@ function changes(form, domain) {
     for (const name of ["require_signature", "keep_signature", "header_protection"]) {
         const on = form.querySelector(`[name=${name}]`).checked;
         if (on !== Boolean(domain[name])) body[name] = on;
+    }
+    const discovery = form.querySelector("[name=discovery]").value;
+    if (discovery !== domain.discovery) body.discovery = discovery;
+    const address = form.querySelector("[name=discovery_address]").value.trim();
+    const storedAddress = domain.discovery_address_default ? "" : domain.discovery_address;
+    if (address !== storedAddress && !(domain.discovery_address_default && address === domain.discovery_address)) {
+        body.discovery_address = address;
     }
     const tls = form.querySelector("[name=require_tls]").checked;
     if (tls !== Boolean(domain.require_tls)) body.require_tls = tls;
@@ -227,6 +241,47 @@ function signatureFieldset(domain, disabled) {
                        dataTest: "keep-signature"}));
 }
 
+// Key discovery (docs/discovery.md): the mode and the address looked up.
+function discoveryFieldset(domain, disabled) {
+    const mode = select(DISCOVERY, domain.discovery || "off",
+                        {name: "discovery", id: "discovery", disabled, dataTest: "discovery"});
+    const address = h("input", {name: "discovery_address", id: "discovery-address", disabled,
+                                dataTest: "discovery-address",
+                                placeholder: "domain-cert@" + domain.name});
+    address.value = domain.discovery_address_default ? "" : (domain.discovery_address || "");
+    return h("fieldset", {class: "discovery", dataTest: "discovery-settings"},
+             h("legend", null, "Key discovery"),
+             field("Look keys up in DNS (SMIMEA, OPENPGPKEY) and WKD", mode,
+                   "A changed record never replaces a pinned key: it waits for approval."),
+             field("Address to look up", address, "Empty: domain-cert@" + domain.name + "."));
+}
+
+// "Look up keys now": the lookup and what it staged, for this domain.
+function discoverySection(domain) {
+    if (domain.local || !canChange() || (domain.record && domain.record !== domain.name)) return null;
+    const button = h("button", {type: "button", dataTest: "discover-now"}, "Look up keys now");
+    const result = h("div", {dataTest: "discover-result"});
+    button.addEventListener("click", () => busy(button, () => change(
+        () => post(`/domains/${segment(domain.name)}/discover`, {}),
+        (answer) => {
+            replace(result, table([
+                {title: "Source", cell: (f) => f.source},
+                {title: "DNSSEC", cell: (f) => f.dnssec + (f.reason ? ` (${f.reason})` : "")},
+                {title: "Key", cell: (f) => (f.id ? h("span", {class: "thumb", title: f.id}, grouped(f.id)) : "—")},
+                {title: "Usable", cell: (f) => (f.usable ? "yes" : (f.problem || "—"))},
+                {title: "Outcome", cell: (f) => h("span", {dataTest: "discover-outcome"},
+                    f.outcome + (f.pending_id ? ` (pending change ${f.pending_id})` : "") +
+                    (f.note ? `: ${f.note}` : ""))},
+            ], answer.findings, {empty: "Nothing found.", dataTest: "discover-findings"}));
+            showNotice(`Looked up ${answer.address}.`);
+        })));
+    return h("section", {"aria-labelledby": "discover-title"},
+             h("h2", {id: "discover-title"}, "Key discovery"),
+             h("p", {class: "hint"}, "Looks the domain's certificate and key up now; what is new " +
+                                     "is staged on the Updates page (or pinned, under auto-dane)."),
+             button, result);
+}
+
 function settingsForm(domain, certificates) {
     const disabled = !canChange();
     const mode = select(MODES, domain.encrypt_mode, {name: "encrypt_mode", id: "encrypt-mode",
@@ -253,7 +308,8 @@ function settingsForm(domain, certificates) {
                                "they wait for approval)",
                                {name: "accept_signed_updates", checked: Boolean(domain.accept_signed_updates),
                                 disabled, dataTest: "accept-signed-updates"}),
-                      signatureFieldset(domain, disabled));
+                      signatureFieldset(domain, disabled),
+                      discoveryFieldset(domain, disabled));
     const ours = h("p", {class: "note", hidden: !domain.local},
                    "Mail to one of our own domains is decrypted with our own certificates and keys: " +
                    "there is no partner certificate to choose.");
@@ -312,6 +368,7 @@ async function renderDetailInto(view, name, fresh = true) {
             (domain.warnings || []).length
                 ? h("ul", {class: "inline-warnings"}, domain.warnings.map((w) => h("li", null, w))) : null,
             settingsForm(domain, certs.certificates || []),
+            discoverySection(domain),
             h("section", {"aria-labelledby": "keys-title"},
               h("h2", {id: "keys-title"}, "OpenPGP keys bound to this domain"),
               boundKeys(domain),

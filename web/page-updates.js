@@ -94,9 +94,14 @@ function pendingSection(pending, reload) {
     const columns = [
         {title: "ID", cell: (p) => h("span", {dataTest: "pending-id"}, String(p.id))},
         {title: "Domain", cell: (p) => p.domain},
-        {title: "Sequence", cell: (p) => String(p.sequence)},
+        {title: "Kind", cell: (p) => h("span", {dataTest: "pending-kind"},
+                                        p.kind === "discovery" ? "discovery" : `sequence ${p.sequence}`)},
         {title: "Change", cell: (p) => summaryCell(p.summary)},
-        {title: "Signed by", cell: (p) => h("span", {class: "thumb"}, short(p.signer))},
+        // A discovered key's origin: its source, the validator's verdict and where it was found.
+        {title: "Signed by / found", cell: (p) => (p.kind === "discovery" && p.found
+            ? h("span", {dataTest: "pending-found", title: p.found.where},
+                `${p.found.source}${p.found.source === "wkd" ? "" : " (DNSSEC " + p.found.dnssec + ")"}`)
+            : h("span", {class: "thumb"}, short(p.signer)))},
         {title: "State", cell: (p) => [stateBadge(p.state), p.decided ? [" ", when(p.decided), " ",
                                                                          p.decided_by || ""] : null]},
     ];
@@ -118,9 +123,11 @@ function pendingSection(pending, reload) {
     }
     return h("section", {"aria-labelledby": "pending-title"},
              h("h2", {id: "pending-title"}, "Pending changes"),
-             h("p", {class: "hint"}, "Partners' verified updates waiting for a decision. Approve adds " +
-                                     "their new certificates and keys to the domain (and takes the " +
-                                     "retired ones out); reject changes nothing."),
+             h("p", {class: "hint"}, "Partners' verified updates and discovered certificates and keys " +
+                                     "waiting for a decision. Approve adds the new certificates and " +
+                                     "keys to the domain (an update also takes the retired ones out); " +
+                                     "reject changes nothing. Compare a discovered key's thumbprint " +
+                                     "with the partner before you approve it."),
              table(columns, pending, {empty: "No pending change.", dataTest: "pending",
                                       rowTest: (p) => "pending-" + p.id}));
 }

@@ -57,6 +57,11 @@ constexpr Setting kSettings[] = {
     {"keep_signature", [](const DomainRecord& d) { return detail::yes_no(d.keep_signature); }},
     {"header_protection",
      [](const DomainRecord& d) { return std::string(d.header_protection ? "on" : "off"); }},
+    {"discovery", [](const DomainRecord& d) { return std::string(to_string(d.discovery)); }},
+    {"discovery_address",
+     [](const DomainRecord& d) {
+         return d.discovery_address.empty() ? std::string("(default)") : d.discovery_address;
+     }},
 };
 
 // "local: no; encrypt_mode: none; ...": a whole record, for its addition and removal.
@@ -103,6 +108,7 @@ Result<DomainView> Service::domain(std::string_view text) {
             const auto st =
                 policy::certificate_status(s, stored->cert, view.minimum, d->revocation);
             bound.stored = true;
+            bound.origin = stored->origin;
             bound.usable = st.usability.usable;
             bound.reason = st.usability.reason;
         } else {
@@ -112,7 +118,7 @@ Result<DomainView> Service::domain(std::string_view text) {
     }
     for (const auto* k : s.pgp_keys_for(d->name)) {
         const auto u = policy::pgp_key_usability(s, *k, view.minimum);
-        view.pgp_keys.push_back(BoundKey{k->fingerprint, u.usable, u.reason});
+        view.pgp_keys.push_back(BoundKey{k->fingerprint, k->origin, u.usable, u.reason});
     }
     if (d->local)
         return view;  // local: inbound mail is decrypted, there is no outbound policy to show
@@ -179,6 +185,22 @@ Result<Changed<DomainRecord>> Service::change_domain(std::string_view text,
         rec->keep_signature = *change.keep_signature;
     if (change.header_protection)
         rec->header_protection = *change.header_protection;
+    if (change.discovery)
+        rec->discovery = *change.discovery;
+    if (change.discovery_address) {
+        if (change.discovery_address->empty()) {
+            rec->discovery_address.clear();  // the default, domain-cert@DOMAIN
+        } else {
+            auto box = address::parse_mailbox(*change.discovery_address, address::Charset::ascii);
+            if (!box || box->literal || box->domain != rec->name)
+                return fail(Error::bad_input("discovery-address: an address in " + rec->name +
+                                             " (empty: domain-cert@" + rec->name + ")"));
+            rec->discovery_address = box->local + "@" + box->domain;
+        }
+    }
+    if (rec->discovery != DiscoveryMode::off && (rec->local || rec->name.starts_with("*.")))
+        return fail(Error::bad_input("discovery: only for a partner domain by its name, not " +
+                                     std::string(rec->local ? "a local domain" : "a pattern")));
 
     Changed<DomainRecord> out;
     if (change.smime_certs) {

@@ -187,8 +187,8 @@ Result<Verified> verify_update(Store& store, std::string_view text, bool check_s
         auto pending = store.list_pending();
         SEALGATE_TRY(pending);
         for (const auto& p : *pending)
-            if (p.state == PendingState::pending && p.domain == m.domain &&
-                p.sequence == m.sequence)
+            if (p.kind == PendingKind::exchange && p.state == PendingState::pending &&
+                p.domain == m.domain && p.sequence == m.sequence)
                 return fail(Error::conflict(
                     "update for " + m.domain + ": sequence " + std::to_string(m.sequence) +
                     " is already pending as change " + std::to_string(p.id) + ": a replay"));
@@ -498,6 +498,8 @@ Result<PendingView> Service::pending(std::int64_t id) {
     SEALGATE_TRY(rec);
     if (!*rec)
         return fail(Error::not_found("no pending change " + std::to_string(id)));
+    if ((*rec)->kind == PendingKind::discovery)
+        return discovered_view(std::move(**rec), std::time(nullptr));
     PendingView view;
     view.record = std::move(**rec);
     // What it changes now (the domain may have changed since it was staged); a change that no
@@ -523,6 +525,8 @@ Result<UpdateChange> Service::approve_pending(std::int64_t id, std::time_t now) 
     if ((*rec)->state != PendingState::pending)
         return fail(Error::conflict("pending change " + std::to_string(id) + " was " +
                                     std::string(to_string((*rec)->state)) + " already"));
+    if ((*rec)->kind == PendingKind::discovery)
+        return approve_discovered(**rec, now);
     // Verified again: the trust it was staged under may have been withdrawn since.
     auto v = verify_update(store_, (*rec)->bundle, false, now);
     SEALGATE_TRY(v);
@@ -557,7 +561,9 @@ Result<PendingChange> Service::reject_pending(std::int64_t id, std::time_t now) 
         return fail(Error::conflict("pending change " + std::to_string(id) + " was " +
                                     std::string(to_string((*rec)->state)) + " already"));
     SEALGATE_TRY(audited("pending.reject", std::to_string(id),
-                         (*rec)->domain + " sequence " + std::to_string((*rec)->sequence)));
+                         (*rec)->kind == PendingKind::discovery
+                             ? (*rec)->domain + " discovery: " + (*rec)->found.id
+                             : (*rec)->domain + " sequence " + std::to_string((*rec)->sequence)));
     auto after = store_.find_pending(id);
     SEALGATE_TRY(after);
     if (!*after)

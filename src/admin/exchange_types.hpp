@@ -31,7 +31,8 @@ struct ExportedBundle {
     std::vector<std::string> warnings;  // own certificates or keys left out, and why
 };
 
-// What a verified bundle changes for the partner domain.
+// What a verified bundle changes for the partner domain; for a pending change of kind discovery
+// what the discovered certificate or key adds (sequence 0, signer empty, `found` set).
 struct UpdateChange {
     std::string domain;
     std::uint64_t sequence = 0;
@@ -41,6 +42,9 @@ struct UpdateChange {
     std::vector<ExchangeItem> retires;  // chosen now, retired or revoked by the bundle
     std::vector<ExchangeItem> updates;  // OpenPGP keys already bound that the bundle refreshes
     std::vector<std::string> warnings;
+    PendingKind kind = PendingKind::exchange;
+    // discovery: "dane (DNSSEC secure) at <owner name>", "wkd at <url>"
+    std::string found{};
 };
 
 struct ImportedBundle {

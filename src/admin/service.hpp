@@ -39,6 +39,7 @@
 #include "core/result.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/keygen.hpp"
+#include "discover/discover.hpp"
 #include "keystore/keys.hpp"
 #include "model/records.hpp"
 #include "openpgp/key.hpp"
@@ -65,6 +66,7 @@ struct Actor {
 // A certificate chosen for a domain, judged under the domain's key minimum.
 struct BoundCertificate {
     std::string sha256;
+    KeyOrigin origin{};   // where it came from (`domain show` names the source)
     bool stored = false;  // false: chosen, but no longer in the store
     bool usable = false;
     std::string reason;
@@ -73,9 +75,14 @@ struct BoundCertificate {
 // An OpenPGP key bound to a domain, judged under the domain's key minimum.
 struct BoundKey {
     std::string fingerprint;
+    KeyOrigin origin{};
     bool usable = false;
     std::string reason;
 };
+
+// The address key discovery looks up for a domain: its discovery_address, or the default
+// domain-cert@DOMAIN (the form docs/admin-guide.md recommends for the domain certificate).
+std::string discovery_address(const DomainRecord& domain);
 
 // The effective policy of a domain name: `domain show`, GET /api/v1/domains/{name}.
 struct DomainView {
@@ -109,6 +116,10 @@ struct DomainChange {
     std::optional<SignatureAction> on_bad_signature;
     std::optional<bool> keep_signature;
     std::optional<bool> header_protection;
+    // Key discovery (docs/discovery.md): off, review, auto-dane; the address looked up (empty:
+    // the default, domain-cert@DOMAIN; else an address in the domain).
+    std::optional<DiscoveryMode> discovery;
+    std::optional<std::string> discovery_address;
 };
 
 template <typename T>
@@ -303,6 +314,37 @@ struct AuditPage {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Key discovery: staging and pinning what discover::lookup found (admin/discovery.cpp,
+// docs/discovery.md).
+
+// What became of one finding.
+enum class StageOutcome {
+    staged,           // a new pending change (pending_id)
+    pinned,           // applied at once: the domain is auto-dane and the record qualifies
+    already_pinned,   // chosen for (certificate) or bound to (key) the domain already
+    already_pending,  // an undecided pending change holds it already (pending_id)
+    unusable,         // a record sealgate would not encrypt to (note: why)
+    no_key,           // the source gave no record, or a bogus or failed answer (note)
+};
+std::string_view to_string(StageOutcome o);  // "staged", "pinned", "already pinned", ...
+
+struct StagedFinding {
+    discover::Finding finding;
+    StageOutcome outcome = StageOutcome::no_key;
+    std::int64_t pending_id = 0;
+    std::string note;    // why not usable, the validator's reason, a refusal of the pin
+    std::string dnssec;  // finding.dnssec as text: "secure", "insecure", "bogus", "no record", ...
+};
+
+struct DiscoveryStaging {
+    std::string domain;
+    std::vector<StagedFinding> findings;  // in the order given
+    // Discovered pins of the domain that this lookup did not find again (a record that
+    // disappeared or turned bogus): kept, never removed; for the log.
+    std::vector<std::string> missing;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 // What we publish for key discovery (`sealgate publish dns|wkd`, docs/discovery.md): one own
 // certificate or OpenPGP key in service, for one address of one local domain that it names.
@@ -427,6 +469,22 @@ class Service {
     Result<UpdateChange> approve_pending(std::int64_t id, std::time_t now);
     Result<PendingChange> reject_pending(std::int64_t id, std::time_t now);
 
+    // --- key discovery (admin/discovery.cpp, docs/discovery.md) ---
+    // stage_discovered: what a lookup for the partner domain `domain` (a domain record, not
+    // local) found. Each usable certificate or key that is not chosen for or bound to the domain
+    // already, and not in an undecided pending change already, becomes one pending change of
+    // kind discovery; under discovery = auto-dane a DNSSEC-secure SMIMEA record of usage 3 or a
+    // secure OPENPGPKEY record is pinned at once instead (WKD and insecure DNS: always staged).
+    // A pin adds, it never removes: a changed record leaves the old pin in place. Each stage and
+    // pin is audited ("discovery.stage", "discovery.pin"). approve_pending of a discovery change
+    // pins it (import, trust, bind, source), in the order of the exchange: the certificate is
+    // stored, then trusted on the CTL, then chosen for the domain; a key is stored trusted and
+    // bound in one write. It is checked again first (parses, matches its id, usable now, not
+    // ours, not blocked, not bound to another domain).
+    Result<DiscoveryStaging> stage_discovered(std::string_view domain,
+                                              const std::vector<discover::Finding>& findings,
+                                              std::time_t now);
+
     // --- key discovery: what we publish (admin/publish.cpp) ---
     // Our local domains' own certificates (private key held, not retired, valid at `now`) and
     // own OpenPGP keys (secret held, not retired, usable for encryption at `now`; exported
@@ -446,6 +504,11 @@ class Service {
 
   private:
     Result<ImportedBundle> import_verified(std::string_view bundle, std::time_t now);
+    // A discovery change's pin (admin/discovery.cpp): writes, not audited (the caller audits).
+    Result<ExchangeItem> pin_discovered(const DomainRecord& domain, const DiscoveredKey& found,
+                                        std::time_t now, std::vector<std::string>& warnings);
+    Result<UpdateChange> approve_discovered(const PendingChange& change, std::time_t now);
+    Result<PendingView> discovered_view(PendingChange change, std::time_t now);
     // The audit record of a change that succeeded (service.cpp).
     Status audited(std::string_view action, std::string_view object, std::string change);
     Result<std::shared_ptr<const policy::Snapshot>> snapshot();

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "app/cli.hpp"
 #include "app/host_port.hpp"
 
 namespace sealgate::app {
@@ -43,6 +44,7 @@ Result<std::unique_ptr<web::Listener>> start_admin_listener(
     lc.hostname = cfg.hostname;
     lc.node = cfg.node();
     lc.policy_generation = std::move(policy_generation);
+    lc.discover = discovery_lookup(cfg);
     if (observer != nullptr)
         lc.observe = [observer](const std::string& path) {
             std::optional<web::ListenerConfig::PlainAnswer> out;

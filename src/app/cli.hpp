@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "admin/discover_stage.hpp"
 #include "admin/service.hpp"
 #include "app/context.hpp"
 #include "core/result.hpp"
@@ -59,6 +60,9 @@ void add_publish_commands(CLI::App& app, Cli& cli);  // publish dns, publish wkd
 // The lookup options of the config's [discovery] section (app/cmd_discover.cpp): `discover`,
 // and the daemon's re-checks.
 discover::Options discovery_options(const Config& config);
+// discover::lookup with those options: `discover --stage`, the admin listener's
+// POST /api/v1/domains/{name}/discover and the daemon's re-checks.
+admin::DiscoverLookup discovery_lookup(const Config& config);
 
 // What expires (admin::Service::expiring) as a table, own first; kinds: those to show
 // ("certificate", "pgp-key", "pgp-subkey"), empty: all. `status`, `cert list --expiring`,

@@ -1,10 +1,13 @@
-// `sealgate discover DOMAIN [--address LOCAL@DOMAIN] [--json]`: what the partner domain
-// publishes (discover/discover.hpp), printed per finding; it changes nothing. The options come
-// from the config file's [discovery] section (docs/discovery.md).
+// `sealgate discover DOMAIN [--address LOCAL@DOMAIN] [--json] [--stage]`: what the partner
+// domain publishes (discover/discover.hpp), printed per finding; it changes nothing, unless
+// --stage: then what was found goes to admin::discover_and_stage (pending changes, or pins under
+// auto-dane; docs/discovery.md) and each finding says what became of it. The options come from
+// the config file's [discovery] section.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
+#include "admin/discover_stage.hpp"
 #include "app/cli.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
@@ -36,15 +39,37 @@ std::string validity(const discover::Finding& f) {
     return from + " to " + format_time(f.not_after);
 }
 
-void print_text(const std::vector<discover::Finding>& findings) {
-    for (const auto& f : findings) {
+// What --stage made of a finding: "staged as pending change 7 (`sealgate pending approve 7`)".
+std::string outcome_text(const admin::StagedFinding& s) {
+    std::string text(admin::to_string(s.outcome));
+    if (s.outcome == admin::StageOutcome::staged)
+        text += " as pending change " + std::to_string(s.pending_id) +
+                " (`sealgate pending approve " + std::to_string(s.pending_id) + "`)";
+    else if (s.outcome == admin::StageOutcome::already_pending && s.pending_id != 0)
+        text += " as change " + std::to_string(s.pending_id);
+    if (!s.note.empty() && s.outcome != admin::StageOutcome::no_key &&
+        s.outcome != admin::StageOutcome::unusable)
+        text += ": " + s.note;
+    return text;
+}
+
+void print_text(const std::vector<discover::Finding>& findings,
+                const std::vector<admin::StagedFinding>* staged = nullptr) {
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& f = findings[i];
+        const auto outcome = [&] {
+            if (staged != nullptr)
+                std::printf("  outcome:     %s\n", outcome_text((*staged)[i]).c_str());
+        };
         const std::string source(to_string(f.source));
         std::printf("%s: %s\n", source.c_str(), f.where.c_str());
         std::printf("  dnssec:      %s\n", f.source == KeySource::wkd && f.reason.empty()
                                                ? "- (https)"
                                                : dnssec_text(f).c_str());
-        if (f.id.empty() && f.data.empty() && f.problem.empty())
+        if (f.id.empty() && f.data.empty() && f.problem.empty()) {
+            outcome();
             continue;
+        }
         if (f.source == KeySource::dane)
             std::printf("  smimea:      usage %u selector %u matching %u\n", f.usage, f.selector,
                         f.matching);
@@ -59,11 +84,14 @@ void print_text(const std::vector<discover::Finding>& findings) {
         if (f.ttl)
             std::printf("  ttl:         %u s\n", f.ttl);
         std::printf("  usable:      %s\n", f.usable ? "yes" : ("no: " + f.problem).c_str());
+        outcome();
     }
 }
 
-void print_json(const std::vector<discover::Finding>& findings) {
-    for (const auto& f : findings) {
+void print_json(const std::vector<discover::Finding>& findings,
+                const std::vector<admin::StagedFinding>* staged = nullptr) {
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& f = findings[i];
         nlohmann::json j = {
             {"source", to_string(f.source)},
             {"method", f.method == Method::smime ? "smime" : "pgp"},
@@ -85,6 +113,11 @@ void print_json(const std::vector<discover::Finding>& findings) {
             j["selector"] = f.selector;
             j["matching"] = f.matching;
         }
+        if (staged != nullptr) {
+            j["outcome"] = admin::to_string((*staged)[i].outcome);
+            j["pending_id"] = (*staged)[i].pending_id;
+            j["note"] = (*staged)[i].note;
+        }
         std::printf("%s\n",
                     j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     }
@@ -105,6 +138,40 @@ discover::Options discovery_options(const Config& config) {
     return o;
 }
 
+admin::DiscoverLookup discovery_lookup(const Config& config) {
+    return [options = discovery_options(config)](std::string_view address, std::time_t now) {
+        return discover::lookup(address, options, now);
+    };
+}
+
+namespace {
+
+// --stage: the same run as the daemon's re-checks and the REST API's, on the store.
+Status discover_and_stage(Cli& cli, const Config& config, const std::string& domain,
+                          const std::string& address, bool json) {
+    auto ctx = cli.open();
+    SEALGATE_TRY(ctx);
+    auto service = (*ctx)->admin(cli_actor());
+    admin::DiscoverOptions options;
+    options.address = address;
+    auto run = admin::discover_and_stage(service, discovery_lookup(config), domain, options,
+                                         std::time(nullptr));
+    SEALGATE_TRY(run);
+    std::vector<discover::Finding> findings;
+    for (const auto& s : run->staging.findings)
+        findings.push_back(s.finding);
+    if (json) {
+        print_json(findings, &run->staging.findings);
+        return ok();
+    }
+    print_text(findings, &run->staging.findings);
+    for (const auto& m : run->staging.missing)
+        std::printf("note: pinned %s was not found again (kept)\n", m.c_str());
+    return ok();
+}
+
+}  // namespace
+
 void add_discover_command(CLI::App& app, Cli& cli) {
     auto* cmd = app.add_subcommand(
         "discover",
@@ -116,9 +183,16 @@ void add_discover_command(CLI::App& app, Cli& cli) {
     cmd->add_option("domain", *domain, "The partner domain")->required();
     cmd->add_option("--address", *address, "The mailbox to look up (default: domain-cert@DOMAIN)");
     cmd->add_flag("--json", *json, "One JSON object per finding and line");
-    cli.on(cmd, [&cli, domain, address, json]() -> Status {
+    auto stage = std::make_shared<bool>(false);
+    cmd->add_flag("--stage", *stage,
+                  "Stage what is new as pending changes (`sealgate pending`); under the "
+                  "domain's discovery auto-dane, pin a DNSSEC-secure SMIMEA usage 3 or "
+                  "OPENPGPKEY record at once. The domain's discovery-address is the default");
+    cli.on(cmd, [&cli, domain, address, json, stage]() -> Status {
         auto config = resolve_config(cli.global);
         SEALGATE_TRY(config);
+        if (*stage)
+            return discover_and_stage(cli, *config, *domain, *address, *json);
         std::string mailbox = address->empty() ? default_address(*domain) : *address;
         const auto at = mailbox.rfind('@');
         if (at == std::string::npos || ascii_lower(mailbox.substr(at + 1)) != ascii_lower(*domain))

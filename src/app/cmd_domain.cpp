@@ -13,7 +13,16 @@ namespace {
 constexpr const char* kSettingNames =
     "encrypt-mode, smime-cert, smime-profile, method, tls, require-tls, local, min-rsa-bits, "
     "on-expired, revocation, accept-signed-updates, sign, require-signature, on-bad-signature, "
-    "keep-signature, header-protection";
+    "keep-signature, header-protection, discovery, discovery-address";
+
+// "source: dane at <where>, found <time>, TTL 3600 s" for a discovered key; "source: manual".
+std::string origin_line(const KeyOrigin& o) {
+    std::string line = "    source: " + std::string(to_string(o.source));
+    if (o.source == KeySource::dane || o.source == KeySource::dns || o.source == KeySource::wkd)
+        line += " at " + o.where + ", found " + format_time(o.found) + ", TTL " +
+                std::to_string(o.ttl) + " s";
+    return line;
+}
 
 Status show(Cli& cli, const std::string& text) {
     auto ctx = cli.open();
@@ -86,18 +95,31 @@ Status show(Cli& cli, const std::string& text) {
                 d.keep_signature ? " (delivered as signed)"
                                  : " (removed before delivery; the result in X-Sealgate-Signature)",
                 from.c_str());
+    std::printf("Discovery:       %s%s%s\n", std::string(to_string(d.discovery)).c_str(),
+                d.discovery == DiscoveryMode::off ? " (the daemon does not look keys up)"
+                : d.discovery == DiscoveryMode::review
+                    ? " (what the daemon finds is staged: `sealgate pending`)"
+                    : " (DNSSEC-secure SMIMEA usage 3 / OPENPGPKEY pinned at once, the rest "
+                      "staged)",
+                from.c_str());
+    std::printf("Discovery addr:  %s%s\n", admin::discovery_address(d).c_str(),
+                d.discovery_address.empty() ? " (default)" : "");
     std::printf("S/MIME certs:    %s\n", view->smime_certs.empty() ? "(none)" : "");
     for (const auto& c : view->smime_certs) {
-        if (!c.stored)
+        if (!c.stored) {
             std::printf("  %s  NOT in the store\n", c.sha256.c_str());
-        else
-            std::printf("  %s  %s (%s)\n", c.sha256.c_str(), c.usable ? "usable" : "NOT usable",
-                        c.reason.c_str());
+            continue;
+        }
+        std::printf("  %s  %s (%s)\n", c.sha256.c_str(), c.usable ? "usable" : "NOT usable",
+                    c.reason.c_str());
+        std::printf("%s\n", origin_line(c.origin).c_str());
     }
     std::printf("OpenPGP keys:    %s\n", view->pgp_keys.empty() ? "(none)" : "");
-    for (const auto& k : view->pgp_keys)
+    for (const auto& k : view->pgp_keys) {
         std::printf("  %s  %s (%s)\n", k.fingerprint.c_str(), k.usable ? "usable" : "NOT usable",
                     k.reason.c_str());
+        std::printf("%s\n", origin_line(k.origin).c_str());
+    }
     const policy::Treatment& t = view->next;
     std::printf("Outbound now:    %s (%s)\n", std::string(policy::to_string(t.action)).c_str(),
                 t.reason.c_str());
@@ -223,6 +245,14 @@ Result<admin::DomainChange> parse_setting(const std::string& key,
         change.header_protection = parse_switch(*v);
         if (!change.header_protection)
             return fail(Error::bad_input("header-protection: on or off"));
+    } else if (key == "discovery") {
+        SEALGATE_TRY(v);
+        change.discovery = parse_discovery_mode(*v);
+        if (!change.discovery)
+            return fail(Error::bad_input("discovery: off, review or auto-dane"));
+    } else if (key == "discovery-address") {
+        SEALGATE_TRY(v);
+        change.discovery_address = *v == "default" ? std::string() : *v;
     } else {
         return fail(Error::usage("unknown setting " + key + " (" + kSettingNames + ")"));
     }
@@ -251,6 +281,8 @@ Status set(Cli& cli, const std::string& text, const std::string& key,
         shown = rec.keep_signature ? "true" : "false";
     else if (key == "header-protection")
         shown = rec.header_protection ? "on" : "off";
+    else if (key == "discovery-address")
+        shown = admin::discovery_address(rec) + (rec.discovery_address.empty() ? " (default)" : "");
     // The rules' findings on what is bound come before the confirmation, the warning about a
     // key minimum after it.
     if (key != "min-rsa-bits")
@@ -326,7 +358,8 @@ void add_domain_commands(CLI::App& app, Cli& cli) {
                    "encrypt-mode | smime-cert | smime-profile | method | tls | require-tls | "
                    "local | min-rsa-bits | on-expired | revocation | accept-signed-updates | "
                    "sign | require-signature | on-bad-signature | keep-signature | "
-                   "header-protection (docs/signing.md)")
+                   "header-protection (docs/signing.md) | discovery | discovery-address "
+                   "(docs/discovery.md)")
         ->required();
     st->add_option("VALUE", *values)->required();
     auto force = std::make_shared<bool>(false);

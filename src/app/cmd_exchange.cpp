@@ -22,9 +22,13 @@ void print_items(const char* label, const std::vector<admin::ExchangeItem>& item
 }
 
 void print_change(const admin::UpdateChange& c) {
-    std::printf("Update for %s, sequence %llu, created %s, signed by %s\n", c.domain.c_str(),
-                static_cast<unsigned long long>(c.sequence), format_time(c.created).c_str(),
-                c.signer.c_str());
+    if (c.kind == PendingKind::discovery)
+        std::printf("Discovered for %s, found %s: %s\n", c.domain.c_str(),
+                    format_time(c.created).c_str(), c.found.c_str());
+    else
+        std::printf("Update for %s, sequence %llu, created %s, signed by %s\n", c.domain.c_str(),
+                    static_cast<unsigned long long>(c.sequence), format_time(c.created).c_str(),
+                    c.signer.c_str());
     if (c.adds.empty() && c.retires.empty() && c.updates.empty())
         std::printf("  no change: the domain has these certificates and keys already\n");
     print_items("adds", c.adds);
@@ -94,21 +98,26 @@ void add_exchange(CLI::App& app, Cli& cli) {
 }
 
 void add_pending(CLI::App& app, Cli& cli) {
-    auto* pend = app.add_subcommand("pending", "Partners' updates waiting for approval");
+    auto* pend =
+        app.add_subcommand("pending", "Partners' updates and discovered keys waiting for approval");
     pend->require_subcommand(1);
 
     auto* lst = pend->add_subcommand("list",
-                                     "One change per line: ID, state, domain, sequence, "
-                                     "what it adds and retires");
+                                     "One change per line: ID, state, domain, kind (sequence N "
+                                     "or discovery), what it adds and retires");
     cli.on(lst, [&cli]() -> Status {
         auto ctx = cli.open();
         SEALGATE_TRY(ctx);
         auto all = (*ctx)->admin(cli_actor()).list_pending();
         SEALGATE_TRY(all);
-        for (const auto& p : *all)
-            std::printf("%lld  %s  %s  sequence %llu  %s\n", static_cast<long long>(p.id),
-                        std::string(to_string(p.state)).c_str(), p.domain.c_str(),
-                        static_cast<unsigned long long>(p.sequence), p.summary.c_str());
+        for (const auto& p : *all) {
+            const std::string kind = p.kind == PendingKind::discovery
+                                         ? std::string("discovery")
+                                         : "sequence " + std::to_string(p.sequence);
+            std::printf("%lld  %s  %s  %s  %s\n", static_cast<long long>(p.id),
+                        std::string(to_string(p.state)).c_str(), p.domain.c_str(), kind.c_str(),
+                        p.summary.c_str());
+        }
         return ok();
     });
 

@@ -15,6 +15,7 @@
 #include "app/change_listener.hpp"
 #include "app/cli.hpp"
 #include "app/crl_schedule.hpp"
+#include "app/discovery_schedule.hpp"
 #include "app/gateway.hpp"
 #include "app/heap.hpp"
 #include "app/host_port.hpp"
@@ -249,6 +250,15 @@ Status serve(Cli& cli, const ServeArgs& args) {
     // The partner certificates' CRLs, fetched at start and when due (app/crl_schedule.hpp).
     auto crls = CrlSchedule::start(**ctx);
     SEALGATE_TRY(crls);
+    // Partner domains with discovery on, looked up again when their TTL ran out
+    // (app/discovery_schedule.hpp); a worker of its own, never the SMTP path.
+    auto discovery_store = (*ctx)->open_store();
+    SEALGATE_TRY(discovery_store);
+    auto discovery_keys = (*ctx)->open_keystore();
+    SEALGATE_TRY(discovery_keys);
+    auto discovery =
+        DiscoverySchedule::start(std::move(*discovery_store), std::move(*discovery_keys),
+                                 (*ctx)->actor("daemon:discovery"), discovery_lookup(cfg));
     // Every listener is bound: the service manager may start what depends on us.
     notifier.ready("listening on " + listen->host + ":" + std::to_string(bound_port) +
                    ", next hop " + cfg.next_hop);
@@ -263,6 +273,7 @@ Status serve(Cli& cli, const ServeArgs& args) {
     std::signal(SIGINT, SIG_IGN);
     std::signal(SIGHUP, SIG_IGN);
     crls->reset();
+    discovery.reset();
     if (metrics_http)
         metrics_http->stop();
     if (admin)

@@ -161,10 +161,15 @@ void canon(Canon& c, const DomainRecord& d) {
       << to_string(d.tls) << d.smime_certs << d.min_rsa_bits << to_string(d.on_expired)
       << to_string(d.revocation) << d.accept_signed_updates << to_string(d.sign)
       << d.require_signature << to_string(d.on_bad_signature) << d.keep_signature
-      << d.header_protection;
+      << d.header_protection << to_string(d.discovery) << d.discovery_address;
+}
+void canon(Canon& c, const KeyOrigin& o) {
+    c << to_string(o.source) << o.where << static_cast<std::int64_t>(o.found)
+      << static_cast<std::uint64_t>(o.ttl);
 }
 void canon(Canon& c, const CertRecord& r) {
     c << r.sha256 << r.der << r.has_private_key << static_cast<std::int64_t>(r.added) << r.retired;
+    canon(c, r.origin);
 }
 void canon(Canon& c, const Setting& s) {
     c << s.name << s.value;
@@ -185,6 +190,7 @@ void canon(Canon& c, const CrlFetch& f) {
 void canon(Canon& c, const PgpKeyRecord& k) {
     c << k.fingerprint << k.public_key << k.sealed_secret << k.trusted << k.domains
       << static_cast<std::int64_t>(k.added) << k.retired;
+    canon(c, k.origin);
 }
 void canon(Canon& c, const AdminAccount& a) {
     c << a.name << to_string(a.role) << a.password_hash << static_cast<std::int64_t>(a.created);
@@ -195,7 +201,10 @@ void canon(Canon& c, const ApiToken& t) {
 }
 void canon(Canon& c, const PendingChange& p) {
     c << p.domain << p.sequence << static_cast<std::int64_t>(p.created) << p.signer << p.summary
-      << p.bundle << to_string(p.state) << static_cast<std::int64_t>(p.decided) << p.decided_by;
+      << p.bundle << to_string(p.state) << static_cast<std::int64_t>(p.decided) << p.decided_by
+      << to_string(p.kind) << to_string(p.found.source) << to_string(p.found.method)
+      << p.found.address << p.found.where << p.found.dnssec << p.found.data << p.found.id
+      << static_cast<std::uint64_t>(p.found.ttl) << static_cast<std::uint64_t>(p.found.usage);
 }
 void canon(Canon& c, const AuditRecord& a) {
     c << static_cast<std::int64_t>(a.time) << a.actor << a.action << a.object << a.change << a.node;

@@ -128,8 +128,6 @@ std::optional<CopyAction> parse_copy_action(std::string_view s) {
     return std::nullopt;
 }
 
-namespace {
-
 std::optional<Method> parse_method(std::string_view s) {
     for (const auto m : {Method::smime, Method::pgp}) {
         if (s == to_string(m))
@@ -137,8 +135,6 @@ std::optional<Method> parse_method(std::string_view s) {
     }
     return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<std::vector<Method>> parse_methods(std::string_view s) {
     std::vector<Method> methods;
@@ -208,6 +204,18 @@ std::optional<PendingState> parse_pending_state(std::string_view s) {
     for (const auto st : {PendingState::pending, PendingState::approved, PendingState::rejected}) {
         if (s == to_string(st))
             return st;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(PendingKind k) {
+    return k == PendingKind::discovery ? "discovery" : "exchange";
+}
+
+std::optional<PendingKind> parse_pending_kind(std::string_view s) {
+    for (const auto k : {PendingKind::exchange, PendingKind::discovery}) {
+        if (s == to_string(k))
+            return k;
     }
     return std::nullopt;
 }

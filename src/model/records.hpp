@@ -35,6 +35,9 @@ enum class ExpiredAction { defer, reject };
 enum class Revocation { soft, hard };
 // A staged update from a partner's signed bundle (sealgate pending): waiting, or decided.
 enum class PendingState { pending, approved, rejected };
+// What a pending change came from: a partner's signed update bundle, or a key discovery
+// (docs/discovery.md: a certificate or key found in DNS or WKD, waiting for review).
+enum class PendingKind { exchange, discovery };
 // Where a partner's certificate or key came from (`domain show`, discovery; docs/discovery.md):
 // imported by an administrator, a signed update bundle, a DNSSEC-validated SMIMEA record (dane),
 // an OPENPGPKEY record (dns), the OpenPGP Web Key Directory (wkd).
@@ -70,6 +73,7 @@ std::string_view to_string(CopyAction a);
 std::string_view to_string(ExpiredAction a);
 std::string_view to_string(Revocation r);
 std::string_view to_string(PendingState s);
+std::string_view to_string(PendingKind k);    // "exchange", "discovery"
 std::string_view to_string(KeySource s);      // "manual", "exchange", "dane", "dns", "wkd"
 std::string_view to_string(DiscoveryMode m);  // "off", "review", "auto-dane"
 std::string_view to_string(SignMode m);       // "none", "sign", "sign-and-encrypt"
@@ -82,11 +86,13 @@ std::optional<CopyAction> parse_copy_action(std::string_view s);
 std::optional<ExpiredAction> parse_expired_action(std::string_view s);
 std::optional<Revocation> parse_revocation(std::string_view s);
 std::optional<PendingState> parse_pending_state(std::string_view s);
+std::optional<PendingKind> parse_pending_kind(std::string_view s);
 std::optional<KeySource> parse_key_source(std::string_view s);
 std::optional<DiscoveryMode> parse_discovery_mode(std::string_view s);
 std::optional<SignMode> parse_sign_mode(std::string_view s);
 std::optional<SignatureAction> parse_signature_action(std::string_view s);
 // "smime", "pgp", "smime,pgp", "pgp,smime" → ordered list; nullopt on anything else.
+std::optional<Method> parse_method(std::string_view s);  // "smime" or "pgp"
 std::optional<std::vector<Method>> parse_methods(std::string_view s);
 std::string methods_to_string(const std::vector<Method>& methods);
 
@@ -116,6 +122,22 @@ struct DomainRecord {
     SignatureAction on_bad_signature = SignatureAction::refuse;
     bool keep_signature = false;    // inbound: deliver the signature too (default: removed)
     bool header_protection = true;  // outbound: RFC 9788 when encrypting to this domain
+    // Key discovery (store migration 8; docs/discovery.md): whether the daemon looks the
+    // domain's certificate and key up by itself, and the address it looks up (empty: the
+    // default, domain-cert@DOMAIN).
+    DiscoveryMode discovery = DiscoveryMode::off;
+    std::string discovery_address;
+};
+
+// Where a certificate or OpenPGP key came from (store migration 8). For a discovered one also
+// where it was found (the DNS owner name or the URL), when, and the record's TTL: the daemon
+// looks it up again at found + ttl (bounded, docs/discovery.md). Rows from before schema 8 are
+// manual.
+struct KeyOrigin {
+    KeySource source = KeySource::manual;
+    std::string where;
+    std::time_t found = 0;
+    std::uint32_t ttl = 0;
 };
 
 struct CertRecord {
@@ -126,6 +148,8 @@ struct CertRecord {
     // Own certificate of an older generation: no longer offered to partners (update bundles
     // list it as retired), still used to decrypt what was encrypted to it.
     bool retired = false;
+    // Written when the certificate is first stored; set_certificate_origin changes it.
+    KeyOrigin origin{};
 };
 
 struct CtlEntry {
@@ -156,7 +180,21 @@ struct CrlFetch {
     std::string last_error;        // empty after a success
 };
 
-// A partner's update bundle that was verified and staged (`sealgate pending`).
+// What a discovery found and staged (PendingKind::discovery): one certificate or key.
+struct DiscoveredKey {
+    KeySource source = KeySource::dane;  // dane, dns or wkd
+    Method method = Method::smime;
+    std::string address;  // the mailbox looked up
+    std::string where;    // the DNS owner name or the URL
+    std::string dnssec;   // the validator's verdict as discover::to_string(Dnssec) says it
+    std::string data;     // the DER certificate, or the binary OpenPGP public key
+    std::string id;       // its SHA-256 thumbprint or primary key fingerprint
+    std::uint32_t ttl = 0;
+    unsigned usage = 0;  // SMIMEA's certificate usage (3: DANE-EE)
+};
+
+// A change waiting for an administrator's approval (`sealgate pending`): a partner's update
+// bundle that was verified and staged, or a discovered certificate or key.
 struct PendingChange {
     std::int64_t id = 0;  // numbered by the store, never reused
     std::string domain;
@@ -168,6 +206,10 @@ struct PendingChange {
     PendingState state = PendingState::pending;
     std::time_t decided = 0;
     std::string decided_by;  // the actor who approved or rejected it
+    // Store migration 8. exchange: sequence, signer and bundle say what it is; discovery:
+    // `found` does (sequence 0, signer and bundle empty).
+    PendingKind kind = PendingKind::exchange;
+    DiscoveredKey found{};
 };
 
 struct PgpKeyRecord {
@@ -178,6 +220,7 @@ struct PgpKeyRecord {
     std::vector<std::string> domains;  // bound domains ("add domain to PGP key")
     std::time_t added = 0;
     bool retired = false;  // own key of an older generation: as for CertRecord::retired
+    KeyOrigin origin{};    // written by put_pgp_key with the rest of the record
 };
 
 struct LogRecord {

@@ -51,8 +51,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load_once(Store& store) {
                                     cert.error().reason));
         snap->trust_.intermediates.push_back(*cert);
         KeyStrength strength = cert->key_strength();
-        snap->certs_.emplace(rec.sha256, StoredCertificate{std::move(*cert), rec.has_private_key,
-                                                           std::move(strength), rec.retired});
+        snap->certs_.emplace(rec.sha256,
+                             StoredCertificate{std::move(*cert), rec.has_private_key,
+                                               std::move(strength), rec.retired, rec.origin});
     }
 
     auto ctl = store.list_ctl();

@@ -31,6 +31,7 @@ struct StoredCertificate {
     bool has_private_key = false;
     KeyStrength strength;  // cert.key_strength(), read once at load
     bool retired = false;  // our own of an older generation (CertRecord::retired)
+    KeyOrigin origin{};    // where it came from (`domain show`)
 };
 
 class Snapshot {

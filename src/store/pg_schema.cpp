@@ -209,10 +209,35 @@ ALTER TABLE mail_log ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql";
 
+constexpr const char* kSchemaDiscovery = R"sql(
+ALTER TABLE domains ADD COLUMN discovery TEXT COLLATE "C" NOT NULL DEFAULT 'off';
+ALTER TABLE domains ADD COLUMN discovery_address TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+ALTER TABLE certificates ADD COLUMN source TEXT COLLATE "C" NOT NULL DEFAULT 'manual';
+ALTER TABLE certificates ADD COLUMN found_where TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN found_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN ttl BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE pgp_keys ADD COLUMN source TEXT COLLATE "C" NOT NULL DEFAULT 'manual';
+ALTER TABLE pgp_keys ADD COLUMN found_where TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pgp_keys ADD COLUMN found_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE pgp_keys ADD COLUMN ttl BIGINT NOT NULL DEFAULT 0;
+
+ALTER TABLE pending_changes ADD COLUMN kind TEXT COLLATE "C" NOT NULL DEFAULT 'exchange';
+ALTER TABLE pending_changes ADD COLUMN found_source TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_method TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_address TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_where TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_dnssec TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_data BYTEA NOT NULL DEFAULT '\x';
+ALTER TABLE pending_changes ADD COLUMN found_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_ttl BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE pending_changes ADD COLUMN found_usage BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},     Migration{2, kSchema2},         Migration{3, kSchemaKeyMinimum},
     Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle}, Migration{6, kSchemaSigning},
-    Migration{7, kSchemaNodes},
+    Migration{7, kSchemaNodes}, Migration{8, kSchemaDiscovery},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // Neither is policy: their writes do not bump the generation. A fetched CRL itself goes through
 // put_crl, an approved change through the policy writes, and those bump it.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -59,8 +60,9 @@ Result<std::vector<CrlFetch>> SqlStore::list_crl_fetches() {
 namespace {
 
 constexpr const char* kPendingColumns =
-    "SELECT id, domain, sequence, created, signer, summary, bundle, state, decided, decided_by "
-    "FROM pending_changes ";
+    "SELECT id, domain, sequence, created, signer, summary, bundle, state, decided, decided_by, "
+    "kind, found_source, found_method, found_address, found_where, found_dnssec, found_data, "
+    "found_id, found_ttl, found_usage FROM pending_changes ";
 
 Result<PendingChange> pending_row(Query& r) {
     PendingChange c;
@@ -79,6 +81,30 @@ Result<PendingChange> pending_row(Query& r) {
     c.state = *state;
     c.decided = static_cast<std::time_t>(r.integer(8));
     c.decided_by = r.text(9);
+    auto kind = enum_column(r, 10, parse_pending_kind, "pending_changes", "kind");
+    SEALGATE_TRY(kind);
+    c.kind = *kind;
+    if (c.kind == PendingKind::discovery) {
+        auto source = enum_column(r, 11, parse_key_source, "pending_changes", "found_source");
+        SEALGATE_TRY(source);
+        c.found.source = *source;
+        auto method = enum_column(r, 12, parse_method, "pending_changes", "found_method");
+        SEALGATE_TRY(method);
+        c.found.method = *method;
+    }
+    c.found.address = r.text(13);
+    c.found.where = r.text(14);
+    c.found.dnssec = r.text(15);
+    c.found.data = r.blob(16);
+    c.found.id = r.text(17);
+    const std::int64_t ttl = r.integer(18);
+    const std::int64_t usage = r.integer(19);
+    if (ttl < 0 || ttl > std::numeric_limits<std::uint32_t>::max())
+        return fail(corrupt("pending_changes", "found_ttl", std::to_string(ttl)));
+    if (usage < 0 || usage > 255)
+        return fail(corrupt("pending_changes", "found_usage", std::to_string(usage)));
+    c.found.ttl = static_cast<std::uint32_t>(ttl);
+    c.found.usage = static_cast<unsigned>(usage);
     return c;
 }
 
@@ -90,13 +116,18 @@ Result<std::int64_t> SqlStore::add_pending(const PendingChange& change) {
         return fail(Error::usage("store: a pending change needs its domain"));
     if (change.sequence > static_cast<std::uint64_t>(INT64_MAX))
         return fail(Error::usage("store: sequence number out of range"));
+    if (change.found.usage > 255)
+        return fail(Error::usage("store: SMIMEA usage out of range"));
+    const bool discovery = change.kind == PendingKind::discovery;
     std::int64_t id = 0;
     auto written = impl_->write(
         [&]() -> Result<bool> {
             auto q = impl_->db.query(
                 "INSERT INTO pending_changes (domain, sequence, created, signer, summary, bundle, "
-                "state, decided, decided_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                "RETURNING id");
+                "state, decided, decided_by, kind, found_source, found_method, found_address, "
+                "found_where, found_dnssec, found_data, found_id, found_ttl, found_usage) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                "?17, ?18, ?19) RETURNING id");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(ascii_lower(change.domain))
@@ -107,7 +138,17 @@ Result<std::int64_t> SqlStore::add_pending(const PendingChange& change) {
                 .bind_blob(change.bundle)
                 .bind_text(to_string(change.state))
                 .bind_int(change.decided)
-                .bind_text(change.decided_by);
+                .bind_text(change.decided_by)
+                .bind_text(to_string(change.kind))
+                .bind_text(discovery ? to_string(change.found.source) : "")
+                .bind_text(discovery ? to_string(change.found.method) : "")
+                .bind_text(change.found.address)
+                .bind_text(change.found.where)
+                .bind_text(change.found.dnssec)
+                .bind_blob(change.found.data)
+                .bind_text(change.found.id)
+                .bind_int(change.found.ttl)
+                .bind_int(change.found.usage);
             auto inserted = q->step();
             if (!inserted)
                 return fail(std::move(inserted).error());

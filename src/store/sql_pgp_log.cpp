@@ -17,7 +17,8 @@ using sql::Query;
 
 namespace {
 constexpr const char* kPgpColumns =
-    "SELECT fingerprint, public_key, sealed_secret, trusted, added, retired FROM pgp_keys ";
+    "SELECT fingerprint, public_key, sealed_secret, trusted, added, retired, source, found_where, "
+    "found_at, ttl FROM pgp_keys ";
 constexpr const char* kPgpDomains =
     "SELECT domain FROM pgp_key_domains WHERE fingerprint = ?1 ORDER BY position";
 }  // namespace
@@ -38,6 +39,9 @@ Result<std::vector<PgpKeyRecord>> SqlStore::Impl::pgp_keys(
             k.trusted = r.boolean(3);
             k.added = static_cast<std::time_t>(r.integer(4));
             k.retired = r.boolean(5);
+            auto origin = origin_columns(r, 6, "pgp_keys");
+            SEALGATE_TRY(origin);
+            k.origin = std::move(*origin);
             return k;
         });
         if (!out)
@@ -61,9 +65,13 @@ Status SqlStore::put_pgp_key(const PgpKeyRecord& key) {
             // cascade to the domain bindings behind our back.
             auto q = impl_->db.query(
                 "INSERT INTO pgp_keys (fingerprint, public_key, sealed_secret, trusted, added, "
-                "retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (fingerprint) DO UPDATE SET "
-                "public_key = excluded.public_key, sealed_secret = excluded.sealed_secret, "
-                "trusted = excluded.trusted, added = excluded.added, retired = excluded.retired");
+                "retired, source, found_where, found_at, ttl) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (fingerprint) DO "
+                "UPDATE SET public_key = excluded.public_key, "
+                "sealed_secret = excluded.sealed_secret, trusted = excluded.trusted, "
+                "added = excluded.added, retired = excluded.retired, source = excluded.source, "
+                "found_where = excluded.found_where, found_at = excluded.found_at, "
+                "ttl = excluded.ttl");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(fpr)
@@ -71,7 +79,11 @@ Status SqlStore::put_pgp_key(const PgpKeyRecord& key) {
                 .bind_blob(key.sealed_secret)
                 .bind_int(key.trusted ? 1 : 0)
                 .bind_int(or_now(key.added))
-                .bind_int(key.retired ? 1 : 0);
+                .bind_int(key.retired ? 1 : 0)
+                .bind_text(to_string(key.origin.source))
+                .bind_text(key.origin.where)
+                .bind_int(key.origin.found)
+                .bind_int(key.origin.ttl);
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM pgp_key_domains WHERE fingerprint = ?1", fpr));
             std::int64_t position = 0;

@@ -34,6 +34,20 @@ Error corrupt(std::string_view table, std::string_view column, std::string_view 
                        "' in table " + std::string(table));
 }
 
+Result<KeyOrigin> origin_columns(const sql::Query& q, int index, std::string_view table) {
+    KeyOrigin o;
+    auto source = enum_column(q, index, parse_key_source, table, "source");
+    SEALGATE_TRY(source);
+    o.source = *source;
+    o.where = q.text(index + 1);
+    o.found = static_cast<std::time_t>(q.integer(index + 2));
+    const std::int64_t ttl = q.integer(index + 3);
+    if (ttl < 0 || ttl > std::numeric_limits<std::uint32_t>::max())
+        return fail(corrupt(table, "ttl", std::to_string(ttl)));
+    o.ttl = static_cast<std::uint32_t>(ttl);
+    return o;
+}
+
 // --- opening and migrations ---------------------------------------------------------------
 
 Result<int> SqlStore::Impl::stored_schema_version() {
@@ -160,7 +174,7 @@ namespace {
 constexpr const char* kDomainColumns =
     "SELECT name, local, encrypt_mode, smime_profile, methods, tls, on_expired, revocation, "
     "accept_signed_updates, sign, require_signature, on_bad_signature, keep_signature, "
-    "header_protection FROM domains ";
+    "header_protection, discovery, discovery_address FROM domains ";
 constexpr const char* kDomainCerts =
     "SELECT sha256 FROM domain_smime_certs WHERE domain = ?1 ORDER BY position";
 constexpr const char* kDomainKeyMinimum =
@@ -204,6 +218,10 @@ Result<DomainRecord> SqlStore::Impl::domain_row(const Query& q) {
     d.on_bad_signature = *on_bad;
     d.keep_signature = q.boolean(12);
     d.header_protection = q.boolean(13);
+    auto discovery = enum_column(q, 14, parse_discovery_mode, "domains", "discovery");
+    SEALGATE_TRY(discovery);
+    d.discovery = *discovery;
+    d.discovery_address = q.text(15);
     auto certs = child_list(kDomainCerts, d.name);
     if (!certs)
         return fail(std::move(certs).error());
@@ -270,8 +288,9 @@ Status SqlStore::put_domain(const DomainRecord& domain) {
             auto q = impl_->db.query(
                 "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
                 "require_tls, tls, on_expired, revocation, accept_signed_updates, sign, "
-                "require_signature, on_bad_signature, keep_signature, header_protection) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+                "require_signature, on_bad_signature, keep_signature, header_protection, "
+                "discovery, discovery_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                "?11, ?12, ?13, ?14, ?15, ?16, ?17) "
                 "ON CONFLICT (name) DO "
                 "UPDATE SET local = excluded.local, encrypt_mode = excluded.encrypt_mode, "
                 "smime_profile = excluded.smime_profile, methods = excluded.methods, "
@@ -281,7 +300,8 @@ Status SqlStore::put_domain(const DomainRecord& domain) {
                 "require_signature = excluded.require_signature, "
                 "on_bad_signature = excluded.on_bad_signature, "
                 "keep_signature = excluded.keep_signature, "
-                "header_protection = excluded.header_protection");
+                "header_protection = excluded.header_protection, "
+                "discovery = excluded.discovery, discovery_address = excluded.discovery_address");
             if (!q)
                 return fail(std::move(q).error());
             q->bind_text(name)
@@ -298,7 +318,9 @@ Status SqlStore::put_domain(const DomainRecord& domain) {
                 .bind_int(domain.require_signature ? 1 : 0)
                 .bind_text(to_string(domain.on_bad_signature))
                 .bind_int(domain.keep_signature ? 1 : 0)
-                .bind_int(domain.header_protection ? 1 : 0);
+                .bind_int(domain.header_protection ? 1 : 0)
+                .bind_text(to_string(domain.discovery))
+                .bind_text(domain.discovery_address);
             SEALGATE_TRY(q->run());
             SEALGATE_TRY(impl_->run("DELETE FROM domain_smime_certs WHERE domain = ?1", name));
             std::int64_t position = 0;
@@ -334,7 +356,8 @@ Result<bool> SqlStore::remove_domain(std::string_view name) {
 
 namespace {
 constexpr const char* kCertColumns =
-    "SELECT sha256, der, has_private_key, added, retired FROM certificates ";
+    "SELECT sha256, der, has_private_key, added, retired, source, found_where, found_at, ttl "
+    "FROM certificates ";
 }  // namespace
 
 Result<std::vector<CertRecord>> SqlStore::Impl::certificates(
@@ -345,8 +368,11 @@ Result<std::vector<CertRecord>> SqlStore::Impl::certificates(
     for (const auto p : params)
         q->bind_text(p);
     return sql::collect<CertRecord>(*q, [](Query& r) -> Result<CertRecord> {
-        return CertRecord{r.text(0), r.blob(1), r.boolean(2),
-                          static_cast<std::time_t>(r.integer(3)), r.boolean(4)};
+        auto origin = origin_columns(r, 5, "certificates");
+        SEALGATE_TRY(origin);
+        return CertRecord{r.text(0),    r.blob(1),
+                          r.boolean(2), static_cast<std::time_t>(r.integer(3)),
+                          r.boolean(4), std::move(*origin)};
     });
 }
 
@@ -356,10 +382,11 @@ Status SqlStore::put_certificate(const CertRecord& cert) {
         ->write([&]() -> Result<bool> {
             // Present already: the DER is the same by definition of the thumbprint; only learn
             // that we now hold the private key, never forget it. Retired changes only through
-            // set_certificate_retired.
+            // set_certificate_retired, the origin only through set_certificate_origin.
             auto q = impl_->db.query(
-                "INSERT INTO certificates (sha256, der, has_private_key, added, retired) "
-                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO UPDATE SET "
+                "INSERT INTO certificates (sha256, der, has_private_key, added, retired, source, "
+                "found_where, found_at, ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                "ON CONFLICT (sha256) DO UPDATE SET "
                 "has_private_key = CASE WHEN excluded.has_private_key <> 0 THEN 1 "
                 "ELSE certificates.has_private_key END");
             if (!q)
@@ -368,7 +395,11 @@ Status SqlStore::put_certificate(const CertRecord& cert) {
                 .bind_blob(cert.der)
                 .bind_int(cert.has_private_key ? 1 : 0)
                 .bind_int(or_now(cert.added))
-                .bind_int(cert.retired ? 1 : 0);
+                .bind_int(cert.retired ? 1 : 0)
+                .bind_text(to_string(cert.origin.source))
+                .bind_text(cert.origin.where)
+                .bind_int(cert.origin.found)
+                .bind_int(cert.origin.ttl);
             SEALGATE_TRY(q->run());
             return true;
         })
@@ -444,6 +475,30 @@ Result<bool> SqlStore::set_certificate_retired(std::string_view sha256, bool ret
         q->bind_text(key).bind_int(retired ? 1 : 0);
         SEALGATE_TRY(q->run());
         return true;
+    });
+    if (!changed)
+        return fail(std::move(changed).error());
+    return found;
+}
+
+Result<bool> SqlStore::set_certificate_origin(std::string_view sha256, const KeyOrigin& origin) {
+    const std::lock_guard lock(impl_->mutex);
+    const auto key = ascii_lower(sha256);
+    bool found = false;
+    auto changed = impl_->write([&]() -> Result<bool> {
+        auto q = impl_->db.query(
+            "UPDATE certificates SET source = ?2, found_where = ?3, found_at = ?4, ttl = ?5 "
+            "WHERE sha256 = ?1");
+        if (!q)
+            return fail(std::move(q).error());
+        q->bind_text(key)
+            .bind_text(to_string(origin.source))
+            .bind_text(origin.where)
+            .bind_int(origin.found)
+            .bind_int(origin.ttl);
+        SEALGATE_TRY(q->run());
+        found = impl_->db.changes() > 0;
+        return found;
     });
     if (!changed)
         return fail(std::move(changed).error());

@@ -69,6 +69,7 @@ class SqlStore : public Store {
     Result<std::vector<CertRecord>> list_certificates() override;
     Result<bool> remove_certificate(std::string_view sha256) override;
     Result<bool> set_certificate_retired(std::string_view sha256, bool retired) override;
+    Result<bool> set_certificate_origin(std::string_view sha256, const KeyOrigin& origin) override;
     Status put_sealed_key(std::string_view sha256, std::string_view sealed) override;
     Result<std::optional<std::string>> find_sealed_key(std::string_view sha256) override;
 

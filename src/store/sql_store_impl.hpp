@@ -52,6 +52,10 @@ auto enum_column(const sql::Query& q, int index, Parse parse, std::string_view t
     return *parsed;
 }
 
+// A certificate's or OpenPGP key's origin from four columns starting at `index`: source,
+// found_where, found_at, ttl (store migration 8).
+Result<KeyOrigin> origin_columns(const sql::Query& q, int index, std::string_view table);
+
 struct SqlStore::Impl {
     Impl(sql::Connection c, Options o) : db(std::move(c)), options(o) {}
 

@@ -234,10 +234,43 @@ ALTER TABLE mail_log ADD COLUMN node TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN node TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 8: key discovery (docs/discovery.md). A partner domain's discovery setting (off,
+// review, auto-dane) and the address to look up (empty: domain-cert@DOMAIN). Where each
+// certificate and OpenPGP key came from (source: manual, exchange, dane, dns, wkd; every row from
+// before is 'manual': which ones came with an update bundle is not recorded anywhere), and for a
+// discovered one where and when it was found and the record's TTL (found_at + ttl: when the
+// daemon looks again). A pending change gets its kind: a signed update bundle (every change from
+// before) or a discovery, which carries what was found in the found_* columns instead of a
+// bundle.
+constexpr const char* kSchemaDiscovery = R"sql(
+ALTER TABLE domains ADD COLUMN discovery TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE domains ADD COLUMN discovery_address TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE certificates ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE certificates ADD COLUMN found_where TEXT NOT NULL DEFAULT '';
+ALTER TABLE certificates ADD COLUMN found_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pgp_keys ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE pgp_keys ADD COLUMN found_where TEXT NOT NULL DEFAULT '';
+ALTER TABLE pgp_keys ADD COLUMN found_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pgp_keys ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE pending_changes ADD COLUMN kind TEXT NOT NULL DEFAULT 'exchange';
+ALTER TABLE pending_changes ADD COLUMN found_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_method TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_where TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_dnssec TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_data BLOB NOT NULL DEFAULT x'';
+ALTER TABLE pending_changes ADD COLUMN found_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE pending_changes ADD COLUMN found_ttl INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pending_changes ADD COLUMN found_usage INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchema1},     Migration{2, kSchema2},         Migration{3, kSchemaKeyMinimum},
     Migration{4, kSchemaAdmin}, Migration{5, kSchemaLifecycle}, Migration{6, kSchemaSigning},
-    Migration{7, kSchemaNodes},
+    Migration{7, kSchemaNodes}, Migration{8, kSchemaDiscovery},
 };
 
 }  // namespace

@@ -62,6 +62,10 @@ class Store {
     virtual Result<bool> remove_certificate(std::string_view sha256) = 0;
     // Mark an own certificate retired or not; false: no such certificate.
     virtual Result<bool> set_certificate_retired(std::string_view sha256, bool retired) = 0;
+    // Where a stored certificate came from (discovery records it, and each re-check its new
+    // time and TTL); false: no such certificate.
+    virtual Result<bool> set_certificate_origin(std::string_view sha256,
+                                                const KeyOrigin& origin) = 0;
     virtual Status put_sealed_key(std::string_view sha256, std::string_view sealed) = 0;
     virtual Result<std::optional<std::string>> find_sealed_key(std::string_view sha256) = 0;
 
@@ -115,11 +119,11 @@ class Store {
     virtual Result<std::vector<ApiToken>> list_tokens() = 0;
     virtual Result<bool> remove_token(std::string_view name) = 0;
 
-    // Partners' update bundles staged for approval (not policy: no generation bump; applying an
-    // approved change writes policy through the calls above). add_pending ignores change.id and
-    // returns the id the store gave it (never reused); list_pending: ids ascending, every state.
-    // decide_pending changes a pending change's state once: false when there is no such change
-    // or it was decided already (nothing changes then).
+    // Changes staged for approval: partners' update bundles and discovered keys (not policy: no
+    // generation bump; applying an approved change writes policy through the calls above).
+    // add_pending ignores change.id and returns the id the store gave it (never reused);
+    // list_pending: ids ascending, every state. decide_pending changes a pending change's state
+    // once: false when there is no such change or it was decided already (nothing changes then).
     virtual Result<std::int64_t> add_pending(const PendingChange& change) = 0;
     virtual Result<std::optional<PendingChange>> find_pending(std::int64_t id) = 0;
     virtual Result<std::vector<PendingChange>> list_pending() = 0;

@@ -23,6 +23,7 @@
 
 #include <httplib.h>
 
+#include "admin/discover_stage.hpp"
 #include "admin/service.hpp"
 #include "keystore/keys.hpp"
 #include "model/records.hpp"
@@ -54,7 +55,8 @@ struct ApiContext {
     const std::string node;  // this gateway node ([node] name), in every audit record
     // The audit log's actor `name` ("user:alice", "anonymous") on this node.
     admin::Actor actor(std::string name) const { return admin::Actor(std::move(name), node); }
-    std::mutex mutex;  // the store and every Service
+    std::mutex mutex;                // the store and every Service
+    admin::DiscoverLookup discover;  // empty: no key discovery here (503)
     Sessions sessions;
     LoginThrottle throttle;
 
@@ -102,6 +104,7 @@ void add_account_routes(Routes& routes);   // session, users, tokens
 void add_exchange_routes(Routes& routes);  // update bundles, pending changes
 void add_lifecycle_own_routes(Routes& routes);  // own generations: renew, retire, rotate, ...
 void add_crl_routes(Routes& routes);            // CRL distribution points and their refresh
+void add_discovery_routes(Routes& routes);      // a domain's key discovery (docs/discovery.md)
 
 // Answers one request under /api/ (the listener's handler for that prefix).
 void serve_api(const Routes& routes, ApiContext& ctx, const httplib::Request& request,

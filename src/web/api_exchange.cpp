@@ -34,11 +34,25 @@ json change_json(const admin::UpdateChange& c) {
             {"adds", items_json(c.adds)},
             {"retires", items_json(c.retires)},
             {"updates", items_json(c.updates)},
-            {"warnings", c.warnings}};
+            {"warnings", c.warnings},
+            {"kind", to_string(c.kind)},
+            {"found", c.found.empty() ? json(nullptr) : json(c.found)}};
 }
 
 json pending_json(const PendingChange& p) {
+    json found = nullptr;
+    if (p.kind == PendingKind::discovery)
+        found = {{"source", to_string(p.found.source)},
+                 {"method", to_string(p.found.method)},
+                 {"address", p.found.address},
+                 {"where", p.found.where},
+                 {"dnssec", p.found.dnssec},
+                 {"id", p.found.id},
+                 {"ttl", p.found.ttl},
+                 {"usage", p.found.usage}};
     return {{"id", p.id},
+            {"kind", to_string(p.kind)},
+            {"found", std::move(found)},
             {"domain", p.domain},
             {"sequence", p.sequence},
             {"created", time_json(p.created)},

@@ -173,6 +173,17 @@ Answer<admin::DomainChange> domain_change(const Fields& body) {
     auto protect = body.optional_bool("header_protection");
     WEB_TRY(protect);
     change.header_protection = *protect;
+    // Key discovery (docs/discovery.md).
+    auto discovery = body.optional_string("discovery");
+    WEB_TRY(discovery);
+    if (*discovery) {
+        change.discovery = parse_discovery_mode(**discovery);
+        if (!change.discovery)
+            return bad_input("discovery must be off, review or auto-dane");
+    }
+    auto address = body.optional_string("discovery_address");
+    WEB_TRY(address);
+    change.discovery_address = *address;
     return change;
 }
 
@@ -181,15 +192,35 @@ Answer<Reply> change_domain(Call& c) {
     WEB_TRY(name);
     auto force = force_param(c.request);
     WEB_TRY(force);
-    auto body =
-        Fields::parse(c.request.get_header_value("Content-Type"), c.request.body,
-                      {"local", "encrypt_mode", "methods", "smime_certs", "smime_profile",
-                       "require_tls", "tls", "min_rsa_bits", "on_expired", "revocation",
-                       "accept_signed_updates", "sign", "require_signature", "on_bad_signature",
-                       "keep_signature", "header_protection", "name", "pgp_keys"});
+    auto body = Fields::parse(c.request.get_header_value("Content-Type"), c.request.body,
+                              {"local",
+                               "encrypt_mode",
+                               "methods",
+                               "smime_certs",
+                               "smime_profile",
+                               "require_tls",
+                               "tls",
+                               "min_rsa_bits",
+                               "on_expired",
+                               "revocation",
+                               "accept_signed_updates",
+                               "sign",
+                               "require_signature",
+                               "on_bad_signature",
+                               "keep_signature",
+                               "header_protection",
+                               "discovery",
+                               "discovery_address",
+                               "discovery_address_default",
+                               "name",
+                               "pgp_keys"});
     WEB_TRY(body);
     if (body->has("name"))
         return bad_input("name cannot be changed: add a new domain and remove this one");
+    if (body->has("discovery_address_default"))
+        return bad_input(
+            "discovery_address_default is read-only: set discovery_address to \"\" for the "
+            "default");
     if (body->has("pgp_keys"))
         return bad_input(
             "pgp_keys is read-only here: bind keys with PATCH "
@@ -200,7 +231,7 @@ Answer<Reply> change_domain(Call& c) {
     if (!ch.local && !ch.encrypt_mode && !ch.methods && !ch.smime_certs && !ch.smime_profile &&
         !ch.tls && !ch.min_rsa_bits && !ch.on_expired && !ch.revocation &&
         !ch.accept_signed_updates && !ch.sign && !ch.require_signature && !ch.on_bad_signature &&
-        !ch.keep_signature && !ch.header_protection)
+        !ch.keep_signature && !ch.header_protection && !ch.discovery && !ch.discovery_address)
         return bad_input("nothing to change: give at least one field");
     auto result = c.service().change_domain(*name, ch, *force);
     WEB_TRY(result);

@@ -508,6 +508,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     add_exchange_routes(impl->routes);
     add_lifecycle_own_routes(impl->routes);
     add_crl_routes(impl->routes);
+    add_discovery_routes(impl->routes);
 
     Impl* self = impl.get();
     EdgeLimits limits;
@@ -589,6 +590,7 @@ Result<std::unique_ptr<Listener>> Listener::start(const ListenerConfig& config,
     a.next_hop_port = config.next_hop_port;
     a.hostname = config.hostname;
     a.policy_generation = config.policy_generation;
+    impl->ctx.discover = config.discover;
 
     impl->thread = std::thread([self] { self->server->listen_after_bind(); });
     return std::unique_ptr<Listener>(new Listener(std::move(impl)));

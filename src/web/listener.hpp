@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/discover_stage.hpp"
 #include "core/result.hpp"
 #include "keystore/keys.hpp"
 #include "store/store.hpp"
@@ -57,6 +58,9 @@ struct ListenerConfig {
     // The store generation of the policy the SMTP path uses; the test message is sent once it
     // has reached the store's (the settings just changed are the ones tried). Empty: not waited.
     std::function<std::uint64_t()> policy_generation;
+    // POST /api/v1/domains/{name}/discover: the key lookup (discover::lookup with the
+    // [discovery] options, bound by app/). Empty: that route answers 503.
+    admin::DiscoverLookup discover;
 
     // GET /metrics, /healthz, /readyz: answered by this function without a session, like on
     // the plain metrics listener (app/observe.hpp); it returns nothing for any other path.

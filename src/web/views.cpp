@@ -73,6 +73,15 @@ std::optional<std::time_t> parse_time(std::string_view text) {
     return timegm(&tm);
 }
 
+json origin_json(const KeyOrigin& o) {
+    if (o.source == KeySource::manual || o.source == KeySource::exchange)
+        return {{"source", to_string(o.source)}};
+    return {{"source", to_string(o.source)},
+            {"where", o.where},
+            {"found", time_json(o.found)},
+            {"ttl", o.ttl}};
+}
+
 json domain_json(const DomainRecord& d, const std::vector<std::string>& pgp_keys) {
     return {{"name", d.name},
             {"local", d.local},
@@ -91,6 +100,9 @@ json domain_json(const DomainRecord& d, const std::vector<std::string>& pgp_keys
             {"on_bad_signature", to_string(d.on_bad_signature)},
             {"keep_signature", d.keep_signature},
             {"header_protection", d.header_protection},
+            {"discovery", to_string(d.discovery)},
+            {"discovery_address", admin::discovery_address(d)},
+            {"discovery_address_default", d.discovery_address.empty()},
             {"pgp_keys", pgp_keys}};
 }
 
@@ -103,12 +115,15 @@ json domain_view_json(const admin::DomainView& v, const std::vector<std::string>
         certs.push_back({{"sha256", c.sha256},
                          {"stored", c.stored},
                          {"usable", c.usable},
-                         {"reason", c.reason}});
+                         {"reason", c.reason},
+                         {"origin", origin_json(c.origin)}});
     out["smime_cert_status"] = std::move(certs);
     json keys = json::array();
     for (const auto& k : v.pgp_keys)
-        keys.push_back(
-            {{"fingerprint", k.fingerprint}, {"usable", k.usable}, {"reason", k.reason}});
+        keys.push_back({{"fingerprint", k.fingerprint},
+                        {"usable", k.usable},
+                        {"reason", k.reason},
+                        {"origin", origin_json(k.origin)}});
     out["pgp_key_status"] = std::move(keys);
     out["next"] = {{"direction", to_string(v.next.direction)},
                    {"action", policy::to_string(v.next.action)},

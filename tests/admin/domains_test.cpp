@@ -26,7 +26,7 @@ TEST_F(AdminTest, AddDomainIsAuditedByTheActor) {
               "smime_profile: compat; tls: none; min_rsa_bits: (default); on_expired: defer; "
               "revocation: soft; accept_signed_updates: no; sign: sign-and-encrypt; "
               "require_signature: no; on_bad_signature: refuse; keep_signature: no; "
-              "header_protection: on");
+              "header_protection: on; discovery: off; discovery_address: (default)");
     EXPECT_GT(a.time, 1600000000);
     // A new domain signs what it encrypts and protects headers (docs/signing.md).
     const auto stored = value_of(store_->find_domain("partner.example"));

@@ -34,7 +34,7 @@ expect_not "a change of a missing domain is refused" A domain set c.example loca
 
 A audit > audit.out
 expect "one line per change" test "$(wc -l < audit.out)" -eq 7
-expect "line 1: the local domain" grep -Eqx "$TS $ME domain\.add a\.example: local: yes; encrypt_mode: none; methods: smime,pgp; smime_certs: \(none\); smime_profile: compat; tls: none; min_rsa_bits: \(default\); on_expired: defer; revocation: soft; accept_signed_updates: no; sign: sign-and-encrypt; require_signature: no; on_bad_signature: refuse; keep_signature: no; header_protection: on" <(sed -n 1p audit.out)
+expect "line 1: the local domain" grep -Eqx "$TS $ME domain\.add a\.example: local: yes; encrypt_mode: none; methods: smime,pgp; smime_certs: \(none\); smime_profile: compat; tls: none; min_rsa_bits: \(default\); on_expired: defer; revocation: soft; accept_signed_updates: no; sign: sign-and-encrypt; require_signature: no; on_bad_signature: refuse; keep_signature: no; header_protection: on; discovery: off; discovery_address: \(default\)" <(sed -n 1p audit.out)
 expect "line 3: old -> new" grep -Eqx "$TS $ME domain\.update b\.example: encrypt_mode: none -> mandatory" <(sed -n 3p audit.out)
 expect "line 4: the import, by thumbprint" grep -Eqx "$TS $ME cert\.import $BC: CN=b domain" <(sed -n 4p audit.out)
 expect "line 5: the CTL entry" grep -Eqx "$TS $ME ctl\.set $BC: \(none\) -> trust" <(sed -n 5p audit.out)

@@ -82,14 +82,27 @@ expect "a refused value is not audited" cmp -s audit0.out audit1.out
 
 # --- an upgraded store: existing domains unsigned until opted in --------------------------------
 S domain add old.example > /dev/null
-# Back to what a version 5 store holds (migrations 6 and 7 undone), as an older sealgate left it.
-sqlite3 "$W/s.db" "ALTER TABLE domains DROP COLUMN sign; ALTER TABLE domains DROP COLUMN require_signature;
+# Back to what a version 5 store holds (migrations 6, 7 and 8 undone), as an older sealgate left it.
+sqlite3 "$W/s.db" "ALTER TABLE domains DROP COLUMN discovery;
+    ALTER TABLE domains DROP COLUMN discovery_address;
+    ALTER TABLE certificates DROP COLUMN source; ALTER TABLE certificates DROP COLUMN found_where;
+    ALTER TABLE certificates DROP COLUMN found_at; ALTER TABLE certificates DROP COLUMN ttl;
+    ALTER TABLE pgp_keys DROP COLUMN source; ALTER TABLE pgp_keys DROP COLUMN found_where;
+    ALTER TABLE pgp_keys DROP COLUMN found_at; ALTER TABLE pgp_keys DROP COLUMN ttl;
+    ALTER TABLE pending_changes DROP COLUMN kind; ALTER TABLE pending_changes DROP COLUMN found_source;
+    ALTER TABLE pending_changes DROP COLUMN found_method;
+    ALTER TABLE pending_changes DROP COLUMN found_address;
+    ALTER TABLE pending_changes DROP COLUMN found_where;
+    ALTER TABLE pending_changes DROP COLUMN found_dnssec;
+    ALTER TABLE pending_changes DROP COLUMN found_data; ALTER TABLE pending_changes DROP COLUMN found_id;
+    ALTER TABLE pending_changes DROP COLUMN found_ttl; ALTER TABLE pending_changes DROP COLUMN found_usage;
+    ALTER TABLE domains DROP COLUMN sign; ALTER TABLE domains DROP COLUMN require_signature;
     ALTER TABLE domains DROP COLUMN on_bad_signature; ALTER TABLE domains DROP COLUMN keep_signature;
     ALTER TABLE domains DROP COLUMN header_protection; ALTER TABLE mail_log DROP COLUMN signature;
     ALTER TABLE mail_log DROP COLUMN node; ALTER TABLE audit_log DROP COLUMN node;
     UPDATE meta SET value = '5' WHERE key = 'schema_version';"
 S domain show old.example > up0.out
-expect "upgraded: the schema is the latest, 7" test "$(sqlite3 "$W/s.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 7
+expect "upgraded: the schema is the latest, 8" test "$(sqlite3 "$W/s.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = 8
 expect "upgraded: sign none" grep -q "^Sign:            none (mail to it is not signed)" up0.out
 expect "upgraded: header protection off" grep -q "^Header protect:  off" up0.out
 expect "upgraded: no signature required" grep -q "^Require sig:     false" up0.out

@@ -75,7 +75,7 @@ class InitAndSecondNode(unittest.TestCase):
         status = self.run_cli(node2, "store", "status")
         self.assertEqual(status.returncode, 0, status.stderr)
         self.assertIn("backend:    postgresql", status.stdout)
-        self.assertIn("schema:     7", status.stdout)
+        self.assertIn("schema:     8", status.stdout)
         migrate = self.run_cli(node2, "store", "migrate")
         self.assertEqual(migrate.returncode, 0, migrate.stderr)
         self.assertIn("up to date", migrate.stdout)

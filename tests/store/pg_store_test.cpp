@@ -156,6 +156,7 @@ TEST(PgStore, MigratesFromAnOlderSchemaOnlyWhenAsked) {
     EXPECT_EQ((*d)->encrypt_mode, EncryptMode::mandatory);
     EXPECT_EQ((*d)->sign, SignMode::none);  // migration 6's default for existing domains
     EXPECT_FALSE((*d)->header_protection);
+    EXPECT_EQ((*d)->discovery, DiscoveryMode::off);  // migration 8's default
 
     auto again = (*s)->migrate();
     ASSERT_TRUE(again);

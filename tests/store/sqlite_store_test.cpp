@@ -44,9 +44,23 @@ std::string raw_value(const std::string& path, const std::string& sql) {
     return out;
 }
 
-// What migrations 6 (signing), 5 (lifecycle) and 4 (administration) add: dropped to make a
-// store of an older version.
+// What migrations 8 (discovery), 7 (nodes), 6 (signing), 5 (lifecycle) and 4 (administration)
+// add: dropped to make a store of an older version.
+const std::string kDropDiscoverySchema = [] {
+    std::string sql =
+        "ALTER TABLE domains DROP COLUMN discovery;"
+        "ALTER TABLE domains DROP COLUMN discovery_address;";
+    for (const char* table : {"certificates", "pgp_keys"})
+        for (const char* column : {"source", "found_where", "found_at", "ttl"})
+            sql += std::string("ALTER TABLE ") + table + " DROP COLUMN " + column + ";";
+    for (const char* column :
+         {"kind", "found_source", "found_method", "found_address", "found_where", "found_dnssec",
+          "found_data", "found_id", "found_ttl", "found_usage"})
+        sql += std::string("ALTER TABLE pending_changes DROP COLUMN ") + column + ";";
+    return sql;
+}();
 const std::string kDropNodesSchema =
+    kDropDiscoverySchema +
     "ALTER TABLE mail_log DROP COLUMN node; ALTER TABLE audit_log DROP COLUMN node;";
 const std::string kDropSigningSchema =
     kDropNodesSchema +
@@ -272,6 +286,75 @@ TEST(SqliteStore, SigningMigrationKeepsExistingDomainsUnsigned) {
     ASSERT_OK(store->put_domain(opted));
     EXPECT_EQ(value_of(store->find_domain("partner.example"))->sign, SignMode::sign_and_encrypt);
     EXPECT_EQ(value_of(store->find_domain("ours.example"))->sign, SignMode::none);
+}
+
+// Schema 8 (discovery, docs/discovery.md) on a store made by schema 7: domains keep discovery
+// off, certificates and keys are manual, a staged update bundle is of kind exchange and keeps
+// its bundle.
+TEST(SqliteStore, DiscoveryMigrationGivesTheDefaults) {
+    test::TempDir dir;
+    const auto path = dir.file("v7.db");
+    {
+        const auto store = open_or_fail(path, OpenMode::create);
+        ASSERT_NE(store, nullptr);
+    }
+    raw_exec(path, kDropDiscoverySchema +
+                       "UPDATE meta SET value = '7' WHERE key = 'schema_version';"
+                       "INSERT INTO domains (name, local, encrypt_mode, smime_profile, methods, "
+                       "require_tls) VALUES ('partner.example', 0, 'mandatory', 'compat', "
+                       "'smime', 0);"
+                       "INSERT INTO certificates (sha256, der, has_private_key, added) VALUES "
+                       "('" +
+                       std::string(64, 'a') +
+                       "', x'3000', 0, 5);"
+                       "INSERT INTO pgp_keys (fingerprint, public_key, sealed_secret, trusted, "
+                       "added) VALUES ('" +
+                       std::string(40, 'b') +
+                       "', x'99', x'', 1, 6);"
+                       "INSERT INTO pending_changes (domain, sequence, created, signer, summary, "
+                       "bundle, state, decided, decided_by) VALUES ('partner.example', 3, 7, "
+                       "'signer', 'adds x', 'the bundle', 'pending', 0, '');");
+    const auto store = open_or_fail(path, OpenMode::existing);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(raw_value(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "8");
+    const auto d = value_of(store->find_domain("partner.example"));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->discovery, DiscoveryMode::off);
+    EXPECT_EQ(d->discovery_address, "");
+    EXPECT_EQ(d->encrypt_mode, EncryptMode::mandatory);
+    const auto cert = value_of(store->find_certificate(std::string(64, 'a')));
+    ASSERT_TRUE(cert);
+    EXPECT_EQ(cert->origin.source, KeySource::manual);
+    EXPECT_EQ(cert->origin.found, 0);
+    const auto key = value_of(store->find_pgp_key(std::string(40, 'b')));
+    ASSERT_TRUE(key);
+    EXPECT_EQ(key->origin.source, KeySource::manual);
+    const auto pending = value_of(store->list_pending());
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].kind, PendingKind::exchange);
+    EXPECT_EQ(pending[0].bundle, "the bundle");
+    EXPECT_EQ(pending[0].sequence, 3u);
+}
+
+// A discovery setting or key source this binary does not know is an error naming the column.
+TEST(SqliteStore, UnknownDiscoveryModeOrSourceIsAnError) {
+    test::TempDir dir;
+    const auto path = dir.file("s.db");
+    const auto store = open_or_fail(path, OpenMode::create);
+    ASSERT_NE(store, nullptr);
+    DomainRecord d;
+    d.name = "partner.example";
+    ASSERT_OK(store->put_domain(d));
+    ASSERT_OK(store->put_certificate(CertRecord{std::string(64, 'a'), "der", false, 1}));
+    raw_exec(path,
+             "UPDATE domains SET discovery = 'sometimes';"
+             "UPDATE certificates SET source = 'ldap';");
+    const auto found = store->find_domain("partner.example");
+    ASSERT_FALSE(found);
+    EXPECT_NE(found.error().reason.find("discovery"), std::string::npos) << found.error().reason;
+    const auto cert = store->find_certificate(std::string(64, 'a'));
+    ASSERT_FALSE(cert);
+    EXPECT_NE(cert.error().reason.find("source"), std::string::npos) << cert.error().reason;
 }
 
 // A sign or on_bad_signature value this binary does not know (a newer sealgate, a hand edit) is

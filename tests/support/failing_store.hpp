@@ -38,6 +38,8 @@ class FailingStore final : public Store {
     SEALGATE_DELEGATE(Result<std::vector<CertRecord>>, list_certificates, (), ())
     SEALGATE_DELEGATE(Result<bool>, remove_certificate, (std::string_view s), (s))
     SEALGATE_DELEGATE(Result<bool>, set_certificate_retired, (std::string_view s, bool r), (s, r))
+    SEALGATE_DELEGATE(Result<bool>, set_certificate_origin,
+                      (std::string_view s, const KeyOrigin& o), (s, o))
     SEALGATE_DELEGATE(Status, put_sealed_key, (std::string_view s, std::string_view k), (s, k))
     SEALGATE_DELEGATE(Result<std::optional<std::string>>, find_sealed_key, (std::string_view s),
                       (s))
