@@ -331,13 +331,9 @@ Status apply_update(Store& store, const Verified& v, std::time_t now) {
 }  // namespace
 
 Result<ExportedBundle> Service::export_update(std::string_view domain_name, std::time_t now) {
-    const std::string name = ascii_lower(domain_name);
-    auto record = store_.find_domain(name);
+    auto record = detail::local_domain(store_, domain_name);
     SEALGATE_TRY(record);
-    if (!*record)
-        return fail(Error::not_found("no domain " + name));
-    if (!(*record)->local)
-        return fail(Error::bad_input(name + " is not one of our local domains"));
+    const std::string name = record->name;
 
     ExportedBundle out;
     out.domain = name;

@@ -53,4 +53,8 @@ PgpKeyView pgp_key_view(const policy::Snapshot& snap, const PgpKeyRecord& key);
 enum class CrlIssuer { unknown, verified, does_not_verify };
 Result<CrlIssuer> crl_issuer(Store& store, const crypto::Crl& crl);
 
+// The record of our local domain `name` (lower-cased first): not_found when there is none,
+// bad_input when it is a partner's (exchange export, publish).
+Result<DomainRecord> local_domain(Store& store, std::string_view name);
+
 }  // namespace sealgate::admin::detail

@@ -1,6 +1,7 @@
 // admin::Service::published_keys: what `sealgate publish dns|wkd` writes for our own domains.
 #include <algorithm>
 
+#include "admin/internal.hpp"
 #include "admin/service.hpp"
 #include "core/text.hpp"
 #include "crypto/certificate.hpp"
@@ -10,15 +11,6 @@
 namespace sealgate::admin {
 
 namespace {
-
-// The address of a user ID ("Name <a@b>" or "a@b").
-std::string uid_address(const std::string& uid) {
-    const auto open = uid.rfind('<');
-    const auto close = uid.rfind('>');
-    if (open != std::string::npos && close != std::string::npos && close > open)
-        return uid.substr(open + 1, close - open - 1);
-    return uid;
-}
 
 std::string local_part(const std::string& address) {
     return address.substr(0, address.rfind('@'));
@@ -30,14 +22,9 @@ Result<std::vector<PublishedKey>> Service::published_keys(std::string_view domai
                                                           std::time_t now) {
     std::vector<std::string> domains;
     if (!domain.empty()) {
-        const std::string name = ascii_lower(domain);
-        auto record = store_.find_domain(name);
+        auto record = detail::local_domain(store_, domain);
         SEALGATE_TRY(record);
-        if (!*record)
-            return fail(Error::not_found("no domain " + name));
-        if (!(*record)->local)
-            return fail(Error::bad_input(name + " is not one of our local domains"));
-        domains.push_back(name);
+        domains.push_back(record->name);
     } else {
         auto all = store_.list_domains();
         SEALGATE_TRY(all);
@@ -79,7 +66,7 @@ Result<std::vector<PublishedKey>> Service::published_keys(std::string_view domai
         for (const auto& uid : info->user_ids) {
             if (!uid.valid || uid.revoked)
                 continue;
-            const std::string address = uid_address(uid.text);
+            const std::string address = openpgp::uid_address(uid.text);
             const std::string d = ours(address);
             if (!d.empty())
                 out.push_back(

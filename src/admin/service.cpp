@@ -5,6 +5,7 @@
 
 #include "admin/internal.hpp"
 #include "admin/service.hpp"
+#include "core/text.hpp"
 #include "policy/policy.hpp"
 
 namespace sealgate::admin {
@@ -77,6 +78,17 @@ std::string strength_text(
         line += "; accepted for " + dom->name + " (min-rsa-bits " +
                 std::to_string(dom->min_rsa_bits) + ")";
     return line;
+}
+
+Result<DomainRecord> local_domain(Store& store, std::string_view name) {
+    const std::string lower = ascii_lower(name);
+    auto record = store.find_domain(lower);
+    SEALGATE_TRY(record);
+    if (!*record)
+        return fail(Error::not_found("no domain " + lower));
+    if (!(*record)->local)
+        return fail(Error::bad_input(lower + " is not one of our local domains"));
+    return std::move(**record);
 }
 
 std::string list_or_none(const std::vector<std::string>& items, std::string_view sep) {

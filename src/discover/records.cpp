@@ -30,15 +30,6 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// The address of a user ID: the part in <...>, or the whole text when it has no brackets.
-std::string uid_address(const std::string& uid) {
-    const auto open = uid.rfind('<');
-    const auto close = uid.rfind('>');
-    if (open != std::string::npos && close != std::string::npos && close > open)
-        return uid.substr(open + 1, close - open - 1);
-    return uid;
-}
-
 // Local parts compare exactly, domains without case (RFC 5321 §2.4).
 bool same_address(const std::string& a, const std::string& b) {
     const auto at_a = a.rfind('@');
@@ -156,8 +147,9 @@ std::vector<Finding> judge_openpgp(std::string_view bytes, bool one_key, std::ti
             std::vector<std::string> uids;
             for (const auto& uid : info->user_ids) {
                 uids.push_back(uid.text);
-                names_address = names_address || (uid.valid && !uid.revoked &&
-                                                  same_address(uid_address(uid.text), f.address));
+                names_address =
+                    names_address || (uid.valid && !uid.revoked &&
+                                      same_address(openpgp::uid_address(uid.text), f.address));
             }
             for (std::size_t i = 0; i < uids.size(); ++i)
                 f.subject += (i ? "; " : "") + uids[i];

@@ -229,6 +229,14 @@ bool expired_at(const KeyPart& p, std::time_t now) {
 
 }  // namespace
 
+std::string uid_address(std::string_view uid) {
+    const auto open = uid.rfind('<');
+    const auto close = open == std::string_view::npos ? open : uid.find('>', open);
+    if (close == std::string_view::npos)
+        return std::string(uid);
+    return std::string(uid.substr(open + 1, close - open - 1));
+}
+
 std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s) {
     if (s == "ed25519" || s == "cv25519" || s == "25519")
         return KeyAlgorithm::ed25519;

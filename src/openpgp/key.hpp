@@ -41,6 +41,10 @@ enum class KeyAlgorithm { ed25519, rsa3072, rsa4096 };
 // "ed25519" (also "cv25519", "25519"), "rsa3072", "rsa4096"; nullopt on anything else.
 std::optional<KeyAlgorithm> parse_key_algorithm(std::string_view s);
 
+// The address of a user ID: what stands between its last '<' and the '>' after it
+// ("Name <a@b>"), else the whole text (a bare "a@b"). Not checked as an address.
+std::string uid_address(std::string_view uid);
+
 // "never" or "0" → 0 (no expiry); "2y", "18m" (months of 30 days), "3w", "10d", "12h" or
 // a plain number of seconds. Must fit into the 32-bit OpenPGP key expiration time.
 Result<std::uint32_t> parse_expiry(std::string_view s);

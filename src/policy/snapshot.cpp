@@ -139,13 +139,7 @@ Status Snapshot::load_pgp_signing() {
             continue;  // unreadable: the verdict above says so
         std::vector<std::string> domains;
         for (const auto& uid : info->user_ids) {
-            // "Name <local@domain>" or a bare address.
-            const auto open = uid.text.rfind('<');
-            const auto close = uid.text.rfind('>');
-            const std::string address = open != std::string::npos && close > open
-                                            ? uid.text.substr(open + 1, close - open - 1)
-                                            : uid.text;
-            const std::string domain = domain_of(address);
+            const std::string domain = domain_of(openpgp::uid_address(uid.text));
             if (!uid.revoked && !domain.empty() &&
                 std::find(domains.begin(), domains.end(), domain) == domains.end())
                 domains.push_back(domain);
