@@ -51,27 +51,44 @@ std::string message_id_of(std::string_view data) {
     return {};
 }
 
+// A message up to this size is planned on the SMTP thread, and rendered there too when every
+// copy leaves in clear (Plan::in_clear()): handing it to a worker and back costs more than
+// parsing it (bench/RESULTS.md, connection cost). A larger one never holds up the sessions.
+constexpr std::size_t kInlineBytes = 64 * 1024;
+
 // The message planned (stages 1–4) and, when they fit in memory together, every copy rendered.
 struct Prepared {
     pipeline::Plan plan;
     std::vector<pipeline::Copy> rendered;  // all copies, or none: render them one at a time
 };
 
-// Runs on a worker thread.
-Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Snapshot>& snapshot,
-                         const pipeline::Envelope& envelope, std::string data) {
+// Stages 5–6 for every copy, unless together they would be too large to hold.
+Status render_all(pipeline::Pipeline& pipe, Prepared& out) {
     constexpr std::size_t kMaxRendered = 256 * 1024 * 1024;
-    auto pipe = worker.pipeline(snapshot);
-    auto plan = pipe.plan(envelope, std::move(data), policy::Mode::automatic);
-    SEALGATE_TRY(plan);
-    Prepared out{std::move(*plan), {}};
     if (out.plan.copies() * out.plan.message_size() > kMaxRendered)
-        return out;
+        return ok();
     for (std::size_t i = 0; i < out.plan.copies(); ++i) {
         auto copy = pipe.render(out.plan);
         SEALGATE_TRY(copy);
         out.rendered.push_back(std::move(*copy));
     }
+    return ok();
+}
+
+// Runs on a worker thread: `data` unplanned, or `planned` on the SMTP thread.
+Result<Prepared> prepare(Worker& worker, const std::shared_ptr<const policy::Snapshot>& snapshot,
+                         const pipeline::Envelope& envelope, std::string data,
+                         std::optional<pipeline::Plan> planned) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto pipe = worker.pipeline(snapshot);
+    if (!planned) {
+        auto plan = pipe.plan(envelope, std::move(data), policy::Mode::automatic);
+        SEALGATE_TRY(plan);
+        planned = std::move(*plan);
+    }
+    Prepared out{std::move(*planned), {}};
+    SEALGATE_TRY(render_all(pipe, out));
+    metrics::process().crypto_seconds.observe(std::chrono::steady_clock::now() - t0);
     return out;
 }
 
@@ -136,6 +153,7 @@ Status Gateway::start() {
         threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
     mime::Limits limits;
     limits.max_header_bytes = context_.config().max_header_bytes;
+    limits_ = limits;
     std::vector<Worker> states;
     for (std::size_t i = 0; i < threads; ++i) {
         auto keys = context_.open_keystore();
@@ -418,18 +436,37 @@ asio::awaitable<smtp::Reply> Gateway::deliver_message(std::string queue_id, smtp
     if (auto refused = store_watch_.refusal(std::chrono::steady_clock::now()))
         co_return refuse(*refused);
 
-    // Stages 1–4 on a worker thread, and 5–6 for every copy too, unless together the copies
-    // would be large (many Bcc recipients of a big message): then they are rendered one at a
-    // time between the relays below, and a copy that fails after others were relayed defers
-    // the message (duplicates, never loss).
-    auto preparing = workers_->run([&](Worker& worker) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto out = prepare(worker, snapshot, penv, std::move(data));
-        metrics::process().crypto_seconds.observe(std::chrono::steady_clock::now() - t0);
-        return out;
-    });
+    // Stages 1–4, and 5–6 for every copy too, unless together the copies would be large (many
+    // Bcc recipients of a big message): then they are rendered one at a time between the relays
+    // below, and a copy that fails after others were relayed defers the message (duplicates,
+    // never loss). On a worker thread, except a small message's plan, and its copies when they
+    // all leave in clear (kInlineBytes).
     Result<Prepared> prepared = Prepared{};
-    prepared = co_await std::move(preparing);
+    std::optional<pipeline::Plan> planned;
+    const bool small = data.size() <= kInlineBytes;
+    if (small) {
+        const auto t0 = std::chrono::steady_clock::now();
+        pipeline::Options options;
+        options.limits = limits_;
+        pipeline::Pipeline here(snapshot, no_keys_, options);
+        auto plan = here.plan(penv, std::move(data), policy::Mode::automatic);
+        if (!plan)
+            co_return refuse(plan.error());
+        if (plan->in_clear()) {
+            prepared = Prepared{std::move(*plan), {}};
+            if (auto st = render_all(here, *prepared); !st)
+                co_return refuse(st.error());
+            metrics::process().crypto_seconds.observe(std::chrono::steady_clock::now() - t0);
+        } else {
+            planned = std::move(*plan);
+        }
+    }
+    if (!small || planned) {
+        auto preparing = workers_->run([&](Worker& worker) {
+            return prepare(worker, snapshot, penv, std::move(data), std::move(planned));
+        });
+        prepared = co_await std::move(preparing);
+    }
     if (!prepared)
         co_return refuse(prepared.error());
     pipeline::Plan& plan = prepared->plan;

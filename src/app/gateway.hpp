@@ -58,6 +58,7 @@
 #include "app/observe.hpp"
 #include "app/store_watch.hpp"
 #include "app/worker.hpp"
+#include "keystore/no_keys.hpp"
 #include "net/relay_client.hpp"
 #include "net/server.hpp"
 #include "net/worker_pool.hpp"
@@ -150,6 +151,8 @@ class Gateway final : public net::MessageHandler {
     std::string node_;  // [node] name: every mail log record and per-message line carries it
     std::size_t hopcount_limit_;
     std::shared_ptr<const policy::Snapshot> snapshot_;
+    mime::Limits limits_;       // the pipeline's, set by start()
+    keystore::NoKeys no_keys_;  // this thread's pipeline: a small message that needs no key
     std::chrono::steady_clock::time_point loaded_at_;
     std::atomic<std::uint64_t> loaded_generation_{0};
     std::unique_ptr<MailLogWriter> log_writer_;

@@ -156,6 +156,12 @@ Result<Outcome> transform(mime::Entity& message, const policy::Treatment& t,
 
 }  // namespace
 
+bool Plan::in_clear() const {
+    return std::all_of(groups_.begin(), groups_.end(), [](const Group& g) {
+        return g.treatment.action == policy::Action::pass && !g.treatment.signer;
+    });
+}
+
 Pipeline::Pipeline(std::shared_ptr<const policy::Snapshot> snapshot, keystore::Keys& keys,
                    Options options)
     : snapshot_(std::move(snapshot)), keys_(keys), options_(options) {}

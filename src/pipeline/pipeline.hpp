@@ -93,6 +93,10 @@ class Plan {
     const std::vector<std::string>& recipients(std::size_t i) const {
         return groups_[i].recipients;
     }
+    // Whether every copy leaves in clear and unsigned, outbound or relayed: rendering it needs
+    // neither a key nor any cryptography (a Pipeline on keystore::NoKeys renders it). An inbound
+    // copy never is: it may be decrypted, and its signature is checked.
+    bool in_clear() const;
 
   private:
     friend class Pipeline;

@@ -4,6 +4,7 @@
 
 #include "crypto/keygen.hpp"
 #include "keystore/keystore.hpp"
+#include "keystore/no_keys.hpp"
 #include "pipeline/pipeline.hpp"
 #include "policy/policy.hpp"
 #include "store/sqlite_store.hpp"
@@ -133,6 +134,39 @@ TEST_F(PipelineTest, PlanRendersOneCopyAtATime) {
     EXPECT_EQ(actions, (std::vector<CopyAction>{CopyAction::encrypted, CopyAction::passed,
                                                 CopyAction::encrypted}));
     EXPECT_FALSE(pipe.render(*plan)) << "a fourth copy does not exist";
+}
+
+// What the daemon's SMTP thread renders itself (app/gateway.cpp): only plans whose copies all
+// leave in clear, on keys that refuse every operation.
+TEST_F(PipelineTest, OnlyInClearPlansNeedNoKeys) {
+    ASSERT_TRUE(store_->put_ctl(CtlEntry{partner_, CtlAction::trust}));
+    auto snap = snapshot(*store_);
+    keystore::NoKeys none;
+    pipeline::Pipeline here(snap, none);
+
+    auto clear = here.plan({"alice@a.example", {"carol@c.example", "erin@d.example"}}, kMessage);
+    ASSERT_TRUE(clear) << clear.error().reason;
+    EXPECT_TRUE(clear->in_clear());
+    auto copy = here.render(*clear);
+    ASSERT_TRUE(copy) << copy.error().reason;
+    EXPECT_EQ(copy->outcome.action, CopyAction::passed);
+
+    auto mixed = here.plan({"alice@a.example", {"carol@c.example", "bob@b.example"}}, kMessage);
+    ASSERT_TRUE(mixed) << mixed.error().reason;
+    EXPECT_FALSE(mixed->in_clear()) << "bob@b.example is encrypted";
+    auto inbound = here.plan({"x@z.example", {"alice@a.example"}}, kMessage);
+    ASSERT_TRUE(inbound) << inbound.error().reason;
+    EXPECT_FALSE(inbound->in_clear()) << "inbound mail may be decrypted";
+
+    // Rendered on NoKeys all the same, an encrypted inbound message is deferred, never passed.
+    pipeline::Pipeline pipe(snap, *keys_);
+    auto enc = pipe.process({"alice@a.example", {"bob@b.example"}}, kMessage);
+    ASSERT_TRUE(enc) << enc.error().reason;
+    auto dec =
+        here.process({"x@b.example", {"bob@b.example"}}, enc->front().data, policy::Mode::inbound);
+    ASSERT_FALSE(dec);
+    EXPECT_TRUE(dec.error().temporary()) << dec.error().reason;
+    EXPECT_EQ(dec.error().code, 451);
 }
 
 TEST_F(PipelineTest, EncryptThenDecryptRestoresTheMessage) {
