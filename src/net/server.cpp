@@ -70,7 +70,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Impl& operator=(const Impl&) = delete;
 
     asio::awaitable<void> accept_loop();
-    void admit(asio::ip::tcp::socket socket);
+    void admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer);
     void shed_one();
     void finished(const std::shared_ptr<Connection>& connection);
 
@@ -268,13 +268,15 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     auto pause = std::chrono::milliseconds(10);
     while (!stopping) {
         asio::error_code ec;
-        auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        asio::ip::tcp::endpoint peer;  // from accept() itself: no getpeername() per connection
+        auto socket =
+            co_await acceptor.async_accept(peer, asio::redirect_error(asio::use_awaitable, ec));
         if (stopping || !acceptor.is_open())
             co_return;
         if (!ec) {
             pause = std::chrono::milliseconds(10);
             ++accepted;
-            admit(std::move(socket));
+            admit(std::move(socket), peer);
             continue;
         }
         if (ec == asio::error::connection_aborted)
@@ -300,12 +302,9 @@ void Server::Impl::shed_one() {
     reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-void Server::Impl::admit(asio::ip::tcp::socket socket) {
+void Server::Impl::admit(asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer) {
     asio::error_code ec;
-    const auto endpoint = socket.remote_endpoint(ec);
-    if (ec)
-        return;  // already gone
-    const std::string address = endpoint.address().to_string();
+    std::string address = peer.address().to_string();
     const bool permitted = config.permitted.contains(address);
     if (!permitted) {
         // A refused client costs a greeting and a few seconds at most, and never a slot of a
@@ -329,7 +328,7 @@ void Server::Impl::admit(asio::ip::tcp::socket socket) {
         ++per_address[address];
     }
     auto connection = std::make_shared<Connection>(
-        shared_from_this(), Transport::accepted(std::move(socket)), permitted);
+        shared_from_this(), Transport::accepted(std::move(socket), std::move(address)), permitted);
     connections.insert(connection);
     asio::co_spawn(acceptor.get_executor(), connection->run(), rethrow);
 }

@@ -4,21 +4,22 @@
 
 namespace sealgate::net {
 
-std::shared_ptr<Transport> Transport::accepted(asio::ip::tcp::socket socket) {
-    return std::make_shared<Transport>(std::move(socket));
+std::shared_ptr<Transport> Transport::accepted(asio::ip::tcp::socket socket,
+                                               std::string remote_address) {
+    return std::make_shared<Transport>(std::move(socket), std::move(remote_address));
 }
 
 std::shared_ptr<Transport> Transport::client(const asio::any_io_executor& executor) {
-    return std::make_shared<Transport>(asio::ip::tcp::socket(executor));
+    return std::make_shared<Transport>(asio::ip::tcp::socket(executor), std::string());
 }
 
-Transport::Transport(asio::ip::tcp::socket socket)
-    : plain_(std::move(socket)), timer_(plain_.get_executor()) {
+Transport::Transport(asio::ip::tcp::socket socket, std::string remote_address)
+    : plain_(std::move(socket)),
+      timer_(plain_.get_executor()),
+      remote_address_(std::move(remote_address)) {
     asio::error_code ec;
-    const auto endpoint = plain_.remote_endpoint(ec);
-    if (!ec)
-        remote_address_ = endpoint.address().to_string();
-    plain_.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (plain_.is_open())
+        plain_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 asio::ip::tcp::socket& Transport::lowest() {

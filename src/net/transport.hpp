@@ -26,7 +26,9 @@ class Transport : public std::enable_shared_from_this<Transport> {
   public:
     using Clock = std::chrono::steady_clock;
 
-    static std::shared_ptr<Transport> accepted(asio::ip::tcp::socket socket);
+    // A connection accepted from `remote_address` (what accept() said: no getpeername()).
+    static std::shared_ptr<Transport> accepted(asio::ip::tcp::socket socket,
+                                               std::string remote_address);
     // An unconnected transport for connect().
     static std::shared_ptr<Transport> client(const asio::any_io_executor& executor);
 
@@ -57,7 +59,7 @@ class Transport : public std::enable_shared_from_this<Transport> {
     TlsSession tls_session() const;
     const std::string& remote_address() const { return remote_address_; }
 
-    explicit Transport(asio::ip::tcp::socket socket);
+    Transport(asio::ip::tcp::socket socket, std::string remote_address);
 
   private:
     asio::ip::tcp::socket& lowest();
