@@ -24,6 +24,11 @@ using asio::use_awaitable;
 using asio::ip::tcp;
 
 struct Line {
+    explicit Line(tcp::socket& s) : socket(s) {
+        // read_until reads what the buffer has room for: with room for 64 KiB a 10 KB message
+        // takes a read or two, as sealgate's own reads (not 512 bytes at a time).
+        buffer.reserve(64 * 1024);
+    }
     tcp::socket& socket;
     std::string buffer;
 
@@ -34,6 +39,18 @@ struct Line {
         std::string line = buffer.substr(0, n - 2);
         buffer.erase(0, n);
         co_return line;
+    }
+    // The message up to and including the lone dot, dot-stuffed as it came.
+    awaitable<std::string> data() {
+        if (buffer.rfind(".\r\n", 0) == 0) {  // an empty message
+            buffer.erase(0, 3);
+            co_return ".\r\n";
+        }
+        const std::size_t n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer),
+                                                              "\r\n.\r\n", use_awaitable);
+        std::string out = buffer.substr(0, n);
+        buffer.erase(0, n);
+        co_return out;
     }
     // A whole (possibly multi-line) reply; returns its last line.
     awaitable<std::string> reply() {
@@ -46,7 +63,7 @@ struct Line {
 };
 
 struct Upstream {
-    explicit Upstream(tcp::socket s) : socket(std::move(s)), in{socket, {}} {}
+    explicit Upstream(tcp::socket s) : socket(std::move(s)), in(socket) {}
     tcp::socket socket;
     Line in;
 };
@@ -102,7 +119,7 @@ class Relay {
 awaitable<void> session(tcp::socket socket, Relay& relay) {
     try {
         socket.set_option(tcp::no_delay(true));
-        Line in{socket, {}};
+        Line in(socket);
         auto say = [&socket](std::string text) -> awaitable<void> {
             co_await asio::async_write(socket, asio::buffer(text), use_awaitable);
         };
@@ -129,14 +146,7 @@ awaitable<void> session(tcp::socket socket, Relay& relay) {
             } else if (verb == "DATA" || verb == "data") {
                 co_await say("354 End data with <CR><LF>.<CR><LF>\r\n");
                 // Up to and including the lone dot, kept dot-stuffed for the next hop.
-                std::string data;
-                for (;;) {
-                    std::string l = co_await in.read();
-                    data += l;
-                    data += "\r\n";
-                    if (l == ".")
-                        break;
-                }
+                const std::string data = co_await in.data();
                 const std::string final = co_await relay.send(from, to, data);
                 co_await say(final + "\r\n");
             } else if (verb == "RSET" || verb == "rset" || verb == "NOOP" || verb == "noop") {
