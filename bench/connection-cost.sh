@@ -43,8 +43,10 @@ declare -A CASE=(
     [pgp-enc]="bob@pgp.example plain.lf alice@example.com -d"
     [smime-dec]="alice@example.com inbound.lf bob@smime.example -d"
     [pgp-dec]="alice@example.com inbound-pgp.lf bob@pgp.example -d"
+    [pgp-rsa-enc]="bob@rsa.example plain.lf alice@example.com -d"
+    [pgp-rsa-dec]="alice@example.net inbound-pgp-rsa.lf bob@rsa.example -d"
 )
-ORDER=(pass-reused pass-new smime-enc pgp-enc smime-dec pgp-dec)
+ORDER=(pass-reused pass-new smime-enc pgp-enc smime-dec pgp-dec pgp-rsa-enc pgp-rsa-dec)
 declare -A BEST RATE
 
 run() {  # binary-label case -> "cpu rate"
@@ -94,6 +96,8 @@ CMSDEC=$(lib_us "$BUILD/bench/bench_smime" '^BM_cms_parse_decrypt/alg:0/modern:0
 PGPENC=$(lib_us "$BUILD/bench/bench_openpgp" '^BM_pgp_encrypt/alg:0/bytes:10240$')
 PGPDEC=$(lib_us "$BUILD/bench/bench_openpgp" '^BM_pgp_decrypt/alg:0/bytes:10240$')
 PGPCHK=$(lib_us "$BUILD/bench/bench_openpgp" '^BM_pgp_decrypt_and_check/10240$')
+RSAENC=$(lib_us "$BUILD/bench/bench_openpgp" '^BM_pgp_encrypt/alg:1/bytes:10240$')
+RSADEC=$(lib_us "$BUILD/bench/bench_openpgp" '^BM_pgp_decrypt/alg:1/bytes:10240$')
 
 py() { python3 -c "$1"; }
 echo "Machine: $(nproc) cores, load at the end $(cut -d' ' -f1-3 /proc/loadavg); $N messages per run,"
@@ -112,12 +116,14 @@ done
 echo
 echo "Libraries, CPU µs per 10 KB message (mean of 3): CMS encrypt RSA-2048 $CMS, CMS decrypt $CMSDEC;"
 echo "OpenPGP Curve25519 encrypt (Encryptor loaded once) $PGPENC, decrypt (Decryptor reused) $PGPDEC,"
-echo "decrypt and check a signature $PGPCHK."
+echo "decrypt and check a signature $PGPCHK; RSA-3072 encrypt (loaded once) $RSAENC, decrypt (reused) $RSADEC."
 echo
 for l in "${labels[@]}"; do
     b() { echo "${BEST[$l/$1]}"; }
     py "
 pr, pn, se, pe, sd, pd = $(b pass-reused), $(b pass-new), $(b smime-enc), $(b pgp-enc), $(b smime-dec), $(b pgp-dec)
+re, rd = $(b pgp-rsa-enc), $(b pgp-rsa-dec)
+rsaenc, rsadec = $RSAENC, $RSADEC
 fr, fn = ${BEST[floor/pass-reused]}, ${BEST[floor/pass-new]}
 cms, pgpenc, pgpdec = $CMS, $PGPENC, $PGPDEC
 who = 'sealgate' if '$l' == 'new' else 'sealgate (before)'
@@ -126,7 +132,9 @@ print(f'{who}: pass-through / floor (reused) {pr / fr:.2f} (target <= 1.2); new 
       f' {se / (pr + cms):.2f} (target <= 1.2); OpenPGP encrypt: {pe} µs against pass + 1.3 x'
       f' loaded-once {pr + 1.3 * pgpenc:.0f} µs ({(pe - pr) / pgpenc:.2f} x the library); OpenPGP'
       f' decrypt: {pd - pr:.0f} µs over pass, {(pd - pr) / pgpdec:.2f} x the reused Decryptor;'
-      f' S/MIME decrypt: {sd - pr:.0f} µs over pass.')
+      f' S/MIME decrypt: {sd - pr:.0f} µs over pass. RSA-3072 OpenPGP: encrypt {re} µs against'
+      f' pass + 1.3 x loaded-once {pr + 1.3 * rsaenc:.0f} µs ({(re - pr) / rsaenc:.2f} x the library);'
+      f' decrypt + check {rd - pr:.0f} µs over pass, {(rd - pr) / rsadec:.2f} x the reused Decryptor.')
 "
     echo
 done

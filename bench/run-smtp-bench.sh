@@ -158,6 +158,33 @@ P domain set example.com method pgp >/dev/null
 gen_message 10240 bob@pgp.example alice@example.com inbound-pgp-plain.eml
 P encrypt --from bob@pgp.example --to alice@example.com < inbound-pgp-plain.eml > inbound-pgp.eml
 grep -q "application/pgp-encrypted" inbound-pgp.eml || { echo "inbound OpenPGP message not encrypted" >&2; exit 1; }
+# RSA-3072 OpenPGP (bench/connection-cost.sh): an outbound partner rsa.example whose key P
+# makes, and inbound mail to a second local domain, example.net, whose RSA key P encrypts to.
+P pgp create --uid "RSA partner <domain-cert@rsa.example>" --algo rsa3072 --expires never > pgp-rsa.out
+RSA_FPR=$(grep -oE '[0-9a-f]{40}' pgp-rsa.out | head -1)
+P pgp export "$RSA_FPR" --armor -o pgp-rsa.asc
+S pgp import pgp-rsa.asc >/dev/null
+S pgp trust "$RSA_FPR" >/dev/null
+S domain add rsa.example >/dev/null
+S pgp add-domain "$RSA_FPR" rsa.example >/dev/null
+S domain set rsa.example method pgp >/dev/null
+S domain set rsa.example encrypt-mode mandatory >/dev/null
+S domain set rsa.example sign none >/dev/null
+S domain add example.net --local >/dev/null
+S pgp create --uid "example.net domain <domain-cert@example.net>" --algo rsa3072 \
+    --expires never > ours-pgp-rsa.out
+OURS_RSA=$(grep -oE '[0-9a-f]{40}' ours-pgp-rsa.out | head -1)
+S pgp export "$OURS_RSA" --armor -o ours-pgp-rsa.asc
+P pgp import ours-pgp-rsa.asc >/dev/null
+P pgp trust "$OURS_RSA" >/dev/null
+P domain add example.net >/dev/null
+P pgp add-domain "$OURS_RSA" example.net >/dev/null
+P domain set example.net method pgp >/dev/null
+P domain set example.net encrypt-mode mandatory >/dev/null
+gen_message 10240 bob@rsa.example alice@example.net inbound-pgp-rsa-plain.eml
+P encrypt --from bob@rsa.example --to alice@example.net < inbound-pgp-rsa-plain.eml > inbound-pgp-rsa.eml
+grep -q "application/pgp-encrypted" inbound-pgp-rsa.eml || { echo "inbound RSA OpenPGP message not encrypted" >&2; exit 1; }
+tr -d '\r' < inbound-pgp-rsa.eml > inbound-pgp-rsa.lf
 tr -d '\r' < plain.eml > plain.lf
 tr -d '\r' < inbound.eml > inbound.lf
 tr -d '\r' < inbound-pgp.eml > inbound-pgp.lf

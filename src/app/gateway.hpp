@@ -36,7 +36,9 @@
 //   - The pipeline (parse, policy, encryption, decryption) runs on a pool of worker threads
 //     (config `workers`, default one per CPU core beyond the first), each with its own keys
 //     (app/worker.hpp); the SMTP sides, the relay and the mail log stay on the io_context's thread,
-//     and so does every member of this class.
+//     and so does every member of this class. A message up to 64 KiB is planned on that thread,
+//     and passed there too when every copy leaves in clear (pipeline::Plan::in_clear(), on
+//     keystore::NoKeys); the rest of its work goes to a worker.
 #pragma once
 
 #include <array>
