@@ -8,7 +8,8 @@
 #                   bench/bench_smime, bench/bench_openpgp)
 #   BASE_SEALGATE   optional: an older sealgate binary, run alternately with the new one on the
 #                   same store, for before/after figures
-# environment: MESSAGES (timed messages per run, default 6000), ROUNDS (default 3; each case is
+# environment: MESSAGES (timed messages per run, default 6000; WARMUP untimed ones before, default
+#              1000), ROUNDS (default 3; each case is
 #              run ROUNDS times, alternating binaries, and the lowest CPU per message is kept:
 #              on a shared machine the noise only ever adds).
 #
@@ -127,14 +128,15 @@ rsaenc, rsadec = $RSAENC, $RSADEC
 fr, fn = ${BEST[floor/pass-reused]}, ${BEST[floor/pass-new]}
 cms, pgpenc, pgpdec = $CMS, $PGPENC, $PGPDEC
 who = 'sealgate' if '$l' == 'new' else 'sealgate (before)'
-print(f'{who}: pass-through / floor (reused) {pr / fr:.2f} (target <= 1.2); new connection / reused:'
-      f' sealgate {pn / pr:.2f}, floor {fn / fr:.2f}; S/MIME encrypt / (pass + raw CMS)'
-      f' {se / (pr + cms):.2f} (target <= 1.2); OpenPGP encrypt: {pe} µs against pass + 1.3 x'
-      f' loaded-once {pr + 1.3 * pgpenc:.0f} µs ({(pe - pr) / pgpenc:.2f} x the library); OpenPGP'
-      f' decrypt: {pd - pr:.0f} µs over pass, {(pd - pr) / pgpdec:.2f} x the reused Decryptor;'
+r = lambda a, b: a / b if b else float('nan')  # a run too short to register CPU: nan
+print(f'{who}: pass-through / floor (reused) {r(pr, fr):.2f} (target <= 1.2); new connection / reused:'
+      f' sealgate {r(pn, pr):.2f}, floor {r(fn, fr):.2f}; S/MIME encrypt / (pass + raw CMS)'
+      f' {r(se, pr + cms):.2f} (target <= 1.2); OpenPGP encrypt: {pe} µs against pass + 1.3 x'
+      f' loaded-once {pr + 1.3 * pgpenc:.0f} µs ({r(pe - pr, pgpenc):.2f} x the library); OpenPGP'
+      f' decrypt: {pd - pr:.0f} µs over pass, {r(pd - pr, pgpdec):.2f} x the reused Decryptor;'
       f' S/MIME decrypt: {sd - pr:.0f} µs over pass. RSA-3072 OpenPGP: encrypt {re} µs against'
-      f' pass + 1.3 x loaded-once {pr + 1.3 * rsaenc:.0f} µs ({(re - pr) / rsaenc:.2f} x the library);'
-      f' decrypt + check {rd - pr:.0f} µs over pass, {(rd - pr) / rsadec:.2f} x the reused Decryptor.')
+      f' pass + 1.3 x loaded-once {pr + 1.3 * rsaenc:.0f} µs ({r(re - pr, rsaenc):.2f} x the library);'
+      f' decrypt + check {rd - pr:.0f} µs over pass, {r(rd - pr, rsadec):.2f} x the reused Decryptor.')
 "
     echo
 done

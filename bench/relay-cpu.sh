@@ -9,7 +9,7 @@
 #   TO, FROM    envelope: bob@smime.example (S/MIME encrypt), bob@plain.example (pass),
 #               bob@pgp.example (OpenPGP); FROM bob@smime.example TO alice@example.com with
 #               inbound.lf (S/MIME decrypt). FROM defaults to alice@example.com.
-#   MESSAGES    timed messages (default 12000), after 1,000 untimed ones.
+#   MESSAGES    timed messages (default 12000), after WARMUP (default 1,000) untimed ones.
 # environment:  SEALGATE (binary; default ./build/src/app/sealgate), SRCOPT (default -d: reuse
 #               connections; empty: a new connection per message), CONFIG (default
 #               STORE_DIR/sealgate.toml), PORT (first of two free loopback ports, default 29025),
@@ -36,9 +36,18 @@ else
 fi
 GW=$!
 trap 'kill $GW $SINK 2>/dev/null; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" relay-cpu.out 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q "listening on" relay-cpu.out 2>/dev/null && break; sleep 0.1; done
+if ! grep -q "listening on" relay-cpu.out; then
+    echo "the relay did not start within 60 s:" >&2
+    cat relay-cpu.out relay-cpu.err >&2
+    ps -o pid,stat,etime,args --ppid $$ >&2
+    exit 1
+fi
+# A failed run says why (the driver's complaint, the relay's log), instead of ending silently.
+failed() { echo "smtp-source failed:" >&2; tail -5 relay-cpu.src >&2; tail -5 relay-cpu.err >&2; exit 1; }
 # shellcheck disable=SC2086
-smtp-source -s 10 -m 1000 $SRCOPT -f "$FROM" -t "$TO" -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
+smtp-source -s 10 -m "${WARMUP:-1000}" $SRCOPT -f "$FROM" -t "$TO" -F "$LF" "127.0.0.1:$((PORT + 1))" \
+    >relay-cpu.src 2>&1 || failed
 # The gateway's CPU includes its children: the key process (docs/keys-process.md).
 # Minor page faults of serve (the heap given back to the kernel and faulted in again).
 minflt() { awk '{print $10}' "/proc/$1/stat"; }
@@ -52,7 +61,7 @@ ticks() {
 g0=$(ticks $GW) k0=$(ticks $SINK) f0=$(minflt $GW) t0=$(date +%s.%N)
 # shellcheck disable=SC2086
 /usr/bin/time -f "%U %S" -o relay-cpu.time smtp-source -s 10 -m "$N" $SRCOPT -f "$FROM" -t "$TO" \
-    -F "$LF" "127.0.0.1:$((PORT + 1))" >/dev/null 2>&1
+    -F "$LF" "127.0.0.1:$((PORT + 1))" >relay-cpu.src 2>&1 || failed
 t1=$(date +%s.%N) g1=$(ticks $GW) k1=$(ticks $SINK) f1=$(minflt $GW)
 read -r su ss < relay-cpu.time
 python3 -c "
