@@ -11,7 +11,10 @@
 //
 // Policy snapshot change (app/worker.cpp): what one worker loads when the snapshot changes, for
 // N Curve25519 partner keys, all usable (the Encryptor's set and the Verifier's set are the
-// same N keys, as when every partner is trusted). The N keys are created once per process.
+// same N keys, as when every partner is trusted): BM_pgp_snapshot_load is the path before the
+// shared KeyRing (an Encryptor and a Verifier, each loading the keys into its own context),
+// BM_pgp_snapshot_ring the worker's path now (one KeyRing, both on it). The N keys are created
+// once per process.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -21,6 +24,7 @@
 
 #include "bench_util.hpp"
 #include "openpgp/key.hpp"
+#include "openpgp/keyring.hpp"
 #include "openpgp/message.hpp"
 #include "openpgp/signature.hpp"
 
@@ -228,15 +232,15 @@ void BM_pgp_decrypt_with_verify_keys(benchmark::State& state) {
 const std::vector<pgp::KeyMaterial>& partners(std::size_t n) {
     static std::vector<pgp::KeyMaterial> made;
     while (made.size() < n)
-        made.push_back(must(pgp::create_key("domain-cert@partner" + std::to_string(made.size()) +
-                                                ".example",
-                                            pgp::KeyAlgorithm::ed25519, 0),
-                            "create key"));
+        made.push_back(
+            must(pgp::create_key("domain-cert@partner" + std::to_string(made.size()) + ".example",
+                                 pgp::KeyAlgorithm::ed25519, 0),
+                 "create key"));
     return made;
 }
 
-// Arg: N. What Worker::pipeline builds for a new snapshot: the Encryptor from the usable keys,
-// the Verifier from every stored key.
+// Arg: N. What Worker::pipeline built for a new snapshot before the KeyRing: the Encryptor
+// from the usable keys, the Verifier from every stored key, two contexts.
 void BM_pgp_snapshot_load(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto& keys = partners(n);
@@ -253,6 +257,28 @@ void BM_pgp_snapshot_load(benchmark::State& state) {
         benchmark::DoNotOptimize(&ver);
     }
     state.SetLabel("cv25519, Encryptor + Verifier");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// Arg: N. What Worker::pipeline builds now: one KeyRing of every stored key, the Encryptor on
+// it restricted to the usable keys' fingerprints, the Verifier on it.
+void BM_pgp_snapshot_ring(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto& keys = partners(n);
+    std::vector<std::string> all;
+    std::vector<std::string> usable;
+    for (std::size_t i = 0; i < n; ++i) {
+        all.push_back(keys[i].public_key);
+        usable.push_back(keys[i].fingerprint);
+    }
+    for (auto _ : state) {
+        auto ring = must(pgp::KeyRing::create(all), "KeyRing");
+        auto enc = pgp::Encryptor::create(ring, usable);
+        auto ver = pgp::Verifier::create(std::move(ring));
+        benchmark::DoNotOptimize(&enc);
+        benchmark::DoNotOptimize(&ver);
+    }
+    state.SetLabel("cv25519, one KeyRing");
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
@@ -282,6 +308,13 @@ BENCHMARK(BM_pgp_decrypt_and_check)->Arg(10 * KB)->Unit(benchmark::kMicrosecond)
 BENCHMARK(BM_pgp_decrypt_with_verify_keys)->Arg(10 * KB)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK(BM_pgp_snapshot_load)
+    ->ArgName("keys")
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_pgp_snapshot_ring)
     ->ArgName("keys")
     ->Arg(10)
     ->Arg(100)
