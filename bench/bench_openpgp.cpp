@@ -8,6 +8,13 @@
 // that encrypted to the partner's Curve25519 key) against encrypt-only of the same entity; and
 // inbound, decrypt + check_signature of part 1 against decrypt only, and the cost of the
 // verify-keys path of Decryptor::decrypt (the partner key imported and removed per call).
+//
+// Policy snapshot change (app/worker.cpp): what one worker loads when the snapshot changes, for
+// N Curve25519 partner keys, all usable (the Encryptor's set and the Verifier's set are the
+// same N keys, as when every partner is trusted): BM_pgp_snapshot_load is the path before the
+// shared KeyRing (an Encryptor and a Verifier, each loading the keys into its own context),
+// BM_pgp_snapshot_ring the worker's path now (one KeyRing, both on it). The N keys are created
+// once per process.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -17,6 +24,7 @@
 
 #include "bench_util.hpp"
 #include "openpgp/key.hpp"
+#include "openpgp/keyring.hpp"
 #include "openpgp/message.hpp"
 #include "openpgp/signature.hpp"
 
@@ -220,6 +228,60 @@ void BM_pgp_decrypt_with_verify_keys(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// N partner keys (Ed25519 + Curve25519), created once and kept for every benchmark.
+const std::vector<pgp::KeyMaterial>& partners(std::size_t n) {
+    static std::vector<pgp::KeyMaterial> made;
+    while (made.size() < n)
+        made.push_back(
+            must(pgp::create_key("domain-cert@partner" + std::to_string(made.size()) + ".example",
+                                 pgp::KeyAlgorithm::ed25519, 0),
+                 "create key"));
+    return made;
+}
+
+// Arg: N. What Worker::pipeline built for a new snapshot before the KeyRing: the Encryptor
+// from the usable keys, the Verifier from every stored key, two contexts.
+void BM_pgp_snapshot_load(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto& keys = partners(n);
+    std::vector<std::string> usable;
+    std::vector<std::string> all;
+    for (std::size_t i = 0; i < n; ++i) {
+        usable.push_back(keys[i].public_key);
+        all.push_back(keys[i].public_key);
+    }
+    for (auto _ : state) {
+        auto enc = must(pgp::Encryptor::create(usable), "Encryptor");
+        auto ver = must(pgp::Verifier::create(all), "Verifier");
+        benchmark::DoNotOptimize(&enc);
+        benchmark::DoNotOptimize(&ver);
+    }
+    state.SetLabel("cv25519, Encryptor + Verifier");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// Arg: N. What Worker::pipeline builds now: one KeyRing of every stored key, the Encryptor on
+// it restricted to the usable keys' fingerprints, the Verifier on it.
+void BM_pgp_snapshot_ring(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto& keys = partners(n);
+    std::vector<std::string> all;
+    std::vector<std::string> usable;
+    for (std::size_t i = 0; i < n; ++i) {
+        all.push_back(keys[i].public_key);
+        usable.push_back(keys[i].fingerprint);
+    }
+    for (auto _ : state) {
+        auto ring = must(pgp::KeyRing::create(all), "KeyRing");
+        auto enc = pgp::Encryptor::create(ring, usable);
+        auto ver = pgp::Verifier::create(std::move(ring));
+        benchmark::DoNotOptimize(&enc);
+        benchmark::DoNotOptimize(&ver);
+    }
+    state.SetLabel("cv25519, one KeyRing");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 constexpr std::int64_t KB = 1024;
 constexpr std::int64_t MB = 1024 * 1024;
 
@@ -244,5 +306,19 @@ BENCHMARK(BM_pgp_sign_and_encrypt)->Arg(10 * KB)->Arg(MB)->Unit(benchmark::kMicr
 BENCHMARK(BM_pgp_decrypt_only)->Arg(10 * KB)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_pgp_decrypt_and_check)->Arg(10 * KB)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_pgp_decrypt_with_verify_keys)->Arg(10 * KB)->Unit(benchmark::kMicrosecond);
+
+BENCHMARK(BM_pgp_snapshot_load)
+    ->ArgName("keys")
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_pgp_snapshot_ring)
+    ->ArgName("keys")
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -111,7 +111,28 @@ Status check_unprotected(rnp_ffi_st* ffi) {
 // ---- Encryptor -------------------------------------------------------------------------------
 
 struct Encryptor::Impl {
-    Ffi ffi;
+    std::shared_ptr<const KeyRing> ring;
+    // The primary fingerprints it may encrypt to; nullopt: every key of the ring.
+    std::optional<std::vector<std::string>> recipients;
+
+    // Whether `key` (located in the ring, a primary key or a subkey) belongs to a recipient.
+    Result<bool> admits(rnp_key_handle_st* key) const {
+        if (!recipients)
+            return true;
+        bool is_primary = false;
+        SEALGATE_RNP("rnp_key_is_primary", rnp_key_is_primary(key, &is_primary));
+        std::string primary;
+        if (is_primary) {
+            auto fp = detail::fingerprint(key);
+            SEALGATE_CHECK(fp);
+            primary = std::move(*fp);
+        } else {
+            char* raw = nullptr;
+            SEALGATE_RNP("rnp_key_get_primary_fprint", rnp_key_get_primary_fprint(key, &raw));
+            primary = ascii_lower(detail::take_string(raw));
+        }
+        return std::find(recipients->begin(), recipients->end(), primary) != recipients->end();
+    }
 };
 
 Encryptor::Encryptor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -120,9 +141,18 @@ Encryptor::Encryptor(Encryptor&&) noexcept = default;
 Encryptor& Encryptor::operator=(Encryptor&&) noexcept = default;
 
 Result<Encryptor> Encryptor::create(std::span<const std::string> public_keys) {
-    auto ffi = load_keys(public_keys, "recipient key");
-    SEALGATE_CHECK(ffi);
-    return Encryptor(std::make_unique<Impl>(Impl{std::move(*ffi)}));
+    auto ring = detail::load_ring(public_keys, "recipient key");
+    SEALGATE_CHECK(ring);
+    return Encryptor(std::make_unique<Impl>(Impl{std::move(*ring), std::nullopt}));
+}
+
+Encryptor Encryptor::create(std::shared_ptr<const KeyRing> ring,
+                            std::span<const std::string> fingerprints) {
+    std::vector<std::string> recipients;
+    recipients.reserve(fingerprints.size());
+    for (const std::string& fp : fingerprints)
+        recipients.push_back(ascii_lower(fp));
+    return Encryptor(std::make_unique<Impl>(Impl{std::move(ring), std::move(recipients)}));
 }
 
 Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
@@ -130,7 +160,7 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
                                      const EncryptOptions& options) const {
     if (fingerprints.empty())
         return fail(Error::usage("encrypt: no recipients"));
-    rnp_ffi_st* ffi = impl_->ffi.get();
+    rnp_ffi_st* ffi = detail::ring_ffi(*impl_->ring);
     auto in = detail::input_from(plaintext);
     SEALGATE_CHECK(in);
     // Armored size: ~4/3 of the ciphertext plus headers; reserve-free memory output is fine.
@@ -144,7 +174,13 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
     for (const std::string& fp : fingerprints) {
         auto key = detail::locate(ffi, "fingerprint", fp);
         SEALGATE_CHECK(key);
-        if (!*key)
+        bool admitted = false;
+        if (*key) {
+            auto admits = impl_->admits((*key)->get());
+            SEALGATE_CHECK(admits);
+            admitted = *admits;
+        }
+        if (!admitted)
             return fail(Error::temp("encrypt: recipient key " + fp + " is not loaded"));
         auto usability = detail::usability_of((*key)->get(), options.now);
         SEALGATE_CHECK(usability);
@@ -174,7 +210,15 @@ Result<Encrypted> Encryptor::encrypt(std::string_view plaintext,
 }
 
 Result<std::vector<std::string>> Encryptor::loaded_keys() const {
-    return detail::primary_fingerprints(impl_->ffi.get());
+    const std::vector<std::string>& loaded = impl_->ring->keys();
+    if (!impl_->recipients)
+        return loaded;
+    std::vector<std::string> out;
+    for (const std::string& fp : loaded)
+        if (std::find(impl_->recipients->begin(), impl_->recipients->end(), fp) !=
+            impl_->recipients->end())
+            out.push_back(fp);
+    return out;
 }
 
 Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> public_keys,

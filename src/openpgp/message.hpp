@@ -12,9 +12,11 @@
 // partial plaintext is returned.
 //
 // Thread-safety: an Encryptor or Decryptor holds one librnp context and must be used by one
-// thread at a time (one per worker thread, or a mutex). encrypt() builds its own context and is
-// thread-safe. Building a context and importing keys costs 0.4-3.5 ms: keep an Encryptor /
-// Decryptor per thread and rebuild it when the store's key set changes.
+// thread at a time (one per worker thread, or a mutex); an Encryptor made on a shared KeyRing
+// (keyring.hpp) is used by one thread at a time together with everything else on that ring.
+// encrypt() builds its own context and is thread-safe. Building a context and importing keys
+// costs 0.4-3.5 ms, and ~0.4 ms more per partner key (validating its self-signatures): keep an
+// Encryptor / Decryptor per thread and rebuild it when the store's key set changes.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "openpgp/keyring.hpp"
 
 namespace sealgate::openpgp {
 
@@ -46,18 +49,26 @@ struct Encrypted {
 // Partner public keys loaded once; encrypt to any subset of them by primary fingerprint.
 class Encryptor {
   public:
-    // Fails on an unreadable key. Keys are checked for usability at encrypt time, not here.
+    // A KeyRing of its own, every key of which may be a recipient. Fails on an unreadable key.
+    // Keys are checked for usability at encrypt time, not here.
     static Result<Encryptor> create(std::span<const std::string> public_keys);
+    // On a ring shared with a Verifier (the daemon's worker: the ring holds every stored key):
+    // only the ring's keys among `fingerprints` (primary, lower-case hex: the snapshot's
+    // usable keys) may be recipients; any other key, loaded in the ring or not, is refused as
+    // not loaded. `ring` must not be null.
+    static Encryptor create(std::shared_ptr<const KeyRing> ring,
+                            std::span<const std::string> fingerprints);
     ~Encryptor();
     Encryptor(Encryptor&&) noexcept;
     Encryptor& operator=(Encryptor&&) noexcept;
 
-    // Each recipient must be loaded and pass encryption_usability() (key.hpp) at options.now,
-    // else the call fails with Error::perm(550, "5.7.1", ...) naming the key and the reason.
+    // Each recipient must be loaded (one of this Encryptor's keys, else Error::temp "... is not
+    // loaded") and pass encryption_usability() (key.hpp) at options.now, else the call fails
+    // with Error::perm(550, "5.7.1", ...) naming the key and the reason.
     Result<Encrypted> encrypt(std::string_view plaintext, std::span<const std::string> fingerprints,
                               const EncryptOptions& options = {}) const;
 
-    // Primary fingerprints of the loaded keys, in load order.
+    // Primary fingerprints of the keys it may encrypt to, in load order.
     Result<std::vector<std::string>> loaded_keys() const;
 
   private:

@@ -315,8 +315,7 @@ Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
 }
 
 struct Verifier::Impl {
-    detail::Ffi ffi;
-    std::vector<std::string> loaded;  // primary fingerprints
+    std::shared_ptr<const KeyRing> ring;
 };
 
 Verifier::Verifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -325,27 +324,24 @@ Verifier::Verifier(Verifier&&) noexcept = default;
 Verifier& Verifier::operator=(Verifier&&) noexcept = default;
 
 Result<Verifier> Verifier::create(std::span<const std::string> public_keys) {
-    // Validity is judged at each check's time, as librnp's clock (no fixed timestamp).
-    auto ffi = detail::make_ffi();
-    SEALGATE_CHECK(ffi);
-    for (const std::string& key : public_keys)
-        SEALGATE_TRY(detail::import_keys(ffi->get(), key, "OpenPGP public key"));
-    auto loaded = detail::primary_fingerprints(ffi->get());
-    SEALGATE_CHECK(loaded);
-    return Verifier(std::make_unique<Impl>(Impl{std::move(*ffi), std::move(*loaded)}));
+    auto ring = KeyRing::create(public_keys);
+    SEALGATE_CHECK(ring);
+    return create(std::move(*ring));
+}
+
+Verifier Verifier::create(std::shared_ptr<const KeyRing> ring) {
+    return Verifier(std::make_unique<Impl>(Impl{std::move(ring)}));
 }
 
 bool Verifier::holds(std::span<const std::string> fingerprints) const {
-    return std::all_of(fingerprints.begin(), fingerprints.end(), [this](const std::string& fp) {
-        return std::find(impl_->loaded.begin(), impl_->loaded.end(), fp) != impl_->loaded.end();
-    });
+    return impl_->ring->holds(fingerprints);
 }
 
 Result<SignatureInfo> Verifier::check(std::span<const std::string> signers, std::string_view data,
                                       std::string_view signature, std::time_t now) const {
     if (now == 0)
         now = std::time(nullptr);
-    return judge_in(impl_->ffi.get(), signers, data, signature, now);
+    return judge_in(detail::ring_ffi(*impl_->ring), signers, data, signature, now);
 }
 
 }  // namespace sealgate::openpgp

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "openpgp/keyring.hpp"
 #include "openpgp/message.hpp"
 
 namespace sealgate::openpgp {
@@ -45,11 +46,15 @@ Result<SignatureInfo> check_signature(std::span<const std::string> public_keys,
 
 // check_signature with the partners' public keys loaded once, for the daemon's workers: loading
 // and validating the keys for each message cost more than checking its signature. One thread at
-// a time (a worker owns one, rebuilt when the policy's key set changes).
+// a time, together with everything else on its KeyRing (keyring.hpp; a worker owns one ring,
+// rebuilt when the policy snapshot changes, and its Encryptor shares it).
 class Verifier {
   public:
-    // Fails on an unreadable key.
+    // A KeyRing of its own. Fails on an unreadable key.
     static Result<Verifier> create(std::span<const std::string> public_keys);
+    // On a ring shared with an Encryptor: every key of the ring is held. `ring` must not be
+    // null. The verdicts are the same as with a ring of its own of the same keys.
+    static Verifier create(std::shared_ptr<const KeyRing> ring);
     ~Verifier();
     Verifier(Verifier&&) noexcept;
     Verifier& operator=(Verifier&&) noexcept;

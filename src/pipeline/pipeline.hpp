@@ -80,8 +80,9 @@ struct Options {
     // The partners' OpenPGP keys loaded once (the daemon keeps one per policy snapshot); null:
     // each OpenPGP encryption loads its recipients' keys itself (~1 ms, fine for the CLI).
     const openpgp::Encryptor* pgp_encryptor = nullptr;
-    // The same keys loaded for checking OpenPGP mail signatures; null: loaded per signature
-    // (~0.5 ms with their validation).
+    // Every stored partner key loaded for checking OpenPGP mail signatures (the daemon's worker
+    // loads them once into one openpgp::KeyRing with the encryptor's); null: loaded per
+    // signature (~0.5 ms with their validation).
     const openpgp::Verifier* pgp_verifier = nullptr;
 };
 

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "openpgp/key.hpp"
+#include "openpgp/keyring.hpp"
 #include "peer.hpp"
 
 namespace sealgate::openpgp {
@@ -295,6 +296,85 @@ TEST_F(Messages, RefusesToEncryptToUnusableKeys) {
     const std::vector<std::string> unknown{"eb85bb5fa33a75e15e944e63f231550c4f47e38e"};
     EXPECT_FALSE(encryptor->encrypt("x", unknown));
     EXPECT_FALSE(encryptor->encrypt("x", {}));
+}
+
+// The daemon's Encryptor sits on a KeyRing that holds every stored key (the Verifier's too):
+// only the keys it was given may be recipients, and every refusal is the one an Encryptor of
+// exactly those keys gives.
+TEST_F(Messages, AnEncryptorOnASharedRingTakesOnlyItsKeys) {
+    const std::string revoked_blob =
+        testdata("interop-suite/revoked-key-cert-revoked-compromised.pgp");
+    auto revoked_fps = KeyRing::create(std::vector<std::string>{revoked_blob});
+    ASSERT_TRUE(revoked_fps) << revoked_fps.error().reason;
+    ASSERT_EQ((*revoked_fps)->keys().size(), 1U);
+    const std::string revoked_fp = (*revoked_fps)->keys().front();
+
+    const std::vector<std::string> all{key(0).public_key, key(1).public_key, revoked_blob};
+    auto ring = KeyRing::create(all);
+    ASSERT_TRUE(ring) << ring.error().reason;
+    const std::vector<std::string> in_ring{key(0).fingerprint, key(1).fingerprint, revoked_fp};
+    EXPECT_EQ((*ring)->keys(), in_ring);
+    EXPECT_TRUE((*ring)->holds(in_ring));
+    EXPECT_FALSE((*ring)->holds(std::vector<std::string>{std::string(40, 'a')}));
+
+    // Given in upper case, as fingerprints may be: the same keys.
+    const std::vector<std::string> given{upper(key(0).fingerprint), revoked_fp};
+    const Encryptor shared = Encryptor::create(*ring, given);
+    const std::vector<std::string> own_blobs{key(0).public_key, revoked_blob};
+    auto own = Encryptor::create(own_blobs);
+    ASSERT_TRUE(own) << own.error().reason;
+    auto shared_keys = shared.loaded_keys();
+    auto own_keys = own->loaded_keys();
+    ASSERT_TRUE(shared_keys && own_keys);
+    EXPECT_EQ(*shared_keys, *own_keys);
+    EXPECT_EQ(*shared_keys, (std::vector<std::string>{key(0).fingerprint, revoked_fp}));
+
+    auto to_first = shared.encrypt("to the first", std::vector<std::string>{key(0).fingerprint});
+    ASSERT_TRUE(to_first) << to_first.error().reason;
+    const std::vector<std::string> secrets{key(0).secret_key};
+    auto d = Decryptor::create(secrets);
+    ASSERT_TRUE(d) << d.error().reason;
+    auto back = d->decrypt(to_first->armored);
+    ASSERT_TRUE(back && *back) << (back ? "not for us" : back.error().reason);
+    EXPECT_EQ((*back)->plaintext, "to the first");
+
+    auto info = key_info(key(1).public_key);
+    ASSERT_TRUE(info);
+    ASSERT_FALSE(info->subkeys.empty());
+    auto first_info = key_info(key(0).public_key);
+    ASSERT_TRUE(first_info);
+    ASSERT_FALSE(first_info->subkeys.empty());
+    // The same answer as the Encryptor of exactly the given keys: for a key in the ring but not
+    // given (its primary, its subkey), one not in the ring at all, one given but unusable, a
+    // subkey of a given key, and no recipient.
+    const std::vector<std::vector<std::string>> refusals{
+        {key(1).fingerprint},
+        {info->subkeys.front().fingerprint},
+        {key(0).fingerprint, key(1).fingerprint},
+        {"eb85bb5fa33a75e15e944e63f231550c4f47e38e"},
+        {revoked_fp},
+        {first_info->subkeys.front().fingerprint},
+        {},
+    };
+    for (const auto& recipients : refusals) {
+        auto a = shared.encrypt("x", recipients);
+        auto b = own->encrypt("x", recipients);
+        const std::string name = recipients.empty() ? "none" : recipients.back();
+        ASSERT_EQ(static_cast<bool>(a), static_cast<bool>(b)) << name;
+        if (!a) {
+            EXPECT_EQ(a.error().kind, b.error().kind) << name;
+            EXPECT_EQ(a.error().code, b.error().code) << name;
+            EXPECT_EQ(a.error().reason, b.error().reason) << name;
+        }
+    }
+    auto not_given = shared.encrypt("x", std::vector<std::string>{key(1).fingerprint});
+    ASSERT_FALSE(not_given);
+    EXPECT_EQ(not_given.error().reason,
+              "encrypt: recipient key " + key(1).fingerprint + " is not loaded");
+    EXPECT_TRUE(not_given.error().temporary());
+    auto unusable = shared.encrypt("x", std::vector<std::string>{revoked_fp});
+    ASSERT_FALSE(unusable);
+    EXPECT_EQ(unusable.error().code, 550);
 }
 
 TEST_F(Messages, RefusesPassphraseProtectedSecretKeys) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "openpgp/key.hpp"
+#include "openpgp/keyring.hpp"
 #include "openpgp/lifecycle.hpp"
 #include "openpgp/message.hpp"
 #include "openpgp/signature.hpp"
@@ -228,50 +229,100 @@ TEST_F(MailSignatures, DetachedSignatureChecksWithTheGivenKeysOnly) {
 }
 
 // The daemon's workers keep every partner key loaded (Verifier) instead of loading the sender
-// domain's keys per message: the verdicts must be check_signature's, word for word.
+// domain's keys per message: the verdicts must be check_signature's, word for word. Both ways a
+// Verifier is made: its own KeyRing, and the worker's, a KeyRing shared with an Encryptor that
+// encrypts between the checks (to a subset of the ring, which must not narrow what the Verifier
+// holds).
 TEST_F(MailSignatures, TheLoadedOnceVerifierJudgesAsCheckSignature) {
     const Decryptor d = decryptor(ours());
     const std::string data = entity();
     auto sig = d.sign_detached(ours().fingerprint, data);
     ASSERT_TRUE(sig) << sig.error().reason;
+    const Decryptor s = decryptor(short_lived());
+    auto short_sig = s.sign_detached(short_lived().fingerprint, data);
+    ASSERT_TRUE(short_sig) << short_sig.error().reason;
 
-    const std::vector<std::string> keys{partner().public_key, ours().public_key};
-    auto verifier = Verifier::create(keys);
-    ASSERT_TRUE(verifier) << verifier.error().reason;
-    const std::vector<std::string> both{partner().fingerprint, ours().fingerprint};
+    const std::vector<std::string> keys{partner().public_key, ours().public_key,
+                                        short_lived().public_key};
+    auto own = Verifier::create(keys);
+    ASSERT_TRUE(own) << own.error().reason;
+    auto ring = KeyRing::create(keys);
+    ASSERT_TRUE(ring) << ring.error().reason;
     const std::vector<std::string> partner_only{partner().fingerprint};
-    EXPECT_TRUE(verifier->holds(both));
-    EXPECT_FALSE(verifier->holds(std::vector<std::string>{std::string(40, 'a')}));
+    const Encryptor encryptor = Encryptor::create(*ring, partner_only);
+    const Verifier shared = Verifier::create(*ring);
+    const auto encrypt_between = [&] {
+        auto enc = encryptor.encrypt("between the checks", partner_only);
+        ASSERT_TRUE(enc) << enc.error().reason;
+    };
 
-    auto good = verifier->check(both, data, *sig);
-    ASSERT_TRUE(good) << good.error().reason;
-    EXPECT_TRUE(good->valid) << good->reason;
-    EXPECT_EQ(good->key, ours().fingerprint);
-
+    const std::vector<std::string> both{partner().fingerprint, ours().fingerprint};
+    const std::vector<std::string> short_only{short_lived().fingerprint};
+    const auto blob = [&](const std::string& fp) {
+        for (const KeyMaterial* k : {&ours(), &partner(), &short_lived()})
+            if (k->fingerprint == fp)
+                return k->public_key;
+        return std::string();
+    };
     std::string tampered = data;
     tampered[tampered.size() / 2] ^= 0x01;
-    for (const auto& [name, text] : {std::pair{"intact", data}, std::pair{"tampered", tampered}}) {
-        for (const auto* signers : {&both, &partner_only}) {
+    const std::time_t now = std::time(nullptr);
+    const std::time_t later = now + 2 * 3600;  // short_lived has expired
+
+    const Verifier* const verifiers[] = {&*own, &shared};
+    for (const Verifier* verifier : verifiers) {
+        const std::string which = verifier == &shared ? "shared ring" : "own ring";
+        EXPECT_TRUE(verifier->holds(both)) << which;
+        EXPECT_TRUE(verifier->holds(short_only)) << which;
+        EXPECT_FALSE(verifier->holds(std::vector<std::string>{std::string(40, 'a')})) << which;
+
+        encrypt_between();
+        auto good = verifier->check(both, data, *sig);
+        ASSERT_TRUE(good) << good.error().reason;
+        EXPECT_TRUE(good->valid) << good->reason;
+        EXPECT_EQ(good->key, ours().fingerprint);
+
+        struct Case {
+            const char* name;
+            const std::string* text;
+            const std::string* signature;
+            const std::vector<std::string>* signers;
+            std::time_t at;
+        };
+        const Case cases[] = {
+            {"intact", &data, &*sig, &both, now},
+            {"intact, partner only", &data, &*sig, &partner_only, now},
+            {"tampered", &tampered, &*sig, &both, now},
+            {"tampered, partner only", &tampered, &*sig, &partner_only, now},
+            {"short-lived, now", &data, &*short_sig, &short_only, now},
+            {"short-lived, expired", &data, &*short_sig, &short_only, later},
+        };
+        for (const Case& c : cases) {
+            const std::string name = which + ": " + c.name;
             std::vector<std::string> blobs;
-            for (const std::string& fp : *signers)
-                blobs.push_back(fp == ours().fingerprint ? ours().public_key
-                                                         : partner().public_key);
-            auto once = verifier->check(*signers, text, *sig);
-            auto each = check_signature(blobs, text, *sig);
+            for (const std::string& fp : *c.signers)
+                blobs.push_back(blob(fp));
+            encrypt_between();
+            auto once = verifier->check(*c.signers, *c.text, *c.signature, c.at);
+            auto each = check_signature(blobs, *c.text, *c.signature, c.at);
             ASSERT_TRUE(once && each) << name;
             EXPECT_EQ(once->valid, each->valid) << name;
             EXPECT_EQ(once->reason, each->reason) << name;
             EXPECT_EQ(once->key, each->key) << name;
             EXPECT_EQ(once->signing_key, each->signing_key) << name;
+            EXPECT_EQ(once->created, each->created) << name;
         }
+        // A key loaded but not the domain's: as check_signature without it.
+        auto other = verifier->check(partner_only, data, *sig);
+        ASSERT_TRUE(other);
+        EXPECT_FALSE(other->valid);
+        EXPECT_EQ(other->reason,
+                  "made by a key not given (key id " + ours().fingerprint.substr(24) + ")");
+        auto expired = verifier->check(short_only, data, *short_sig, later);
+        ASSERT_TRUE(expired);
+        EXPECT_EQ(expired->reason, "the signing key has expired") << which;
+        EXPECT_FALSE(verifier->check(both, data, "-----BEGIN PGP SIGNATURE-----\r\n\r\nxyz\r\n"));
     }
-    // A key loaded but not the domain's: as check_signature without it.
-    auto other = verifier->check(partner_only, data, *sig);
-    ASSERT_TRUE(other);
-    EXPECT_FALSE(other->valid);
-    EXPECT_EQ(other->reason,
-              "made by a key not given (key id " + ours().fingerprint.substr(24) + ")");
-    EXPECT_FALSE(verifier->check(both, data, "-----BEGIN PGP SIGNATURE-----\r\n\r\nxyz\r\n"));
 }
 
 TEST_F(MailSignatures, ExpiredAndRevokedSignersAreJudgedNow) {
