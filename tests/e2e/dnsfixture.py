@@ -14,6 +14,8 @@ and a Web Key Directory over HTTPS on loopback with a test CA.
             root, so the advanced and direct layouts that `sealgate publish wkd` writes are
             served as they would be. connect_to: "127.0.0.1:PORT" for [discovery]
             wkd_connect_to; ca_file for wkd_ca_file.
+  serve_zone      one signed zone in a new nsd, e.g. from what `sealgate publish dns` printed.
+  discovery_config  the [discovery] section pointing sealgate at an Nsd (and a Wkd).
 
 Standard library, openssl, ldns-keygen, ldns-signzone and nsd (scripts/install-deps.sh).
 """
@@ -28,6 +30,7 @@ import struct
 import subprocess
 import threading
 import time
+import unittest
 
 from harness import WAIT, free_port
 
@@ -35,6 +38,13 @@ from harness import WAIT, free_port
 def tools_missing():
     """The tools this fixture needs that are not installed (a test skips on them)."""
     return [t for t in ("nsd", "ldns-keygen", "ldns-signzone", "openssl") if not shutil.which(t)]
+
+
+def skip_unless_installed():
+    """unittest.SkipTest naming the tools this fixture needs and does not find."""
+    missing = tools_missing()
+    if missing:
+        raise unittest.SkipTest("not installed: " + ", ".join(missing))
 
 
 class Zones:
@@ -187,6 +197,27 @@ class Nsd:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+def serve_zone(directory: str, origin: str, records):
+    """Zone `origin` with `records` (zone-file lines, or text as `sealgate publish dns` prints
+    it: its `;` comments and blank lines are left out), signed, in a new nsd: (Zones, Nsd).
+    The trust anchor is zones.anchor(origin)."""
+    if isinstance(records, str):
+        records = records.splitlines()
+    zones = Zones(directory)
+    zones.add(origin, [r for r in records if r.strip() and not r.lstrip().startswith(";")])
+    return zones, Nsd(zones).start()
+
+
+def discovery_config(nsd: Nsd, anchor: str, wkd=None) -> str:
+    """The [discovery] section that points sealgate at `nsd` with the trust anchor file
+    `anchor`, and at the Wkd server `wkd` (None: WKD off)."""
+    text = f'[discovery]\nresolver = "{nsd.resolver}"\ntrust_anchor = "{anchor}"\n'
+    if wkd is None:
+        return text + "wkd = false\n"
+    return text + (f'wkd = true\nwkd_ca_file = "{wkd.ca_file}"\n'
+                   f'wkd_connect_to = "{wkd.connect_to}"\n')
 
 
 def make_ca(directory: str, names):

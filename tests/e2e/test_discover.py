@@ -38,9 +38,7 @@ class Discover(E2ETestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        missing = dnsfixture.tools_missing()
-        if missing:
-            raise unittest.SkipTest("not installed: " + ", ".join(missing))
+        dnsfixture.skip_unless_installed()
         w = cls.w
         # A partner certificate (openssl) and key (gpg) for domain-cert@partner.example.
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
@@ -103,9 +101,8 @@ class Discover(E2ETestCase):
         super().tearDownClass()
 
     def discover(self, domain, anchor=None, wkd=False, address=None):
-        cfg = (f'[discovery]\nresolver = "{self.nsd.resolver}"\n'
-               f'trust_anchor = "{anchor or self.anchor}"\nwkd = {"true" if wkd else "false"}\n'
-               f'wkd_ca_file = "{self.wkd.ca_file}"\nwkd_connect_to = "{self.wkd.connect_to}"\n')
+        cfg = dnsfixture.discovery_config(self.nsd, anchor or self.anchor,
+                                          self.wkd if wkd else None)
         path = self.w.write(f"discover-{domain}.toml", cfg)
         args = [SEALGATE, "--config", path, "discover", domain, "--json"]
         if address:
@@ -134,8 +131,7 @@ class Discover(E2ETestCase):
         self.assertEqual(self.by_source(found, "wkd"), [])  # wkd = false
 
     def test_text_output(self):
-        cfg = self.w.write("text.toml", f'[discovery]\nresolver = "{self.nsd.resolver}"\n'
-                           f'trust_anchor = "{self.anchor}"\nwkd = false\n')
+        cfg = self.w.write("text.toml", dnsfixture.discovery_config(self.nsd, self.anchor))
         out = subprocess.run([SEALGATE, "--config", cfg, "discover", PARTNER], check=True,
                              capture_output=True, text=True, timeout=WAIT * 4).stdout
         groups = " ".join(self.thumbprint[i:i + 4] for i in range(0, 64, 4)).upper()
@@ -225,10 +221,6 @@ class Discover(E2ETestCase):
         self.assertEqual(wkd["id"], "")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class RoundTrip(E2ETestCase):
     """What `publish dns` and `publish wkd` write for our domain is what `discover` finds:
     the zone signed and served by nsd (secure), the WKD tree served over HTTPS."""
@@ -238,9 +230,7 @@ class RoundTrip(E2ETestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        missing = dnsfixture.tools_missing()
-        if missing:
-            raise unittest.SkipTest("not installed: " + ", ".join(missing))
+        dnsfixture.skip_unless_installed()
         g = cls.g = cls.gateway("ours")
         g.cli("init")
         g.cli("domain", "add", cls.DOMAIN, "--local")
@@ -248,9 +238,7 @@ class RoundTrip(E2ETestCase):
                                "ours domain", "--key", "p256", "--days", "30")
         cls.fingerprint = g.out("pgp", "create", "--uid", f"Ours <domain-cert@{cls.DOMAIN}>")
         cls.lines = g.out("publish", "dns", "--domain", cls.DOMAIN)
-        cls.zones = dnsfixture.Zones(cls.w.file("zones"))
-        cls.zones.add(cls.DOMAIN, [l for l in cls.lines.splitlines() if not l.startswith(";")])
-        cls.nsd = dnsfixture.Nsd(cls.zones).start()
+        cls.zones, cls.nsd = dnsfixture.serve_zone(cls.w.file("zones"), cls.DOMAIN, cls.lines)
         wkd_dir = cls.w.file("wkd-tree")
         cls.written = g.out("publish", "wkd", wkd_dir).splitlines()
         cls.wkd = dnsfixture.Wkd(cls.w.file("wkd"), {
@@ -285,10 +273,8 @@ class RoundTrip(E2ETestCase):
             self.assertTrue(os.path.isfile(os.path.join(base, "hu", wkd_hash)), base)
 
     def test_discover_finds_what_was_published(self):
-        cfg = self.w.write("discover.toml", f'[discovery]\nresolver = "{self.nsd.resolver}"\n'
-                           f'trust_anchor = "{self.zones.anchor(self.DOMAIN)}"\n'
-                           f'wkd_ca_file = "{self.wkd.ca_file}"\n'
-                           f'wkd_connect_to = "{self.wkd.connect_to}"\n')
+        cfg = self.w.write("discover.toml", dnsfixture.discovery_config(
+            self.nsd, self.zones.anchor(self.DOMAIN), self.wkd))
         out = subprocess.run([SEALGATE, "--config", cfg, "discover", self.DOMAIN, "--json"],
                              check=True, capture_output=True, text=True, timeout=WAIT * 4).stdout
         found = {f["source"]: f for f in map(json.loads, out.splitlines())}
@@ -310,3 +296,7 @@ class RoundTrip(E2ETestCase):
             self.assertNotEqual(p.returncode, 0, args)
             self.assertEqual(p.stdout, b"", args)
         self.assertFalse(os.path.exists(self.w.file("other-tree")))
+
+
+if __name__ == "__main__":
+    unittest.main()
