@@ -13,7 +13,8 @@ and a Web Key Directory over HTTPS on loopback with a test CA.
             names; the host of the request (openpgpkey.DOMAIN or DOMAIN) picks the document
             root, so the advanced and direct layouts that `sealgate publish wkd` writes are
             served as they would be. connect_to: "127.0.0.1:PORT" for [discovery]
-            wkd_connect_to; ca_file for wkd_ca_file.
+            wkd_connect_to; ca_file for wkd_ca_file. Hosts named in `unannounced` get their
+            replies without Content-Length (the size is learnt by reading).
   serve_zone      one signed zone in a new nsd, e.g. from what `sealgate publish dns` printed.
   discovery_config  the [discovery] section pointing sealgate at an Nsd (and a Wkd).
 
@@ -28,6 +29,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -240,28 +242,45 @@ def make_ca(directory: str, names):
 
 
 class Wkd:
-    """HTTPS for the WKD host names. roots: host name -> document root."""
+    """HTTPS for the WKD host names. roots: host name -> document root; unannounced: host
+    names whose replies carry no Content-Length (HTTP/1.0: the body ends when the connection
+    closes), so that a client learns the size only by reading."""
 
-    def __init__(self, directory: str, roots: dict):
+    def __init__(self, directory: str, roots: dict, unannounced=()):
         self.roots = roots
+        self.unannounced = set(unannounced)
         self.ca_file, cert, key = make_ca(os.path.join(directory, "wkd-ca"), list(roots))
         self.requests = []
         outer = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
+            host = ""
+
             def translate_path(self, path):
-                host = (self.headers.get("Host") or "").split(":")[0].lower()
-                outer.requests.append((host, path))
-                root = outer.roots.get(host)
+                self.host = (self.headers.get("Host") or "").split(":")[0].lower()
+                outer.requests.append((self.host, path))
+                root = outer.roots.get(self.host)
                 if root is None:
                     return "/nonexistent"
                 self.directory = root
                 return super().translate_path(path.split("?")[0])
 
+            def send_header(self, keyword, value):
+                if keyword.lower() == "content-length" and self.host in outer.unannounced:
+                    return
+                super().send_header(keyword, value)
+
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # A client that stops reading (a reply over its limit) is what some tests
+                # want; anything else is printed as usual.
+                if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
