@@ -13,7 +13,9 @@
 //     believed), only the validator's reason.
 //   - WKD results are never "secure": HTTPS authenticates the server, not the key.
 //   - Bounded: every query and fetch has a time limit and a size limit; a failure is a Finding
-//     with Dnssec::failed, never an exception.
+//     with Dnssec::failed, never an exception. A DNS answer with more than kMaxRecords records
+//     (discover/records.hpp) or a WKD reply over 256 KiB is refused as a whole, a failure too:
+//     nothing in it is judged, so nothing from it can be staged or pinned.
 #pragma once
 
 #include <chrono>
@@ -30,7 +32,7 @@ namespace sealgate::discover {
 
 // What the validator said of a DNS answer. no_record: a validated (or insecure) NXDOMAIN or
 // NODATA; failed: no answer at all (resolver unreachable, timeout, SERVFAIL without a
-// validation reason), or for WKD any fetch failure.
+// validation reason) or one refused by the bounds, or for WKD any fetch failure.
 enum class Dnssec { secure, insecure, bogus, no_record, failed, not_dns };
 
 std::string_view to_string(Dnssec d);  // "secure", "insecure", "bogus", "no record", "failed", "-"

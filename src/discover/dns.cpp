@@ -103,12 +103,20 @@ std::vector<Finding> judge_answer(const Query& q, const Finding& base, std::time
                    (r->secure ? " (validated denial)" : " (insecure)");
         return {f};
     }
-    f.dnssec = r->secure ? Dnssec::secure : Dnssec::insecure;
-    std::vector<Finding> out;
     std::size_t count = 0;
     while (r->data[count] != nullptr)
         ++count;
-    for (std::size_t i = 0; i < count && i < kMaxRecords; ++i) {
+    if (count > kMaxRecords) {
+        // Refused as a whole: an RRset has no order, so judging "the first" kMaxRecords would
+        // let the order of the answer choose which records may be staged or pinned.
+        f.dnssec = Dnssec::failed;
+        f.reason = std::to_string(count) + " records (" + (r->secure ? "secure" : "insecure") +
+                   "), more than " + std::to_string(kMaxRecords) + ": refused, none judged";
+        return {f};
+    }
+    f.dnssec = r->secure ? Dnssec::secure : Dnssec::insecure;
+    std::vector<Finding> out;
+    for (std::size_t i = 0; i < count; ++i) {
         const std::string_view rdata(r->data[i], static_cast<std::size_t>(r->len[i]));
         if (q.type == kTypeSmimea) {
             Finding one = f;
@@ -123,9 +131,6 @@ std::vector<Finding> judge_answer(const Query& q, const Finding& base, std::time
             out.insert(out.end(), found.begin(), found.end());
         }
     }
-    if (count > kMaxRecords && !out.empty())
-        out.back().reason = std::to_string(count) + " records: only the first " +
-                            std::to_string(kMaxRecords) + " are judged";
     return out;
 }
 

@@ -133,9 +133,16 @@ std::vector<Finding> judge_openpgp(std::string_view bytes, bool one_key, std::ti
         out.push_back(std::move(f));
         return out;
     }
+    if (keys->size() > kMaxRecords) {
+        // Refused as a whole, like a DNS answer with too many records: judging some of them
+        // would let the order of the reply choose.
+        Finding f = base;
+        f.problem = std::to_string(keys->size()) + " keys, more than " +
+                    std::to_string(kMaxRecords) + ": refused, none judged";
+        out.push_back(std::move(f));
+        return out;
+    }
     for (const auto& key : *keys) {
-        if (out.size() == kMaxRecords)
-            break;
         Finding f = base;
         f.id = key.fingerprint;
         f.data = key.public_key;

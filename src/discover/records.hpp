@@ -24,7 +24,8 @@
 
 namespace sealgate::discover {
 
-// At most this many records of one answer (or keys of one WKD reply) are judged.
+// At most this many records of one answer (or keys of one WKD reply or record) are judged; an
+// answer or reply with more is refused as a whole, none of it judged (docs/discovery.md).
 inline constexpr std::size_t kMaxRecords = 16;
 
 struct Smimea {
@@ -49,9 +50,9 @@ std::string openpgpkey_zone_line(std::string_view local_part, std::string_view d
 
 // Fill `f` from an SMIMEA record.
 void judge_smimea(const Smimea& record, std::time_t now, Finding& f);
-// One Finding per key in `bytes` (binary or armored), at most kMaxRecords, each a copy of
-// `base` filled in; one unusable Finding when bytes hold no key. `one_key`: the OPENPGPKEY form,
-// where a record with more than one primary key is refused.
+// One Finding per key in `bytes` (binary or armored), each a copy of `base` filled in; one
+// unusable Finding without a key when bytes hold no key or more than kMaxRecords keys.
+// `one_key`: the OPENPGPKEY form, where a record with more than one primary key is refused.
 std::vector<Finding> judge_openpgp(std::string_view bytes, bool one_key, std::time_t now,
                                    const Finding& base);
 

@@ -14,8 +14,9 @@ constexpr std::size_t kMaxReply = 256 * 1024;
 
 struct Attempt {
     std::string url;
-    bool found = false;   // 200 with a body
-    bool absent = false;  // 404
+    bool found = false;    // 200 with a body
+    bool absent = false;   // 404
+    bool refused = false;  // a reply past the bounds (over the cap, a redirect to another scheme)
     std::string body;
     std::string why;  // when neither
 };
@@ -26,6 +27,7 @@ Attempt attempt(const std::string& url, const fetch::Limits& limits) {
     auto reply = fetch::http_fetch(url, limits);
     if (!reply) {
         a.why = reply.error().reason;
+        a.refused = reply.error().kind == ErrorKind::bad_input;
     } else if (reply->status == 200 && !reply->body.empty()) {
         a.found = true;
         a.body = std::move(reply->body);
@@ -68,7 +70,9 @@ std::vector<Finding> wkd_findings(const std::string& local, const std::string& d
     }
     base.where = direct.url;
     base.reason = "advanced: " + advanced.why + "; direct: " + direct.why;
-    base.dnssec = direct.absent ? Dnssec::no_record : Dnssec::failed;
+    // An advanced server that answered with what the bounds refuse did not say "no key": the
+    // direct method's 404 does not make that "no record" (a refused reply is a failure).
+    base.dnssec = direct.absent && !advanced.refused ? Dnssec::no_record : Dnssec::failed;
     return {base};
 }
 

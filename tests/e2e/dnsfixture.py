@@ -13,7 +13,10 @@ and a Web Key Directory over HTTPS on loopback with a test CA.
             names; the host of the request (openpgpkey.DOMAIN or DOMAIN) picks the document
             root, so the advanced and direct layouts that `sealgate publish wkd` writes are
             served as they would be. connect_to: "127.0.0.1:PORT" for [discovery]
-            wkd_connect_to; ca_file for wkd_ca_file.
+            wkd_connect_to; ca_file for wkd_ca_file. Hosts named in `unannounced` get their
+            replies without Content-Length (the size is learnt by reading).
+  serve_zone      one signed zone in a new nsd, e.g. from what `sealgate publish dns` printed.
+  discovery_config  the [discovery] section pointing sealgate at an Nsd (and a Wkd).
 
 Standard library, openssl, ldns-keygen, ldns-signzone and nsd (scripts/install-deps.sh).
 """
@@ -26,8 +29,10 @@ import socket
 import ssl
 import struct
 import subprocess
+import sys
 import threading
 import time
+import unittest
 
 from harness import WAIT, free_port
 
@@ -35,6 +40,13 @@ from harness import WAIT, free_port
 def tools_missing():
     """The tools this fixture needs that are not installed (a test skips on them)."""
     return [t for t in ("nsd", "ldns-keygen", "ldns-signzone", "openssl") if not shutil.which(t)]
+
+
+def skip_unless_installed():
+    """unittest.SkipTest naming the tools this fixture needs and does not find."""
+    missing = tools_missing()
+    if missing:
+        raise unittest.SkipTest("not installed: " + ", ".join(missing))
 
 
 class Zones:
@@ -189,6 +201,27 @@ class Nsd:
         self.proc = None
 
 
+def serve_zone(directory: str, origin: str, records):
+    """Zone `origin` with `records` (zone-file lines, or text as `sealgate publish dns` prints
+    it: its `;` comments and blank lines are left out), signed, in a new nsd: (Zones, Nsd).
+    The trust anchor is zones.anchor(origin)."""
+    if isinstance(records, str):
+        records = records.splitlines()
+    zones = Zones(directory)
+    zones.add(origin, [r for r in records if r.strip() and not r.lstrip().startswith(";")])
+    return zones, Nsd(zones).start()
+
+
+def discovery_config(nsd: Nsd, anchor: str, wkd=None) -> str:
+    """The [discovery] section that points sealgate at `nsd` with the trust anchor file
+    `anchor`, and at the Wkd server `wkd` (None: WKD off)."""
+    text = f'[discovery]\nresolver = "{nsd.resolver}"\ntrust_anchor = "{anchor}"\n'
+    if wkd is None:
+        return text + "wkd = false\n"
+    return text + (f'wkd = true\nwkd_ca_file = "{wkd.ca_file}"\n'
+                   f'wkd_connect_to = "{wkd.connect_to}"\n')
+
+
 def make_ca(directory: str, names):
     """A test CA and a server certificate for `names` (DNS SANs): (ca.pem, cert.pem, key.pem)."""
     os.makedirs(directory, exist_ok=True)
@@ -209,28 +242,45 @@ def make_ca(directory: str, names):
 
 
 class Wkd:
-    """HTTPS for the WKD host names. roots: host name -> document root."""
+    """HTTPS for the WKD host names. roots: host name -> document root; unannounced: host
+    names whose replies carry no Content-Length (HTTP/1.0: the body ends when the connection
+    closes), so that a client learns the size only by reading."""
 
-    def __init__(self, directory: str, roots: dict):
+    def __init__(self, directory: str, roots: dict, unannounced=()):
         self.roots = roots
+        self.unannounced = set(unannounced)
         self.ca_file, cert, key = make_ca(os.path.join(directory, "wkd-ca"), list(roots))
         self.requests = []
         outer = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
+            host = ""
+
             def translate_path(self, path):
-                host = (self.headers.get("Host") or "").split(":")[0].lower()
-                outer.requests.append((host, path))
-                root = outer.roots.get(host)
+                self.host = (self.headers.get("Host") or "").split(":")[0].lower()
+                outer.requests.append((self.host, path))
+                root = outer.roots.get(self.host)
                 if root is None:
                     return "/nonexistent"
                 self.directory = root
                 return super().translate_path(path.split("?")[0])
 
+            def send_header(self, keyword, value):
+                if keyword.lower() == "content-length" and self.host in outer.unannounced:
+                    return
+                super().send_header(keyword, value)
+
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # A client that stops reading (a reply over its limit) is what some tests
+                # want; anything else is printed as usual.
+                if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)

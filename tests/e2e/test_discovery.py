@@ -21,9 +21,7 @@ class DiscoveryPinning(E2ETestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        missing = dnsfixture.tools_missing()
-        if missing:
-            raise unittest.SkipTest("not installed: " + ", ".join(missing))
+        dnsfixture.skip_unless_installed()
         a = cls.a = cls.gateway("a")
         a.cli("init")
         a.cli("domain", "add", PARTNER, "--local")
@@ -47,16 +45,14 @@ class DiscoveryPinning(E2ETestCase):
             cls.nsd.stop()
         lines = cls.a.out("publish", "dns", "--domain", PARTNER)
         cls.zone_version += 1
-        cls.zones = dnsfixture.Zones(cls.w.file(f"zones-{cls.zone_version}"))
-        cls.zones.add(PARTNER, [l for l in lines.splitlines() if not l.startswith(";")])
-        cls.nsd = dnsfixture.Nsd(cls.zones).start()
+        cls.zones, cls.nsd = dnsfixture.serve_zone(cls.w.file(f"zones-{cls.zone_version}"),
+                                                   PARTNER, lines)
 
     zone_version = 0
 
     @classmethod
     def discovery_config(cls):
-        return (f'[discovery]\nresolver = "{cls.nsd.resolver}"\n'
-                f'trust_anchor = "{cls.zones.anchor(PARTNER)}"\nwkd = false\n')
+        return dnsfixture.discovery_config(cls.nsd, cls.zones.anchor(PARTNER))
 
     @classmethod
     def tearDownClass(cls):
