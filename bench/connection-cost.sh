@@ -62,7 +62,10 @@ run() {  # binary-label case -> "cpu rate"
     esac
     # RSA-3072 OpenPGP decryption runs at ~50 msg/s a core: a tenth of the messages.
     local n=$N
-    [ "$c" = pgp-rsa-dec ] && n=$((N / 10 > 50 ? N / 10 : 50))
+    if [ "$c" = pgp-rsa-dec ]; then
+        n=$((N / 10 > 50 ? N / 10 : 50))
+        env+=(WARMUP=$(((${WARMUP:-1000} + 9) / 10)))
+    fi
     env "${env[@]}" bash "$HERE/relay-cpu.sh" "$W" "$to" "$W/$lf" "$from" "$n" |
         sed -E 's/^rate ([0-9]+) msg\/s; CPU us\/msg: sealgate ([0-9]+),.*/\2 \1/'
 }
