@@ -212,6 +212,18 @@ def serve_zone(directory: str, origin: str, records):
     return zones, Nsd(zones).start()
 
 
+def stop_services(test_class):
+    """What a discovery test class started, stopped in tearDownClass: its nsd, its WKD server,
+    and the gpg-agent of its GNUPGHOME (whichever of them it has)."""
+    if getattr(test_class, "nsd", None):
+        test_class.nsd.stop()
+    if getattr(test_class, "wkd", None):
+        test_class.wkd.stop()
+    if getattr(test_class, "gnupg", None):
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"],
+                       env=dict(os.environ, GNUPGHOME=test_class.gnupg), capture_output=True)
+
+
 def discovery_config(nsd: Nsd, anchor: str, wkd=None) -> str:
     """The [discovery] section that points sealgate at `nsd` with the trust anchor file
     `anchor`, and at the Wkd server `wkd` (None: WKD off)."""

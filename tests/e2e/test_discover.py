@@ -96,13 +96,7 @@ class Discover(E2ETestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if hasattr(cls, "nsd"):
-            cls.nsd.stop()
-        if hasattr(cls, "wkd"):
-            cls.wkd.stop()
-        if hasattr(cls, "gnupg"):
-            subprocess.run(["gpgconf", "--kill", "gpg-agent"],
-                           env=dict(os.environ, GNUPGHOME=cls.gnupg), capture_output=True)
+        dnsfixture.stop_services(cls)
         super().tearDownClass()
 
     def discover(self, domain, anchor=None, wkd=False, address=None):
@@ -251,10 +245,7 @@ class RoundTrip(E2ETestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if hasattr(cls, "nsd"):
-            cls.nsd.stop()
-        if hasattr(cls, "wkd"):
-            cls.wkd.stop()
+        dnsfixture.stop_services(cls)
         super().tearDownClass()
 
     def test_zone_lines(self):
@@ -418,13 +409,7 @@ class Hostile(E2ETestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if hasattr(cls, "nsd"):
-            cls.nsd.stop()
-        if hasattr(cls, "wkd"):
-            cls.wkd.stop()
-        if hasattr(cls, "gnupg"):
-            subprocess.run(["gpgconf", "--kill", "gpg-agent"],
-                           env=dict(os.environ, GNUPGHOME=cls.gnupg), capture_output=True)
+        dnsfixture.stop_services(cls)
         super().tearDownClass()
 
     def discover(self, domain, address, stage=False):

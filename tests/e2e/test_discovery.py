@@ -56,8 +56,7 @@ class DiscoveryPinning(E2ETestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "nsd", None):
-            cls.nsd.stop()
+        dnsfixture.stop_services(cls)
         super().tearDownClass()
 
     def stage(self):
