@@ -122,17 +122,29 @@ S domain set smime.example encrypt-mode mandatory >/dev/null
 # is measured on its own in bench/RESULTS.md).
 S domain set smime.example sign none >/dev/null
 
+# An OpenPGP domain key made in one store and given to the other, which encrypts to it:
+# pgp_key FROM TO DOMAIN "USER ID" ALGO NAME (FROM and TO are S or P; NAME.out, NAME.asc; DOMAIN
+# must exist in TO).
+pgp_key() {
+    local from=$1 to=$2 domain=$3 uid=$4 algo=$5 name=$6 fpr
+    "$from" pgp create --uid "$uid" --algo "$algo" --expires never > "$name.out"
+    fpr=$(grep -oE '[0-9a-f]{40}' "$name.out" | head -1)
+    "$from" pgp export "$fpr" --armor -o "$name.asc"
+    "$to" pgp import "$name.asc" >/dev/null
+    "$to" pgp trust "$fpr" >/dev/null
+    "$to" pgp add-domain "$fpr" "$domain" >/dev/null
+    "$to" domain set "$domain" method pgp >/dev/null
+}
+# An outbound OpenPGP partner of S, mandatory, unsigned: its key made in P.
+pgp_partner() {  # DOMAIN "USER ID" ALGO NAME
+    S domain add "$1" >/dev/null
+    pgp_key P S "$@"
+    S domain set "$1" encrypt-mode mandatory >/dev/null
+    S domain set "$1" sign none >/dev/null
+}
+
 # OpenPGP partner: a Curve25519 key made in P, imported into S, trusted, bound, mandatory.
-P pgp create --uid "PGP partner <domain-cert@pgp.example>" --algo ed25519 --expires never > pgp.out
-PGP_FPR=$(grep -oE '[0-9a-f]{40}' pgp.out | head -1)
-P pgp export "$PGP_FPR" --armor -o pgp.asc
-S pgp import pgp.asc >/dev/null
-S pgp trust "$PGP_FPR" >/dev/null
-S domain add pgp.example >/dev/null
-S pgp add-domain "$PGP_FPR" pgp.example >/dev/null
-S domain set pgp.example method pgp >/dev/null
-S domain set pgp.example encrypt-mode mandatory >/dev/null
-S domain set pgp.example sign none >/dev/null
+pgp_partner pgp.example "PGP partner <domain-cert@pgp.example>" ed25519 pgp
 
 # Inbound: P encrypts to our certificate (compat profile, as gpgsm/Thunderbird peers would).
 S cert export "$OURS" -o ours.pem
@@ -147,39 +159,16 @@ gen_message 10240 bob@smime.example alice@example.com inbound-plain.eml
 P encrypt --from bob@smime.example --to alice@example.com < inbound-plain.eml > inbound.eml
 grep -q "smime-type=enveloped-data" inbound.eml || { echo "inbound message not encrypted" >&2; exit 1; }
 # Inbound OpenPGP: our own Curve25519 key, which P then encrypts to (method pgp from now on).
-S pgp create --uid "example.com domain <domain-cert@example.com>" --algo ed25519 \
-    --expires never > ours-pgp.out
-OURS_PGP=$(grep -oE '[0-9a-f]{40}' ours-pgp.out | head -1)
-S pgp export "$OURS_PGP" --armor -o ours-pgp.asc
-P pgp import ours-pgp.asc >/dev/null
-P pgp trust "$OURS_PGP" >/dev/null
-P pgp add-domain "$OURS_PGP" example.com >/dev/null
-P domain set example.com method pgp >/dev/null
+pgp_key S P example.com "example.com domain <domain-cert@example.com>" ed25519 ours-pgp
 gen_message 10240 bob@pgp.example alice@example.com inbound-pgp-plain.eml
 P encrypt --from bob@pgp.example --to alice@example.com < inbound-pgp-plain.eml > inbound-pgp.eml
 grep -q "application/pgp-encrypted" inbound-pgp.eml || { echo "inbound OpenPGP message not encrypted" >&2; exit 1; }
 # RSA-3072 OpenPGP (bench/connection-cost.sh): an outbound partner rsa.example whose key P
 # makes, and inbound mail to a second local domain, example.net, whose RSA key P encrypts to.
-P pgp create --uid "RSA partner <domain-cert@rsa.example>" --algo rsa3072 --expires never > pgp-rsa.out
-RSA_FPR=$(grep -oE '[0-9a-f]{40}' pgp-rsa.out | head -1)
-P pgp export "$RSA_FPR" --armor -o pgp-rsa.asc
-S pgp import pgp-rsa.asc >/dev/null
-S pgp trust "$RSA_FPR" >/dev/null
-S domain add rsa.example >/dev/null
-S pgp add-domain "$RSA_FPR" rsa.example >/dev/null
-S domain set rsa.example method pgp >/dev/null
-S domain set rsa.example encrypt-mode mandatory >/dev/null
-S domain set rsa.example sign none >/dev/null
+pgp_partner rsa.example "RSA partner <domain-cert@rsa.example>" rsa3072 pgp-rsa
 S domain add example.net --local >/dev/null
-S pgp create --uid "example.net domain <domain-cert@example.net>" --algo rsa3072 \
-    --expires never > ours-pgp-rsa.out
-OURS_RSA=$(grep -oE '[0-9a-f]{40}' ours-pgp-rsa.out | head -1)
-S pgp export "$OURS_RSA" --armor -o ours-pgp-rsa.asc
-P pgp import ours-pgp-rsa.asc >/dev/null
-P pgp trust "$OURS_RSA" >/dev/null
 P domain add example.net >/dev/null
-P pgp add-domain "$OURS_RSA" example.net >/dev/null
-P domain set example.net method pgp >/dev/null
+pgp_key S P example.net "example.net domain <domain-cert@example.net>" rsa3072 ours-pgp-rsa
 P domain set example.net encrypt-mode mandatory >/dev/null
 gen_message 10240 bob@rsa.example alice@example.net inbound-pgp-rsa-plain.eml
 P encrypt --from bob@rsa.example --to alice@example.net < inbound-pgp-rsa-plain.eml > inbound-pgp-rsa.eml
